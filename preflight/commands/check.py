@@ -1,0 +1,76 @@
+"""`preflight check`: the whole pipeline; the exit code is the gate."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TextIO
+
+from preflight import pipeline
+from preflight.changes.revisions import resolve_ranges
+from preflight.errors import InputError
+from preflight.models import CheckResult
+from preflight.report import document, markdown, text
+from preflight.repository import Repository
+
+FORMATS = ("markdown", "json", "text")
+
+
+def run(
+    repo_dir: Path,
+    base: str | None,
+    head: str | None,
+    fmt: str,
+    out: TextIO,
+    environ: Mapping[str, str],
+    calls: Path | None = None,
+    fail_above: int | None = None,
+    output: Path | None = None,
+    pre_push: Iterable[str] | None = None,
+    remote: str | None = None,
+    color: bool = False,
+) -> int:
+    """Run the pipeline for every range; exit 1 if any range fails the gate."""
+    if calls is not None and not calls.is_file():
+        raise InputError(f"--calls {calls}: no such file; pass a CSV with columns qualname,calls_per_min")
+    rendered: list[str] = []
+    failed = False
+    with Repository(repo_dir) as repo:
+        for revisions in resolve_ranges(repo, base, head, environ, pre_push, remote):
+            result = pipeline.check(repo, revisions, calls, fail_above)
+            if not result.changes.files:
+                if fmt != "json":
+                    out.write("nothing to check: no files changed\n")
+                    continue
+            rendered.append(render(result, fmt, color))
+            failed = failed or not result.decision.passed
+    report = "".join(rendered)
+    if output is not None:
+        write_atomic(output, report)
+    else:
+        out.write(report)
+    return 1 if failed else 0
+
+
+def render(result: CheckResult, fmt: str, color: bool = False) -> str:
+    """A check result in one of FORMATS."""
+    if fmt == "json":
+        return document.dumps(document.check_document(result))
+    if fmt == "text":
+        return text.check_text(result, color)
+    return markdown.render_check(result)
+
+
+def write_atomic(path: Path, content: str) -> None:
+    """Write via a temporary file and rename, so a failure never leaves a half-written report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise

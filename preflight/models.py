@@ -1,0 +1,182 @@
+"""Frozen values passed between pipeline stages: the contracts.
+
+Every stage takes and returns these; git objects, tree-sitter trees, DataFrames
+and graphs stay inside the stage that owns them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class ChangeKind(str, Enum):
+    """How a function changed between the base and the head revision."""
+
+    ADDED = "added"
+    REMOVED = "removed"
+    MODIFIED = "modified"
+    RENAMED = "renamed"
+    COSMETIC = "cosmetic"
+
+
+class Aspect(str, Enum):
+    """Which part of a modified function changed."""
+
+    SIGNATURE = "signature"
+    BODY = "body"
+    DECORATORS = "decorators"
+    DOCSTRING = "docstring"
+
+
+BEHAVIOURAL_KINDS = frozenset({ChangeKind.ADDED, ChangeKind.REMOVED, ChangeKind.MODIFIED})
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionRange:
+    """The two revisions being compared."""
+
+    base: str
+    """Base as the user or environment named it (ref or sha)."""
+    head: str
+    """Head as named (ref or sha)."""
+    base_sha: str | None
+    """Resolved base commit; None when the base is the empty tree (root commit, new repository)."""
+    head_sha: str
+    """Resolved head commit."""
+    merge_base: str | None
+    """Merge base of base and head; the diff runs from here to head. None means the empty tree."""
+    source: str
+    """Where the base came from: explicit, default-branch, github-event, github-base-ref, pre-push."""
+
+
+@dataclass(frozen=True, slots=True)
+class LineSpan:
+    """An inclusive 1-based line range."""
+
+    start: int
+    end: int
+
+    def __contains__(self, line: object) -> bool:
+        return isinstance(line, int) and self.start <= line <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """One file changed between merge base and head."""
+
+    path: str
+    """Path at head (at base for deleted files)."""
+    old_path: str | None
+    """Path at base; None for added files; differs from path for renames."""
+    status: str
+    """added, deleted, modified, renamed, copied, type-changed."""
+    language: str
+    """Python, Python stub, Markdown, ..., binary, symlink, submodule, unknown."""
+    parsed: str
+    """full, partial (syntax errors), no (not Python, binary, too large, undecodable)."""
+    added_lines: int
+    removed_lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionChange:
+    """One function (def or async def, any depth) that changed."""
+
+    path: str
+    """File at head; at base for removed functions."""
+    old_path: str | None
+    """File at base; None for added functions."""
+    qualname: str
+    """Full dotted name at head: module + nesting (pkg.mod.Class.method)."""
+    old_qualname: str | None
+    """Full dotted name at base; None for added functions."""
+    kind: ChangeKind
+    aspects: tuple[Aspect, ...]
+    """For modified functions: which parts changed. Empty otherwise."""
+    new_lines: LineSpan | None
+    """Lines at head including decorators; None for removed functions."""
+    old_lines: LineSpan | None
+    """Lines at base including decorators; None for added functions."""
+    added_lines: int
+    """Diff lines added inside the function at head."""
+    removed_lines: int
+    """Diff lines removed inside the function at base."""
+
+    @property
+    def behavioural(self) -> bool:
+        """True when the change can alter behaviour (not cosmetic, not a pure rename)."""
+        return self.kind in BEHAVIOURAL_KINDS
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeSet:
+    """Stage 1 output: every changed file and function of a revision range."""
+
+    revisions: RevisionRange
+    files: tuple[FileChange, ...]
+    functions: tuple[FunctionChange, ...]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionExposure:
+    """A changed function joined to what production does with it."""
+
+    change: FunctionChange
+    calls_per_min: float | None
+    """None means unknown: no runtime data matched this function."""
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """Stage 4 output: changed functions with their runtime data, and coverage."""
+
+    functions: tuple[FunctionExposure, ...]
+    source: str | None
+    """Where the runtime data came from (a file path), or None when there was none."""
+
+
+@dataclass(frozen=True, slots=True)
+class Factor:
+    """One reason behind a score, with its contribution in points."""
+
+    name: str
+    points: float
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Risk:
+    """Stage 6 output: the score, its level and its explanation."""
+
+    score: int
+    """0-100; the sum of the factors' points, rounded and capped."""
+    level: str
+    """low, medium, high or critical."""
+    factors: tuple[Factor, ...]
+    unknowns: tuple[str, ...]
+    confidence: str
+    """high, medium or low: how much of the change had runtime data."""
+    lower_it: tuple[str, ...] = field(default=())
+    """What would lower the score."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The gate's verdict."""
+
+    passed: bool
+    threshold: int | None
+    """--fail-above; None means advisory (never fails)."""
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """Everything the report stage renders."""
+
+    changes: ChangeSet
+    exposure: Exposure
+    risk: Risk
+    decision: Decision

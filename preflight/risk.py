@@ -1,0 +1,102 @@
+"""Stage 6, risk: a 0-100 score whose factors add up to it, and the gate decision.
+
+This first model is deliberately simple and fully explained: how much behaviour
+changed, how much traffic the changed functions carry, and how much of the
+change has no runtime data at all (unknown is never scored as zero risk).
+"""
+
+from __future__ import annotations
+
+import math
+
+from preflight.models import Aspect, ChangeKind, Decision, Exposure, Factor, FunctionExposure, Risk
+
+# Points per changed function, by what changed; a signature change breaks callers, a docstring does not.
+KIND_POINTS = {ChangeKind.ADDED: 2.0, ChangeKind.REMOVED: 4.0}
+ASPECT_POINTS = {Aspect.SIGNATURE: 4.0, Aspect.BODY: 3.0, Aspect.DECORATORS: 3.0, Aspect.DOCSTRING: 0.5}
+SIZE_CAP = 30.0
+# Traffic: points per decade of calls/min of the busiest changed function (60,000/min -> ~53).
+TRAFFIC_POINTS_PER_DECADE = 11.0
+TRAFFIC_CAP = 55.0
+UNKNOWN_POINTS = 5.0
+UNKNOWN_CAP = 15.0
+LEVELS = ((75, "critical"), (50, "high"), (25, "medium"), (0, "low"))
+
+
+def change_points(item: FunctionExposure) -> float:
+    """Size points of one changed function; cosmetic edits and pure renames score zero."""
+    change = item.change
+    if change.kind is ChangeKind.MODIFIED:
+        return sum(ASPECT_POINTS[a] for a in change.aspects)
+    return KIND_POINTS.get(change.kind, 0.0)
+
+
+def assess(exposure: Exposure) -> Risk:
+    """Score the change and explain every point."""
+    behavioural = [f for f in exposure.functions if f.change.behavioural]
+    known = [f for f in behavioural if f.calls_per_min is not None]
+    unknown = [f for f in behavioural if f.calls_per_min is None]
+    factors: list[Factor] = []
+
+    size = min(SIZE_CAP, sum(change_points(f) for f in behavioural))
+    if size:
+        factors.append(Factor("change size", round(size, 1), f"{len(behavioural)} functions changed behaviour"))
+    hottest = max(known, key=lambda f: f.calls_per_min or 0.0, default=None)
+    if hottest is not None and hottest.calls_per_min:
+        traffic = min(TRAFFIC_CAP, TRAFFIC_POINTS_PER_DECADE * math.log10(1 + hottest.calls_per_min))
+        factors.append(
+            Factor(
+                "traffic",
+                round(traffic, 1),
+                f"{hottest.change.qualname} runs {hottest.calls_per_min:,.0f} calls/min",
+            )
+        )
+    if unknown:
+        points = min(UNKNOWN_CAP, UNKNOWN_POINTS * len(unknown))
+        factors.append(
+            Factor("unknown traffic", round(points, 1), f"{len(unknown)} changed functions have no runtime data")
+        )
+    score = min(100, round(sum(f.points for f in factors)))
+    return Risk(
+        score=score,
+        level=next(name for floor, name in LEVELS if score >= floor),
+        factors=tuple(factors),
+        unknowns=tuple(f"no runtime data for {f.change.qualname}" for f in unknown),
+        confidence=_confidence(len(known), len(behavioural), exposure.source),
+        lower_it=_lower_it(hottest, unknown, size, exposure.source),
+    )
+
+
+def _confidence(known: int, total: int, source: str | None) -> str:
+    if source is None:
+        return "low"
+    share = known / total if total else 1.0
+    return "high" if share >= 0.9 else "medium" if share >= 0.5 else "low"
+
+
+def _lower_it(
+    hottest: FunctionExposure | None, unknown: list[FunctionExposure], size: float, source: str | None
+) -> tuple[str, ...]:
+    advice = []
+    if hottest is not None and hottest.calls_per_min:
+        advice.append(
+            f"ship {hottest.change.qualname} behind a feature flag or canary: it is the busiest changed function"
+        )
+    if unknown:
+        advice.append(
+            "provide runtime data (--calls) for the changed functions so traffic is measured, not unknown"
+            if source is None
+            else f"add runtime data for {len(unknown)} functions missing from {source}"
+        )
+    if size >= SIZE_CAP:
+        advice.append("split the change: it alters many functions at once")
+    return tuple(advice)
+
+
+def decide(risk: Risk, fail_above: int | None) -> Decision:
+    """Pass unless a threshold is set and the score is above it."""
+    if fail_above is None:
+        return Decision(True, None, "advisory: no --fail-above threshold set")
+    if risk.score > fail_above:
+        return Decision(False, fail_above, f"score {risk.score} is above the threshold {fail_above}")
+    return Decision(True, fail_above, f"score {risk.score} is at or below the threshold {fail_above}")
