@@ -108,7 +108,9 @@ class Repository:
 
     def boundary_commits(self, tip: str, remote: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Commits reachable from tip but from no remote-tracking ref, and their boundary parents."""
-        exclude = f"--remotes={remote}" if remote else "--remotes"
+        # The hook's remote may be a URL rather than a configured name: then exclude every remote.
+        known = set(self._git("remote").split())
+        exclude = f"--remotes={remote}" if remote in known else "--remotes"
         out = self._git("rev-list", "--boundary", tip, "--not", exclude)
         new = tuple(line for line in out.splitlines() if line and not line.startswith("-"))
         boundary = tuple(line[1:] for line in out.splitlines() if line.startswith("-"))

@@ -17,7 +17,10 @@ def _raw(repo: Path, base: str, head: str, *flags: str) -> str:
     """Unstripped `git diff --raw -z` output, exactly as git wrote it."""
     done = subprocess.run(
         ["git", "diff", "--raw", "-z", "--no-abbrev", *flags, base, head],
-        cwd=repo, env=GIT_ENV, capture_output=True, check=True,
+        cwd=repo,
+        env=GIT_ENV,
+        capture_output=True,
+        check=True,
     )
     return done.stdout.decode("utf-8")
 
@@ -33,8 +36,13 @@ def test_parse_raw_diff_add_delete_modify(git_repo: Path) -> None:
     assert changes == (
         RawChange("deleted", "gone.txt", None, "100644", "000000", _blob(git_repo, base, "gone.txt"), None),
         RawChange(
-            "modified", "keep.txt", "keep.txt", "100644", "100644",
-            _blob(git_repo, base, "keep.txt"), _blob(git_repo, head, "keep.txt"),
+            "modified",
+            "keep.txt",
+            "keep.txt",
+            "100644",
+            "100644",
+            _blob(git_repo, base, "keep.txt"),
+            _blob(git_repo, head, "keep.txt"),
         ),
         RawChange("added", None, "new.txt", "000000", "100644", None, _blob(git_repo, head, "new.txt")),
     )
@@ -46,8 +54,13 @@ def test_parse_raw_diff_rename_has_both_paths(git_repo: Path) -> None:
     head = commit(git_repo, {"old/name.py": None, "new/name.py": text + "extra\n"})
     (change,) = parse_raw_diff(_raw(git_repo, base, head, "-M"))
     assert change == RawChange(
-        "renamed", "old/name.py", "new/name.py", "100644", "100644",
-        _blob(git_repo, base, "old/name.py"), _blob(git_repo, head, "new/name.py"),
+        "renamed",
+        "old/name.py",
+        "new/name.py",
+        "100644",
+        "100644",
+        _blob(git_repo, base, "old/name.py"),
+        _blob(git_repo, head, "new/name.py"),
     )
 
 

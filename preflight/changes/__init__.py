@@ -8,10 +8,10 @@ from pathlib import Path
 from preflight.changes import definitions, sources
 from preflight.changes.matching import FilePair, classify
 from preflight.changes.revisions import resolve
-from preflight.models import ChangeSet, FileChange, RevisionRange
+from preflight.models import ChangeSet, FileChange, FunctionChange, RevisionRange
 from preflight.repository import MODE_SUBMODULE, MODE_SYMLINK, RawChange, Repository
 
-__all__ = ["analyze", "compute"]
+__all__ = ["analyze", "classify_sources", "compute"]
 
 
 def analyze(
@@ -41,46 +41,85 @@ def compute(repo: Repository, revisions: RevisionRange) -> ChangeSet:
 
 
 def _read(repo: Repository, raw: RawChange, warnings: list[str]) -> tuple[FileChange, FilePair | None]:
-    """Describe one changed path and, for Python text, parse both versions."""
-    path = raw.new_path or raw.old_path or ""
+    """Describe one changed path and parse the versions of it that are Python."""
     special = _special_kind(raw)
     old_data = repo.read_blob(raw.old_blob) if raw.old_blob and not special else None
     new_data = repo.read_blob(raw.new_blob) if raw.new_blob and not special else None
-    lang = special or sources.language(path, new_data if new_data is not None else old_data)
-    old_text = _text(raw.old_path, old_data, lang, warnings)
-    new_text = _text(raw.new_path, new_data, lang, warnings)
-    removed, added = sources.changed_lines(old_text or "", new_text or "")
-    parseable = lang == "Python" and (old_text is not None or old_data is None) and (
-        new_text is not None or new_data is None
+    old_lang = special or sources.language(raw.old_path or "", old_data)
+    new_lang = special or sources.language(raw.new_path or "", new_data)
+    old_text = _text(raw.old_path, old_data, old_lang, warnings)
+    new_text = _text(raw.new_path, new_data, new_lang, warnings)
+    old_py, new_py = old_lang == "Python", new_lang == "Python"
+    unreadable = (old_py and old_data is not None and old_text is None) or (
+        new_py and new_data is not None and new_text is None
     )
     pair = None
     parsed = "no"
-    if parseable:
-        old = _parse(raw.old_path, old_text, warnings)
-        new = _parse(raw.new_path, new_text, warnings)
-        parsed = "partial" if old[1] or new[1] else "full"
-        pair = FilePair(
-            old_path=raw.old_path,
-            new_path=raw.new_path,
-            old_module=sources.module_name(raw.old_path) if raw.old_path else None,
-            new_module=sources.module_name(raw.new_path) if raw.new_path else None,
-            old=old[0],
-            new=new[0],
-            removed_lines=removed,
-            added_lines=added,
-            old_partial=old[1],
-            new_partial=new[1],
+    if (old_py or new_py) and not unreadable:
+        # A side that is not Python (renamed to .txt, replaced by a binary) has no functions.
+        pair = file_pair(
+            raw.old_path if old_py else None, raw.new_path if new_py else None,
+            old_text if old_py else None, new_text if new_py else None, warnings,
         )
+        parsed = "partial" if pair.old_partial or pair.new_partial else "full"
+    if pair is not None and old_py == new_py:
+        removed, added = pair.removed_lines, pair.added_lines
+    else:
+        removed, added = sources.changed_lines(old_text or "", new_text or "")
     file = FileChange(
-        path=path,
+        path=raw.new_path or raw.old_path or "",
         old_path=raw.old_path,
         status=raw.status,
-        language=lang,
+        language=new_lang if raw.new_path else old_lang,
         parsed=parsed,
         added_lines=len(added),
         removed_lines=len(removed),
     )
     return file, pair
+
+
+def file_pair(
+    old_path: str | None, new_path: str | None, old_text: str | None, new_text: str | None,
+    warnings: list[str],
+) -> FilePair:
+    """Parse both versions of a Python file (None = absent on that side)."""
+    removed, added = sources.changed_lines(old_text or "", new_text or "")
+    old, old_partial = _parse(old_path, old_text, warnings)
+    new, new_partial = _parse(new_path, new_text, warnings)
+    return FilePair(
+        old_path=old_path,
+        new_path=new_path,
+        old_module=sources.module_name(old_path) if old_path else None,
+        new_module=sources.module_name(new_path) if new_path else None,
+        old=old,
+        new=new,
+        removed_lines=removed,
+        added_lines=added,
+        old_partial=old_partial,
+        new_partial=new_partial,
+    )
+
+
+def classify_sources(
+    old_files: Mapping[str, str], new_files: Mapping[str, str], renames: Mapping[str, str] | None = None
+) -> tuple[tuple[FunctionChange, ...], tuple[str, ...]]:
+    """Classify functions between two sets of Python sources (path -> text) without git.
+
+    renames maps a new path to its old path; other paths pair with themselves.
+    """
+    renames = renames or {}
+    paired_old = set(renames.values())
+    pairs: list[tuple[str | None, str | None]] = [
+        (renames.get(p, p if p in old_files else None), p) for p in sorted(new_files)
+    ]
+    pairs += [(p, None) for p in sorted(old_files) if p not in new_files and p not in paired_old]
+    warnings: list[str] = []
+    parsed = [
+        file_pair(old, new, old_files.get(old) if old else None, new_files.get(new) if new else None, warnings)
+        for old, new in pairs
+    ]
+    functions, more = classify(parsed)
+    return functions, tuple(warnings) + more
 
 
 def _special_kind(raw: RawChange) -> str | None:

@@ -55,7 +55,7 @@ def classify(pairs: Iterable[FilePair]) -> tuple[tuple[FunctionChange, ...], tup
     removed: list[_Side] = []
     added: list[_Side] = []
     for pair in pairs:
-        for local in pair.old.keys() | pair.new.keys():
+        for local in [*pair.old, *(k for k in pair.new if k not in pair.old)]:
             old, new = pair.old.get(local), pair.new.get(local)
             if old is not None and new is not None:
                 change = _compare(_Side(pair, old, False), _Side(pair, new, True))
@@ -145,24 +145,43 @@ def _count(span: LineSpan, lines: frozenset[int]) -> int:
 def _pair_identical(
     removed: list[_Side], added: list[_Side]
 ) -> tuple[list[tuple[_Side, _Side]], list[_Side], list[_Side]]:
-    """One-to-one pairs with identical code; prefer the same file, then the same name."""
+    """One-to-one pairs with identical code, best candidates first.
+
+    Rounds, each over the removed definitions outer-first: the same parent (so a
+    nested function follows its renamed parent, a method stays in its class), then
+    the same file, then anywhere; within each, the same name before another name.
+    """
     by_code: dict[tuple[str, str, str | None, str], list[_Side]] = {}
     for side in added:
         by_code.setdefault(side.definition.code, []).append(side)
+    parents = {s.pair.old_module: s.pair.new_module for s in removed + added if s.pair.old_module}
     pairs: list[tuple[_Side, _Side]] = []
-    for old in removed:
-        candidates = by_code.get(old.definition.code)
-        if not candidates:
-            continue
-        best = min(
-            candidates,
-            key=lambda new: (
-                new.pair.new_path != old.pair.new_path and new.pair.old_path != old.pair.old_path,
-                new.definition.name != old.definition.name,
-            ),
-        )
-        candidates.remove(best)
-        pairs.append((old, best))
+    ordered = sorted(removed, key=lambda side: side.definition.local.count("."))
+
+    def parent_of(qualname: str) -> str:
+        return qualname.rpartition(".")[0]
+
+    def fits(old: _Side, new: _Side, where: str, same_name: bool) -> bool:
+        if same_name and new.definition.name != old.definition.name:
+            return False
+        if where == "parent":
+            expected = parents.get(parent_of(old.qualname), parent_of(old.qualname))
+            return parent_of(new.qualname) == expected
+        if where == "file":
+            return new.pair is old.pair
+        return True
+
+    for where in ("parent", "file", "anywhere"):
+        for same_name in (True, False):
+            for old in ordered:
+                candidates = by_code.get(old.definition.code)
+                if old.qualname in parents or not candidates:
+                    continue
+                new = next((c for c in candidates if fits(old, c, where, same_name)), None)
+                if new is not None:
+                    candidates.remove(new)
+                    pairs.append((old, new))
+                    parents[old.qualname] = new.qualname
     return pairs, _without(removed, [p[0] for p in pairs]), _without(added, [p[1] for p in pairs])
 
 

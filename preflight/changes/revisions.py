@@ -68,15 +68,23 @@ def _github_base(repo: Repository, environ: Mapping[str, str]) -> tuple[str, str
     event = _read_event(environ.get("GITHUB_EVENT_PATH"))
     pull = event.get("pull_request")
     if isinstance(pull, dict):
-        sha = str(pull.get("base", {}).get("sha", ""))
-        if sha:
-            if not repo.has_commit(sha):
-                raise GitError(f"pull request base commit {sha} is not in this clone: {SHALLOW_FIX}")
-            return sha, sha, "github-event"
+        base = pull.get("base")
+        sha = base.get("sha") if isinstance(base, dict) else None
+        if not isinstance(sha, str) or not sha:
+            raise InputError(
+                f"GITHUB_EVENT_PATH={environ.get('GITHUB_EVENT_PATH')}: pull_request.base.sha is missing; "
+                "run on a pull_request event or pass --base"
+            )
+        if not repo.has_commit(sha):
+            raise GitError(f"pull request base commit {sha} is not in this clone: {SHALLOW_FIX}")
+        return sha, sha, "github-event"
     before = event.get("before")
     if isinstance(before, str) and before and before != ZERO_OID:
         if not repo.has_commit(before):
-            raise GitError(f"push event's previous commit {before} is not in this clone: {SHALLOW_FIX}")
+            raise GitError(
+                f"push event's previous commit {before} is not in this clone (force-pushed away, or "
+                f"the clone is too shallow); pass --base, or if the history is shallow: {SHALLOW_FIX}"
+            )
         return before, before, "github-event"
     base_ref = environ.get("GITHUB_BASE_REF")
     if base_ref:

@@ -65,7 +65,7 @@ def module_name(path: str) -> str:
 
 def changed_lines(old: str, new: str) -> tuple[frozenset[int], frozenset[int]]:
     """1-based line numbers removed from old and added in new, by a line diff."""
-    a, b = old.splitlines(), new.splitlines()
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)  # a CRLF switch is a change
     removed: set[int] = set()
     added: set[int] = set()
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b).get_opcodes():
