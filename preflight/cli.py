@@ -22,15 +22,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 def repo_option(f: F) -> F:
     """--repo DIR, shared by every command that reads a repository."""
     return click.option(
-        "--repo", "repo_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
-        show_default=True, help="The git repository to read.",
+        "--repo",
+        "repo_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("."),
+        show_default=True,
+        help="The git repository to read.",
     )(f)
 
 
 def range_options(f: F) -> F:
     """--base/--head/--pre-push/--remote, shared by changes and check."""
     options = [
-        click.option("--base", help="Base revision. Default: GitHub event base, else merge-base with origin/HEAD, main or master."),
+        click.option(
+            "--base",
+            help="Base revision. Default: GitHub event base, else merge-base with origin/HEAD, main or master.",
+        ),
         click.option("--head", help="Head revision.  [default: HEAD]"),
         click.option("--pre-push", is_flag=True, help="Read the ranges from git's pre-push standard input."),
         click.option("--remote", help="Remote name being pushed to (with --pre-push; git passes it as $1)."),
@@ -52,41 +59,87 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 @cli.command()
 @repo_option
 @range_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
-def changes(repo_dir: Path, base: str | None, head: str | None, pre_push: bool, remote: str | None,
-            fmt: str) -> int:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def changes(
+    repo_dir: Path, base: str | None, head: str | None, pre_push: bool, remote: str | None, fmt: str
+) -> int:
     """List the changed files and classify every changed function."""
     from preflight.commands import changes as command
 
-    return command.run(repo_dir, base, head, fmt, sys.stdout, os.environ,
-                       _stdin_lines() if pre_push else None, remote)
+    return command.run(
+        repo_dir, base, head, fmt, sys.stdout, os.environ, _stdin_lines() if pre_push else None, remote
+    )
 
 
 @cli.command()
 @repo_option
 @range_options
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json", "text"]), default="markdown",
-              show_default=True, help="Report format.")
-@click.option("--calls", type=click.Path(path_type=Path, dir_okay=False),
-              help="CSV of runtime traffic with columns qualname,calls_per_min.")
-@click.option("--fail-above", type=click.IntRange(0, 100),
-              help="Exit 1 when the risk score is above this (0-100). Default: advisory, never fails.")
-@click.option("--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the report to this file instead of standard output.")
-def check(repo_dir: Path, base: str | None, head: str | None, pre_push: bool, remote: str | None,
-          fmt: str, calls: Path | None, fail_above: int | None, output: Path | None) -> int:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json", "text"]),
+    default="markdown",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--calls",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV of runtime traffic with columns qualname,calls_per_min.",
+)
+@click.option(
+    "--fail-above",
+    type=click.IntRange(0, 100),
+    help="Exit 1 when the risk score is above this (0-100). Default: advisory, never fails.",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to this file instead of standard output.",
+)
+def check(
+    repo_dir: Path,
+    base: str | None,
+    head: str | None,
+    pre_push: bool,
+    remote: str | None,
+    fmt: str,
+    calls: Path | None,
+    fail_above: int | None,
+    output: Path | None,
+) -> int:
     """Run the whole pipeline and gate on the risk score."""
     from preflight.commands import check as command
 
-    return command.run(repo_dir, base, head, fmt, sys.stdout, os.environ, calls, fail_above, output,
-                       _stdin_lines() if pre_push else None, remote,
-                       color=fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    return command.run(
+        repo_dir,
+        base,
+        head,
+        fmt,
+        sys.stdout,
+        os.environ,
+        calls,
+        fail_above,
+        output,
+        _stdin_lines() if pre_push else None,
+        remote,
+        color=fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+    )
 
 
 @cli.command()
-@click.option("--output-dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Where to build the example repository and write reports. Default: a new temp dir.")
+@click.option(
+    "--output-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where to build the example repository and write reports. Default: a new temp dir.",
+)
 def demo(output_dir: Path | None) -> int:
     """Build a small example repository with real commits and check it."""
     from preflight.commands import demo as command
@@ -102,8 +155,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: run a command and map every outcome to an exit code."""
     verbose = "-v" in (argv or sys.argv[1:]) or "--verbose" in (argv or sys.argv[1:])
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="preflight",
-                          standalone_mode=False)
+        result = cli.main(
+            args=list(argv) if argv is not None else None, prog_name="preflight", standalone_mode=False
+        )
     except PreflightError as e:
         click.echo(f"preflight: error: {e}", err=True)
         return e.exit_code

@@ -120,8 +120,17 @@ class Repository:
         """Changed paths from base (None = empty tree) to head, with rename detection."""
         old = base if base is not None else self._git("hash-object", "-t", "tree", "/dev/null")
         out = self._git(
-            "-c", "core.quotepath=off", "diff", "--raw", "-z", "-M", "--no-abbrev",
-            "--no-ext-diff", "--no-textconv", old, head,
+            "-c",
+            "core.quotepath=off",
+            "diff",
+            "--raw",
+            "-z",
+            "-M",
+            "--no-abbrev",
+            "--no-ext-diff",
+            "--no-textconv",
+            old,
+            head,
         )
         return parse_raw_diff(out)
 
@@ -129,8 +138,16 @@ class Repository:
         """Stage every file in the work tree and commit it; return the commit sha."""
         self._git("add", "-A")
         self._git(
-            "-c", f"user.name={name}", "-c", f"user.email={email}",
-            "commit", "-q", "--no-verify", "--allow-empty", "-m", message,
+            "-c",
+            f"user.name={name}",
+            "-c",
+            f"user.email={email}",
+            "commit",
+            "-q",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            message,
         )
         return self._git("rev-parse", "HEAD")
 
@@ -169,7 +186,6 @@ def parse_raw_diff(out: str) -> tuple[RawChange, ...]:
             )
         )
     return tuple(changes)
-
 
 
 def init_repository(path: Path) -> Repository:

@@ -40,7 +40,9 @@ def assess(exposure: Exposure) -> Risk:
 
     size = min(SIZE_CAP, sum(change_points(f) for f in behavioural))
     if size:
-        factors.append(Factor("change size", round(size, 1), f"{len(behavioural)} functions changed behaviour"))
+        factors.append(
+            Factor("change size", round(size, 1), f"{_count(len(behavioural), 'function')} changed behaviour")
+        )
     hottest = max(known, key=lambda f: f.calls_per_min or 0.0, default=None)
     if hottest is not None and hottest.calls_per_min:
         traffic = min(TRAFFIC_CAP, TRAFFIC_POINTS_PER_DECADE * math.log10(1 + hottest.calls_per_min))
@@ -54,7 +56,9 @@ def assess(exposure: Exposure) -> Risk:
     if unknown:
         points = min(UNKNOWN_CAP, UNKNOWN_POINTS * len(unknown))
         factors.append(
-            Factor("unknown traffic", round(points, 1), f"{len(unknown)} changed functions have no runtime data")
+            Factor(
+                "unknown traffic", round(points, 1), f"{_count(len(unknown), 'changed function')} without runtime data"
+            )
         )
     score = min(100, round(sum(f.points for f in factors)))
     return Risk(
@@ -65,6 +69,10 @@ def assess(exposure: Exposure) -> Risk:
         confidence=_confidence(len(known), len(behavioural), exposure.source),
         lower_it=_lower_it(hottest, unknown, size, exposure.source),
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _confidence(known: int, total: int, source: str | None) -> str:
@@ -86,7 +94,7 @@ def _lower_it(
         advice.append(
             "provide runtime data (--calls) for the changed functions so traffic is measured, not unknown"
             if source is None
-            else f"add runtime data for {len(unknown)} functions missing from {source}"
+            else f"add runtime data for the {_count(len(unknown), 'function')} missing from {source}"
         )
     if size >= SIZE_CAP:
         advice.append("split the change: it alters many functions at once")

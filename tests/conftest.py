@@ -51,3 +51,21 @@ def git_repo(tmp_path: Path) -> Path:
     repo.mkdir()
     git(repo, "init", "-q", "-b", "main")
     return repo
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="Rewrite tests/golden/* from current output.")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> object:
+    """Compare text with tests/golden/NAME; --update-golden rewrites the file instead."""
+    update = bool(request.config.getoption("--update-golden"))
+
+    def check(name: str, text: str) -> None:
+        path = Path(__file__).parent / "golden" / name
+        if update:
+            path.write_text(text, encoding="utf-8")
+        assert text == path.read_text(encoding="utf-8"), f"{name} changed; review and run pytest --update-golden"
+
+    return check

@@ -58,8 +58,11 @@ def _read(repo: Repository, raw: RawChange, warnings: list[str]) -> tuple[FileCh
     if (old_py or new_py) and not unreadable:
         # A side that is not Python (renamed to .txt, replaced by a binary) has no functions.
         pair = file_pair(
-            raw.old_path if old_py else None, raw.new_path if new_py else None,
-            old_text if old_py else None, new_text if new_py else None, warnings,
+            raw.old_path if old_py else None,
+            raw.new_path if new_py else None,
+            old_text if old_py else None,
+            new_text if new_py else None,
+            warnings,
         )
         parsed = "partial" if pair.old_partial or pair.new_partial else "full"
     if pair is not None and old_py == new_py:
@@ -79,7 +82,10 @@ def _read(repo: Repository, raw: RawChange, warnings: list[str]) -> tuple[FileCh
 
 
 def file_pair(
-    old_path: str | None, new_path: str | None, old_text: str | None, new_text: str | None,
+    old_path: str | None,
+    new_path: str | None,
+    old_text: str | None,
+    new_text: str | None,
     warnings: list[str],
 ) -> FilePair:
     """Parse both versions of a Python file (None = absent on that side)."""
@@ -115,7 +121,9 @@ def classify_sources(
     pairs += [(p, None) for p in sorted(old_files) if p not in new_files and p not in paired_old]
     warnings: list[str] = []
     parsed = [
-        file_pair(old, new, old_files.get(old) if old else None, new_files.get(new) if new else None, warnings)
+        file_pair(
+            old, new, old_files.get(old) if old else None, new_files.get(new) if new else None, warnings
+        )
         for old, new in pairs
     ]
     functions, more = classify(parsed)

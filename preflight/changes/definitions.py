@@ -24,11 +24,24 @@ from preflight.models import LineSpan
 _PARSER = Parser(Language(tree_sitter_python.language()))
 
 # Statements whose children can hold definitions; a def under `if`/`try` belongs to the enclosing scope.
-_CONTAINERS = frozenset({
-    "block", "if_statement", "elif_clause", "else_clause", "for_statement", "while_statement",
-    "try_statement", "except_clause", "except_group_clause", "finally_clause", "with_statement",
-    "match_statement", "case_clause", "ERROR",
-})
+_CONTAINERS = frozenset(
+    {
+        "block",
+        "if_statement",
+        "elif_clause",
+        "else_clause",
+        "for_statement",
+        "while_statement",
+        "try_statement",
+        "except_clause",
+        "except_group_clause",
+        "finally_clause",
+        "with_statement",
+        "match_statement",
+        "case_clause",
+        "ERROR",
+    }
+)
 _SKIPPED = frozenset({"comment", "line_continuation"})
 _DROPPED_LEAVES = frozenset({",", "(", ")"})
 _RENAMED_TYPES = {
@@ -251,8 +264,8 @@ def _own_text(outer: Node, nested: list[Node], source: bytes) -> str:
     pieces: list[bytes] = []
     cursor = start
     for node in nested:
-        pieces.append(source[cursor:node.start_byte])
+        pieces.append(source[cursor : node.start_byte])
         pieces.append(b"<def>")
         cursor = node.end_byte
-    pieces.append(source[cursor:outer.end_byte])
+    pieces.append(source[cursor : outer.end_byte])
     return textwrap.dedent(b"".join(pieces).decode("utf-8", "replace"))

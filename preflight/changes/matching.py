@@ -127,12 +127,28 @@ def _one_sided(side: _Side, kind: ChangeKind) -> FunctionChange:
     d, pair = side.definition, side.pair
     if kind is ChangeKind.ADDED:
         return FunctionChange(
-            pair.new_path or "", None, side.qualname, None, kind, (), d.span, None,
-            _count(d.span, pair.added_lines), 0,
+            pair.new_path or "",
+            None,
+            side.qualname,
+            None,
+            kind,
+            (),
+            d.span,
+            None,
+            _count(d.span, pair.added_lines),
+            0,
         )
     return FunctionChange(
-        pair.old_path or "", pair.old_path, side.qualname, side.qualname, kind, (), None, d.span,
-        0, _count(d.span, pair.removed_lines),
+        pair.old_path or "",
+        pair.old_path,
+        side.qualname,
+        side.qualname,
+        kind,
+        (),
+        None,
+        d.span,
+        0,
+        _count(d.span, pair.removed_lines),
     )
 
 
@@ -205,9 +221,9 @@ def _pair_by_container(
     for old in removed:
         parent, _, name = old.qualname.rpartition(".")
         target = mapping.get(parent)
-        new = added_by_name.pop(f"{target}.{name}", None) if target else None
-        if new is not None:
-            pairs.append((old, new))
+        match = added_by_name.pop(f"{target}.{name}", None) if target else None
+        if match is not None:
+            pairs.append((old, match))
     return pairs, _without(removed, [p[0] for p in pairs]), _without(added, [p[1] for p in pairs])
 
 

@@ -35,16 +35,20 @@ def resolve(
             return _range(repo, ref, sha, head_ref, head_sha, source)
     default = repo.default_branch()
     if default is None:
-        raise GitError(
-            "no default branch found (tried origin/HEAD, main, master); pass --base REF"
-        )
-    return _range(repo, default, _require(repo, default, "default branch"), head_ref, head_sha, "default-branch")
+        raise GitError("no default branch found (tried origin/HEAD, main, master); pass --base REF")
+    return _range(
+        repo, default, _require(repo, default, "default branch"), head_ref, head_sha, "default-branch"
+    )
 
 
 def _require(repo: Repository, ref: str, what: str) -> str:
     sha = repo.commit_sha(ref)
     if sha is None:
-        hint = SHALLOW_FIX if repo.is_shallow() else f"fetch it (`git fetch origin {ref}`) or pass another {what}"
+        hint = (
+            SHALLOW_FIX
+            if repo.is_shallow()
+            else f"fetch it (`git fetch origin {ref}`) or pass another {what}"
+        )
         raise GitError(f"unknown {what} ref {ref!r}: {hint}")
     return sha
 
@@ -111,9 +115,7 @@ def _read_event(path: str | None) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
-def resolve_pre_push(
-    repo: Repository, lines: Iterable[str], remote: str | None
-) -> tuple[RevisionRange, ...]:
+def resolve_pre_push(repo: Repository, lines: Iterable[str], remote: str | None) -> tuple[RevisionRange, ...]:
     """Ranges from git's pre-push stdin: `<local ref> <local oid> <remote ref> <remote oid>` per line."""
     ranges: list[RevisionRange] = []
     for number, line in enumerate(lines, start=1):

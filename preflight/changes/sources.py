@@ -11,12 +11,32 @@ from pathlib import PurePosixPath
 MAX_PARSE_BYTES = 2_000_000
 
 _LANGUAGES = {
-    ".py": "Python", ".pyw": "Python", ".pyi": "Python stub", ".pyx": "Cython",
-    ".md": "Markdown", ".rst": "reStructuredText", ".txt": "Text", ".toml": "TOML",
-    ".yml": "YAML", ".yaml": "YAML", ".json": "JSON", ".cfg": "INI", ".ini": "INI",
-    ".js": "JavaScript", ".ts": "TypeScript", ".html": "HTML", ".css": "CSS",
-    ".sh": "Shell", ".c": "C", ".h": "C", ".go": "Go", ".rs": "Rust", ".java": "Java",
-    ".sql": "SQL", ".proto": "Protocol Buffers", ".csv": "CSV",
+    ".py": "Python",
+    ".pyw": "Python",
+    ".pyi": "Python stub",
+    ".pyx": "Cython",
+    ".md": "Markdown",
+    ".rst": "reStructuredText",
+    ".txt": "Text",
+    ".toml": "TOML",
+    ".yml": "YAML",
+    ".yaml": "YAML",
+    ".json": "JSON",
+    ".cfg": "INI",
+    ".ini": "INI",
+    ".js": "JavaScript",
+    ".ts": "TypeScript",
+    ".html": "HTML",
+    ".css": "CSS",
+    ".sh": "Shell",
+    ".c": "C",
+    ".h": "C",
+    ".go": "Go",
+    ".rs": "Rust",
+    ".java": "Java",
+    ".sql": "SQL",
+    ".proto": "Protocol Buffers",
+    ".csv": "CSV",
 }
 _NAMED = {"Dockerfile": "Dockerfile", "Makefile": "Makefile"}
 

@@ -40,10 +40,9 @@ def run(
     with Repository(repo_dir) as repo:
         for revisions in resolve_ranges(repo, base, head, environ, pre_push, remote):
             result = pipeline.check(repo, revisions, calls, fail_above)
-            if not result.changes.files:
-                if fmt != "json":
-                    out.write("nothing to check: no files changed\n")
-                    continue
+            if not result.changes.files and fmt != "json":
+                rendered.append("nothing to check: no files changed\n")
+                continue
             rendered.append(render(result, fmt, color))
             failed = failed or not result.decision.passed
     report = "".join(rendered)

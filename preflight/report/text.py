@@ -11,12 +11,16 @@ _MARK = {"added": "+", "removed": "-", "modified": "~", "renamed": ">", "cosmeti
 def changes_text(changes: ChangeSet) -> str:
     """The `preflight changes` listing."""
     rev = changes.revisions
-    lines = [f"{_short(rev.merge_base)}..{_short(rev.head_sha)}  (base {_t(rev.base)} via {rev.source}, head {_t(rev.head)})"]
+    lines = [
+        f"{_short(rev.merge_base)}..{_short(rev.head_sha)}  (base {_t(rev.base)} via {rev.source}, head {_t(rev.head)})"
+    ]
     lines.append(f"{len(changes.files)} files changed")
     for f in changes.files:
         moved = f" (from {_t(f.old_path)})" if f.old_path and f.old_path != f.path else ""
         parsed = "" if f.parsed in ("full", "no") else f" [{f.parsed}ly parsed]"
-        lines.append(f"  {f.status:<9} {f.language:<12} {_t(f.path)}{moved}{parsed}  +{f.added_lines} -{f.removed_lines}")
+        lines.append(
+            f"  {f.status:<9} {f.language:<12} {_t(f.path)}{moved}{parsed}  +{f.added_lines} -{f.removed_lines}"
+        )
     lines.append(f"{len(changes.functions)} functions changed")
     for fn in changes.functions:
         lines.append("  " + function_line(fn))
@@ -40,7 +44,9 @@ def check_text(result: CheckResult, color: bool = False) -> str:
     verdict = "PASS" if decision.passed else "FAIL"
     if color:
         verdict = f"\033[{32 if decision.passed else 31}m{verdict}\033[0m"
-    lines = [f"{verdict}  risk {risk.score}/100 ({risk.level}, confidence {risk.confidence})  {decision.reason}"]
+    lines = [
+        f"{verdict}  risk {risk.score}/100 ({risk.level}, confidence {risk.confidence})  {decision.reason}"
+    ]
     for factor in risk.factors:
         lines.append(f"  {factor.points:>5.1f}  {factor.name}: {_t(factor.detail)}")
     lines.append("changed functions:")

@@ -310,7 +310,9 @@ def same():
 def edited():
     return 1
 """
-    after = before.replace("return 1\n", "return 2\n").replace("def same():\n    return 2", "def same():\n    return 1")
+    after = before.replace("return 1\n", "return 2\n").replace(
+        "def same():\n    return 2", "def same():\n    return 1"
+    )
     result = change(git_repo, {"pkg/old.py": before}, {"pkg/old.py": None, "pkg/new.py": after})
     assert result.files[0].status == "renamed"
     assert {(f.qualname, f.old_qualname, f.old_path, f.kind.value) for f in result.functions} == {

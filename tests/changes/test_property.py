@@ -77,8 +77,19 @@ def modules(draw: st.DrawFn) -> list[Func]:
 
 
 EDITS = (
-    "body", "default", "async", "decorator", "docstring", "comment", "spaces",
-    "rename", "remove", "add", "inner", "move_class", "reorder",
+    "body",
+    "default",
+    "async",
+    "decorator",
+    "docstring",
+    "comment",
+    "spaces",
+    "rename",
+    "remove",
+    "add",
+    "inner",
+    "move_class",
+    "reorder",
 )
 
 
@@ -118,8 +129,15 @@ def apply(funcs: list[Func], edit: str, index: int) -> list[Func]:
 
 def preflight_view(old: str, new: str) -> set[tuple[str, str, str | None, frozenset[str]]]:
     functions, _ = classify_sources({"pkg/mod.py": old}, {"pkg/mod.py": new})
-    return {(f.kind.value, f.qualname, f.old_qualname if f.kind.value != "added" else None,
-             frozenset(a.value for a in f.aspects)) for f in functions}
+    return {
+        (
+            f.kind.value,
+            f.qualname,
+            f.old_qualname if f.kind.value != "added" else None,
+            frozenset(a.value for a in f.aspects),
+        )
+        for f in functions
+    }
 
 
 def oracle_view(old: str, new: str) -> set[tuple[str, str, str | None, frozenset[str]]]:
