@@ -57,7 +57,9 @@ def assess(exposure: Exposure) -> Risk:
         points = min(UNKNOWN_CAP, UNKNOWN_POINTS * len(unknown))
         factors.append(
             Factor(
-                "unknown traffic", round(points, 1), f"{_count(len(unknown), 'changed function')} without runtime data"
+                "unknown traffic",
+                round(points, 1),
+                f"{_count(len(unknown), 'changed function')} without runtime data",
             )
         )
     score = min(100, round(sum(f.points for f in factors)))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from tree_sitter import Tree
+
 from preflight.changes import definitions, sources
 from preflight.changes.matching import FilePair, classify
 from preflight.changes.revisions import resolve
@@ -88,21 +90,32 @@ def file_pair(
     new_text: str | None,
     warnings: list[str],
 ) -> FilePair:
-    """Parse both versions of a Python file (None = absent on that side)."""
-    removed, added = sources.changed_lines(old_text or "", new_text or "")
-    old, old_partial = _parse(old_path, old_text, warnings)
-    new, new_partial = _parse(new_path, new_text, warnings)
+    """Parse both versions of a Python file (None = absent on that side).
+
+    The new version is parsed incrementally from the old tree, edited with the line
+    diff: tree-sitter then re-parses only the regions that changed.
+    """
+    old_bytes = old_text.encode("utf-8", "surrogatepass") if old_text is not None else b""
+    new_bytes = new_text.encode("utf-8", "surrogatepass") if new_text is not None else b""
+    old_lines, new_lines = sources.split_lines(old_bytes), sources.split_lines(new_bytes)
+    opcodes = sources.line_diff(old_lines, new_lines)
+    removed, added = sources.changed_line_sets(opcodes)
+    old = _parse(old_path, old_bytes if old_text is not None else None, None, warnings)
+    previous = None
+    if old is not None and new_text is not None:
+        previous = definitions.edited(old.tree, old_lines, new_lines, opcodes)
+    new = _parse(new_path, new_bytes if new_text is not None else None, previous, warnings)
     return FilePair(
         old_path=old_path,
         new_path=new_path,
         old_module=sources.module_name(old_path) if old_path else None,
         new_module=sources.module_name(new_path) if new_path else None,
-        old=old,
-        new=new,
+        old=old.definitions if old else {},
+        new=new.definitions if new else {},
         removed_lines=removed,
         added_lines=added,
-        old_partial=old_partial,
-        new_partial=new_partial,
+        old_partial=old is not None and old.error_line is not None,
+        new_partial=new is not None and new.error_line is not None,
     )
 
 
@@ -156,14 +169,14 @@ def _text(path: str | None, data: bytes | None, lang: str, warnings: list[str]) 
 
 
 def _parse(
-    path: str | None, text: str | None, warnings: list[str]
-) -> tuple[dict[str, definitions.Definition], bool]:
-    if text is None:
-        return {}, False
-    parsed = definitions.parse(text.encode("utf-8", "surrogatepass"))
+    path: str | None, source: bytes | None, previous: Tree | None, warnings: list[str]
+) -> definitions.ParsedSource | None:
+    if source is None:
+        return None
+    parsed = definitions.parse(source, previous)
     if parsed.error_line is not None:
         warnings.append(
             f"{path}: syntax error at line {parsed.error_line}; parsed partially, "
             "functions near the error may be misclassified"
         )
-    return parsed.definitions, parsed.error_line is not None
+    return parsed

@@ -14,10 +14,10 @@ import hashlib
 import inspect
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import tree_sitter_python
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Language, Node, Parser, Tree
 
 from preflight.models import LineSpan
 
@@ -51,22 +51,30 @@ _RENAMED_TYPES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
 class Definition:
-    """A function as found in one version of a file (same-named definitions merged)."""
+    """A function as found in one version of a file (same-named definitions merged).
 
-    local: str
-    """Nesting without the module: Class.method, outer.inner."""
-    span: LineSpan
-    """First decorator line to last line; over all merged definitions."""
-    text: str
-    """Own source text, dedented, nested definitions cut out: equal text means untouched."""
-    signature: str
-    decorators: str
-    docstring: str | None
-    body: str
-    has_error: bool
-    """The definition contains a syntax error."""
+    The own text is cheap and always there; the fingerprints walk the syntax tree,
+    so they are computed on first use: most functions of a changed file are
+    untouched, and equal text settles them without a walk.
+    """
+
+    __slots__ = ("_code", "_items", "_source", "has_error", "local", "span", "text")
+
+    def __init__(self, local: str, items: list[_Found], source: bytes) -> None:
+        self.local = local
+        """Nesting without the module: Class.method, outer.inner."""
+        self.span = LineSpan(
+            min(i.outer.start_point[0] for i in items) + 1, max(i.outer.end_point[0] for i in items) + 1
+        )
+        """First decorator line to last line, over all merged definitions."""
+        self.text = "\n\0\n".join(_own_text(i.outer, i.nested, source) for i in items)
+        """Own source text, dedented, nested definitions cut out: equal text means untouched."""
+        self.has_error = any(i.outer.has_error for i in items)
+        """The definition contains a syntax error."""
+        self._items = items
+        self._source = source
+        self._code: tuple[str, str, str | None, str] | None = None
 
     @property
     def name(self) -> str:
@@ -75,8 +83,37 @@ class Definition:
 
     @property
     def code(self) -> tuple[str, str, str | None, str]:
-        """Everything that defines behaviour except the name."""
-        return (self.signature, self.decorators, self.docstring, self.body)
+        """Fingerprints of (signature, decorators, docstring, body): behaviour except the name."""
+        if self._code is None:
+            parts = [_fingerprint(item) for item in self._items]
+            docstrings = [p[2] for p in parts if p[2] is not None]
+            self._code = (
+                _digest(p[0] for p in parts),
+                _digest(p[1] for p in parts),
+                "\n\0\n".join(docstrings) if docstrings else None,
+                _digest(p[3] for p in parts),
+            )
+        return self._code
+
+    @property
+    def signature(self) -> str:
+        """Fingerprint of parameters, defaults, annotations, return type and async."""
+        return self.code[0]
+
+    @property
+    def decorators(self) -> str:
+        """Fingerprint of the decorator expressions."""
+        return self.code[1]
+
+    @property
+    def docstring(self) -> str | None:
+        """The cleaned docstring (inspect.cleandoc), or None."""
+        return self.code[2]
+
+    @property
+    def body(self) -> str:
+        """Fingerprint of the body without the docstring, nested definitions as placeholders."""
+        return self.code[3]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +123,8 @@ class ParsedSource:
     definitions: dict[str, Definition]
     error_line: int | None
     """First line with a syntax error, or None when the file parsed cleanly."""
+    tree: Tree
+    """The syntax tree, to re-parse the next version incrementally."""
 
 
 @dataclass(slots=True)
@@ -93,22 +132,54 @@ class _Found:
     local: str
     outer: Node  # decorated_definition when decorated, else the function_definition
     func: Node
+    nested: list[Node] = field(default_factory=list)
+    """Outermost function definitions inside this one (cut out of its own text)."""
 
 
-def parse(source: bytes) -> ParsedSource:
-    """Parse UTF-8 Python source and return its function definitions."""
-    tree = _PARSER.parse(source)
+def parse(source: bytes, previous: Tree | None = None) -> ParsedSource:
+    """Parse UTF-8 Python source and return its function definitions.
+
+    previous is an edited tree of an earlier version (see `edited`) to re-parse from.
+    """
+    tree = _PARSER.parse(source, previous) if previous is not None else _PARSER.parse(source)
     found: list[_Found] = []
-    _collect(tree.root_node, "", found)
+    _collect(tree.root_node, "", found, None)
     grouped: dict[str, list[_Found]] = {}
     for item in found:
         grouped.setdefault(item.local, []).append(item)
-    definitions = {local: _merge(local, items, source) for local, items in grouped.items()}
+    definitions = {local: Definition(local, items, source) for local, items in grouped.items()}
     error_line = _first_error_line(tree.root_node) if tree.root_node.has_error else None
-    return ParsedSource(definitions, error_line)
+    return ParsedSource(definitions, error_line, tree)
 
 
-def _collect(node: Node, prefix: str, found: list[_Found]) -> None:
+def edited(
+    tree: Tree, old: list[bytes], new: list[bytes], opcodes: list[tuple[str, int, int, int, int]]
+) -> Tree:
+    """A copy of tree with the line edits that turn old into new applied, for incremental parsing.
+
+    Edits are applied in order, so each one is in the coordinates of the text with
+    the earlier ones done: everything before line j1 is already new text.
+    """
+    copy = tree.copy()
+    offsets = [0]
+    for line in new:
+        offsets.append(offsets[-1] + len(line))
+    for _, i1, i2, j1, j2 in opcodes:
+        start = offsets[j1]
+        removed = sum(len(line) for line in old[i1:i2])
+        copy.edit(
+            start_byte=start,
+            old_end_byte=start + removed,
+            new_end_byte=offsets[j2],
+            start_point=(j1, 0),
+            old_end_point=(j1 + i2 - i1, 0),
+            new_end_point=(j2, 0),
+        )
+    return copy
+
+
+def _collect(node: Node, prefix: str, found: list[_Found], enclosing: _Found | None) -> None:
+    """Find definitions in document order; enclosing is the innermost function around node."""
     for child in node.named_children:
         kind = child.type
         outer = child
@@ -118,17 +189,19 @@ def _collect(node: Node, prefix: str, found: list[_Found]) -> None:
                 continue
             child, kind = inner, inner.type
         if kind == "function_definition":
-            local = prefix + _name(child)
-            found.append(_Found(local, outer, child))
+            item = _Found(prefix + _name(child), outer, child)
+            found.append(item)
+            if enclosing is not None:
+                enclosing.nested.append(outer)
             body = child.child_by_field_name("body")
             if body is not None:
-                _collect(body, local + ".", found)
+                _collect(body, item.local + ".", found, item)
         elif kind == "class_definition":
             body = child.child_by_field_name("body")
             if body is not None:
-                _collect(body, prefix + _name(child) + ".", found)
+                _collect(body, prefix + _name(child) + ".", found, enclosing)
         elif kind in _CONTAINERS:
-            _collect(child, prefix, found)
+            _collect(child, prefix, found, enclosing)
 
 
 def _name(node: Node) -> str:
@@ -149,29 +222,11 @@ def _first_error_line(node: Node) -> int | None:
     return None
 
 
-def _merge(local: str, items: list[_Found], source: bytes) -> Definition:
-    parts = [_fingerprint(item, source) for item in items]
-    docstrings = [p[2] for p in parts if p[2] is not None]
-    return Definition(
-        local=local,
-        span=LineSpan(
-            min(i.outer.start_point[0] for i in items) + 1,
-            max(i.outer.end_point[0] for i in items) + 1,
-        ),
-        text="\n\0\n".join(p[4] for p in parts),
-        signature=_digest(p[0] for p in parts),
-        decorators=_digest(p[1] for p in parts),
-        docstring="\n\0\n".join(docstrings) if docstrings else None,
-        body=_digest(p[3] for p in parts),
-        has_error=any(i.outer.has_error for i in items),
-    )
-
-
 def _digest(chunks: Iterator[str]) -> str:
     return hashlib.blake2b("\n\0\n".join(chunks).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def _fingerprint(item: _Found, source: bytes) -> tuple[str, str, str | None, str, str]:
+def _fingerprint(item: _Found) -> tuple[str, str, str | None, str]:
     func = item.func
     signature: list[str] = []
     for child in func.children:
@@ -191,14 +246,12 @@ def _fingerprint(item: _Found, source: bytes) -> tuple[str, str, str | None, str
     body_tokens: list[str] = []
     docstring = None
     body = func.child_by_field_name("body")
-    nested: list[Node] = []
     if body is not None:
         statements = [c for c in body.named_children if c.type not in _SKIPPED]
         docstring = _docstring(statements[0]) if statements else None
         for statement in statements[1:] if docstring is not None else statements:
-            _tokens(statement, body_tokens, nested)
-    text = _own_text(item.outer, nested, source)
-    return " ".join(signature), " ".join(decorators), docstring, " ".join(body_tokens), text
+            _tokens(statement, body_tokens)
+    return " ".join(signature), " ".join(decorators), docstring, " ".join(body_tokens)
 
 
 def _docstring(statement: Node) -> str | None:
@@ -220,7 +273,7 @@ def _literal(node: Node) -> object:
         return None
 
 
-def _tokens(node: Node, out: list[str], nested: list[Node] | None = None) -> None:
+def _tokens(node: Node, out: list[str]) -> None:
     """Append the normalized tokens of node; nested function definitions become placeholders."""
     kind = node.type
     if kind in _SKIPPED:
@@ -232,12 +285,10 @@ def _tokens(node: Node, out: list[str], nested: list[Node] | None = None) -> Non
     ):
         func = node if kind == "function_definition" else node.child_by_field_name("definition")
         out.append(f"<def {_name(func)}>" if func is not None else "<def>")
-        if nested is not None:
-            nested.append(node)
         return
     if kind == "parenthesized_expression":
         for child in node.named_children:
-            _tokens(child, out, nested)
+            _tokens(child, out)
         return
     if kind in ("string", "concatenated_string", "integer", "float"):
         value = _literal(node)
@@ -254,7 +305,7 @@ def _tokens(node: Node, out: list[str], nested: list[Node] | None = None) -> Non
         return
     out.append("(" + _RENAMED_TYPES.get(kind, kind))
     for child in node.children:
-        _tokens(child, out, nested)
+        _tokens(child, out)
     out.append(")")
 
 
@@ -265,7 +316,8 @@ def _own_text(outer: Node, nested: list[Node], source: bytes) -> str:
     cursor = start
     for node in nested:
         pieces.append(source[cursor : node.start_byte])
-        pieces.append(b"<def>")
+        func = node.child_by_field_name("definition") if node.type == "decorated_definition" else node
+        pieces.append(f"<def {_name(func) if func is not None else ''}>".encode())
         cursor = node.end_byte
     pieces.append(source[cursor : outer.end_byte])
     return textwrap.dedent(b"".join(pieces).decode("utf-8", "replace"))

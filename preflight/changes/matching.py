@@ -90,6 +90,9 @@ def _all_deleted(span: LineSpan, lines: frozenset[int]) -> bool:
 
 def _compare(old: _Side, new: _Side, force: bool = False) -> FunctionChange | None:
     a, b = old.definition, new.definition
+    renamed = old.qualname != new.qualname
+    if a.text == b.text and not renamed and not force:
+        return None  # untouched: equal text means equal fingerprints, no need to compute them
     aspects = tuple(
         aspect
         for aspect, x, y in (
@@ -100,7 +103,6 @@ def _compare(old: _Side, new: _Side, force: bool = False) -> FunctionChange | No
         )
         if x != y
     )
-    renamed = old.qualname != new.qualname
     if aspects:
         kind = ChangeKind.MODIFIED
     elif renamed or force:

@@ -83,13 +83,39 @@ def module_name(path: str) -> str:
     return ".".join(parts)
 
 
-def changed_lines(old: str, new: str) -> tuple[frozenset[int], frozenset[int]]:
-    """1-based line numbers removed from old and added in new, by a line diff."""
-    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)  # a CRLF switch is a change
+Opcode = tuple[str, int, int, int, int]
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """Lines ending in \\n (kept), as git and tree-sitter count them; a CRLF switch is a change."""
+    parts = data.split(b"\n")
+    lines = [part + b"\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def line_diff(old: list[bytes], new: list[bytes]) -> list[Opcode]:
+    """difflib opcodes between two line lists (0-based, end-exclusive), non-equal ones only."""
+    matcher = difflib.SequenceMatcher(None, old, new)
+    return [op for op in matcher.get_opcodes() if op[0] != "equal"]
+
+
+def changed_line_sets(opcodes: list[Opcode]) -> tuple[frozenset[int], frozenset[int]]:
+    """1-based line numbers removed from old and added in new."""
     removed: set[int] = set()
     added: set[int] = set()
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b).get_opcodes():
-        if tag != "equal":
-            removed.update(range(i1 + 1, i2 + 1))
-            added.update(range(j1 + 1, j2 + 1))
+    for _, i1, i2, j1, j2 in opcodes:
+        removed.update(range(i1 + 1, i2 + 1))
+        added.update(range(j1 + 1, j2 + 1))
     return frozenset(removed), frozenset(added)
+
+
+def changed_lines(old: str, new: str) -> tuple[frozenset[int], frozenset[int]]:
+    """1-based line numbers removed from old and added in new, by a line diff."""
+    return changed_line_sets(
+        line_diff(
+            split_lines(old.encode("utf-8", "surrogateescape")),
+            split_lines(new.encode("utf-8", "surrogateescape")),
+        )
+    )
