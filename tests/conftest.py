@@ -54,7 +54,9 @@ def git_repo(tmp_path: Path) -> Path:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true", help="Rewrite tests/golden/* from current output.")
+    parser.addoption(
+        "--update-golden", action="store_true", help="Rewrite tests/golden/* from current output."
+    )
 
 
 @pytest.fixture
@@ -66,6 +68,8 @@ def golden(request: pytest.FixtureRequest) -> object:
         path = Path(__file__).parent / "golden" / name
         if update:
             path.write_text(text, encoding="utf-8")
-        assert text == path.read_text(encoding="utf-8"), f"{name} changed; review and run pytest --update-golden"
+        assert text == path.read_text(encoding="utf-8"), (
+            f"{name} changed; review and run pytest --update-golden"
+        )
 
     return check

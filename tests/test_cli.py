@@ -26,15 +26,24 @@ def two_commits(git_repo: Path) -> tuple[Path, str, str]:
     return git_repo, base, head
 
 
-def run_cli(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, stdin: str | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     """The installed entry point in a child process, with a clean environment (no GitHub variables)."""
     env = {**GIT_ENV, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "preflight", *args], input=stdin, capture_output=True, text=True, env=env, cwd=cwd
+        [sys.executable, "-m", "preflight", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
     )
 
 
-def test_changes_json_document(two_commits: tuple[Path, str, str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_changes_json_document(
+    two_commits: tuple[Path, str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     repo, base, head = two_commits
     assert main(["changes", "--repo", str(repo), "--base", base, "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
@@ -92,7 +101,9 @@ def test_check_joins_calls_file(
     repo, base, _ = two_commits
     calls = tmp_path / "calls.csv"
     calls.write_text("qualname,calls_per_min\napp.core.f,60000\n", encoding="utf-8")
-    assert main(["check", "--repo", str(repo), "--base", base, "--calls", str(calls), "--format", "json"]) == 0
+    assert (
+        main(["check", "--repo", str(repo), "--base", base, "--calls", str(calls), "--format", "json"]) == 0
+    )
     doc = json.loads(capsys.readouterr().out)
     assert doc["functions"][0]["calls_per_min"] == 60000
     assert doc["risk"]["confidence"] == "high"
@@ -111,7 +122,10 @@ def test_empty_diff_is_nothing_to_check(git_repo: Path, capsys: pytest.CaptureFi
 def test_not_a_repository_is_exit_2(tmp_path: Path) -> None:
     done = run_cli("changes", "--repo", str(tmp_path))
     assert done.returncode == 2
-    assert done.stderr == f"preflight: error: {tmp_path}: not a git repository; run preflight inside a checkout or pass --repo\n"
+    assert (
+        done.stderr
+        == f"preflight: error: {tmp_path}: not a git repository; run preflight inside a checkout or pass --repo\n"
+    )
 
 
 def test_unknown_ref_is_exit_2(two_commits: tuple[Path, str, str]) -> None:
@@ -155,7 +169,9 @@ def test_bad_calls_file_is_exit_2_and_keeps_the_old_report(
     report.write_text("previous good report\n", encoding="utf-8")
     calls = tmp_path / "calls.csv"
     calls.write_text("qualname,calls_per_min\napp.core.f,lots\n", encoding="utf-8")
-    done = run_cli("check", "--repo", str(repo), "--base", base, "--calls", str(calls), "--output", str(report))
+    done = run_cli(
+        "check", "--repo", str(repo), "--base", base, "--calls", str(calls), "--output", str(report)
+    )
     assert done.returncode == 2
     assert f"{calls}:2: calls_per_min 'lots' is not a number" in done.stderr
     assert report.read_text(encoding="utf-8") == "previous good report\n"
@@ -173,7 +189,9 @@ def test_output_file_is_written(two_commits: tuple[Path, str, str], tmp_path: Pa
 def test_pre_push_reads_stdin(two_commits: tuple[Path, str, str]) -> None:
     repo, base, head = two_commits
     stdin = f"refs/heads/main {head} refs/heads/main {base}\n"
-    done = run_cli("changes", "--repo", str(repo), "--pre-push", "--remote", "origin", "--format", "json", stdin=stdin)
+    done = run_cli(
+        "changes", "--repo", str(repo), "--pre-push", "--remote", "origin", "--format", "json", stdin=stdin
+    )
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert (doc["merge_base"], doc["head"], doc["base_source"]) == (base, head, "pre-push")

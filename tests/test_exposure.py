@@ -14,7 +14,9 @@ REVISIONS = RevisionRange("main", "HEAD", "a" * 40, "b" * 40, "a" * 40, "explici
 
 
 def fn(qualname: str, kind: ChangeKind = ChangeKind.MODIFIED, old: str | None = None) -> FunctionChange:
-    return FunctionChange("m.py", "m.py", qualname, old or qualname, kind, (), LineSpan(1, 2), LineSpan(1, 2), 1, 1)
+    return FunctionChange(
+        "m.py", "m.py", qualname, old or qualname, kind, (), LineSpan(1, 2), LineSpan(1, 2), 1, 1
+    )
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -34,7 +36,10 @@ def test_load_calls(tmp_path: Path) -> None:
         ("name,rate\nm.f,1\n", "calls.csv:1: missing column(s) qualname, calls_per_min"),
         ("qualname,calls_per_min\nm.f,abc\n", "calls.csv:2: calls_per_min 'abc' is not a number"),
         ("qualname,calls_per_min\nm.f,-3\n", "calls.csv:2: calls_per_min '-3' must be a finite number >= 0"),
-        ("qualname,calls_per_min\nm.f,nan\n", "calls.csv:2: calls_per_min 'nan' must be a finite number >= 0"),
+        (
+            "qualname,calls_per_min\nm.f,nan\n",
+            "calls.csv:2: calls_per_min 'nan' must be a finite number >= 0",
+        ),
         ("qualname,calls_per_min\n,3\n", "calls.csv:2: empty qualname"),
         ("qualname,calls_per_min\nm.f,1\nm.f,2\n", "calls.csv:3: m.f already given on line 2"),
     ],

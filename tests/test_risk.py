@@ -6,7 +6,9 @@ from preflight.models import Aspect, ChangeKind, Exposure, FunctionChange, Funct
 from preflight.risk import assess, decide
 
 
-def item(kind: ChangeKind, aspects: tuple[Aspect, ...] = (), calls: float | None = None, name: str = "m.f") -> FunctionExposure:
+def item(
+    kind: ChangeKind, aspects: tuple[Aspect, ...] = (), calls: float | None = None, name: str = "m.f"
+) -> FunctionExposure:
     change = FunctionChange("m.py", "m.py", name, name, kind, aspects, LineSpan(1, 3), LineSpan(1, 3), 1, 1)
     return FunctionExposure(change, calls)
 

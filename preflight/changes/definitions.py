@@ -232,9 +232,9 @@ def _fingerprint(item: _Found) -> tuple[str, str, str | None, str]:
     for child in func.children:
         if child.type == "async":
             signature.append("async")
-    for field in ("type_parameters", "parameters", "return_type"):
-        node = func.child_by_field_name(field)
-        signature.append(field)
+    for name in ("type_parameters", "parameters", "return_type"):
+        node = func.child_by_field_name(name)
+        signature.append(name)
         if node is not None:
             _tokens(node, signature)
     decorators: list[str] = []

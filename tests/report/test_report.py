@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Callable
 
+from preflight.exposure import join
 from preflight.models import (
     Aspect,
     ChangeKind,
@@ -16,7 +17,6 @@ from preflight.models import (
     LineSpan,
     RevisionRange,
 )
-from preflight.exposure import join
 from preflight.report import escaping
 from preflight.report.document import check_document
 from preflight.report.markdown import MARKER, render_check
@@ -26,16 +26,27 @@ from preflight.risk import assess, decide
 REVISIONS = RevisionRange("main", "HEAD", "1" * 40, "2" * 40, "3" * 40, "explicit")
 
 
-def fn(qualname: str, kind: ChangeKind, aspects: tuple[Aspect, ...] = (), path: str = "shop/cart.py",
-       old: str | None = None) -> FunctionChange:
-    return FunctionChange(path, path, qualname, old or qualname, kind, aspects, LineSpan(3, 9), LineSpan(3, 8), 2, 1)
+def fn(
+    qualname: str,
+    kind: ChangeKind,
+    aspects: tuple[Aspect, ...] = (),
+    path: str = "shop/cart.py",
+    old: str | None = None,
+) -> FunctionChange:
+    return FunctionChange(
+        path, path, qualname, old or qualname, kind, aspects, LineSpan(3, 9), LineSpan(3, 8), 2, 1
+    )
 
 
-def result(functions: tuple[FunctionChange, ...], calls: dict[str, float] | None, fail_above: int | None) -> CheckResult:
+def result(
+    functions: tuple[FunctionChange, ...], calls: dict[str, float] | None, fail_above: int | None
+) -> CheckResult:
     files = tuple(
         FileChange(p, p, "modified", "Python", "full", 3, 1) for p in sorted({f.path for f in functions})
     )
-    changes = ChangeSet(REVISIONS, files, functions, ("shop/broken.py: syntax error at line 4; parsed partially",))
+    changes = ChangeSet(
+        REVISIONS, files, functions, ("shop/broken.py: syntax error at line 4; parsed partially",)
+    )
     exposure = join(changes, calls, "calls.csv" if calls is not None else None)
     risk = assess(exposure)
     return CheckResult(changes, exposure, risk, decide(risk, fail_above))
@@ -46,7 +57,12 @@ def sample() -> CheckResult:
         (
             fn("shop.cart.Cart.add", ChangeKind.MODIFIED, (Aspect.SIGNATURE, Aspect.BODY)),
             fn("shop.cart.Cart.total", ChangeKind.COSMETIC),
-            fn("shop.pricing.render_price", ChangeKind.RENAMED, path="shop/pricing.py", old="shop.pricing.format_price"),
+            fn(
+                "shop.pricing.render_price",
+                ChangeKind.RENAMED,
+                path="shop/pricing.py",
+                old="shop.pricing.format_price",
+            ),
             fn("shop.pricing.loyalty", ChangeKind.ADDED, path="shop/pricing.py"),
         ),
         {"shop.cart.Cart.add": 61000.0, "shop.pricing.format_price": 300.0},
@@ -65,7 +81,11 @@ def test_text_golden(golden: Callable[[str, str], None]) -> None:
 def test_json_document_is_consistent() -> None:
     doc = json.loads(json.dumps(check_document(sample())))
     assert doc["schema_version"] == 1
-    assert doc["decision"] == {"passed": False, "threshold": 60, "reason": "score 67 is above the threshold 60"}
+    assert doc["decision"] == {
+        "passed": False,
+        "threshold": 60,
+        "reason": "score 67 is above the threshold 60",
+    }
     assert [f["calls_per_min"] for f in doc["functions"]] == [61000.0, None, 300.0, None]
     assert doc["risk"]["score"] == round(sum(f["points"] for f in doc["risk"]["factors"]))
 
@@ -98,7 +118,9 @@ def test_hostile_names_are_inert_in_markdown() -> None:
 
 
 def test_hostile_names_are_inert_in_text() -> None:
-    out = check_text(result((fn("\x1b[2Jevil\u202e", ChangeKind.MODIFIED, (Aspect.BODY,)),), None, None), color=True)
+    out = check_text(
+        result((fn("\x1b[2Jevil\u202e", ChangeKind.MODIFIED, (Aspect.BODY,)),), None, None), color=True
+    )
     assert "\x1b[2J" not in out and "\u202e" not in out
     assert "\\x1b[2Jevil\\u202e" in out
     assert "\x1b[31mFAIL" not in out and out.startswith("\x1b[32mPASS\x1b[0m")
