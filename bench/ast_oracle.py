@@ -13,9 +13,14 @@ import copy
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 FuncNode = ast.FunctionDef | ast.AsyncFunctionDef
 _FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+# ast.TryStar (except*) exists from Python 3.11 on.
+_TRY_TYPES: tuple[type[ast.stmt], ...] = tuple(
+    t for t in (ast.Try, getattr(ast, "TryStar", None)) if t is not None
+)
 ASPECTS = ("signature", "body", "decorators", "docstring")
 
 
@@ -52,10 +57,10 @@ class Entity:
     path: str
     local: str
     """Qualified name without the module part (Class.method, outer.inner)."""
-    components: tuple[tuple[str, ...], ...]
-    """signature, body, decorators, docstring; one item per merged def."""
+    components: tuple[str, ...]
+    """signature, body, decorators, docstring; each concatenated over the merged defs."""
     text: str
-    """Dedented source of the entity with nested function definitions cut out."""
+    """Dedented source of each def, concatenated, with nested function definitions cut out."""
     line: int
 
 
@@ -79,12 +84,13 @@ def _child_blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
         yield stmt.orelse
     elif isinstance(stmt, (ast.With, ast.AsyncWith)):
         yield stmt.body
-    elif isinstance(stmt, (ast.Try, ast.TryStar)):
-        yield stmt.body
-        for handler in stmt.handlers:
+    elif isinstance(stmt, _TRY_TYPES):
+        try_stmt = cast(ast.Try, stmt)  # TryStar has the same fields
+        yield try_stmt.body
+        for handler in try_stmt.handlers:
             yield handler.body
-        yield stmt.orelse
-        yield stmt.finalbody
+        yield try_stmt.orelse
+        yield try_stmt.finalbody
     elif isinstance(stmt, ast.Match):
         for case in stmt.cases:
             yield case.body
@@ -94,11 +100,11 @@ def _walk_defs(body: list[ast.stmt], prefix: tuple[str, ...]) -> Iterator[tuple[
     """Yield (local qualname, node) for every function def in body, in source order."""
     for stmt in body:
         if isinstance(stmt, _FUNC_TYPES):
-            name = prefix + (stmt.name,)
+            name = (*prefix, stmt.name)
             yield ".".join(name), stmt
             yield from _walk_defs(stmt.body, name)
         elif isinstance(stmt, ast.ClassDef):
-            yield from _walk_defs(stmt.body, prefix + (stmt.name,))
+            yield from _walk_defs(stmt.body, (*prefix, stmt.name))
         else:
             for block in _child_blocks(stmt):
                 yield from _walk_defs(block, prefix)
@@ -115,7 +121,12 @@ class _HideNestedDefs(ast.NodeTransformer):
 
 
 def _dump(node: ast.AST | None) -> str:
-    return "None" if node is None else ast.dump(node, include_attributes=False)
+    if node is None:
+        return "None"
+    for child in ast.walk(node):
+        if isinstance(child, ast.Constant):
+            child.kind = None  # u'x' and 'x' are the same string
+    return ast.dump(node, include_attributes=False)
 
 
 def _has_docstring(node: FuncNode) -> bool:
@@ -127,19 +138,22 @@ def _has_docstring(node: FuncNode) -> bool:
     )
 
 
-def _components(node: FuncNode) -> tuple[str, str, str, str]:
+def _components(node: FuncNode) -> tuple[str, str, str, str | None]:
     """signature, body, decorators and docstring of one def, as comparable strings."""
     type_params = getattr(node, "type_params", None) or []
     signature = "|".join(
-        [_dump(node.args), _dump(node.returns), *map(_dump, type_params)]
-        + [f"async={isinstance(node, ast.AsyncFunctionDef)}"]
+        [
+            _dump(node.args),
+            _dump(node.returns),
+            *map(_dump, type_params),
+            f"async={isinstance(node, ast.AsyncFunctionDef)}",
+        ]
     )
     statements = node.body[1:] if _has_docstring(node) else node.body
     hidden = [_HideNestedDefs().visit(copy.deepcopy(stmt)) for stmt in statements]
     body = "\n".join(_dump(stmt) for stmt in hidden)
     decorators = "\n".join(_dump(d) for d in node.decorator_list)
-    docstring = repr(ast.get_docstring(node, clean=True))
-    return signature, body, decorators, docstring
+    return signature, body, decorators, ast.get_docstring(node, clean=True)
 
 
 def _first_line(node: FuncNode) -> int:
@@ -157,16 +171,24 @@ def _nested_defs(node: FuncNode) -> Iterator[FuncNode]:
             stack.extend(ast.iter_child_nodes(child))
 
 
-def _text(lines: list[str], nodes: list[FuncNode]) -> str:
-    """Dedented text from the first def's first line to the last def's end, nested defs cut."""
-    start = _first_line(nodes[0])
-    end = max(n.end_lineno or n.lineno for n in nodes)
+def _text(lines: list[str], node: FuncNode) -> str:
+    """Dedented text of one def from its first decorator line to its end, nested defs cut."""
     cut: set[int] = set()
-    for node in nodes:
-        for nested in _nested_defs(node):
-            cut.update(range(_first_line(nested), (nested.end_lineno or nested.lineno) + 1))
-    kept = [lines[i - 1] for i in range(start, end + 1) if i not in cut and i <= len(lines)]
-    return textwrap.dedent("".join(kept))
+    for nested in _nested_defs(node):
+        cut.update(range(_first_line(nested), (nested.end_lineno or nested.lineno) + 1))
+    end = min(node.end_lineno or node.lineno, len(lines))
+    return textwrap.dedent("".join(lines[i - 1] for i in range(_first_line(node), end + 1) if i not in cut))
+
+
+def _merge(per_def: list[tuple[str, str, str, str | None]]) -> tuple[str, ...]:
+    """Concatenate each component over the defs of one entity, in source order."""
+    docstrings = [d for *_, d in per_def if d is not None]
+    return (
+        "\n".join(c[0] for c in per_def),
+        "\n".join(c[1] for c in per_def),
+        "\n".join(c[2] for c in per_def),
+        "\n".join(docstrings) if docstrings else "<no docstring>",
+    )
 
 
 def extract(path: str, source: str) -> dict[str, Entity]:
@@ -179,9 +201,9 @@ def extract(path: str, source: str) -> dict[str, Entity]:
     entities: dict[str, Entity] = {}
     for local, nodes in grouped.items():
         nodes.sort(key=lambda n: (_first_line(n), n.col_offset))
-        per_def = [_components(n) for n in nodes]
-        components = tuple(tuple(c[i] for c in per_def) for i in range(len(ASPECTS)))
-        entities[local] = Entity(path, local, components, _text(lines, nodes), _first_line(nodes[0]))
+        components = _merge([_components(n) for n in nodes])
+        text = "".join(_text(lines, n) for n in nodes)
+        entities[local] = Entity(path, local, components, text, _first_line(nodes[0]))
     return entities
 
 
@@ -193,7 +215,7 @@ def _qualname(path: str, local: str) -> str:
 def _compare(old: Entity, new: Entity) -> OracleChange | None:
     """Verdict for the same local qualname present on both sides of a file pair."""
     old_q, new_q = _qualname(old.path, old.local), _qualname(new.path, new.local)
-    aspects = frozenset(a for a, o, n in zip(ASPECTS, old.components, new.components) if o != n)
+    aspects = frozenset(a for a, o, n in zip(ASPECTS, old.components, new.components, strict=False) if o != n)
     if aspects:
         return OracleChange(new.path, old.path, new_q, old_q, "modified", aspects)
     if old_q != new_q:
@@ -214,14 +236,38 @@ def _pair_renames(
     def same_last(old: Entity, new: Entity) -> bool:
         return old.local.rsplit(".", 1)[-1] == new.local.rsplit(".", 1)[-1]
 
-    by_components: dict[tuple[tuple[str, ...], ...], list[Entity]] = {}
+    by_components: dict[tuple[str, ...], list[Entity]] = {}
     for entity in added:
         by_components.setdefault(entity.components, []).append(entity)
     pairs: list[tuple[Entity, Entity]] = []
     used_old: set[int] = set()
     used_new: set[int] = set()
+    paired_to: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def same_parent(old: Entity, new: Entity) -> bool:
+        # A nested function follows its renamed parent; otherwise the parent keeps its name.
+        old_parent = old.local.rpartition(".")[0]
+        want = paired_to.get((old.path, old_parent))
+        if want is not None:
+            return (new.path, new.local.rpartition(".")[0]) == want
+        return same_file(old, new) and new.local.rpartition(".")[0] == old_parent
+
+    by_depth = sorted(removed, key=lambda e: e.local.count("."))
+    for want_last in (True, False):
+        for old in by_depth:
+            if id(old) in used_old:
+                continue
+            for new in by_components.get(old.components, []):
+                if id(new) in used_new or not same_parent(old, new):
+                    continue
+                if not want_last or same_last(old, new):
+                    pairs.append((old, new))
+                    used_old.add(id(old))
+                    used_new.add(id(new))
+                    paired_to[(old.path, old.local)] = (new.path, new.local)
+                    break
     for want_file, want_last in ((True, True), (True, False), (False, True), (False, False)):
-        for old in removed:
+        for old in by_depth:
             if id(old) in used_old:
                 continue
             for new in by_components.get(old.components, []):
@@ -231,10 +277,38 @@ def _pair_renames(
                     pairs.append((old, new))
                     used_old.add(id(old))
                     used_new.add(id(new))
+                    paired_to[(old.path, old.local)] = (new.path, new.local)
                     break
     left_removed = [e for e in removed if id(e) not in used_old]
     left_added = [e for e in added if id(e) not in used_new]
     return pairs, left_removed, left_added
+
+
+def _parent_and_name(e: Entity) -> tuple[str, str]:
+    parent, _, name = _qualname(e.path, e.local).rpartition(".")
+    return parent, name
+
+
+def _pair_moved_containers(
+    renamed: list[tuple[Entity, Entity]], removed: list[Entity], added: list[Entity]
+) -> tuple[list[tuple[Entity, Entity]], list[Entity], list[Entity]]:
+    """A class or module that moved (an identical member moved with the same name) takes its
+    other same-named members along: those pair as modified instead of removed + added."""
+    votes: dict[str, dict[str, int]] = {}
+    for old_e, new_e in renamed:
+        (old_parent, old_name), (new_parent, new_name) = _parent_and_name(old_e), _parent_and_name(new_e)
+        if old_name == new_name and old_parent != new_parent:
+            counts = votes.setdefault(old_parent, {})
+            counts[new_parent] = counts.get(new_parent, 0) + 1
+    target = {old: max(counts, key=lambda k: counts[k]) for old, counts in votes.items()}
+    added_by_q = {_qualname(e.path, e.local): e for e in added}
+    pairs = []
+    for old_e in removed:
+        parent, name = _parent_and_name(old_e)
+        if parent in target and f"{target[parent]}.{name}" in added_by_q:
+            pairs.append((old_e, added_by_q.pop(f"{target[parent]}.{name}")))
+    taken = {id(e) for pair in pairs for e in pair}
+    return pairs, [e for e in removed if id(e) not in taken], [e for e in added if id(e) not in taken]
 
 
 def classify_files(
@@ -265,6 +339,11 @@ def classify_files(
                 added.append(entity)
         removed.extend(e for local, e in old.items() if local not in new)
     pairs_found, left_removed, left_added = _pair_renames(removed, added, renames)
+    moved, left_removed, left_added = _pair_moved_containers(pairs_found, left_removed, left_added)
+    for old_e, new_e in moved:
+        change = _compare(old_e, new_e)
+        if change is not None:
+            result.changes.append(change)
     for old_e, new_e in pairs_found:
         result.changes.append(
             OracleChange(

@@ -12,6 +12,7 @@ changed_methods, and times the `preflight changes` CLI on a typical pull request
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import shutil
@@ -57,7 +58,7 @@ def best_of(repeat: int, run: Callable[[], object]) -> float:
 
 def pydriller_changed_methods(repo: Path, sha: str) -> int:
     """PyDriller's changed methods of the .py files of commit sha (vs. its parent)."""
-    from pydriller import Repository
+    from pydriller import Repository  # type: ignore[import-untyped]
 
     count = 0
     for commit in Repository(str(repo), single=sha).traverse_commits():
@@ -67,7 +68,7 @@ def pydriller_changed_methods(repo: Path, sha: str) -> int:
     return count
 
 
-def run_pair(package: str, repo: Path, base: str, head: str, pydriller: bool) -> PairResult:
+def run_pair(package: str, repo: Path, base: str, head: str, pydriller: bool, repeat: int) -> PairResult:
     """Compare and time one release pair."""
     from preflight.changes import analyze
 
@@ -81,13 +82,21 @@ def run_pair(package: str, repo: Path, base: str, head: str, pydriller: bool) ->
     agreement.disagreements += [
         f"[{package} {base}->{head}] preflight warning: {w}" for w in change_set.warnings
     ]
-    preflight_s = best_of(3, lambda: analyze(repo, base=base_sha, head=head_sha))
-    pydriller_s = best_of(1, lambda: pydriller_changed_methods(repo, head_sha)) if pydriller else None
+    preflight_s = best_of(repeat, lambda: analyze(repo, base=base_sha, head=head_sha))
+    pydriller_s = best_of(repeat, lambda: pydriller_changed_methods(repo, head_sha)) if pydriller else None
     return PairResult(
-        package, base, head, base_sha, head_sha, files.changed_files,
+        package,
+        base,
+        head,
+        base_sha,
+        head_sha,
+        files.changed_files,
         f"+{files.added_lines}/-{files.removed_lines}",
-        files.added_lines + files.removed_lines, len(oracle.skipped), agreement,
-        preflight_s, pydriller_s,
+        files.added_lines + files.removed_lines,
+        len(oracle.skipped),
+        agreement,
+        preflight_s,
+        pydriller_s,
     )
 
 
@@ -113,7 +122,7 @@ def _counts(a: Agreement, which: str) -> str:
     return "/".join(str(counts[k]) for k in ("added", "removed", "modified", "renamed", "cosmetic"))
 
 
-def render(results: list[PairResult], cli: tuple[PairResult, float | None] | None) -> str:
+def render(results: list[PairResult], cli: tuple[PairResult, float | None] | None, repeat: int) -> str:
     """The Markdown report: totals, one row per pair, every disagreement."""
     total = Agreement()
     for r in results:
@@ -146,11 +155,12 @@ def render(results: list[PairResult], cli: tuple[PairResult, float | None] | Non
         f"| oracle renames found by preflight | {_pct(total.renames_found, total.renames_oracle)} |",
         f"| cosmetic/unchanged reported as modified | {total.cosmetic_false_positives} |",
         f"| disagreements | {len(total.disagreements)} |",
-        f"| preflight analyze, total (best of 3 per pair) | {sum(r.preflight_s for r in results):.2f} s |",
+        f"| preflight analyze(), total (best of {repeat} per pair) | {sum(r.preflight_s for r in results):.2f} s |",
     ]
     if timed:
         out += [
-            f"| PyDriller changed_methods, total | {sum(r.pydriller_s or 0 for r in timed):.2f} s |",
+            f"| PyDriller changed_methods of .py files, total (best of {repeat} per pair)"
+            f" | {sum(r.pydriller_s or 0 for r in timed):.2f} s |",
             f"| speed-up vs PyDriller: min / median | {ratios[0]:.1f}x / {ratios[len(ratios) // 2]:.1f}x |",
         ]
     if cli is not None:
@@ -191,19 +201,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", default="bench/.cache", type=Path)
     parser.add_argument("--no-pydriller", action="store_true", help="skip the PyDriller timing")
     parser.add_argument("--output", default="bench/results/changes.md", type=Path)
+    parser.add_argument("--repeat", default=3, type=int, help="timing runs per pair (best is kept)")
     args = parser.parse_args(argv)
     results: list[PairResult] = []
     for package in [p.strip() for p in args.packages.split(",") if p.strip()]:
         versions = PACKAGES[package]
         repo = build_repo(package, versions, args.cache).resolve()
-        for base, head in zip(versions, versions[1:]):
-            r = run_pair(package, repo, base, head, not args.no_pydriller)
+        for base, head in itertools.pairwise(versions):
+            r = run_pair(package, repo, base, head, not args.no_pydriller, args.repeat)
             results.append(r)
             a = r.agreement
             pyd = f" pydriller {r.pydriller_s:.2f}s" if r.pydriller_s is not None else ""
-            print(f"{package} {base}->{head}: {r.files} files, oracle {_counts(a, 'oracle_counts')},"
-                  f" preflight {_counts(a, 'preflight_counts')}, {len(a.disagreements)} disagreements,"
-                  f" preflight {r.preflight_s:.3f}s{pyd}", flush=True)
+            print(
+                f"{package} {base}->{head}: {r.files} files, oracle {_counts(a, 'oracle_counts')},"
+                f" preflight {_counts(a, 'preflight_counts')}, {len(a.disagreements)} disagreements,"
+                f" preflight {r.preflight_s:.3f}s{pyd}",
+                flush=True,
+            )
             for d in a.disagreements:
                 print("   ", d)
     typical = min((r for r in results if r.files >= 5), key=lambda r: (r.files, r.churn), default=None)
@@ -212,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         repo = (args.cache / "repos" / typical.package).resolve()
         cli = (typical, time_cli(repo, typical.base_sha, typical.head_sha))
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(results, cli))
+    args.output.write_text(render(results, cli, args.repeat))
     print(f"wrote {args.output}")
     return 0
 

@@ -37,8 +37,12 @@ class Agreement:
         for name in ("oracle_counts", "preflight_counts", "matched", "union"):
             getattr(self, name).update(getattr(other, name))
         for name in (
-            "aspects_checked", "aspects_agreed", "renames_oracle", "renames_found",
-            "cosmetic_false_positives", "ignored",
+            "aspects_checked",
+            "aspects_agreed",
+            "renames_oracle",
+            "renames_found",
+            "cosmetic_false_positives",
+            "ignored",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.disagreements.extend(other.disagreements)
@@ -76,9 +80,7 @@ def _index(changes: list[OracleChange]) -> dict[str, OracleChange]:
     return index
 
 
-def compare(
-    oracle: list[OracleChange], preflight: list[OracleChange], skipped: set[str]
-) -> Agreement:
+def compare(oracle: list[OracleChange], preflight: list[OracleChange], skipped: set[str]) -> Agreement:
     """Agreement between the oracle's and preflight's verdicts (files in skipped ignored)."""
     result = Agreement()
     kept = [c for c in preflight if c.path not in skipped and (c.old_path or "") not in skipped]
@@ -132,4 +134,5 @@ def compare(
             result.disagreements.append(
                 f"{q}: oracle {_verdict(by_oracle.get(q))}; preflight {_verdict(by_preflight.get(q))}"
             )
+    result.disagreements = list(dict.fromkeys(result.disagreements))
     return result

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +31,12 @@ class PairFiles:
         return len(set(self.old_files) - set(self.renames.values()) | set(self.new_files)) + len(
             self.undecodable
         )
+
+
+def _decode(data: bytes) -> str:
+    """Source text, honouring a PEP 263 coding cookie or BOM (UTF-8 by default)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return data.decode(encoding)
 
 
 def _is_python(path: str) -> bool:
@@ -84,10 +92,10 @@ def changed_python_files(repo: Path, base: str, head: str) -> PairFiles:
     for old_sha, new_sha, old, new in entries:
         try:
             if old:
-                pair.old_files[old] = blobs[old_sha].decode("utf-8")
+                pair.old_files[old] = _decode(blobs[old_sha])
             if new:
-                pair.new_files[new] = blobs[new_sha].decode("utf-8")
-        except UnicodeDecodeError:
+                pair.new_files[new] = _decode(blobs[new_sha])
+        except (SyntaxError, LookupError, UnicodeDecodeError):
             pair.old_files.pop(old or "", None)
             pair.undecodable.append(new or old or "")
             continue
@@ -95,7 +103,9 @@ def changed_python_files(repo: Path, base: str, head: str) -> PairFiles:
             pair.renames[new] = old
     numstat = subprocess.run(
         ["git", "-C", str(repo), "diff", "--numstat", "-M", base, head, "--", "*.py"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     for line in numstat.splitlines():
         added, removed, _ = line.split("\t", 2)

@@ -16,28 +16,24 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-# Consecutive releases of pure-Python, Python-3-only packages (sdists).
+
+def _versions(spaced: str) -> tuple[str, ...]:
+    return tuple(spaced.split())
+
+
+# Consecutive releases (sdists) of pure-Python, Python-3-only packages, oldest first.
 PACKAGES: dict[str, tuple[str, ...]] = {
-    "click": (
-        "8.0.0", "8.0.1", "8.0.2", "8.0.3", "8.0.4", "8.1.0", "8.1.1",
-        "8.1.2", "8.1.3", "8.1.4", "8.1.5", "8.1.6", "8.1.7", "8.1.8",
+    "click": _versions("8.0.0 8.0.1 8.0.2 8.0.3 8.0.4 8.1.0 8.1.1 8.1.2 8.1.3 8.1.4 8.1.5 8.1.6 8.1.7 8.1.8"),
+    "requests": _versions(
+        "2.28.0 2.28.1 2.28.2 2.29.0 2.30.0 2.31.0 2.32.2 2.32.3 2.32.4 2.32.5 2.33.0 2.33.1 2.34.0 2.34.1"
     ),
-    "requests": (
-        "2.28.0", "2.28.1", "2.28.2", "2.29.0", "2.30.0", "2.31.0", "2.32.2",
-        "2.32.3", "2.32.4", "2.32.5", "2.33.0", "2.33.1", "2.34.0", "2.34.1",
+    "httpx": _versions(
+        "0.23.0 0.23.1 0.23.2 0.23.3 0.24.0 0.24.1 0.25.0 0.25.1 0.25.2 0.26.0 0.27.0 0.27.1 0.27.2 0.28.0"
     ),
-    "httpx": (
-        "0.23.0", "0.23.1", "0.23.2", "0.23.3", "0.24.0", "0.24.1", "0.25.0",
-        "0.25.1", "0.25.2", "0.26.0", "0.27.0", "0.27.1", "0.27.2", "0.28.0",
+    "rich": _versions(
+        "13.5.0 13.5.1 13.5.2 13.5.3 13.6.0 13.7.0 13.7.1 13.8.0 13.8.1 13.9.0 13.9.1 13.9.2 13.9.3 13.9.4"
     ),
-    "rich": (
-        "13.5.0", "13.5.1", "13.5.2", "13.5.3", "13.6.0", "13.7.0", "13.7.1",
-        "13.8.0", "13.8.1", "13.9.0", "13.9.1", "13.9.2", "13.9.3", "13.9.4",
-    ),
-    "flask": (
-        "2.2.0", "2.2.1", "2.2.2", "2.2.3", "2.2.4", "2.2.5", "2.3.0",
-        "2.3.1", "2.3.2", "2.3.3", "3.0.0", "3.0.1", "3.0.2", "3.0.3",
-    ),
+    "flask": _versions("2.2.0 2.2.1 2.2.2 2.2.3 2.2.4 2.2.5 2.3.0 2.3.1 2.3.2 2.3.3 3.0.0 3.0.1 3.0.2 3.0.3"),
 }
 
 _GIT_ENV = {
@@ -68,8 +64,20 @@ def download_sdist(name: str, version: str, dest: Path) -> Path:
         if any(stem.startswith(f"{p}-{version}.") for p in prefixes):
             return archive
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-         "--quiet", "--disable-pip-version-check", f"{name}=={version}", "-d", str(dest)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "--quiet",
+            "--disable-pip-version-check",
+            f"{name}=={version}",
+            "-d",
+            str(dest),
+        ],
         check=True,
     )
     return download_sdist(name, version, dest)
@@ -82,7 +90,10 @@ def _unpack(archive: Path, into: Path) -> Path:
             zf.extractall(into)
     else:
         with tarfile.open(archive) as tf:
-            tf.extractall(into, filter="data")
+            if hasattr(tarfile, "data_filter"):  # Python >= 3.10.12
+                tf.extractall(into, filter="data")
+            else:
+                tf.extractall(into)
     tops = [p for p in into.iterdir()]
     if len(tops) != 1 or not tops[0].is_dir():
         raise RuntimeError(f"{archive}: expected one top-level directory, got {tops}")
@@ -116,7 +127,13 @@ def build_repo(name: str, versions: tuple[str, ...], cache: Path) -> Path:
         git(repo, "add", "--all", "--force", ".")
         date = f"{1_700_000_000 + index * 86_400} +0000"
         git(
-            repo, "commit", "--quiet", "--allow-empty", "--no-verify", "-m", f"{name} {version}",
+            repo,
+            "commit",
+            "--quiet",
+            "--allow-empty",
+            "--no-verify",
+            "-m",
+            f"{name} {version}",
             env={"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date},
         )
         git(repo, "tag", version)

@@ -102,7 +102,7 @@ def file_pair(
     removed, added = sources.changed_line_sets(opcodes)
     old = _parse(old_path, old_bytes if old_text is not None else None, None, warnings)
     previous = None
-    if old is not None and new_text is not None:
+    if old is not None and new_text is not None and old.error_line is None:
         previous = definitions.edited(old.tree, old_lines, new_lines, opcodes)
     new = _parse(new_path, new_bytes if new_text is not None else None, previous, warnings)
     return FilePair(

@@ -59,7 +59,7 @@ class Definition:
     untouched, and equal text settles them without a walk.
     """
 
-    __slots__ = ("_code", "_items", "_source", "has_error", "local", "span", "text")
+    __slots__ = ("_code", "_items", "_source", "_text", "has_error", "local", "raw", "span")
 
     def __init__(self, local: str, items: list[_Found], source: bytes) -> None:
         self.local = local
@@ -68,13 +68,21 @@ class Definition:
             min(i.outer.start_point[0] for i in items) + 1, max(i.outer.end_point[0] for i in items) + 1
         )
         """First decorator line to last line, over all merged definitions."""
-        self.text = "\n\0\n".join(_own_text(i.outer, i.nested, source) for i in items)
-        """Own source text, dedented, nested definitions cut out: equal text means untouched."""
+        self.raw = b"\0".join(source[_line_start(source, i.outer) : i.outer.end_byte] for i in items)
+        """Exact source including nested definitions: equal raw bytes settle a comparison at once."""
         self.has_error = any(i.outer.has_error for i in items)
         """The definition contains a syntax error."""
         self._items = items
         self._source = source
+        self._text: str | None = None
         self._code: tuple[str, str, str | None, str] | None = None
+
+    @property
+    def text(self) -> str:
+        """Own source text, dedented, nested definitions cut out: equal text means untouched."""
+        if self._text is None:
+            self._text = "\n\0\n".join(_own_text(i.outer, i.nested, self._source) for i in self._items)
+        return self._text
 
     @property
     def name(self) -> str:
@@ -142,6 +150,8 @@ def parse(source: bytes, previous: Tree | None = None) -> ParsedSource:
     previous is an edited tree of an earlier version (see `edited`) to re-parse from.
     """
     tree = _PARSER.parse(source, previous) if previous is not None else _PARSER.parse(source)
+    if previous is not None and tree.root_node.has_error:
+        tree = _PARSER.parse(source)  # error recovery may differ when reusing a tree: be exact
     found: list[_Found] = []
     _collect(tree.root_node, "", found, None)
     grouped: dict[str, list[_Found]] = {}
@@ -267,8 +277,13 @@ def _docstring(statement: Node) -> str | None:
 
 def _literal(node: Node) -> object:
     """The value of a string or number literal; None if it is not a plain literal (f-string)."""
+    return _literal_text(_text(node))
+
+
+def _literal_text(text: str) -> object:
+    # Parenthesized so that implicitly concatenated strings may span lines.
     try:
-        return ast.literal_eval(_text(node).strip())
+        return ast.literal_eval(f"({text})")
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return None
 
@@ -295,8 +310,11 @@ def _tokens(node: Node, out: list[str]) -> None:
         if value is not None:
             out.append(repr(value))
             return
-    if kind in ("string_start", "string_end"):
-        out.append(_text(node).lower().strip("'\""))
+        if kind != "integer" and kind != "float":
+            _fstring_tokens(node, out)
+            return
+    if kind == "subscript":
+        _subscript_tokens(node, out)
         return
     if node.child_count == 0:
         text = _text(node)
@@ -309,9 +327,59 @@ def _tokens(node: Node, out: list[str]) -> None:
     out.append(")")
 
 
+def _fstring_tokens(node: Node, out: list[str]) -> None:
+    """An f-string (possibly implicitly concatenated) as Python sees it: literal text merged, values apart."""
+    parts = [node] if node.type == "string" else [c for c in node.named_children if c.type == "string"]
+    out.append("(fstring")
+    pending: list[str] = []
+    for part in parts:
+        start = part.child_by_field_name("start") or part.children[0]
+        end = part.children[-1]
+        prefix = _text(start)
+        if "f" not in prefix.lower():
+            value = _literal(part)
+            pending.append(value if isinstance(value, str) else _text(part))
+            continue
+        plain = prefix.replace("f", "").replace("F", "")
+        for child in part.named_children:
+            if child.type == "string_content":
+                value = _literal_text(plain + _text(child) + _text(end))
+                text = value if isinstance(value, str) else _text(child)
+                pending.append(text.replace("{{", "{").replace("}}", "}"))
+            elif child.type == "interpolation":
+                if pending:
+                    out.append(repr("".join(pending)))
+                    pending = []
+                _tokens(child, out)
+    if pending:
+        out.append(repr("".join(pending)))
+    out.append(")")
+
+
+def _subscript_tokens(node: Node, out: list[str]) -> None:
+    """`a[1, 2]` is `a[(1, 2)]`: several subscripts (or a trailing comma) form a tuple."""
+    out.append("(subscript")
+    value = node.child_by_field_name("value")
+    if value is not None:
+        _tokens(value, out)
+    subscripts = node.children_by_field_name("subscript")
+    as_tuple = len(subscripts) > 1 or any(c.type == "," for c in node.children)
+    if as_tuple:
+        out.append("(tuple")
+    for subscript in subscripts:
+        _tokens(subscript, out)
+    if as_tuple:
+        out.append(")")
+    out.append(")")
+
+
+def _line_start(source: bytes, node: Node) -> int:
+    return source.rfind(b"\n", 0, node.start_byte) + 1
+
+
 def _own_text(outer: Node, nested: list[Node], source: bytes) -> str:
     """Source of the definition from the start of its first line, nested definitions cut out."""
-    start = source.rfind(b"\n", 0, outer.start_byte) + 1
+    start = _line_start(source, outer)
     pieces: list[bytes] = []
     cursor = start
     for node in nested:

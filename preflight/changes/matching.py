@@ -91,7 +91,7 @@ def _all_deleted(span: LineSpan, lines: frozenset[int]) -> bool:
 def _compare(old: _Side, new: _Side, force: bool = False) -> FunctionChange | None:
     a, b = old.definition, new.definition
     renamed = old.qualname != new.qualname
-    if a.text == b.text and not renamed and not force:
+    if not renamed and not force and (a.raw == b.raw or a.text == b.text):
         return None  # untouched: equal text means equal fingerprints, no need to compute them
     aspects = tuple(
         aspect

@@ -96,9 +96,24 @@ def split_lines(data: bytes) -> list[bytes]:
 
 
 def line_diff(old: list[bytes], new: list[bytes]) -> list[Opcode]:
-    """difflib opcodes between two line lists (0-based, end-exclusive), non-equal ones only."""
-    matcher = difflib.SequenceMatcher(None, old, new)
-    return [op for op in matcher.get_opcodes() if op[0] != "equal"]
+    """difflib opcodes between two line lists (0-based, end-exclusive), non-equal ones only.
+
+    The common head and tail are skipped first: a pull request touches a few places
+    of a long file, and difflib's cost grows with what it has to look at.
+    """
+    head = 0
+    limit = min(len(old), len(new))
+    while head < limit and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[len(old) - 1 - tail] == new[len(new) - 1 - tail]:
+        tail += 1
+    matcher = difflib.SequenceMatcher(None, old[head : len(old) - tail], new[head : len(new) - tail])
+    return [
+        (tag, i1 + head, i2 + head, j1 + head, j2 + head)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal"
+    ]
 
 
 def changed_line_sets(opcodes: list[Opcode]) -> tuple[frozenset[int], frozenset[int]]:
