@@ -9,12 +9,15 @@ import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from preflight import __version__
 from preflight.errors import PreflightError
+
+if TYPE_CHECKING:
+    from preflight.commands import Target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -73,9 +76,7 @@ def changes(
     """List the changed files and classify every changed function."""
     from preflight.commands import changes as command
 
-    return command.run(
-        repo_dir, base, head, fmt, sys.stdout, os.environ, _stdin_lines() if pre_push else None, remote
-    )
+    return command.run(_target(repo_dir, base, head, pre_push, remote), fmt, sys.stdout, os.environ)
 
 
 @cli.command()
@@ -119,17 +120,13 @@ def check(
     from preflight.commands import check as command
 
     return command.run(
-        repo_dir,
-        base,
-        head,
+        _target(repo_dir, base, head, pre_push, remote),
         fmt,
         sys.stdout,
         os.environ,
-        calls,
-        fail_above,
-        output,
-        _stdin_lines() if pre_push else None,
-        remote,
+        calls=calls,
+        fail_above=fail_above,
+        output=output,
         color=fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
     )
 
@@ -147,8 +144,12 @@ def demo(output_dir: Path | None) -> int:
     return command.run(output_dir, sys.stdout)
 
 
-def _stdin_lines() -> list[str]:
-    return sys.stdin.read().splitlines()
+def _target(repo_dir: Path, base: str | None, head: str | None, pre_push: bool, remote: str | None) -> Target:
+    """What the range options name; with --pre-push the ranges come from standard input."""
+    from preflight.commands import Target
+
+    lines = tuple(sys.stdin.read().splitlines()) if pre_push else None
+    return Target(repo_dir, base, head, lines, remote)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

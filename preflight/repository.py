@@ -99,11 +99,28 @@ class Repository:
             return False
         return True
 
+    def commit_shas(self, *refs: str) -> tuple[str | None, ...]:
+        """The commits several refs name (None where a ref names none), in one git call when all resolve."""
+        try:
+            out = self._git("rev-parse", "--end-of-options", *(f"{ref}^{{commit}}" for ref in refs))
+        except git.GitCommandError:
+            return tuple(self.commit_sha(ref) for ref in refs)
+        lines = out.splitlines()
+        return tuple(lines[1:] if lines and lines[0] == "--end-of-options" else lines)
+
     def default_branch(self) -> str | None:
         """origin/HEAD, else main, else master (local, then remote-tracking)."""
-        for ref in ("refs/remotes/origin/HEAD", "main", "master", "origin/main", "origin/master"):
-            if self.commit_sha(ref):
-                return ref
+        candidates = (
+            "refs/remotes/origin/HEAD",
+            "refs/heads/main",
+            "refs/heads/master",
+            "refs/remotes/origin/main",
+            "refs/remotes/origin/master",
+        )
+        present = set(self._git("for-each-ref", "--format=%(refname)", *candidates).splitlines())
+        for ref in candidates:
+            if ref in present and self.commit_sha(ref):
+                return ref if ref.endswith("/HEAD") else ref.split("/", 2)[2]
         return None
 
     def boundary_commits(self, tip: str, remote: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:

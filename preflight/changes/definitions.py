@@ -281,47 +281,81 @@ def _literal(node: Node) -> object:
 
 
 def _literal_text(text: str) -> object:
-    # Parenthesized so that implicitly concatenated strings may span lines.
-    try:
+    # Fast paths for the common plain cases; ast.literal_eval (never eval) for everything else.
+    first = text[:1]
+    if first.isdigit() and text.isdigit() and (first != "0" or text == "0"):
+        return int(text)
+    if (
+        first in ("'", '"')
+        and len(text) >= 2
+        and text[-1] == first
+        and not text.startswith(first * 3)
+        and "\\" not in text
+        and first not in text[1:-1]
+    ):
+        return text[1:-1]
+    try:  # parenthesized so that implicitly concatenated strings may span lines
         return ast.literal_eval(f"({text})")
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return None
 
 
+_SPECIAL = frozenset(
+    {
+        "comment",
+        "line_continuation",
+        "function_definition",
+        "decorated_definition",
+        "parenthesized_expression",
+        "string",
+        "concatenated_string",
+        "integer",
+        "float",
+        "subscript",
+    }
+)
+
+
 def _tokens(node: Node, out: list[str]) -> None:
     """Append the normalized tokens of node; nested function definitions become placeholders."""
     kind = node.type
+    if kind not in _SPECIAL:  # the common case first: plain nodes and leaves
+        children = node.children
+        if not children:
+            text = (node.text or b"").decode("utf-8", "replace")
+            if text not in _DROPPED_LEAVES:
+                out.append(text)
+            return
+        out.append("(" + _RENAMED_TYPES.get(kind, kind))
+        for child in children:
+            _tokens(child, out)
+        out.append(")")
+        return
     if kind in _SKIPPED:
         return
-    if kind == "function_definition" or (
-        kind == "decorated_definition"
-        and (inner := node.child_by_field_name("definition")) is not None
-        and inner.type == "function_definition"
-    ):
+    if kind == "function_definition" or kind == "decorated_definition":
         func = node if kind == "function_definition" else node.child_by_field_name("definition")
-        out.append(f"<def {_name(func)}>" if func is not None else "<def>")
-        return
-    if kind == "parenthesized_expression":
+        if func is not None and func.type == "function_definition":
+            out.append(f"<def {_name(func)}>")
+            return
+        # a decorated class: its methods are replaced one by one below
+    elif kind == "parenthesized_expression":
         for child in node.named_children:
             _tokens(child, out)
         return
-    if kind in ("string", "concatenated_string", "integer", "float"):
+    elif kind == "subscript":
+        _subscript_tokens(node, out)
+        return
+    else:
         value = _literal(node)
         if value is not None:
             out.append(repr(value))
-            return
-        if kind != "integer" and kind != "float":
+        elif kind in ("string", "concatenated_string"):
             _fstring_tokens(node, out)
-            return
-    if kind == "subscript":
-        _subscript_tokens(node, out)
+        else:
+            out.append(_text(node).lower())
         return
-    if node.child_count == 0:
-        text = _text(node)
-        if text not in _DROPPED_LEAVES:
-            out.append(text)
-        return
-    out.append("(" + _RENAMED_TYPES.get(kind, kind))
+    out.append("(" + kind)
     for child in node.children:
         _tokens(child, out)
     out.append(")")

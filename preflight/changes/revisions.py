@@ -25,9 +25,12 @@ def resolve(
 ) -> RevisionRange:
     """Resolve the range to check: --base/--head, else GitHub Actions, else the default branch."""
     head_ref = head or "HEAD"
-    head_sha = _require(repo, head_ref, "--head")
     if base is not None:
-        return _range(repo, base, _require(repo, base, "--base"), head_ref, head_sha, "explicit")
+        base_sha, head_sha = repo.commit_shas(base, head_ref)
+        head_sha = head_sha or _require(repo, head_ref, "--head")
+        base_sha = base_sha or _require(repo, base, "--base")
+        return _range(repo, base, base_sha, head_ref, head_sha, "explicit")
+    head_sha = _require(repo, head_ref, "--head")
     if environ.get("GITHUB_ACTIONS") == "true":
         found = _github_base(repo, environ)
         if found is not None:

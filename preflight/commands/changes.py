@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import TextIO
 
 from preflight import changes as stage
-from preflight.changes.revisions import resolve_ranges
+from preflight.commands import Target
 from preflight.report import document, text
 from preflight.repository import Repository
 
 
-def run(
-    repo_dir: Path,
-    base: str | None,
-    head: str | None,
-    fmt: str,
-    out: TextIO,
-    environ: Mapping[str, str],
-    pre_push: Iterable[str] | None = None,
-    remote: str | None = None,
-) -> int:
+def run(target: Target, fmt: str, out: TextIO, environ: Mapping[str, str]) -> int:
     """Print the changed files and functions; always exit 0 (it is not a gate)."""
-    with Repository(repo_dir) as repo:
-        for revisions in resolve_ranges(repo, base, head, environ, pre_push, remote):
+    with Repository(target.repo_dir) as repo:
+        for revisions in target.ranges(repo, environ):
             change_set = stage.compute(repo, revisions)
             if fmt == "json":
                 out.write(document.dumps(document.changes_document(change_set)))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
 from preflight import pipeline
-from preflight.changes.revisions import resolve_ranges
+from preflight.commands import Target
 from preflight.errors import InputError
 from preflight.models import CheckResult
 from preflight.report import document, markdown, text
@@ -19,17 +19,13 @@ FORMATS = ("markdown", "json", "text")
 
 
 def run(
-    repo_dir: Path,
-    base: str | None,
-    head: str | None,
+    target: Target,
     fmt: str,
     out: TextIO,
     environ: Mapping[str, str],
     calls: Path | None = None,
     fail_above: int | None = None,
     output: Path | None = None,
-    pre_push: Iterable[str] | None = None,
-    remote: str | None = None,
     color: bool = False,
 ) -> int:
     """Run the pipeline for every range; exit 1 if any range fails the gate."""
@@ -37,8 +33,8 @@ def run(
         raise InputError(f"--calls {calls}: no such file; pass a CSV with columns qualname,calls_per_min")
     rendered: list[str] = []
     failed = False
-    with Repository(repo_dir) as repo:
-        for revisions in resolve_ranges(repo, base, head, environ, pre_push, remote):
+    with Repository(target.repo_dir) as repo:
+        for revisions in target.ranges(repo, environ):
             result = pipeline.check(repo, revisions, calls, fail_above)
             if not result.changes.files and fmt != "json":
                 rendered.append("nothing to check: no files changed\n")

@@ -257,3 +257,28 @@ def test_renamed_file_with_one_function_modified(git_repo: Path) -> None:
     ]
     assert changes.functions[0].aspects == ()
     assert [a.value for a in changes.functions[1].aspects] == ["body"]
+
+
+def test_python_renamed_to_text_removes_its_functions(git_repo: Path) -> None:
+    body = _funcs({f"f{n}": n for n in range(8)})
+    base = commit(git_repo, {"notes.py": body})
+    commit(git_repo, {"notes.py": None, "notes.txt": body})
+    changes = analyze(git_repo, base=base)
+    file = _file(changes.files, "notes.txt")
+    assert (file.status, file.old_path, file.language, file.parsed) == ("renamed", "notes.py", "Text", "full")
+    assert {(f.kind, f.path, f.qualname) for f in changes.functions} == {
+        (ChangeKind.REMOVED, "notes.py", f"notes.f{n}") for n in range(8)
+    }
+
+
+def test_crlf_switch_counts_lines_and_is_cosmetic(git_repo: Path) -> None:
+    body = _funcs({"a": 1, "b": 2})
+    base = commit(git_repo, {"m.py": body})
+    commit(git_repo, {"m.py": body.replace("\n", "\r\n").encode()})
+    changes = analyze(git_repo, base=base)
+    lines = len(body.splitlines())
+    assert (changes.files[0].added_lines, changes.files[0].removed_lines) == (lines, lines)
+    assert {(f.qualname, f.kind) for f in changes.functions} == {
+        ("m.a", ChangeKind.COSMETIC),
+        ("m.b", ChangeKind.COSMETIC),
+    }

@@ -461,3 +461,13 @@ def test_analyze_end_to_end_with_explicit_base(git_repo: Path) -> None:
     changes = analyze(git_repo, base=base, head=head)
     assert changes.revisions == RevisionRange(base, head, base, head, base, "explicit")
     assert [(fn.qualname, fn.kind) for fn in changes.functions] == [("a.f", ChangeKind.MODIFIED)]
+
+
+def test_pre_push_to_a_url_excludes_every_remote(git_repo: Path, tmp_path: Path) -> None:
+    pushed = _pushed_repo(tmp_path, git_repo)
+    git(git_repo, "checkout", "-q", "-b", "feature")
+    local = commit(git_repo, {"b.py": "def g():\n    return 1\n"})
+    line = f"refs/heads/feature {local} refs/heads/feature {ZERO_OID}\n"
+    with Repository(git_repo) as repo:
+        (rng,) = resolve_pre_push(repo, [line], remote=f"file://{tmp_path}/elsewhere.git")
+    assert (rng.base_sha, rng.head_sha, rng.merge_base) == (pushed, local, pushed)
