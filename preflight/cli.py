@@ -105,6 +105,11 @@ def changes(
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the report to this file instead of standard output.",
 )
+@click.option(
+    "--snapshot",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Runtime snapshot from `preflight collect`. Default: runtime.snapshot in .preflight.yml.",
+)
 def check(
     repo_dir: Path,
     base: str | None,
@@ -115,6 +120,7 @@ def check(
     calls: Path | None,
     fail_above: int | None,
     output: Path | None,
+    snapshot: Path | None,
 ) -> int:
     """Run the whole pipeline and gate on the risk score."""
     from preflight.commands import check as command
@@ -128,7 +134,101 @@ def check(
         fail_above=fail_above,
         output=output,
         color=fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+        snapshot=snapshot,
     )
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Snapshot directory to write (replaced atomically).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    help="Read every source as this format instead of detecting it: otlp, jaeger, zipkin, pstats, "
+    "folded, table, openslo, sloth.",
+)
+@click.option(
+    "--repo",
+    "repo_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Checkout to resolve runtime functions against. Default: the current directory if it is one.",
+)
+@click.option(
+    "--revision", default="HEAD", show_default=True, help="The deployed revision the telemetry ran."
+)
+@click.option("--service", help="service.name for profiles (pstats, folded stacks), which carry none.")
+@click.option(
+    "--window-seconds",
+    type=click.FloatRange(min=0, min_open=True),
+    help="How long the profiles ran; without it their rates are unknown.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file for paths.map. Default: .preflight.yml at --revision.",
+)
+def collect(
+    sources: tuple[Path, ...],
+    output: Path,
+    fmt: str | None,
+    repo_dir: Path | None,
+    revision: str,
+    service: str | None,
+    window_seconds: float | None,
+    config_file: Path | None,
+) -> int:
+    """Build a runtime snapshot from telemetry, profiles and SLO files."""
+    from preflight.commands import collect as command
+
+    return command.run(
+        list(sources),
+        output,
+        sys.stdout,
+        repo_dir or Path("."),
+        revision,
+        repo_required=repo_dir is not None,
+        fmt=fmt,
+        service=service,
+        window_seconds=window_seconds,
+        config_file=config_file,
+        progress=_progress if sys.stderr.isatty() else None,
+    )
+
+
+def _progress(done: int, total: int, path: Path) -> None:
+    """One status line on a terminal, rewritten in place; nothing when stderr is a file or pipe."""
+    end = "\n" if done == total else ""
+    click.echo(f"\r\033[Kreading {done}/{total}: {path.name}{end}", err=True, nl=False)
+
+
+@cli.command()
+@click.argument("function")
+@click.option(
+    "--snapshot",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Runtime snapshot from `preflight collect`.",
+)
+@repo_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def context(function: str, snapshot: Path, repo_dir: Path, fmt: str) -> int:
+    """What production does with one function, given as PATH::QUALNAME."""
+    from preflight.commands import context as command
+
+    return command.run(function, snapshot, repo_dir, fmt, sys.stdout)
 
 
 @cli.command()

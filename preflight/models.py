@@ -120,12 +120,58 @@ class ChangeSet:
 
 
 @dataclass(frozen=True, slots=True)
+class SloStatus:
+    """An SLO and its remaining error budget, as the snapshot knows it."""
+
+    name: str
+    service: str
+    indicator: str
+    """availability or latency."""
+    objective: float | None
+    window: str | None
+    threshold_ms: float | None
+    route: str | None
+    budget_remaining: float | None
+    """Share of the error budget left (0-1, negative when overspent); None = unknown."""
+    budget_source: str
+    """user:<file>, telemetry (estimated from the observed window) or unknown."""
+
+
+@dataclass(frozen=True, slots=True)
 class FunctionExposure:
-    """A changed function joined to what production does with it."""
+    """A changed function joined to what production does with it. None always means unknown."""
 
     change: FunctionChange
     calls_per_min: float | None
     """None means unknown: no runtime data matched this function."""
+    service: str | None = None
+    """The service that runs it most (others in services)."""
+    services: tuple[str, ...] = ()
+    share_of_service: float | None = None
+    """calls/min over the requests/min its service serves: the share of requests that run it."""
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    error_rate: float | None = None
+    endpoints: tuple[str, ...] = ()
+    """Routes whose requests ran it (from traces), busiest first."""
+    slos: tuple[SloStatus, ...] = ()
+    """SLOs of its service that cover those endpoints (or the whole service)."""
+    source: str | None = None
+    """Telemetry format the numbers came from (otlp, pstats, ...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeInfo:
+    """Where the runtime data came from and how fresh and complete it is."""
+
+    location: str
+    generated_at: str | None = None
+    window_start: str | None = None
+    window_end: str | None = None
+    age_hours: float | None = None
+    """Hours from the end of the observed window to the check."""
+    resolution_rate: float | None = None
+    """Share of runtime functions matched to a definition in the repository."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +180,8 @@ class Exposure:
 
     functions: tuple[FunctionExposure, ...]
     source: str | None
-    """Where the runtime data came from (a file path), or None when there was none."""
+    """Where the runtime data came from (a file or snapshot path), or None when there was none."""
+    runtime: RuntimeInfo | None = None
 
 
 @dataclass(frozen=True, slots=True)

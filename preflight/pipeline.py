@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import datetime
 
-from preflight import changes, exposure, risk
+from preflight import changes, risk
+from preflight.exposure import Runtime
 from preflight.models import CheckResult, RevisionRange
 from preflight.repository import Repository
 
 
 def check(
-    repo: Repository, revisions: RevisionRange, calls_file: Path | None, fail_above: int | None
+    repo: Repository,
+    revisions: RevisionRange,
+    runtime: Runtime,
+    fail_above: int | None,
+    now: datetime.datetime,
 ) -> CheckResult:
-    """changes -> exposure -> risk -> decision."""
-    calls = exposure.load_calls(calls_file) if calls_file is not None else None  # bad input fails before work
+    """changes -> exposure -> risk -> decision (runtime data was loaded and validated before)."""
     change_set = changes.compute(repo, revisions)
-    joined = exposure.join(change_set, calls, str(calls_file) if calls_file is not None else None)
+    joined = runtime.join(change_set, now)
     assessed = risk.assess(joined)
     return CheckResult(change_set, joined, assessed, risk.decide(assessed, fail_above))

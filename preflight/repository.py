@@ -172,6 +172,27 @@ class Repository:
         """Create a branch at HEAD and check it out."""
         self._git("checkout", "-q", "-b", name)
 
+    def file_at(self, revision: str | None, path: str) -> bytes | None:
+        """A file's content at a revision, or None when it does not exist there."""
+        if revision is None:
+            return None
+        try:
+            sha = self._git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}:{path}")
+        except git.GitCommandError:
+            return None
+        return self.read_blob(sha)
+
+    def python_files(self, revision: str) -> tuple[tuple[str, str], ...]:
+        """(path, blob sha) of every .py file at a revision."""
+        out = self._git("ls-tree", "-r", "-z", "--full-tree", revision)
+        files = []
+        for entry in out.split("\0"):
+            meta, _, path = entry.partition("\t")
+            parts = meta.split()
+            if len(parts) == 3 and parts[1] == "blob" and path.endswith(".py"):
+                files.append((path, parts[2]))
+        return tuple(files)
+
     def read_blob(self, sha: str) -> bytes:
         """The content of a blob."""
         return bytes(self._repo.odb.stream(hex_to_bin(sha)).read())

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from preflight import pipeline
+from preflight import config, exposure, pipeline
 from preflight.commands import Target
 from preflight.errors import InputError
 from preflight.models import CheckResult
@@ -27,15 +28,23 @@ def run(
     fail_above: int | None = None,
     output: Path | None = None,
     color: bool = False,
+    snapshot: Path | None = None,
+    now: datetime.datetime | None = None,
 ) -> int:
     """Run the pipeline for every range; exit 1 if any range fails the gate."""
     if calls is not None and not calls.is_file():
         raise InputError(f"--calls {calls}: no such file; pass a CSV with columns qualname,calls_per_min")
+    now = now or datetime.datetime.now(datetime.timezone.utc)
     rendered: list[str] = []
     failed = False
     with Repository(target.repo_dir) as repo:
-        for revisions in target.ranges(repo, environ):
-            result = pipeline.check(repo, revisions, calls, fail_above)
+        ranges = target.ranges(repo, environ)
+        if snapshot is None and calls is None and ranges:
+            configured = config.from_revision(repo, ranges[0].merge_base).snapshot
+            snapshot = target.repo_dir / configured if configured else None
+        runtime = exposure.load(calls, snapshot)  # bad runtime data fails before any work
+        for revisions in ranges:
+            result = pipeline.check(repo, revisions, runtime, fail_above, now)
             if not result.changes.files and fmt != "json":
                 rendered.append("nothing to check: no files changed\n")
                 continue

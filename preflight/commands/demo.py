@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import tempfile
 import textwrap
 from pathlib import Path
 from typing import TextIO
 
-from preflight import pipeline
+from preflight import exposure, pipeline
 from preflight.changes.revisions import resolve
 from preflight.commands.check import render, write_atomic
 from preflight.models import CheckResult
@@ -154,7 +155,9 @@ def run(output_dir: Path | None, out: TextIO) -> int:
     calls.write_text(CALLS, encoding="utf-8")
     with build(repo_dir) as repo:
         revisions = resolve(repo, "main", "HEAD", {})
-        result = pipeline.check(repo, revisions, calls, FAIL_ABOVE)
+        result = pipeline.check(
+            repo, revisions, exposure.load(calls), FAIL_ABOVE, datetime.datetime.now(datetime.timezone.utc)
+        )
     _print(result, root, out)
     return 0
 

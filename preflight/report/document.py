@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from preflight.models import ChangeSet, CheckResult, FileChange, FunctionChange, LineSpan
+from preflight.models import (
+    ChangeSet,
+    CheckResult,
+    FileChange,
+    FunctionChange,
+    FunctionExposure,
+    LineSpan,
+    RuntimeInfo,
+)
 
 SCHEMA_VERSION = 1
 
@@ -30,11 +38,10 @@ def changes_document(changes: ChangeSet) -> dict[str, Any]:
 def check_document(result: CheckResult) -> dict[str, Any]:
     """The `preflight check --format json` document: changes plus exposure, risk and decision."""
     doc = changes_document(result.changes)
-    doc["functions"] = [
-        {**_function(f.change), "calls_per_min": f.calls_per_min} for f in result.exposure.functions
-    ]
+    doc["functions"] = [{**_function(f.change), **exposure_fields(f)} for f in result.exposure.functions]
     risk = result.risk
     doc["runtime_source"] = result.exposure.source
+    doc["runtime"] = runtime_fields(result.exposure.runtime)
     doc["risk"] = {
         "score": risk.score,
         "level": risk.level,
@@ -49,6 +56,49 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         "reason": result.decision.reason,
     }
     return doc
+
+
+def exposure_fields(item: FunctionExposure) -> dict[str, Any]:
+    """What production does with one function; null means unknown."""
+    return {
+        "calls_per_min": item.calls_per_min,
+        "service": item.service,
+        "services": list(item.services),
+        "share_of_service": item.share_of_service,
+        "p50_ms": item.p50_ms,
+        "p99_ms": item.p99_ms,
+        "error_rate": item.error_rate,
+        "endpoints": list(item.endpoints),
+        "slos": [
+            {
+                "name": slo.name,
+                "service": slo.service,
+                "indicator": slo.indicator,
+                "objective": slo.objective,
+                "window": slo.window,
+                "threshold_ms": slo.threshold_ms,
+                "route": slo.route,
+                "budget_remaining": slo.budget_remaining,
+                "budget_source": slo.budget_source,
+            }
+            for slo in item.slos
+        ],
+        "source": item.source,
+    }
+
+
+def runtime_fields(info: RuntimeInfo | None) -> dict[str, Any] | None:
+    """Where the runtime data came from, its window and freshness."""
+    if info is None:
+        return None
+    return {
+        "location": info.location,
+        "generated_at": info.generated_at,
+        "window_start": info.window_start,
+        "window_end": info.window_end,
+        "age_hours": info.age_hours,
+        "resolution_rate": info.resolution_rate,
+    }
 
 
 def dumps(doc: dict[str, Any]) -> str:

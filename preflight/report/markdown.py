@@ -22,6 +22,8 @@ def _environment() -> Environment:
     )
     env.filters["md"] = escaping.markdown
     env.filters["rate"] = _rate
+    env.filters["pct"] = lambda value: "unknown" if value is None else f"{value:.1%}"
+    env.filters["ms"] = lambda value: "unknown" if value is None else f"{value:,.1f} ms"
     return env
 
 

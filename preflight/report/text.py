@@ -52,7 +52,8 @@ def check_text(result: CheckResult, color: bool = False) -> str:
     lines.append("changed functions:")
     for item in result.exposure.functions:
         rate = "unknown" if item.calls_per_min is None else f"{item.calls_per_min:,.0f}/min"
-        lines.append(f"  {function_line(item.change)}  calls {rate}")
+        where = f" in {_t(item.service)}" if item.service else ""
+        lines.append(f"  {function_line(item.change)}  calls {rate}{where}")
     for unknown in risk.unknowns:
         lines.append(f"unknown: {_t(unknown)}")
     for advice in risk.lower_it:

@@ -114,7 +114,7 @@ def test_hostile_names_are_inert_in_markdown() -> None:
     assert "\x1b" not in out
     assert "x" * 300 not in out
     table = [line for line in out.splitlines() if line.startswith("| ")]
-    assert all(len(re.findall(r"(?<!\\)\|", row)) == 5 for row in table if "modified" in row)
+    assert all(len(re.findall(r"(?<!\\)\|", row)) == 10 for row in table if "modified" in row)
 
 
 def test_hostile_names_are_inert_in_text() -> None:

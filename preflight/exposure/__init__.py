@@ -1,14 +1,17 @@
 """Stage 4, exposure: join changed functions to runtime data.
 
-For now the runtime data is a CSV of `qualname,calls_per_min`; the runtime
-snapshot (a later stage) replaces it behind the same Exposure contract.
+Runtime data is a snapshot built by `preflight collect` (see exposure/snapshot.py)
+or, for a quick start, a CSV of `qualname,calls_per_min`.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
 import math
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 from preflight.errors import InputError
 from preflight.models import ChangeSet, Exposure, FunctionExposure
@@ -72,3 +75,43 @@ def join(changes: ChangeSet, calls: dict[str, float] | None, source: str | None)
                     break
         rows.append(FunctionExposure(change, rate))
     return Exposure(tuple(rows), source if calls is not None else None)
+
+
+class Runtime(Protocol):
+    """Runtime data loaded before any work, ready to join to a change set."""
+
+    def join(self, changes: ChangeSet, now: datetime.datetime) -> Exposure:
+        """Each changed function with what is known about it in production."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Calls:
+    calls: dict[str, float] | None
+    location: str | None
+
+    def join(self, changes: ChangeSet, now: datetime.datetime) -> Exposure:
+        return join(changes, self.calls, self.location)
+
+
+@dataclass(frozen=True, slots=True)
+class _Snapshot:
+    snapshot: Any
+    location: str
+
+    def join(self, changes: ChangeSet, now: datetime.datetime) -> Exposure:
+        from preflight.exposure import snapshot
+
+        return snapshot.join(changes, self.snapshot, self.location, now)
+
+
+def load(calls_file: Path | None = None, snapshot_dir: Path | None = None) -> Runtime:
+    """Read and validate the runtime data (a snapshot, a calls CSV, or none) before any other work."""
+    if calls_file is not None and snapshot_dir is not None:
+        raise InputError("--calls and --snapshot both given; pass one source of runtime data")
+    if snapshot_dir is not None:
+        from preflight.runtime import snapshot
+
+        return _Snapshot(snapshot.read(snapshot_dir), str(snapshot_dir))
+    if calls_file is not None:
+        return _Calls(load_calls(calls_file), str(calls_file))
+    return _Calls(None, None)

@@ -1,0 +1,80 @@
+"""`preflight collect`: build a runtime snapshot from telemetry files."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from preflight import config
+from preflight.errors import GitError
+from preflight.repository import Repository
+
+
+def run(
+    sources: list[Path],
+    output: Path,
+    out: TextIO,
+    repo_dir: Path | None,
+    revision: str,
+    repo_required: bool = True,
+    fmt: str | None = None,
+    service: str | None = None,
+    window_seconds: float | None = None,
+    config_file: Path | None = None,
+    progress: Callable[[int, int, Path], None] | None = None,
+    now: datetime.datetime | None = None,
+) -> int:
+    """Read the sources, resolve functions against the repository at revision, write the snapshot."""
+    from preflight.runtime import collect, identity
+
+    settings = config.load_file(config_file) if config_file is not None else None
+    index = None
+    if repo_dir is not None:
+        try:
+            repo = Repository(repo_dir)
+        except GitError:
+            if repo_required:
+                raise
+            repo = None  # not a checkout: the snapshot keeps telemetry names, unresolved
+        if repo is not None:
+            with repo:
+                sha = repo.commit_sha(revision)
+                if sha is None:
+                    raise GitError(f"unknown --revision {revision!r}: pass the deployed commit or branch")
+                settings = settings or config.from_revision(repo, sha)
+                index = identity.index_repository(repo, sha)
+    options = collect.Options(fmt, service, window_seconds, settings.path_map if settings else ())
+    meta = collect.collect(
+        sources, output, options, index, now or datetime.datetime.now(datetime.timezone.utc), progress
+    )
+    out.write(summary(meta, output))
+    return 0
+
+
+def summary(meta: dict[str, Any], output: Path) -> str:
+    """What was read, rejected and built, in a few lines."""
+    lines = [f"snapshot written to {output}"]
+    lines.append(f"window: {meta['window_start'] or 'unknown'} .. {meta['window_end'] or 'unknown'}")
+    for source in meta["sources"]:
+        rejected = ", ".join(f"{reason} {count}" for reason, count in source["rejected"].items())
+        lines.append(
+            f"  {source['format']:<8} {source['path']}: {source['rows_read']} read, "
+            f"{source['rows_rejected']} rejected{f' ({rejected})' if rejected else ''}"
+        )
+    rows = meta["rows"]
+    lines.append(
+        f"services {len(meta['services'])}, functions {rows['functions']}, edges {rows['edges']}, "
+        f"endpoints {rows['endpoints']}, SLOs {rows['slos']}"
+    )
+    resolution = meta["resolution"]
+    if resolution["rate"] is not None:
+        lines.append(
+            f"resolved {resolution['resolved']}/{resolution['functions']} runtime functions to the repository "
+            f"({resolution['rate']:.0%})"
+        )
+        lines.extend(f"  unresolved: {name}" for name in resolution["unresolved"][:10])
+    elif resolution["repository"] is None:
+        lines.append("functions not resolved to code: no repository (run inside a checkout or pass --repo)")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,206 @@
+"""Build a snapshot from telemetry files: detect, stream, aggregate, resolve, write atomically."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from preflight.config import PathMapping
+from preflight.errors import InputError
+from preflight.runtime import adapters, budgets, snapshot
+from preflight.runtime.identity import CodeIndex, resolve
+from preflight.runtime.records import SourceReport, Span
+from preflight.runtime.schema import TABLES
+from preflight.runtime.spans import SpanAggregator
+
+SNIFF_BYTES = 64 * 1024
+MAX_UNRESOLVED_LISTED = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How to read the sources."""
+
+    fmt: str | None = None
+    """Force one adapter for every file instead of detecting formats."""
+    service: str | None = None
+    """service.name for profiles, which carry none."""
+    window_seconds: float | None = None
+    """Observation window of profiles, which carry none; without it their rates are unknown."""
+    path_map: tuple[PathMapping, ...] = ()
+
+
+class _Sink:
+    """Feeds spans to one aggregator per trace format and keeps finished rows per table."""
+
+    def __init__(self) -> None:
+        self.aggregators: dict[str, SpanAggregator] = {}
+        self.format = "unknown"
+        self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in (*TABLES, "slo_budgets")}
+
+    def span(self, span: Span) -> None:
+        aggregator = self.aggregators.get(self.format)
+        if aggregator is None:
+            aggregator = self.aggregators[self.format] = SpanAggregator(self.format)
+        aggregator.add(span)
+
+    def row(self, table: str, row: dict[str, Any]) -> None:
+        self.rows[table].append(row)
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Files named, and every file under directories named (sorted); a missing path is an error."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError(f"{path}: no such file or directory; pass telemetry files or directories")
+    return files
+
+
+def detect(path: Path, registry: dict[str, adapters.Adapter]) -> adapters.Adapter | None:
+    """The adapter whose sniff accepts the file's first bytes, or None."""
+    with path.open("rb") as handle:
+        head = handle.read(SNIFF_BYTES)
+    return next((a for a in registry.values() if a.sniff(path, head)), None)
+
+
+def collect(
+    sources: list[Path],
+    output: Path,
+    options: Options,
+    index: CodeIndex | None,
+    now: datetime.datetime,
+    progress: Callable[[int, int, Path], None] | None = None,
+) -> dict[str, Any]:
+    """Read every source into a new snapshot at output; return its meta (the summary)."""
+    registry = adapters.registry(options.service, options.window_seconds)
+    if options.fmt is not None and options.fmt not in registry:
+        raise InputError(f"--format {options.fmt!r}: unknown; choose one of {', '.join(registry)}")
+    files = expand(sources)
+    if not files:
+        raise InputError("no telemetry files found in the sources given")
+    sink = _Sink()
+    reports: list[SourceReport] = []
+    for done, path in enumerate(files, start=1):
+        adapter = registry[options.fmt] if options.fmt else detect(path, registry)
+        if adapter is None:
+            report = SourceReport(str(path), "unknown")
+            report.reject("unrecognized format")
+        else:
+            sink.format = adapter.name
+            report = adapter.read(path, sink)
+        reports.append(report)
+        if progress is not None:
+            progress(done, len(files), path)
+    tables = _tables(sink)
+    resolution = _resolve(tables["functions"], index, options.path_map)
+    tables["slos"] = budgets.apply(tables["slos"], sink.rows["slo_budgets"], tables["endpoints"])
+    meta = _meta(reports, tables, resolution, now)
+    snapshot.write(snapshot.Snapshot(tables, meta), output)
+    return meta
+
+
+def _tables(sink: _Sink) -> dict[str, pd.DataFrame]:
+    from_spans = [aggregator.tables() for aggregator in sink.aggregators.values()]
+    tables = {}
+    for name in TABLES:
+        parts = [snapshot.conform(name, spans[name]) for spans in from_spans if name in spans]
+        if sink.rows[name]:
+            parts.append(snapshot.conform(name, pd.DataFrame(sink.rows[name])))
+        tables[name] = pd.concat(parts, ignore_index=True) if parts else snapshot.empty(name)
+    return tables
+
+
+def _resolve(
+    functions: pd.DataFrame, index: CodeIndex | None, path_map: tuple[PathMapping, ...]
+) -> dict[str, Any]:
+    """Fill code_path/code_qualname in place; return the resolution rate and what stayed unresolved."""
+    if index is None:
+        return {
+            "repository": None,
+            "functions": len(functions),
+            "resolved": None,
+            "rate": None,
+            "unresolved": [],
+        }
+    paths: list[str | None] = []
+    names: list[str | None] = []
+    unresolved: list[str] = []
+    for qualname, file_path, line in zip(
+        functions["qualname"], functions["file_path"], functions["line"], strict=True
+    ):
+        found = resolve(
+            index,
+            None if pd.isna(qualname) else str(qualname),
+            None if pd.isna(file_path) else str(file_path),
+            None if pd.isna(line) else int(line),
+            path_map,
+        )
+        paths.append(found.path if found else None)
+        names.append(found.qualname if found else None)
+        if found is None:
+            unresolved.append(_describe(qualname, file_path, line))
+    functions["code_path"] = pd.Series(paths, dtype="string")
+    functions["code_qualname"] = pd.Series(names, dtype="string")
+    total = len(functions)
+    resolved = total - len(unresolved)
+    return {
+        "repository": True,
+        "functions": total,
+        "resolved": resolved,
+        "rate": round(resolved / total, 4) if total else None,
+        "unresolved": sorted(set(unresolved))[:MAX_UNRESOLVED_LISTED],
+    }
+
+
+def _describe(qualname: object, file_path: object, line: object) -> str:
+    """How telemetry named an unresolved function: qualified name and/or file:line."""
+    where = "" if pd.isna(file_path) else f"{file_path}" + ("" if pd.isna(line) else f":{line}")
+    name = "" if pd.isna(qualname) else str(qualname)
+    return f"{name} ({where})" if name and where else name or where or "(unnamed)"
+
+
+def _iso(ns: int | None) -> str | None:
+    if ns is None:
+        return None
+    return datetime.datetime.fromtimestamp(ns / 1e9, tz=datetime.timezone.utc).isoformat()
+
+
+def _meta(
+    reports: list[SourceReport],
+    tables: dict[str, pd.DataFrame],
+    resolution: dict[str, Any],
+    now: datetime.datetime,
+) -> dict[str, Any]:
+    starts = [r.window_start_ns for r in reports if r.window_start_ns is not None]
+    ends = [r.window_end_ns for r in reports if r.window_end_ns is not None]
+    return {
+        "generated_at": now.astimezone(datetime.timezone.utc).isoformat(),
+        "window_start": _iso(min(starts)) if starts else None,
+        "window_end": _iso(max(ends)) if ends else None,
+        "sources": [
+            {
+                "path": r.path,
+                "format": r.format,
+                "rows_read": r.rows_read,
+                "rows_rejected": sum(r.rejected.values()),
+                "rejected": dict(sorted(r.rejected.items())),
+            }
+            for r in reports
+        ],
+        "resolution": resolution,
+        "rows": {name: len(frame) for name, frame in tables.items()},
+        "services": sorted(
+            {str(s) for s in tables["functions"]["service"].dropna()}
+            | {str(s) for s in tables["endpoints"]["service"].dropna()}
+        ),
+    }

@@ -1,0 +1,113 @@
+"""The snapshot on disk: one Parquet file per table plus meta.json, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from preflight.errors import InputError
+from preflight.runtime.schema import SCHEMA_VERSION, TABLES
+
+META = "meta.json"
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """The tables and their metadata (inside the runtime stage only)."""
+
+    tables: dict[str, pd.DataFrame]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One table, always with its schema columns (empty when absent)."""
+        return self.tables.get(name, empty(name))
+
+
+def empty(name: str) -> pd.DataFrame:
+    """An empty table with the schema's columns and dtypes."""
+    columns = TABLES[name]
+    return pd.DataFrame({column: pd.Series(dtype=dtype) for column, (dtype, _) in columns.items()})
+
+
+def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with exactly the schema's columns, in order, with the schema's dtypes."""
+    columns = TABLES[name]
+    out = {}
+    for column, (dtype, _) in columns.items():
+        values = frame[column] if column in frame.columns else pd.Series([None] * len(frame), dtype="object")
+        out[column] = pd.Series(values.to_numpy(dtype=object), dtype="object").astype(dtype)
+    return pd.DataFrame(out)
+
+
+def write(snapshot: Snapshot, directory: Path) -> None:
+    """Write to a temporary sibling, then swap it in: a failure never leaves a half-written snapshot."""
+    directory = directory.resolve()
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    try:
+        for name in TABLES:
+            conform(name, snapshot.table(name)).to_parquet(staging / f"{name}.parquet", index=False)
+        meta = {"schema_version": SCHEMA_VERSION, **snapshot.meta}
+        (staging / META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        _swap(staging, directory)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _swap(staging: Path, directory: Path) -> None:
+    if not directory.exists():
+        os.replace(staging, directory)
+        return
+    if not (directory / META).is_file() and any(directory.iterdir()):
+        raise InputError(
+            f"{directory}: exists and is not a preflight snapshot; choose another --output or remove it"
+        )
+    retired = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old.", dir=directory.parent))
+    os.replace(directory, retired / "snapshot")
+    try:
+        os.replace(staging, directory)
+    except BaseException:
+        os.replace(retired / "snapshot", directory)  # put the good one back
+        raise
+    finally:
+        shutil.rmtree(retired, ignore_errors=True)
+
+
+def read(directory: Path) -> Snapshot:
+    """Load a snapshot; a missing or foreign directory is an error that says how to make one."""
+    meta_path = directory / META
+    if not meta_path.is_file():
+        raise InputError(
+            f"{directory}: not a preflight snapshot (no {META}); build one with "
+            "`preflight collect TELEMETRY... --output DIR`"
+        )
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise InputError(
+            f"{meta_path}: unreadable ({e}); rebuild the snapshot with `preflight collect`"
+        ) from e
+    version = meta.get("schema_version") if isinstance(meta, dict) else None
+    if version != SCHEMA_VERSION:
+        raise InputError(
+            f"{meta_path}: snapshot schema version {version!r}, this preflight reads {SCHEMA_VERSION}; "
+            "rebuild it with `preflight collect`"
+        )
+    tables = {}
+    for name in TABLES:
+        path = directory / f"{name}.parquet"
+        try:
+            tables[name] = conform(name, pd.read_parquet(path)) if path.is_file() else empty(name)
+        except (OSError, ValueError) as e:
+            raise InputError(
+                f"{path}: unreadable ({e}); rebuild the snapshot with `preflight collect`"
+            ) from e
+    return Snapshot(tables, meta)

@@ -1,0 +1,136 @@
+"""collect -> snapshot -> context and check --snapshot, end to end on real SDK spans and a real repository."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+
+from preflight.cli import main
+from tests.conftest import commit
+from tests.runtime.test_otlp import _collector_json, _run_shop
+
+CART = "\n" * 9 + "def load_cart(cart_id):\n    return {'id': cart_id}\n"
+PAY = "\n" * 40 + "@audited\ndef charge(amount):\n    return amount\n"
+SLO = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout-availability
+spec:
+  service: checkout
+  indicator:
+    metadata:
+      name: checkout-errors
+    spec:
+      ratioMetric:
+        good:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: ok
+        total:
+          metricSource:
+            type: Prometheus
+            spec:
+              query: all
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - displayName: good
+      target: 0.99
+"""
+
+
+@pytest.fixture
+def world(git_repo: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A repository whose code the telemetry ran, and a directory of telemetry files."""
+    commit(
+        git_repo,
+        {"shop/cart.py": CART, "checkout/pay.py": PAY, ".preflight.yml": "paths:\n  map:\n    /srv/: ''\n"},
+    )
+    telemetry = tmp_path / "telemetry"
+    telemetry.mkdir()
+    lines = [orjson.dumps(_collector_json(_run_shop(), hex_ids=True))]
+    (telemetry / "traces.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    (telemetry / "slo.yaml").write_text(SLO, encoding="utf-8")
+    (telemetry / "notes.bin").write_bytes(b"\x00\x01garbage")
+    return git_repo, telemetry
+
+
+def test_collect_context_and_check(
+    world: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, telemetry = world
+    snap = tmp_path / "snap"
+    assert main(["collect", str(telemetry), "--output", str(snap), "--repo", str(repo)]) == 0
+    out = capsys.readouterr().out
+    assert f"snapshot written to {snap}" in out
+    assert "unknown  " in out and "unrecognized format 1" in out  # the garbage file is counted, not fatal
+    meta = json.loads((snap / "meta.json").read_text(encoding="utf-8"))
+    assert meta["services"] == ["checkout", "frontend", "reporter"]
+    assert meta["resolution"]["resolved"] >= 2
+
+    assert (
+        main(
+            [
+                "context",
+                "checkout/pay.py::charge",
+                "--snapshot",
+                str(snap),
+                "--repo",
+                str(repo),
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["qualname"], doc["service"], doc["source"]) == ("checkout.pay.charge", "checkout", "otlp")
+    assert doc["error_rate"] == pytest.approx(0.25)  # one declined card in four checkouts
+    assert doc["endpoints"] == ["POST /checkout"]
+    assert doc["share_of_service"] == pytest.approx(1.0)
+    assert [s["name"] for s in doc["slos"]] == ["checkout-availability"]
+    assert doc["slos"][0]["budget_source"] == "telemetry"
+
+    assert main(["context", "shop/cart.py::load_cart", "--snapshot", str(snap), "--repo", str(repo)]) == 0
+    assert "service frontend: " in capsys.readouterr().out
+
+    commit(repo, {"checkout/pay.py": PAY.replace("return amount", "return amount * 2")})
+    assert (
+        main(["check", "--repo", str(repo), "--base", "HEAD~1", "--snapshot", str(snap), "--format", "json"])
+        == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    (charge,) = report["functions"]
+    assert charge["qualname"] == "checkout.pay.charge" and charge["service"] == "checkout"
+    assert charge["calls_per_min"] is not None and charge["slos"][0]["name"] == "checkout-availability"
+    assert report["runtime"]["location"] == str(snap)
+
+
+def test_context_errors(world: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo, telemetry = world
+    snap = tmp_path / "snap"
+    assert main(["collect", str(telemetry / "traces.jsonl"), "--output", str(snap), "--repo", str(repo)]) == 0
+    capsys.readouterr()
+    assert main(["context", "checkout/pay.py", "--snapshot", str(snap), "--repo", str(repo)]) == 2
+    assert "expected PATH::QUALNAME" in capsys.readouterr().err
+    assert main(["context", "checkout/pay.py::charg", "--snapshot", str(snap), "--repo", str(repo)]) == 2
+    assert "no function 'charg'" in capsys.readouterr().err
+    assert main(["context", "checkout/pay.py::charge", "--snapshot", str(tmp_path), "--repo", str(repo)]) == 2
+    assert "not a preflight snapshot" in capsys.readouterr().err
+
+
+def test_collect_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["collect", str(tmp_path / "missing.jsonl"), "--output", str(tmp_path / "s")]) == 2
+    assert "no such file or directory" in capsys.readouterr().err
+    (tmp_path / "t.jsonl").write_text("{}\n", encoding="utf-8")
+    assert (
+        main(["collect", str(tmp_path / "t.jsonl"), "--output", str(tmp_path / "s"), "--format", "nope"]) == 2
+    )
+    assert "--format 'nope': unknown" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()

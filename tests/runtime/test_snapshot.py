@@ -1,0 +1,65 @@
+"""Snapshot files: schema, round trip, atomic replacement, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from preflight.errors import InputError
+from preflight.runtime import snapshot
+from preflight.runtime.schema import SCHEMA_VERSION, TABLES
+
+
+def sample() -> snapshot.Snapshot:
+    functions = pd.DataFrame(
+        [{"service": "cart", "qualname": "shop.cart.add", "calls": 10, "calls_per_min": 2.5, "p50_ms": 1.0}]
+    )
+    return snapshot.Snapshot({"functions": functions}, {"generated_at": "2026-11-22T00:00:00+00:00"})
+
+
+def test_round_trip_keeps_schema_and_unknowns(tmp_path: Path) -> None:
+    out = tmp_path / "snap"
+    snapshot.write(sample(), out)
+    loaded = snapshot.read(out)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*(f"{n}.parquet" for n in TABLES), "meta.json"])
+    assert loaded.meta["schema_version"] == SCHEMA_VERSION
+    functions = loaded.table("functions")
+    assert list(functions.columns) == list(TABLES["functions"])
+    row = functions.iloc[0]
+    assert (row["service"], row["calls"], row["calls_per_min"]) == ("cart", 10, 2.5)
+    assert pd.isna(row["p99_ms"]) and pd.isna(row["error_rate"])  # unknown, not zero
+    assert loaded.table("edges").empty and list(loaded.table("edges").columns) == list(TABLES["edges"])
+
+
+def test_failed_write_keeps_the_good_snapshot(tmp_path: Path) -> None:
+    out = tmp_path / "snap"
+    snapshot.write(sample(), out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    broken = snapshot.Snapshot({"functions": pd.DataFrame([{"calls": "not a number"}])}, {})
+    with pytest.raises((TypeError, ValueError)):
+        snapshot.write(broken, out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["snap"]  # no staging directories left behind
+
+
+def test_replace_refuses_a_foreign_directory(tmp_path: Path) -> None:
+    out = tmp_path / "important"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(InputError, match="is not a preflight snapshot"):
+        snapshot.write(sample(), out)
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_read_errors_say_how_to_fix(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="preflight collect"):
+        snapshot.read(tmp_path)
+    (tmp_path / "meta.json").write_text(json.dumps({"schema_version": 99}), encoding="utf-8")
+    with pytest.raises(InputError, match="schema version 99"):
+        snapshot.read(tmp_path)
+    (tmp_path / "meta.json").write_text("{", encoding="utf-8")
+    with pytest.raises(InputError, match="unreadable"):
+        snapshot.read(tmp_path)
