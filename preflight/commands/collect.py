@@ -63,6 +63,11 @@ def summary(meta: dict[str, Any], output: Path) -> str:
             f"  {source['format']:<8} {source['path']}: {source['rows_read']} read, "
             f"{source['rows_rejected']} rejected{f' ({rejected})' if rejected else ''}"
         )
+    for fmt, reasons in meta.get("aggregation_rejected", {}).items():
+        lines.append(
+            f"  {fmt:<8} spans dropped while joining traces: "
+            + ", ".join(f"{r} {n}" for r, n in reasons.items())
+        )
     rows = meta["rows"]
     lines.append(
         f"services {len(meta['services'])}, functions {rows['functions']}, edges {rows['edges']}, "

@@ -101,7 +101,9 @@ def runtime_info(snapshot: Snapshot, location: str, now: datetime.datetime) -> R
     end = meta.get("window_end")
     age = None
     if isinstance(end, str):
-        age = round((now - datetime.datetime.fromisoformat(end)).total_seconds() / 3600, 2)
+        # Python 3.10's fromisoformat does not read a trailing Z
+        ended = datetime.datetime.fromisoformat(end.replace("Z", "+00:00"))
+        age = round((now - ended).total_seconds() / 3600, 2)
     resolution = meta.get("resolution") or {}
     return RuntimeInfo(
         location=location,

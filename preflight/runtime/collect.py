@@ -12,7 +12,7 @@ import pandas as pd
 
 from preflight.config import PathMapping
 from preflight.errors import InputError
-from preflight.runtime import adapters, budgets, snapshot
+from preflight.runtime import adapters, budgets, parallel, snapshot
 from preflight.runtime.identity import CodeIndex, resolve
 from preflight.runtime.records import SourceReport, Span
 from preflight.runtime.schema import TABLES
@@ -43,11 +43,15 @@ class _Sink:
         self.format = "unknown"
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in (*TABLES, "slo_budgets")}
 
+    def aggregator(self, fmt: str) -> SpanAggregator:
+        """The aggregator of one trace format."""
+        found = self.aggregators.get(fmt)
+        if found is None:
+            found = self.aggregators[fmt] = SpanAggregator(fmt)
+        return found
+
     def span(self, span: Span) -> None:
-        aggregator = self.aggregators.get(self.format)
-        if aggregator is None:
-            aggregator = self.aggregators[self.format] = SpanAggregator(self.format)
-        aggregator.add(span)
+        self.aggregator(self.format).add(span)
 
     def row(self, table: str, row: dict[str, Any]) -> None:
         self.rows[table].append(row)
@@ -95,6 +99,8 @@ def collect(
         if adapter is None:
             report = SourceReport(str(path), "unknown")
             report.reject("unrecognized format")
+        elif parallel.worth_it(path, adapter.name):
+            report = parallel.read(path, sink.aggregator(adapter.name))
         else:
             sink.format = adapter.name
             report = adapter.read(path, sink)
@@ -105,6 +111,11 @@ def collect(
     resolution = _resolve(tables["functions"], index, options.path_map)
     tables["slos"] = budgets.apply(tables["slos"], sink.rows["slo_budgets"], tables["endpoints"])
     meta = _meta(reports, tables, resolution, now)
+    meta["aggregation_rejected"] = {
+        name: dict(sorted(aggregator.rejected.items()))
+        for name, aggregator in sink.aggregators.items()
+        if aggregator.rejected
+    }
     snapshot.write(snapshot.Snapshot(tables, meta), output)
     return meta
 

@@ -17,13 +17,14 @@ from __future__ import annotations
 import math
 from collections import Counter, OrderedDict
 from datetime import datetime, timezone
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from preflight.runtime import schema
 from preflight.runtime.adapters.tracejson import paused_gc
 from preflight.runtime.records import Span
+
+if TYPE_CHECKING:  # pandas is imported when tables are built, so parallel readers start fast
+    import pandas as pd
 
 RELATIVE_ERROR = 0.01
 _GAMMA = (1 + RELATIVE_ERROR) / (1 - RELATIVE_ERROR)
@@ -65,6 +66,16 @@ class _Stats:
         self.histogram: dict[int, int] = {}
         self.file_path = file_path
         self.line = line
+
+    def merge(self, other: _Stats) -> None:
+        """Add another row's counts and histogram (from a parallel reader)."""
+        self.count += other.count
+        self.errors += other.errors
+        histogram = self.histogram
+        for index, count in other.histogram.items():
+            histogram[index] = histogram.get(index, 0) + count
+        if self.line is None or (other.line is not None and other.line < self.line):
+            self.file_path, self.line = other.file_path or self.file_path, other.line
 
     def add(self, duration_ns: int, error: bool) -> None:
         self.count += 1
@@ -241,14 +252,40 @@ class SpanAggregator:
                 stats = self._edges[key] = _Stats()
             stats.add(span.end_ns - span.start_ns, span.error)
 
+    def flush(self) -> None:
+        """Finalize every open trace (before merging or building tables)."""
+        with paused_gc():
+            while self._open:
+                self._evict()
+        self._last_id, self._last_spans = None, {}
+
+    def merge(self, other: SpanAggregator) -> None:
+        """Fold in another aggregator's finalized rows (a parallel reader of another part of the file)."""
+        other.flush()
+        for mine, theirs in (
+            (self._functions, other._functions),
+            (self._endpoints, other._endpoints),
+            (self._edges, other._edges),
+        ):
+            for key, stats in theirs.items():
+                if key in mine:
+                    mine[key].merge(stats)
+                else:
+                    mine[key] = stats
+        self._reached.update(other._reached)
+        self.rejected.update(other.rejected)
+        start, end = other._start_ns, other._end_ns
+        if start is not None and (self._start_ns is None or start < self._start_ns):
+            self._start_ns = start
+        if end is not None and (self._end_ns is None or end > self._end_ns):
+            self._end_ns = end
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """Finalize the open traces and return functions, edges, endpoints and function_endpoints.
 
         Columns the spans cannot know (functions.code_path, ...) are present and missing.
         """
-        with paused_gc():
-            while self._open:
-                self._evict()
+        self.flush()
         start, end = self._start_ns or 0, self._end_ns or 0
         minutes = max((end - start) / 1e9, MIN_WINDOW_S) / 60
         window = {"window_start": _iso(start), "window_end": _iso(end)}
@@ -287,6 +324,8 @@ class SpanAggregator:
 
 def _frame(table: dict[str, tuple[str, str]], rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Rows -> a DataFrame with exactly the table's columns and dtypes (absent keys are missing)."""
+    import pandas as pd
+
     return pd.DataFrame(
         {name: pd.array([row.get(name) for row in rows], dtype=dtype) for name, (dtype, _) in table.items()}
     )

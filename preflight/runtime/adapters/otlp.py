@@ -104,18 +104,30 @@ class OtlpAdapter:
         report = SourceReport(str(path), self.name)
         with tracejson.paused_gc():
             for doc in tracejson.iter_documents(path, report):
-                resource_spans = doc.get("resourceSpans") if type(doc) is dict else None
-                if type(resource_spans) is not list:
-                    report.rows_read += 1
-                    report.reject("not an OTLP traces document")
-                    continue
-                for resource_span in resource_spans:
-                    if type(resource_span) is dict:
-                        _read_resource(resource_span, sink, report)
-                    else:
-                        report.rows_read += 1
-                        report.reject("not a resourceSpans object")
+                _read_document(doc, sink, report)
         return report
+
+    def read_lines(self, path: Path, start: int, end: int, sink: Sink) -> SourceReport:
+        """Read the JSON Lines that start in bytes [start, end) of the file (for parallel collect)."""
+        report = SourceReport(str(path), self.name)
+        with tracejson.paused_gc():
+            for doc in tracejson.iter_line_range(path, start, end, report):
+                _read_document(doc, sink, report)
+        return report
+
+
+def _read_document(doc: Any, sink: Sink, report: SourceReport) -> None:
+    resource_spans = doc.get("resourceSpans") if type(doc) is dict else None
+    if type(resource_spans) is not list:
+        report.rows_read += 1
+        report.reject("not an OTLP traces document")
+        return
+    for resource_span in resource_spans:
+        if type(resource_span) is dict:
+            _read_resource(resource_span, sink, report)
+        else:
+            report.rows_read += 1
+            report.reject("not a resourceSpans object")
 
 
 def _read_resource(resource_span: dict[str, Any], sink: Sink, report: SourceReport) -> None:

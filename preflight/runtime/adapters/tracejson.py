@@ -119,6 +119,51 @@ def iter_documents(path: Path, report: SourceReport) -> Iterator[Any]:
 _INVALID = object()
 
 
+def is_json_lines(path: Path) -> bool:
+    """True when the file's first non-blank line is a whole JSON document (so lines can be split)."""
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.strip():
+                return _loads(line.removeprefix(_BOM)) is not _INVALID
+    return False
+
+
+def line_ranges(path: Path, parts: int) -> list[tuple[int, int]]:
+    """Split a JSON Lines file into up to `parts` byte ranges that each start at a line start."""
+    size = path.stat().st_size
+    starts = [0]
+    with path.open("rb") as handle:
+        for i in range(1, parts):
+            handle.seek(size * i // parts)
+            handle.readline()  # finish the line the cut fell into
+            position = handle.tell()
+            if starts[-1] < position < size:
+                starts.append(position)
+    return list(zip(starts, [*starts[1:], size], strict=True))
+
+
+def iter_line_range(path: Path, start: int, end: int, report: SourceReport) -> Iterator[Any]:
+    """Yield the JSON documents of the lines that start in [start, end); bad lines are counted."""
+    try:
+        handle = path.open("rb")
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror}") from e
+    with handle:
+        handle.seek(start)
+        position = start
+        for line in handle:
+            if position >= end:
+                break
+            position += len(line)
+            doc = _loads(line.removeprefix(_BOM) if position == len(line) else line)
+            if doc is _INVALID:
+                if line.strip():
+                    report.rows_read += 1
+                    report.reject("invalid JSON")
+                continue
+            yield doc
+
+
 def _loads(line: bytes) -> Any:
     try:
         return orjson.loads(line)
