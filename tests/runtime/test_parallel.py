@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import orjson
@@ -41,7 +42,7 @@ def test_line_ranges_cut_at_line_starts(tmp_path: Path) -> None:
     assert ranges[0][0] == 0 and ranges[-1][1] == path.stat().st_size
     data = path.read_bytes()
     assert all(data[start - 1 : start] == b"\n" for start, _ in ranges[1:])
-    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
     assert tracejson.is_json_lines(path)
     pretty = tmp_path / "one.json"
     pretty.write_bytes(b'{\n  "resourceSpans": []\n}\n')
