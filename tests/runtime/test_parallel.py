@@ -22,7 +22,10 @@ def test_parallel_read_equals_single_process(tmp_path: Path) -> None:
     expected_report = otlp.ADAPTER.read(path, single)
     merged = SpanAggregator("otlp")
     report = parallel.read(path, merged)
-    assert (report.rows_read, dict(report.rejected)) == (expected_report.rows_read, dict(expected_report.rejected))
+    assert (report.rows_read, dict(report.rejected)) == (
+        expected_report.rows_read,
+        dict(expected_report.rejected),
+    )
     assert (report.window_start_ns, report.window_end_ns) == (
         expected_report.window_start_ns,
         expected_report.window_end_ns,
@@ -31,7 +34,8 @@ def test_parallel_read_equals_single_process(tmp_path: Path) -> None:
     for name in want:
         key = list(want[name].columns[:4])
         pd.testing.assert_frame_equal(
-            got[name].sort_values(key).reset_index(drop=True), want[name].sort_values(key).reset_index(drop=True)
+            got[name].sort_values(key).reset_index(drop=True),
+            want[name].sort_values(key).reset_index(drop=True),
         )
 
 
