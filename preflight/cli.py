@@ -18,6 +18,7 @@ from preflight.errors import PreflightError
 
 if TYPE_CHECKING:
     from preflight.commands import Target
+    from preflight.runtime.collect import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -201,10 +202,17 @@ def collect(
     )
 
 
-def _progress(done: int, total: int, path: Path) -> None:
+def _progress(at: Progress) -> None:
     """One status line on a terminal, rewritten in place; nothing when stderr is a file or pipe."""
-    end = "\n" if done == total else ""
-    click.echo(f"\r\033[Kreading {done}/{total}: {path.name}{end}", err=True, nl=False)
+    share = at.bytes_done / at.bytes_total if at.bytes_total else 1.0
+    cores = f" on {os.cpu_count()} cores" if at.parallel else ""
+    end = "\n" if at.number == at.files and share >= 1 else ""
+    click.echo(
+        f"\r\033[Kreading {at.number}/{at.files} {at.path.name}{cores}: {share:4.0%} of "
+        f"{at.bytes_total / 1e6:,.1f} MB{end}",
+        err=True,
+        nl=False,
+    )
 
 
 @cli.command()

@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from preflight import config
 from preflight.errors import GitError
 from preflight.repository import Repository
+from preflight.runtime.collect import Progress
 
 
 def run(
@@ -23,7 +24,7 @@ def run(
     service: str | None = None,
     window_seconds: float | None = None,
     config_file: Path | None = None,
-    progress: Callable[[int, int, Path], None] | None = None,
+    progress: Callable[[Progress], None] | None = None,
     now: datetime.datetime | None = None,
 ) -> int:
     """Read the sources, resolve functions against the repository at revision, write the snapshot."""

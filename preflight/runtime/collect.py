@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -20,6 +20,17 @@ from preflight.runtime.spans import SpanAggregator
 
 SNIFF_BYTES = 64 * 1024
 MAX_UNRESOLVED_LISTED = 50
+
+
+class Progress(NamedTuple):
+    """Where collect is, for a progress line."""
+
+    path: Path
+    number: int
+    files: int
+    bytes_done: int
+    bytes_total: int
+    parallel: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +49,8 @@ class Options:
 class _Sink:
     """Feeds spans to one aggregator per trace format and keeps finished rows per table."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Callable[[int], None] | None = None) -> None:
+        self.on_progress = progress
         self.aggregators: dict[str, SpanAggregator] = {}
         self.format = "unknown"
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in (*TABLES, "slo_budgets")}
@@ -55,6 +67,10 @@ class _Sink:
 
     def row(self, table: str, row: dict[str, Any]) -> None:
         self.rows[table].append(row)
+
+    def progress(self, done: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(done)
 
 
 def expand(paths: list[Path]) -> list[Path]:
@@ -83,7 +99,7 @@ def collect(
     options: Options,
     index: CodeIndex | None,
     now: datetime.datetime,
-    progress: Callable[[int, int, Path], None] | None = None,
+    progress: Callable[[Progress], None] | None = None,
 ) -> dict[str, Any]:
     """Read every source into a new snapshot at output; return its meta (the summary)."""
     registry = adapters.registry(options.service, options.window_seconds)
@@ -92,21 +108,30 @@ def collect(
     files = expand(sources)
     if not files:
         raise InputError("no telemetry files found in the sources given")
-    sink = _Sink()
     reports: list[SourceReport] = []
-    for done, path in enumerate(files, start=1):
+    current: list[Progress] = []
+
+    def tell(done: int) -> None:
+        if progress is not None:
+            progress(current[-1]._replace(bytes_done=done))
+
+    sink = _Sink(tell)
+    for number, path in enumerate(files, start=1):
+        current.append(Progress(path, number, len(files), 0, path.stat().st_size, False))
+        tell(0)
         adapter = registry[options.fmt] if options.fmt else detect(path, registry)
         if adapter is None:
             report = SourceReport(str(path), "unknown")
             report.reject("unrecognized format")
         elif parallel.worth_it(path, adapter.name):
+            current.append(current[-1]._replace(parallel=True))
+            tell(0)
             report = parallel.read(path, sink.aggregator(adapter.name))
         else:
             sink.format = adapter.name
             report = adapter.read(path, sink)
         reports.append(report)
-        if progress is not None:
-            progress(done, len(files), path)
+        tell(current[-1].bytes_total)
     tables = _tables(sink)
     resolution = _resolve(tables["functions"], index, options.path_map)
     tables["slos"] = budgets.apply(tables["slos"], sink.rows["slo_budgets"], tables["endpoints"])

@@ -65,3 +65,6 @@ class Sink(Protocol):
 
     def row(self, table: str, row: dict[str, Any]) -> None:
         """A finished row of one of the tables in schema.TABLES."""
+
+    # A sink may also have `progress(bytes_done: int) -> None`; streaming adapters call it
+    # every few megabytes when it is there (collect uses it for its progress line).

@@ -134,3 +134,33 @@ def test_collect_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     )
     assert "--format 'nope': unknown" in capsys.readouterr().err
     assert not (tmp_path / "s").exists()
+
+
+def test_collect_reports_progress_per_file_and_bytes(world: tuple[Path, Path], tmp_path: Path) -> None:
+    import datetime
+
+    from preflight.runtime import collect
+    from preflight.runtime.adapters import tracejson
+
+    _, telemetry = world
+    seen: list[collect.Progress] = []
+    traces = telemetry / "traces.jsonl"
+    traces.write_bytes(traces.read_bytes() * 3)  # duplicate spans, counted; more bytes to read
+    old, tracejson.PROGRESS_EVERY = tracejson.PROGRESS_EVERY, 100  # report often on a small file
+    try:
+        collect.collect(
+            [telemetry],
+            tmp_path / "snap",
+            collect.Options(),
+            None,
+            datetime.datetime.now(datetime.timezone.utc),
+            seen.append,
+        )
+    finally:
+        tracejson.PROGRESS_EVERY = old
+    files = sorted({p.path.name for p in seen})
+    assert files == ["notes.bin", "slo.yaml", "traces.jsonl"]
+    reading = [p for p in seen if p.path == traces]
+    assert reading[0].bytes_done == 0 and reading[-1].bytes_done == traces.stat().st_size
+    assert len(reading) > 2  # intermediate byte progress inside the file
+    assert all(p.files == 3 for p in seen)

@@ -36,7 +36,7 @@ class JaegerAdapter:
         """Stream every span of the file into the sink; count rejected spans by reason."""
         report = SourceReport(str(path), self.name)
         with tracejson.paused_gc():
-            for doc in tracejson.iter_documents(path, report):
+            for doc in tracejson.iter_documents(path, report, getattr(sink, "progress", None)):
                 for trace in _traces(doc, report):
                     processes = trace.get("processes")
                     services = _services(processes if type(processes) is dict else {})

@@ -103,7 +103,7 @@ class OtlpAdapter:
         """Stream every span of the file into the sink; count rejected spans by reason."""
         report = SourceReport(str(path), self.name)
         with tracejson.paused_gc():
-            for doc in tracejson.iter_documents(path, report):
+            for doc in tracejson.iter_documents(path, report, getattr(sink, "progress", None)):
                 _read_document(doc, sink, report)
         return report
 

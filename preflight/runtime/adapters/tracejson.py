@@ -9,7 +9,7 @@ WANTED, already unwrapped to plain Python values.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -73,7 +73,13 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def iter_documents(path: Path, report: SourceReport) -> Iterator[Any]:
+PROGRESS_EVERY = 8 * 1024 * 1024
+"""Bytes between progress callbacks."""
+
+
+def iter_documents(
+    path: Path, report: SourceReport, progress: Callable[[int], None] | None = None
+) -> Iterator[Any]:
     """Yield the JSON documents of a file: one per line (JSON Lines), or the whole file as one.
 
     JSON Lines are streamed; a line that does not parse is counted as 'invalid JSON'. A file
@@ -96,7 +102,13 @@ def iter_documents(path: Path, report: SourceReport) -> Iterator[Any]:
         doc = _loads(first)
         if doc is not _INVALID:
             yield doc
+            done, mark = len(first), PROGRESS_EVERY
             for line in handle:
+                if progress is not None:
+                    done += len(line)
+                    if done >= mark:
+                        progress(done)
+                        mark = done + PROGRESS_EVERY
                 doc = _loads(line)
                 if doc is _INVALID:
                     if line.strip():

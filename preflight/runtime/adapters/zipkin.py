@@ -41,7 +41,7 @@ class ZipkinAdapter:
         """Stream every span of the file into the sink; count rejected spans by reason."""
         report = SourceReport(str(path), self.name)
         with tracejson.paused_gc():
-            for doc in tracejson.iter_documents(path, report):
+            for doc in tracejson.iter_documents(path, report, getattr(sink, "progress", None)):
                 raws = list(_spans(doc))
                 shared = _shared_servers(raws)
                 for raw in raws:
