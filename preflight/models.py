@@ -138,6 +138,31 @@ class SloStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class ReachRoute:
+    """An entry point that reaches a function through the static call graph."""
+
+    entry: str
+    """The entry point's function (or the module, for a __main__ block)."""
+    label: str
+    """How it is invoked: `GET /cart/<id>`, `celery task sync`, `python -m app`."""
+    path: tuple[str, ...]
+    """One shortest call path, entry first, the function last."""
+
+
+@dataclass(frozen=True, slots=True)
+class InferredTraffic:
+    """Calls/min estimated from callers for a function with no runtime data of its own."""
+
+    calls_per_min: float
+    confidence: str
+    """medium (every direct caller has data) or low (only some do)."""
+    callers: tuple[tuple[str, float], ...]
+    """Direct callers with runtime data, and their calls/min."""
+    unknown_callers: int
+    """Direct callers without runtime data."""
+
+
+@dataclass(frozen=True, slots=True)
 class FunctionExposure:
     """A changed function joined to what production does with it. None always means unknown."""
 
@@ -158,6 +183,10 @@ class FunctionExposure:
     """SLOs of its service that cover those endpoints (or the whole service)."""
     source: str | None = None
     """Telemetry format the numbers came from (otlp, pstats, ...)."""
+    routes: tuple[ReachRoute, ...] = ()
+    """Entry points that reach it statically, nearest first."""
+    inferred: InferredTraffic | None = None
+    """When calls_per_min is unknown: an estimate from its callers, if any has data."""
 
 
 @dataclass(frozen=True, slots=True)

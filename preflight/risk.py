@@ -31,11 +31,29 @@ def change_points(item: FunctionExposure) -> float:
     return KIND_POINTS.get(change.kind, 0.0)
 
 
+# Traffic inferred from callers counts, discounted by how sure the estimate is.
+INFERRED_WEIGHT = {"medium": 0.75, "low": 0.5}
+
+
+def traffic(item: FunctionExposure) -> tuple[float, float, str] | None:
+    """(calls/min, weight, how it is known) of a function, measured or inferred; None if unknown."""
+    if item.calls_per_min is not None:
+        return item.calls_per_min, 1.0, "measured"
+    if item.inferred is not None:
+        inferred = item.inferred
+        return (
+            inferred.calls_per_min,
+            INFERRED_WEIGHT[inferred.confidence],
+            f"inferred from callers, {inferred.confidence} confidence",
+        )
+    return None
+
+
 def assess(exposure: Exposure) -> Risk:
     """Score the change and explain every point."""
     behavioural = [f for f in exposure.functions if f.change.behavioural]
     known = [f for f in behavioural if f.calls_per_min is not None]
-    unknown = [f for f in behavioural if f.calls_per_min is None]
+    unknown = [f for f in behavioural if traffic(f) is None]
     factors: list[Factor] = []
 
     size = min(SIZE_CAP, sum(change_points(f) for f in behavioural))
@@ -43,31 +61,44 @@ def assess(exposure: Exposure) -> Risk:
         factors.append(
             Factor("change size", round(size, 1), f"{_count(len(behavioural), 'function')} changed behaviour")
         )
-    hottest = max(known, key=lambda f: f.calls_per_min or 0.0, default=None)
-    if hottest is not None and hottest.calls_per_min:
-        traffic = min(TRAFFIC_CAP, TRAFFIC_POINTS_PER_DECADE * math.log10(1 + hottest.calls_per_min))
+    hottest, points, how = None, 0.0, ""
+    for item in behavioural:
+        known_traffic = traffic(item)
+        if known_traffic is None or not known_traffic[0]:
+            continue
+        rate, weight, source = known_traffic
+        candidate = min(TRAFFIC_CAP, weight * TRAFFIC_POINTS_PER_DECADE * math.log10(1 + rate))
+        if candidate > points:
+            hottest, points, how = item, candidate, source
+    if hottest is not None:
+        rate = (traffic(hottest) or (0.0, 0.0, ""))[0]
         factors.append(
             Factor(
-                "traffic",
-                round(traffic, 1),
-                f"{hottest.change.qualname} runs {hottest.calls_per_min:,.0f} calls/min",
+                "traffic", round(points, 1), f"{hottest.change.qualname} runs {rate:,.0f} calls/min ({how})"
             )
         )
     if unknown:
-        points = min(UNKNOWN_CAP, UNKNOWN_POINTS * len(unknown))
+        unknown_points = min(UNKNOWN_CAP, UNKNOWN_POINTS * len(unknown))
         factors.append(
             Factor(
                 "unknown traffic",
-                round(points, 1),
+                round(unknown_points, 1),
                 f"{_count(len(unknown), 'changed function')} without runtime data",
             )
         )
     score = min(100, round(sum(f.points for f in factors)))
+    unknowns = [f"no runtime data for {f.change.qualname}" for f in unknown]
+    unknowns += [
+        f"no runtime data for {f.change.qualname}; {f.inferred.calls_per_min:,.0f} calls/min inferred from "
+        f"{_count(len(f.inferred.callers), 'caller')} ({f.inferred.confidence} confidence)"
+        for f in behavioural
+        if f.calls_per_min is None and f.inferred is not None
+    ]
     return Risk(
         score=score,
         level=next(name for floor, name in LEVELS if score >= floor),
         factors=tuple(factors),
-        unknowns=tuple(f"no runtime data for {f.change.qualname}" for f in unknown),
+        unknowns=tuple(unknowns),
         confidence=_confidence(len(known), len(behavioural), exposure.source),
         lower_it=_lower_it(hottest, unknown, size, exposure.source),
     )
@@ -88,7 +119,7 @@ def _lower_it(
     hottest: FunctionExposure | None, unknown: list[FunctionExposure], size: float, source: str | None
 ) -> tuple[str, ...]:
     advice = []
-    if hottest is not None and hottest.calls_per_min:
+    if hottest is not None:
         advice.append(
             f"ship {hottest.change.qualname} behind a feature flag or canary: it is the busiest changed function"
         )

@@ -58,3 +58,18 @@ def test_gate() -> None:
     assert decide(risk, 25).passed
     failed = decide(risk, 24)
     assert not failed.passed and failed.reason == "score 25 is above the threshold 24"
+
+
+def test_inferred_traffic_counts_discounted_and_is_listed_as_unknown() -> None:
+    from dataclasses import replace
+
+    from preflight.models import InferredTraffic
+
+    measured = item(ChangeKind.MODIFIED, (Aspect.BODY,), None, "m.new_helper")
+    inferred = replace(measured, inferred=InferredTraffic(60000.0, "low", (("m.hot", 60000.0),), 1))
+    risk = assess(Exposure((inferred,), "snap"))
+    assert [(f.name, f.points) for f in risk.factors] == [("change size", 3.0), ("traffic", 26.3)]
+    assert risk.factors[1].detail == "m.new_helper runs 60,000 calls/min (inferred from callers, low confidence)"
+    assert risk.unknowns == (
+        "no runtime data for m.new_helper; 60,000 calls/min inferred from 1 caller (low confidence)",
+    )

@@ -84,6 +84,15 @@ def exposure_fields(item: FunctionExposure) -> dict[str, Any]:
             for slo in item.slos
         ],
         "source": item.source,
+        "reached_from": [{"entry": r.entry, "label": r.label, "path": list(r.path)} for r in item.routes],
+        "inferred": None
+        if item.inferred is None
+        else {
+            "calls_per_min": item.inferred.calls_per_min,
+            "confidence": item.inferred.confidence,
+            "callers": [{"qualname": q, "calls_per_min": rate} for q, rate in item.inferred.callers],
+            "unknown_callers": item.inferred.unknown_callers,
+        },
     }
 
 

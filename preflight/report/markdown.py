@@ -28,7 +28,11 @@ def _environment() -> Environment:
 
 
 def _rate(item: FunctionExposure) -> str:
-    return "unknown" if item.calls_per_min is None else f"{item.calls_per_min:,.0f}"
+    if item.calls_per_min is not None:
+        return f"{item.calls_per_min:,.0f}"
+    if item.inferred is not None:
+        return f"~{item.inferred.calls_per_min:,.0f} (inferred)"
+    return "unknown"
 
 
 def render_check(result: CheckResult) -> str:

@@ -53,7 +53,13 @@ def check_text(result: CheckResult, color: bool = False) -> str:
     for item in result.exposure.functions:
         rate = "unknown" if item.calls_per_min is None else f"{item.calls_per_min:,.0f}/min"
         where = f" in {_t(item.service)}" if item.service else ""
+        if item.calls_per_min is None and item.inferred is not None:
+            rate = f"~{item.inferred.calls_per_min:,.0f}/min inferred"
         lines.append(f"  {function_line(item.change)}  calls {rate}{where}")
+        for route in item.routes[:3]:
+            lines.append(
+                f"      reached from {_t(route.label)}: {' -> '.join(_t(step) for step in route.path)}"
+            )
     for unknown in risk.unknowns:
         lines.append(f"unknown: {_t(unknown)}")
     for advice in risk.lower_it:

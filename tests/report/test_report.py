@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from collections.abc import Callable
 
 from preflight.exposure import join
@@ -14,7 +15,9 @@ from preflight.models import (
     CheckResult,
     FileChange,
     FunctionChange,
+    InferredTraffic,
     LineSpan,
+    ReachRoute,
     RevisionRange,
 )
 from preflight.report import escaping
@@ -53,6 +56,19 @@ def result(
 
 
 def sample() -> CheckResult:
+    base = _sample()
+    items = list(base.exposure.functions)
+    items[3] = replace(
+        items[3],
+        routes=(ReachRoute("shop.api.checkout", "POST /checkout", ("shop.api.checkout", "shop.pricing.loyalty")),),
+        inferred=InferredTraffic(1200.0, "medium", (("shop.api.checkout", 1200.0),), 0),
+    )
+    exposure = replace(base.exposure, functions=tuple(items))
+    risk = assess(exposure)
+    return CheckResult(base.changes, exposure, risk, decide(risk, 60))
+
+
+def _sample() -> CheckResult:
     return result(
         (
             fn("shop.cart.Cart.add", ChangeKind.MODIFIED, (Aspect.SIGNATURE, Aspect.BODY)),
@@ -84,9 +100,11 @@ def test_json_document_is_consistent() -> None:
     assert doc["decision"] == {
         "passed": False,
         "threshold": 60,
-        "reason": "score 67 is above the threshold 60",
+        "reason": "score 62 is above the threshold 60",
     }
     assert [f["calls_per_min"] for f in doc["functions"]] == [61000.0, None, 300.0, None]
+    assert doc["functions"][3]["inferred"]["calls_per_min"] == 1200.0
+    assert doc["functions"][3]["reached_from"][0]["label"] == "POST /checkout"
     assert doc["risk"]["score"] == round(sum(f["points"] for f in doc["risk"]["factors"]))
 
 
