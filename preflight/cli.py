@@ -111,6 +111,11 @@ def changes(
     type=click.Path(path_type=Path, file_okay=False),
     help="Runtime snapshot from `preflight collect`. Default: runtime.snapshot in .preflight.yml.",
 )
+@click.option(
+    "--no-callgraph",
+    is_flag=True,
+    help="Skip the static call graph (entry points that reach each change, traffic inferred from callers).",
+)
 def check(
     repo_dir: Path,
     base: str | None,
@@ -122,6 +127,7 @@ def check(
     fail_above: int | None,
     output: Path | None,
     snapshot: Path | None,
+    no_callgraph: bool,
 ) -> int:
     """Run the whole pipeline and gate on the risk score."""
     from preflight.commands import check as command
@@ -136,6 +142,7 @@ def check(
         output=output,
         color=fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
         snapshot=snapshot,
+        callgraph=not no_callgraph,
     )
 
 
@@ -213,6 +220,24 @@ def _progress(at: Progress) -> None:
         err=True,
         nl=False,
     )
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path), default=Path("."))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="json: PyCG's adjacency list {caller: [callees]}; text: counts and unresolved call sites.",
+)
+@click.option("--revision", help="Read the files at this commit of the checkout at PATH instead of the disk.")
+def callgraph(path: Path, fmt: str, revision: str | None) -> int:
+    """The static call graph of the Python code under PATH."""
+    from preflight.commands import callgraph as command
+
+    return command.run(path, fmt, sys.stdout, os.environ, revision)
 
 
 @cli.command()

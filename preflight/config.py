@@ -41,6 +41,8 @@ class Config:
     """runtime.snapshot: the snapshot directory `check` uses when --snapshot is not given."""
     path_map: tuple[PathMapping, ...] = ()
     """paths.map: deployed prefix -> repository prefix, tried before longest-suffix matching."""
+    entry_points: tuple[tuple[str, str], ...] = ()
+    """entry_points: extra (decorator, kind) patterns, e.g. ("myfw.route", "http")."""
 
 
 def parse(text: str, source: str) -> Config:
@@ -56,20 +58,25 @@ def parse(text: str, source: str) -> Config:
     sections = _mapping(root, source, "the top level")
     snapshot = None
     path_map: tuple[PathMapping, ...] = ()
+    entry_points: tuple[tuple[str, str], ...] = ()
     for key, value in sections:
         name = _key(key, source)
         if name == "runtime":
             snapshot = _runtime(value, source)
         elif name == "paths":
             path_map = _paths(value, source)
+        elif name == "entry_points":
+            entry_points = _entry_points(value, source)
         elif name in NOT_YET:
             raise InputError(
                 f"{source}:{_line(key)}: `{name}` ({NOT_YET[name]}) is not supported by this version of "
                 "preflight; remove it"
             )
         else:
-            raise InputError(f"{source}:{_line(key)}: unknown section `{name}`; allowed: runtime, paths")
-    return Config(source=source, snapshot=snapshot, path_map=path_map)
+            raise InputError(
+                f"{source}:{_line(key)}: unknown section `{name}`; allowed: runtime, paths, entry_points"
+            )
+    return Config(source=source, snapshot=snapshot, path_map=path_map, entry_points=entry_points)
 
 
 def load_file(path: Path) -> Config:
@@ -126,6 +133,30 @@ def _runtime(node: yaml.Node, source: str) -> str | None:
             raise InputError(f"{source}:{_line(key)}: unknown key `runtime.{name}`; allowed: snapshot")
         snapshot = _string(value, source, "`runtime.snapshot`")
     return snapshot
+
+
+ENTRY_KINDS = ("http", "task", "grpc", "cli", "main", "custom")
+
+
+def _entry_points(node: yaml.Node, source: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(node, yaml.SequenceNode):
+        raise InputError(f"{source}:{_line(node)}: `entry_points` must be a list of {{decorator, kind}}")
+    patterns = []
+    for item in node.value:
+        fields = {_key(k, source): v for k, v in _mapping(item, source, "an entry point pattern")}
+        unknown = sorted(set(fields) - {"decorator", "kind"})
+        if unknown or "decorator" not in fields:
+            raise InputError(
+                f"{source}:{_line(item)}: an entry point pattern has `decorator` and optional `kind`"
+                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+            )
+        kind = _string(fields["kind"], source, "`kind`") if "kind" in fields else "custom"
+        if kind not in ENTRY_KINDS:
+            raise InputError(
+                f"{source}:{_line(fields['kind'])}: kind {kind!r} is not one of {', '.join(ENTRY_KINDS)}"
+            )
+        patterns.append((_string(fields["decorator"], source, "`decorator`"), kind))
+    return tuple(patterns)
 
 
 def _paths(node: yaml.Node, source: str) -> tuple[PathMapping, ...]:

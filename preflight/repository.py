@@ -52,6 +52,8 @@ class Repository:
                 f"{path}: not a git repository; run preflight inside a checkout or pass --repo"
             ) from e
         self.root = Path(self._repo.working_tree_dir or self._repo.git_dir)
+        self.git_dir = Path(self._repo.git_dir)
+        """Where caches that belong to this clone live (never committed, gone with the clone)."""
 
     def close(self) -> None:
         """Stop the git helper processes."""

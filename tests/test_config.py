@@ -64,3 +64,12 @@ def test_config_comes_from_the_given_revision(git_repo: Path) -> None:
         assert config.from_revision(repo, base).snapshot == "base-snap"
         assert config.from_revision(repo, head).snapshot == "head-snap"
         assert config.from_revision(repo, None) == Config()
+
+
+def test_entry_point_patterns() -> None:
+    text = "entry_points:\n  - decorator: myfw.route\n    kind: http\n  - decorator: jobs.every\n"
+    assert config.parse(text, "c.yml").entry_points == (("myfw.route", "http"), ("jobs.every", "custom"))
+    with pytest.raises(InputError, match=r"c.yml:3: kind 'web' is not one of"):
+        config.parse("entry_points:\n  - decorator: x\n    kind: web\n", "c.yml")
+    with pytest.raises(InputError, match=r"c.yml:2: an entry point pattern has `decorator`"):
+        config.parse("entry_points:\n  - kind: http\n", "c.yml")

@@ -69,7 +69,9 @@ def test_inferred_traffic_counts_discounted_and_is_listed_as_unknown() -> None:
     inferred = replace(measured, inferred=InferredTraffic(60000.0, "low", (("m.hot", 60000.0),), 1))
     risk = assess(Exposure((inferred,), "snap"))
     assert [(f.name, f.points) for f in risk.factors] == [("change size", 3.0), ("traffic", 26.3)]
-    assert risk.factors[1].detail == "m.new_helper runs 60,000 calls/min (inferred from callers, low confidence)"
+    assert (
+        risk.factors[1].detail == "m.new_helper runs 60,000 calls/min (inferred from callers, low confidence)"
+    )
     assert risk.unknowns == (
         "no runtime data for m.new_helper; 60,000 calls/min inferred from 1 caller (low confidence)",
     )

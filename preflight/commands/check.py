@@ -12,7 +12,7 @@ from typing import TextIO
 from preflight import config, exposure, pipeline
 from preflight.commands import Target
 from preflight.errors import InputError
-from preflight.models import CheckResult
+from preflight.models import CheckResult, Exposure, RevisionRange
 from preflight.report import document, markdown, text
 from preflight.repository import Repository
 
@@ -30,6 +30,7 @@ def run(
     color: bool = False,
     snapshot: Path | None = None,
     now: datetime.datetime | None = None,
+    callgraph: bool = True,
 ) -> int:
     """Run the pipeline for every range; exit 1 if any range fails the gate."""
     if calls is not None and not calls.is_file():
@@ -39,12 +40,13 @@ def run(
     failed = False
     with Repository(target.repo_dir) as repo:
         ranges = target.ranges(repo, environ)
-        if snapshot is None and calls is None and ranges:
-            configured = config.from_revision(repo, ranges[0].merge_base).snapshot
-            snapshot = target.repo_dir / configured if configured else None
+        settings = config.from_revision(repo, ranges[0].merge_base) if ranges else config.Config()
+        if snapshot is None and calls is None and settings.snapshot:
+            snapshot = target.repo_dir / settings.snapshot
         runtime = exposure.load(calls, snapshot)  # bad runtime data fails before any work
+        reach = code_reach(repo, settings, runtime) if callgraph else None
         for revisions in ranges:
-            result = pipeline.check(repo, revisions, runtime, fail_above, now)
+            result = pipeline.check(repo, revisions, runtime, fail_above, now, reach)
             if not result.changes.files and fmt != "json":
                 rendered.append("nothing to check: no files changed\n")
                 continue
@@ -56,6 +58,25 @@ def run(
     else:
         out.write(report)
     return 1 if failed else 0
+
+
+def code_reach(repo: Repository, settings: config.Config, runtime: exposure.Runtime) -> pipeline.Reach:
+    """Entry points and inferred traffic from the call graph of the head (cached by blob id)."""
+    from preflight.callgraph import cache, reach
+    from preflight.callgraph.entrypoints import Pattern
+
+    patterns = tuple(Pattern(decorator, kind) for decorator, kind in settings.entry_points)
+
+    def attach(found: Exposure, revisions: RevisionRange) -> Exposure:
+        code = cache.index(repo, revisions.head_sha, patterns=patterns)
+        entries: dict[str, list[str]] = {}
+        for entry in code.entry_points:
+            entries.setdefault(entry.qualname, []).append(
+                reach.label(entry.kind, entry.framework, entry.detail)
+            )
+        return reach.attach(found, code.graph.edges, entries, runtime.rates())
+
+    return attach
 
 
 def render(result: CheckResult, fmt: str, color: bool = False) -> str:

@@ -10,7 +10,8 @@ from typing import TextIO
 
 from preflight import exposure, pipeline
 from preflight.changes.revisions import resolve
-from preflight.commands.check import render, write_atomic
+from preflight.commands.check import code_reach, render, write_atomic
+from preflight.config import Config
 from preflight.models import CheckResult
 from preflight.repository import Repository, init_repository
 
@@ -52,25 +53,32 @@ BASE = {
                 return with_tax(apply_discount(subtotal, discount))
         ''',
     "src/shop/api.py": '''
-        """HTTP handlers."""
+        """HTTP handlers (Flask)."""
+
+        from flask import Flask, jsonify, request
 
         from shop.cart import Cart
 
+        app = Flask(__name__)
 
-        def get_cart(request):
+
+        @app.post("/cart/total")
+        def get_cart():
             cart = Cart()
-            for sku, price in request["items"]:
+            for sku, price in request.json["items"]:
                 cart.add(sku, price)
-            return {"total": cart.total(request.get("discount", 0))}
+            return jsonify(total=cart.total(request.json.get("discount", 0)))
 
 
-        def health(request):
+        @app.get("/health")
+        def health():
             return {"ok": True}
         ''',
 }
 
 # One pull request: a behaviour change in the hottest function, a signature change,
-# a comment-only edit, a renamed helper and a brand-new function with no traffic yet.
+# a comment-only edit, a renamed helper and a brand-new function with no traffic of its own
+# yet, called from the hot cart total (so its traffic is inferred from that caller).
 CHANGE = {
     "src/shop/pricing.py": '''
         """Prices, discounts and taxes."""
@@ -100,7 +108,7 @@ CHANGE = {
     "src/shop/cart.py": '''
         """The shopping cart."""
 
-        from shop.pricing import apply_discount, with_tax
+        from shop.pricing import apply_discount, loyalty_points, with_tax
 
 
         class Cart:
@@ -112,7 +120,9 @@ CHANGE = {
 
             def total(self, discount=0):
                 subtotal = sum(price * quantity for _, price, quantity, _ in self.items)
-                return with_tax(apply_discount(subtotal, discount))
+                total = with_tax(apply_discount(subtotal, discount))
+                self.points = loyalty_points(total)
+                return total
         ''',
 }
 
@@ -155,8 +165,10 @@ def run(output_dir: Path | None, out: TextIO) -> int:
     calls.write_text(CALLS, encoding="utf-8")
     with build(repo_dir) as repo:
         revisions = resolve(repo, "main", "HEAD", {})
+        runtime = exposure.load(calls)
+        now = datetime.datetime.now(datetime.timezone.utc)
         result = pipeline.check(
-            repo, revisions, exposure.load(calls), FAIL_ABOVE, datetime.datetime.now(datetime.timezone.utc)
+            repo, revisions, runtime, FAIL_ABOVE, now, code_reach(repo, Config(), runtime)
         )
     _print(result, root, out)
     return 0

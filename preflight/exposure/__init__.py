@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -83,6 +84,9 @@ class Runtime(Protocol):
     def join(self, changes: ChangeSet, now: datetime.datetime) -> Exposure:
         """Each changed function with what is known about it in production."""
 
+    def rates(self) -> Mapping[str, float]:
+        """Calls/min of every function with runtime data, by repository qualified name."""
+
 
 @dataclass(frozen=True, slots=True)
 class _Calls:
@@ -91,6 +95,9 @@ class _Calls:
 
     def join(self, changes: ChangeSet, now: datetime.datetime) -> Exposure:
         return join(changes, self.calls, self.location)
+
+    def rates(self) -> Mapping[str, float]:
+        return self.calls or {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +109,11 @@ class _Snapshot:
         from preflight.exposure import snapshot
 
         return snapshot.join(changes, self.snapshot, self.location, now)
+
+    def rates(self) -> Mapping[str, float]:
+        from preflight.exposure import snapshot
+
+        return snapshot.rates(self.snapshot)
 
 
 def load(calls_file: Path | None = None, snapshot_dir: Path | None = None) -> Runtime:

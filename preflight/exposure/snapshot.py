@@ -22,6 +22,19 @@ def join(changes: ChangeSet, snapshot: Snapshot, location: str, now: datetime.da
     return Exposure(tuple(rows), location, runtime_info(snapshot, location, now))
 
 
+def rates(snapshot: Snapshot) -> dict[str, float]:
+    """Calls/min per function (repository name when resolved), from its best source, over services."""
+    functions = snapshot.table("functions").dropna(subset=["calls_per_min"])
+    if functions.empty:
+        return {}
+    functions = functions.assign(
+        key=functions["code_qualname"].fillna(functions["qualname"]),
+        rank=functions["source"].map(SOURCE_RANK).fillna(9),
+    ).dropna(subset=["key"])
+    best = functions[functions["rank"] == functions.groupby("key")["rank"].transform("min")]
+    return {str(k): float(v) for k, v in best.groupby("key")["calls_per_min"].sum().items()}
+
+
 def _name(change: FunctionChange, key: pd.Series) -> str:
     """Production runs the base, so the base name is tried first."""
     names = set(key.dropna())

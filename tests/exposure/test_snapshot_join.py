@@ -145,3 +145,9 @@ def test_renamed_function_uses_the_base_name_and_missing_is_unknown() -> None:
     renamed, new = join(changes, snapshot(), "snap", NOW).functions
     assert renamed.calls_per_min == 3.0
     assert new.calls_per_min is None and new.service is None and new.slos == ()
+
+
+def test_rates_by_repository_name_from_the_best_source() -> None:
+    from preflight.exposure.snapshot import rates
+
+    assert rates(snapshot()) == {"shop.cart.add": 60.0, "shop.cart.old_total": 3.0}

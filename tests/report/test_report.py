@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 
 from preflight.exposure import join
 from preflight.models import (
@@ -60,7 +60,9 @@ def sample() -> CheckResult:
     items = list(base.exposure.functions)
     items[3] = replace(
         items[3],
-        routes=(ReachRoute("shop.api.checkout", "POST /checkout", ("shop.api.checkout", "shop.pricing.loyalty")),),
+        routes=(
+            ReachRoute("shop.api.checkout", "POST /checkout", ("shop.api.checkout", "shop.pricing.loyalty")),
+        ),
         inferred=InferredTraffic(1200.0, "medium", (("shop.api.checkout", 1200.0),), 0),
     )
     exposure = replace(base.exposure, functions=tuple(items))

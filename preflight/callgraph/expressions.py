@@ -1,0 +1,253 @@
+"""Expressions to the tagged tuples of model.py; every call met on the way becomes a call site."""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from preflight.callgraph.model import DYNAMIC, UNKNOWN, Assign, Call, Expr
+from preflight.callgraph.scopes import FUNCTION, LAMBDA, Scope, add_targets
+
+_LISTS = frozenset({"list", "tuple", "set", "expression_list"})
+_COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "generator_expression"})
+_PASS_THROUGH = frozenset({"parenthesized_expression", "await"})
+_UNPACK = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "tuple", "list"})
+_LITERALS = frozenset({"integer", "float", "true", "false", "none", "ellipsis", "comment"})
+
+
+class Extractor:
+    """Collects assignments and call sites of one file."""
+
+    def __init__(self, module: str) -> None:
+        self.module = module
+        self.assigns: list[Assign] = []
+        self.calls: list[Call] = []
+        self._count = 0
+
+    @staticmethod
+    def text(node: Node | None) -> str:
+        return (node.text or b"").decode("utf-8", "replace") if node is not None else ""
+
+    def slot(self, scope: Scope, tag: str) -> str:
+        """A fresh slot for a call result (tag r) or a container literal (tag k)."""
+        self._count += 1
+        return f"{scope.caller}#{tag}{self._count}"
+
+    def assign(self, scope: Scope, target: Expr, value: Expr) -> None:
+        if value[0] != "?" and target[0] != "?":
+            self.assigns.append(Assign(scope.caller, target, value))
+
+    def discard(self, node: Node | None, scope: Scope) -> None:
+        """Evaluate for effect: the calls inside, and a property read if it is an attribute."""
+        if node is None:
+            return
+        value = self.expr(node, scope)
+        if value[0] == "a":
+            self.assigns.append(Assign(scope.caller, ("-",), value))
+
+    def bind(self, target: Node | None, value: Expr, scope: Scope) -> None:
+        """Assign value to an assignment target: a name, an attribute, a subscript or a pattern."""
+        if target is None:
+            return
+        kind = target.type
+        if kind == "identifier":
+            self.assign(scope, scope.write(self.text(target)), value)
+        elif kind == "attribute":
+            name = self.text(target.child_by_field_name("attribute"))
+            self.assign(scope, ("a", self.expr(target.child_by_field_name("object"), scope), name), value)
+        elif kind == "subscript":
+            for index in target.children_by_field_name("subscript"):
+                self.discard(index, scope)
+            self.assign(scope, ("e", self.expr(target.child_by_field_name("value"), scope)), value)
+        elif kind in _UNPACK or kind == "parenthesized_expression":
+            targets = [c for c in target.named_children if c.type != "comment"]
+            if kind == "parenthesized_expression" and len(targets) == 1:
+                self.bind(targets[0], value, scope)
+            elif value[0] == "tuple" and len(value[1]) == len(targets):
+                for item, item_value in zip(targets, value[1], strict=True):
+                    self.bind(item, item_value, scope)
+            else:
+                for position, item in enumerate(targets):
+                    # `for k, v in d.items()`: the second item of each pair is the value
+                    self.bind(
+                        item, ("e1", value[1]) if value[0] == "n" and position == 1 else ("n", value), scope
+                    )
+
+    def expr(self, node: Node | None, scope: Scope) -> Expr:
+        """The value of an expression; calls inside are recorded on the way."""
+        if node is None:
+            return UNKNOWN
+        kind = node.type
+        if kind == "identifier":
+            return scope.read(self.text(node))
+        if kind == "attribute":
+            obj = self.expr(node.child_by_field_name("object"), scope)
+            return ("a", obj, self.text(node.child_by_field_name("attribute")))
+        if kind == "call":
+            return self.call(node, scope)
+        if kind in _PASS_THROUGH:
+            children = node.named_children
+            return self.expr(children[0], scope) if len(children) == 1 else UNKNOWN
+        if kind == "subscript":
+            for index in node.children_by_field_name("subscript"):
+                self.discard(index, scope)
+            return ("e", self.expr(node.child_by_field_name("value"), scope))
+        if kind in _LISTS:
+            return self.container(node, scope)
+        if kind == "dictionary":
+            slot = self.slot(scope, "k")
+            for child in node.named_children:
+                if child.type == "pair":
+                    self.discard(child.child_by_field_name("key"), scope)
+                    self.assign(scope, ("s", slot), self.expr(child.child_by_field_name("value"), scope))
+                elif child.type == "dictionary_splat":
+                    self.assign(scope, ("s", slot), ("v", self.expr(child.named_children[0], scope)))
+            return ("d", slot)
+        if kind in ("conditional_expression", "boolean_operator"):
+            children = node.named_children
+            if kind == "conditional_expression" and len(children) == 3:
+                self.discard(children[1], scope)
+                children = [children[0], children[2]]
+            return ("|", tuple(self.expr(child, scope) for child in children))
+        if kind in ("assignment", "augmented_assignment"):
+            value = self.expr(node.child_by_field_name("right"), scope)
+            self.bind(node.child_by_field_name("left"), value, scope)
+            return value
+        if kind == "named_expression":
+            value = self.expr(node.child_by_field_name("value"), scope)
+            self.bind(node.child_by_field_name("name"), value, scope)
+            return value
+        if kind == "as_pattern":  # `except E as e`: e is an exception instance we do not track
+            children = node.named_children
+            if children:
+                self.discard(children[0], scope)
+            return UNKNOWN
+        if kind == "lambda":
+            return self.lambda_(node, scope)
+        if kind in _COMPREHENSIONS or kind == "dictionary_comprehension":
+            return self.comprehension(node, scope)
+        if kind in _LITERALS:
+            return UNKNOWN
+        for child in node.named_children:  # operators, f-strings, ...: only the calls inside matter
+            self.discard(child, scope)
+        return UNKNOWN
+
+    def container(self, node: Node, scope: Scope) -> Expr:
+        """A list, tuple or set literal: its elements flow into one slot (positions also kept)."""
+        slot = self.slot(scope, "k")
+        items: list[Expr] = []
+        for child in node.named_children:
+            if child.type == "comment":
+                continue
+            value = (
+                ("n", self.expr(child.named_children[0], scope))
+                if child.type == "list_splat"
+                else self.expr(child, scope)
+            )
+            items.append(value)
+            self.assign(scope, ("s", slot), value)
+        return ("tuple", tuple(items), ("k", slot))
+
+    def comprehension(self, node: Node, scope: Scope) -> Expr:
+        for child in node.named_children:
+            if child.type == "for_in_clause":
+                self.bind(
+                    child.child_by_field_name("left"),
+                    ("n", self.expr(child.child_by_field_name("right"), scope)),
+                    scope,
+                )
+            elif child.type == "if_clause":
+                for condition in child.named_children:
+                    self.discard(condition, scope)
+        slot = self.slot(scope, "k")
+        body = node.child_by_field_name("body")
+        if body is not None and body.type == "pair":
+            self.discard(body.child_by_field_name("key"), scope)
+            self.assign(scope, ("s", slot), self.expr(body.child_by_field_name("value"), scope))
+            return ("d", slot)
+        self.assign(scope, ("s", slot), self.expr(body, scope))
+        return ("k", slot)
+
+    def lambda_(self, node: Node, scope: Scope) -> Expr:
+        inner = Scope(LAMBDA, scope.qualname, self.module, scope)
+        inner.caller = scope.caller  # lambdas are not nodes: their calls are the enclosing scope's
+        parameters = node.child_by_field_name("parameters")
+        for child in parameters.named_children if parameters is not None else ():
+            name = child.child_by_field_name("name") or child
+            add_targets(name.named_children[0] if name.type.endswith("splat_pattern") else name, inner.bound)
+            self.discard(child.child_by_field_name("value"), scope)
+        self.discard(node.child_by_field_name("body"), inner)
+        return ("l",)
+
+    def call(self, node: Node, scope: Scope) -> Expr:
+        function = node.child_by_field_name("function")
+        arguments = node.child_by_field_name("arguments")
+        args: list[Expr] = []
+        keywords: list[tuple[str, Expr]] = []
+        star = False
+        literal: str | None = None
+        for index, child in enumerate(arguments.named_children if arguments is not None else ()):
+            kind = child.type
+            if kind == "keyword_argument":
+                keywords.append(
+                    (
+                        self.text(child.child_by_field_name("name")),
+                        self.expr(child.child_by_field_name("value"), scope),
+                    )
+                )
+            elif kind in ("list_splat", "dictionary_splat"):
+                star = True
+                self.discard(child.named_children[0] if child.named_children else None, scope)
+            elif kind == "comment":
+                continue
+            elif star:
+                self.discard(child, scope)
+            else:
+                if (
+                    index == 1
+                    and kind == "string"
+                    and [c.type for c in child.named_children]
+                    == ["string_start", "string_content", "string_end"]
+                ):
+                    literal = self.text(child.named_children[1])
+                args.append(
+                    self.expr(child, scope)
+                    if kind != "generator_expression"
+                    else self.comprehension(child, scope)
+                )
+        if (
+            function is not None
+            and function.type == "identifier"
+            and scope.read(self.text(function))[0] == "g"
+        ):
+            name = self.text(function)
+            if name == "super":
+                self.record(scope, ("g", self.module, name), args, keywords, star, node)
+                return self.super_(scope)
+            if name == "getattr" and literal is not None and len(args) == 2:
+                self.record(scope, ("g", self.module, name), args, keywords, star, node)
+                return ("a", args[0], literal)
+        return ("s", self.record(scope, self.expr(function, scope), args, keywords, star, node))
+
+    def record(
+        self,
+        scope: Scope,
+        callee: Expr,
+        args: list[Expr],
+        keywords: list[tuple[str, Expr]],
+        star: bool,
+        node: Node,
+    ) -> str:
+        result = self.slot(scope, "r")
+        self.calls.append(
+            Call(scope.caller, callee, tuple(args), tuple(keywords), star, result, node.start_point[0] + 1)
+        )
+        return result
+
+    def super_(self, scope: Scope) -> Expr:
+        """`super()`: the class whose method this is, and that method's first parameter."""
+        method: Scope | None = scope
+        while method is not None and method.kind == LAMBDA:
+            method = method.parent
+        if method is None or method.kind != FUNCTION or method.cls is None or method.self_name is None:
+            return DYNAMIC
+        return ("u", method.cls, scope.read(method.self_name))

@@ -1,0 +1,145 @@
+"""Python's scoping rules at summary time: which slot a name in a scope reads or writes.
+
+A name bound anywhere in a function body is local to it (unless declared `global` or
+`nonlocal`); a class body sees its own names but its methods do not; everything else
+is module level, resolved by the linker (the module may get the name from a star import).
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from preflight.callgraph.model import UNKNOWN, Expr
+
+MODULE, CLASS, FUNCTION, LAMBDA = "module", "class", "function", "lambda"
+
+_TARGET_CONTAINERS = frozenset(
+    {
+        "pattern_list",
+        "tuple_pattern",
+        "list_pattern",
+        "tuple",
+        "list",
+        "list_splat_pattern",
+        "parenthesized_expression",
+    }
+)
+_NOT_DESCENDED = frozenset({"function_definition", "class_definition", "lambda"})
+
+
+class Scope:
+    """One module, class, function or lambda body while its file is summarized."""
+
+    __slots__ = (
+        "bound",
+        "caller",
+        "cls",
+        "globals",
+        "kind",
+        "module",
+        "nonlocals",
+        "parent",
+        "qualname",
+        "self_name",
+    )
+
+    def __init__(self, kind: str, qualname: str, module: str, parent: Scope | None) -> None:
+        self.kind = kind
+        self.qualname = qualname
+        """The caller name for calls made here (a lambda's is its enclosing scope's)."""
+        self.module = module
+        self.parent = parent
+        self.caller = qualname
+        """Who makes the calls written here: a class body's and a lambda's are their enclosing scope's."""
+        self.bound: set[str] = set()
+        self.globals: set[str] = set()
+        self.nonlocals: set[str] = set()
+        self.cls: str | None = None
+        """For a method: the qualname of its class (for `super()`)."""
+        self.self_name: str | None = None
+        """For a method: its first parameter (for `super()`)."""
+
+    def read(self, name: str) -> Expr:
+        """What reading name here means."""
+        scope: Scope | None = self
+        innermost = True
+        while scope is not None and scope.kind != MODULE:
+            if name in scope.globals:
+                break
+            if name in scope.bound and name not in scope.nonlocals and (innermost or scope.kind != CLASS):
+                return UNKNOWN if scope.kind == LAMBDA else ("s", f"{scope.qualname}.{name}")
+            innermost = False
+            scope = scope.parent
+        return ("g", self.module, name)
+
+    def write(self, name: str) -> Expr:
+        """The slot that an assignment to name here writes."""
+        if self.kind == LAMBDA and self.parent is not None:
+            return self.parent.write(name)  # only a walrus binds in a lambda, and it binds outside
+        if self.kind == MODULE or name in self.globals:
+            return ("s", f"{self.module}.{name}")
+        if name in self.nonlocals:
+            scope = self.parent
+            while scope is not None and scope.kind != MODULE:
+                if scope.kind == FUNCTION and name in scope.bound and name not in scope.nonlocals:
+                    return ("s", f"{scope.qualname}.{name}")
+                scope = scope.parent
+            return UNKNOWN
+        return ("s", f"{self.qualname}.{name}")
+
+
+def collect_bindings(body: Node, scope: Scope) -> None:
+    """Add every name body binds (not looking into nested functions and classes) to scope."""
+    stack = list(body.named_children)
+    while stack:
+        node = stack.pop()
+        kind = node.type
+        if kind in _NOT_DESCENDED:
+            if kind != "lambda":
+                name = node.child_by_field_name("name")
+                if name is not None:
+                    scope.bound.add(_text(name))
+            continue
+        if kind in ("assignment", "augmented_assignment", "for_statement", "for_in_clause"):
+            left = node.child_by_field_name("left")
+            if left is not None:
+                add_targets(left, scope.bound)
+        elif kind == "as_pattern_target" or kind == "named_expression":
+            target = (
+                node.named_children[0] if kind == "as_pattern_target" else node.child_by_field_name("name")
+            )
+            if target is not None:
+                add_targets(target, scope.bound)
+        elif kind == "import_statement" or kind == "import_from_statement":
+            _import_bindings(node, scope.bound)
+            continue
+        elif kind == "global_statement" or kind == "nonlocal_statement":
+            names = scope.globals if kind == "global_statement" else scope.nonlocals
+            names.update(_text(c) for c in node.named_children if c.type == "identifier")
+            continue
+        stack.extend(node.named_children)
+
+
+def add_targets(node: Node, out: set[str]) -> None:
+    """The plain names an assignment target binds (not attributes or subscripts)."""
+    if node.type == "identifier":
+        out.add(_text(node))
+    elif node.type in _TARGET_CONTAINERS:
+        for child in node.named_children:
+            add_targets(child, out)
+
+
+def _import_bindings(node: Node, out: set[str]) -> None:
+    for name in node.children_by_field_name("name"):
+        if name.type == "aliased_import":
+            alias = name.child_by_field_name("alias")
+            if alias is not None:
+                out.add(_text(alias))
+        elif node.type == "import_statement":
+            out.add(_text(name).split(".", 1)[0].strip())
+        else:
+            out.add(_text(name).strip())
+
+
+def _text(node: Node) -> str:
+    return (node.text or b"").decode("utf-8", "replace")

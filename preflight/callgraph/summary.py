@@ -1,0 +1,264 @@
+"""Summarize one Python file for the call graph: definitions, bindings and call sites, as data.
+
+Nothing here looks at another file; names that leave the file stay symbolic
+(`("I", "pkg.impl", "f")`) until the linker knows the whole program.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from preflight.callgraph.expressions import Extractor
+from preflight.callgraph.model import (
+    CLASSMETHOD,
+    FUNCTION,
+    KEYWORD,
+    METHOD,
+    POSITIONAL,
+    PROPERTY,
+    STATIC,
+    VARARGS,
+    VARKW,
+    Assign,
+    Call,
+    Class,
+    Expr,
+    FileSummary,
+    Function,
+)
+from preflight.callgraph.scopes import CLASS, MODULE, Scope, collect_bindings
+from preflight.callgraph.scopes import FUNCTION as FUNCTION_SCOPE
+from preflight.changes.definitions import _PARSER
+from preflight.changes.sources import module_name
+
+# Decorators that only say how a class binds a method: syntax more than calls, so no edge.
+_KIND_DECORATORS = {"staticmethod": STATIC, "classmethod": CLASSMETHOD, "property": PROPERTY}
+_PROPERTY_DECORATORS = frozenset({"functools.cached_property", "cached_property", "abc.abstractproperty"})
+_ACCESSORS = (".setter", ".getter", ".deleter")
+_SIMPLE = frozenset(
+    {"pass_statement", "break_statement", "continue_statement", "comment", "global_statement"}
+)
+
+
+def summarize(path: str, source: str) -> FileSummary:
+    """Summarize one file: pure, no knowledge of other files."""
+    module = module_name(path)
+    package = path.rsplit("/", 1)[-1].startswith("__init__.")
+    tree = _PARSER.parse(source.encode("utf-8", "surrogatepass"))
+    summarizer = _Summarizer(module, package)
+    return summarizer.run(path, tree.root_node)
+
+
+class _Summarizer(Extractor):
+    """Statements: definitions, imports, control flow; expressions are the Extractor's."""
+
+    def __init__(self, module: str, package: bool) -> None:
+        super().__init__(module)
+        self.package = package
+        self.functions: list[Function] = []
+        self.classes: list[Class] = []
+        self.stars: list[str] = []
+        self.module_names: set[str] = set()
+
+    def run(self, path: str, root: Node) -> FileSummary:
+        scope = Scope(MODULE, self.module, self.module, None)
+        collect_bindings(root, scope)
+        self.block(root, scope)
+        return FileSummary(
+            path=path,
+            module=self.module,
+            package=self.package,
+            functions=tuple(self.functions),
+            classes=tuple(self.classes),
+            names=tuple(sorted(scope.bound | self.module_names)),
+            stars=tuple(self.stars),
+            assigns=tuple(self.assigns),
+            calls=tuple(self.calls),
+        )
+
+    def block(self, node: Node, scope: Scope) -> None:
+        for child in node.named_children:
+            self.statement(child, scope)
+
+    def statement(self, node: Node, scope: Scope) -> None:
+        kind = node.type
+        if kind == "expression_statement":
+            for child in node.named_children:
+                self.discard(child, scope)
+        elif kind == "decorated_definition":
+            definition = node.child_by_field_name("definition")
+            decorators = [
+                c.named_children[0] for c in node.named_children if c.type == "decorator" and c.named_children
+            ]
+            if definition is not None and definition.type == "function_definition":
+                self.function(definition, node, decorators, scope)
+            elif definition is not None and definition.type == "class_definition":
+                self.klass(definition, decorators, scope)
+        elif kind == "function_definition":
+            self.function(node, node, [], scope)
+        elif kind == "class_definition":
+            self.klass(node, [], scope)
+        elif kind == "return_statement":
+            for child in node.named_children:
+                value = self.expr(child, scope)
+                if scope.kind == FUNCTION_SCOPE:
+                    self.assign(scope, ("s", f"{scope.qualname}#return"), value)
+        elif kind == "import_statement" or kind == "import_from_statement":
+            self.imports(node, scope)
+        elif kind == "for_statement":
+            self.bind(
+                node.child_by_field_name("left"),
+                ("n", self.expr(node.child_by_field_name("right"), scope)),
+                scope,
+            )
+            for child in node.named_children:
+                if child.type in ("block", "else_clause"):
+                    self.statement(child, scope)
+        elif kind == "with_item":
+            managed = node.child_by_field_name("value")
+            if managed is not None and managed.type == "as_pattern" and len(managed.named_children) == 2:
+                # `with X() as x`: most context managers return themselves from __enter__.
+                item, alias = managed.named_children
+                self.bind(
+                    alias.named_children[0] if alias.named_children else None, self.expr(item, scope), scope
+                )
+            elif managed is not None:
+                self.discard(managed, scope)
+        elif kind in _SIMPLE or kind == "nonlocal_statement" or kind == "future_import_statement":
+            return
+        elif kind == "block" or kind.endswith(("_statement", "_clause")) or kind == "module":
+            for child in node.named_children:
+                self.statement(child, scope)
+        else:
+            self.discard(node, scope)
+
+    def function(self, node: Node, outer: Node, decorators: list[Node], scope: Scope) -> None:
+        qual = f"{scope.qualname}.{self.text(node.child_by_field_name('name'))}"
+        kind = FUNCTION if scope.kind != CLASS else METHOD
+        value: Expr = ("f", qual)
+        for decorator in reversed(decorators):  # applied bottom-up, each to the previous result
+            text = self.text(decorator)
+            if scope.kind == CLASS:
+                if text.endswith(_ACCESSORS):
+                    kind = PROPERTY
+                    continue  # `@p.setter` only adds to the property: not a call of ours
+                if text in _KIND_DECORATORS or text in _PROPERTY_DECORATORS:
+                    kind = _KIND_DECORATORS.get(text, PROPERTY)
+            value = self.decorate(scope, decorator, value)
+        params = self.parameters(node.child_by_field_name("parameters"), qual, scope)
+        self.functions.append(Function(qual, outer.start_point[0] + 1, node.end_point[0] + 1, params, kind))
+        self.assign(scope, scope.write(qual.rsplit(".", 1)[1]), value)
+        inner = Scope(FUNCTION_SCOPE, qual, self.module, scope)
+        inner.caller = qual
+        inner.bound.update(name for name, _ in params)
+        if scope.kind == CLASS and kind != STATIC and params and params[0][1] == POSITIONAL:
+            inner.cls, inner.self_name = scope.qualname, params[0][0]
+            instance: Expr = ("c", scope.qualname) if kind == CLASSMETHOD else ("o", scope.qualname)
+            # a seed: used only if no call site shows what self is (see Solver.run)
+            self.assign(inner, ("seed", f"{qual}.{params[0][0]}"), instance)
+        body = node.child_by_field_name("body")
+        if body is not None:
+            collect_bindings(body, inner)
+            self.module_names.update(inner.globals)
+            self.block(body, inner)
+
+    def parameters(self, node: Node | None, qual: str, scope: Scope) -> tuple[tuple[str, str], ...]:
+        """(name, kind) of each parameter; defaults flow into their parameter from the defining scope."""
+        params: list[tuple[str, str]] = []
+        positional = True
+        for child in node.named_children if node is not None else ():
+            kind = child.type
+            name_node = child.child_by_field_name("name")
+            if kind in ("typed_parameter", "identifier"):
+                name_node = child if kind == "identifier" else child.named_children[0]
+                kind = name_node.type
+            if kind == "keyword_separator":
+                positional = False
+            elif kind == "list_splat_pattern" or kind == "dictionary_splat_pattern":
+                params.append(
+                    (
+                        self.text(child if child.type == kind else name_node),
+                        VARARGS if kind == "list_splat_pattern" else VARKW,
+                    )
+                )
+                positional = False
+            elif name_node is not None and name_node.type == "identifier":
+                name = self.text(name_node)
+                params.append((name, POSITIONAL if positional else KEYWORD))
+                default = child.child_by_field_name("value")
+                if default is not None:
+                    self.assign(scope, ("s", f"{qual}.{name}"), self.expr(default, scope))
+        return tuple((n.lstrip("*"), k) for n, k in params)
+
+    def klass(self, node: Node, decorators: list[Node], scope: Scope) -> None:
+        qual = f"{scope.qualname}.{self.text(node.child_by_field_name('name'))}"
+        bases: list[Expr] = []
+        superclasses = node.child_by_field_name("superclasses")
+        for child in superclasses.named_children if superclasses is not None else ():
+            if child.type == "keyword_argument":
+                self.discard(child.child_by_field_name("value"), scope)
+            elif child.type not in ("list_splat", "dictionary_splat", "comment"):
+                bases.append(self.expr(child, scope))
+        inner = Scope(CLASS, qual, self.module, scope)
+        inner.caller = qual  # PyCG's convention: a class body's calls are the class's
+        body = node.child_by_field_name("body")
+        if body is not None:
+            collect_bindings(body, inner)
+        self.classes.append(Class(qual, tuple(bases), tuple(sorted(inner.bound))))
+        value: Expr = ("c", qual)
+        for decorator in reversed(decorators):
+            value = self.decorate(scope, decorator, value)
+        self.assign(scope, scope.write(qual.rsplit(".", 1)[1]), value)
+        if body is not None:
+            self.block(body, inner)
+
+    def imports(self, node: Node, scope: Scope) -> None:
+        if node.type == "import_statement":
+            for name in node.children_by_field_name("name"):
+                if name.type == "aliased_import":
+                    dotted = self.text(name.child_by_field_name("name"))
+                    self.assign(
+                        scope, scope.write(self.text(name.child_by_field_name("alias"))), ("m", dotted)
+                    )
+                else:  # `import a.b` binds `a`; `a.b` is then an attribute of it
+                    first = self.text(name).split(".", 1)[0].strip()
+                    self.assign(scope, scope.write(first), ("m", first))
+            return
+        source = self.source_module(node.child_by_field_name("module_name"))
+        if any(c.type == "wildcard_import" for c in node.named_children):
+            self.stars.append(source)
+        for name in node.children_by_field_name("name"):
+            alias = name
+            if name.type == "aliased_import":
+                alias = name.child_by_field_name("alias") or name
+                name = name.child_by_field_name("name") or name
+            self.assign(scope, scope.write(self.text(alias).strip()), ("I", source, self.text(name).strip()))
+
+    def source_module(self, node: Node | None) -> str:
+        """The absolute name of a `from` import's module."""
+        if node is None:
+            return ""
+        if node.type != "relative_import":
+            return self.text(node).replace(" ", "")
+        dots = sum(self.text(c).count(".") for c in node.children if c.type == "import_prefix")
+        rest = "".join(self.text(c) for c in node.named_children if c.type == "dotted_name").replace(" ", "")
+        base = self.module if self.package else self.module.rpartition(".")[0]
+        for _ in range(dots - 1):
+            base = base.rpartition(".")[0]
+        return f"{base}.{rest}" if base and rest else base or rest
+
+    def decorate(self, scope: Scope, decorator: Node, value: Expr) -> Expr:
+        """A decorator applied to value: a call site, and what the decorated name is bound to.
+
+        ("w", callee, result, value): what the decorator returns when it is ours, else the
+        definition itself (an external decorator such as `functools.cache` keeps it callable).
+        """
+        callee = self.expr(decorator, scope)
+        result = self.slot(scope, "r")
+        self.calls.append(
+            Call(scope.caller, callee, (value,), (), False, result, decorator.start_point[0] + 1)
+        )
+        return ("w", callee, result, value)
+
+
+__all__ = ["Assign", "summarize"]

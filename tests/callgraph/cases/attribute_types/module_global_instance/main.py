@@ -1,0 +1,8 @@
+from registry import registry
+
+
+def plugin():
+    return "plugin"
+
+
+registry.add(plugin)

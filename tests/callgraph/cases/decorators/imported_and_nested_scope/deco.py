@@ -1,0 +1,8 @@
+def traced(func):
+    func.traced = True
+    return func
+
+
+def singleton(cls):
+    cls.single = True
+    return cls

@@ -1,0 +1,5 @@
+from . import mailer
+
+
+def version():
+    return "1"

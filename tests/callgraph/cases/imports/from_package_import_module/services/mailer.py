@@ -1,0 +1,5 @@
+from . import templates
+
+
+def send(user):
+    return templates.render("mail", user)

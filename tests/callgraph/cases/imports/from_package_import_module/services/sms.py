@@ -1,0 +1,5 @@
+from .templates import render
+
+
+def send(user):
+    return render("sms", user)

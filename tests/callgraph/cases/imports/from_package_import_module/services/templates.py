@@ -1,0 +1,2 @@
+def render(kind, user):
+    return kind + ":" + user

@@ -1,0 +1,4 @@
+from .models import Item
+from .pricing import total as compute_total
+
+__all__ = ["Item", "compute_total"]

@@ -1,0 +1,6 @@
+from ..fmt import render as r
+from ..util import clean
+
+
+def go():
+    return r(clean("xy"))

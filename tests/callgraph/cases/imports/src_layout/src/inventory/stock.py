@@ -1,0 +1,6 @@
+def reserve(sku):
+    return check(sku)
+
+
+def check(sku):
+    return bool(sku)

@@ -1,0 +1,8 @@
+from helpers import *
+
+
+def run():
+    return shout("x") + whisper("y")
+
+
+run()

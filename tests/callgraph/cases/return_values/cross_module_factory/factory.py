@@ -1,0 +1,5 @@
+from client import HttpClient
+
+
+def build_client(url):
+    return HttpClient(url)

@@ -1,0 +1,13 @@
+from somelib import *
+
+
+def local():
+    return "local"
+
+
+def run():
+    run_thing()
+    return local()
+
+
+run()

@@ -1,0 +1,54 @@
+"""Reach from entry points and traffic inferred from callers (pure functions over a graph)."""
+
+from __future__ import annotations
+
+from preflight.callgraph.reach import callers_of, infer, routes
+from preflight.models import InferredTraffic as Inferred
+from preflight.models import ReachRoute as Route
+
+EDGES = {
+    "app.views.cart": frozenset({"app.cart.load", "app.cart.total"}),
+    "app.views.checkout": frozenset({"app.cart.total", "app.pay.charge"}),
+    "app.cart.total": frozenset({"app.pricing.discount"}),
+    "app.cart.load": frozenset(),
+    "app.pricing.discount": frozenset({"app.pricing.discount"}),  # recursion is not a caller of itself
+    "app.jobs.nightly": frozenset({"app.pricing.discount"}),
+    "app": frozenset({"app.pricing.discount"}),  # module-level code
+}
+ENTRIES = {
+    "app.views.cart": ["GET /cart"],
+    "app.views.checkout": ["POST /checkout"],
+    "app.jobs.nightly": ["celery task nightly"],
+}
+
+
+def test_routes_are_shortest_and_nearest_first() -> None:
+    found = routes("app.pricing.discount", callers_of(EDGES), ENTRIES)
+    assert found == (
+        Route("app.jobs.nightly", "celery task nightly", ("app.jobs.nightly", "app.pricing.discount")),
+        Route("app.views.cart", "GET /cart", ("app.views.cart", "app.cart.total", "app.pricing.discount")),
+        Route(
+            "app.views.checkout",
+            "POST /checkout",
+            ("app.views.checkout", "app.cart.total", "app.pricing.discount"),
+        ),
+    )
+    assert routes("app.pricing.discount", callers_of(EDGES), ENTRIES, limit=1)[0].entry == "app.jobs.nightly"
+    assert routes("app.cart.load", callers_of(EDGES), {}) == ()
+
+
+def test_an_entry_point_reaches_itself() -> None:
+    assert routes("app.views.cart", callers_of(EDGES), ENTRIES) == (
+        Route("app.views.cart", "GET /cart", ("app.views.cart",)),
+    )
+
+
+def test_inferred_traffic_from_callers() -> None:
+    reverse = callers_of(EDGES)
+    assert infer(
+        "app.cart.total", reverse, {"app.views.cart": 100.0, "app.views.checkout": 20.0}
+    ) == Inferred(120.0, "medium", (("app.views.cart", 100.0), ("app.views.checkout", 20.0)), 0)
+    partial = infer("app.pricing.discount", reverse, {"app.cart.total": 120.0})
+    assert partial == Inferred(120.0, "low", (("app.cart.total", 120.0),), 2)
+    assert infer("app.pricing.discount", reverse, {}) is None
+    assert infer("app.views.cart", reverse, {"x": 1.0}) is None  # nobody calls it
