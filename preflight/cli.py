@@ -35,6 +35,17 @@ def repo_option(f: F) -> F:
     )(f)
 
 
+def format_option(*choices: str, help: str = "Output format.") -> Callable[[F], F]:
+    """--format with the given choices; the first is the default."""
+
+    def decorate(f: F) -> F:
+        return click.option(
+            "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True, help=help
+        )(f)
+
+    return decorate
+
+
 def range_options(f: F) -> F:
     """--base/--head/--pre-push/--remote, shared by changes and check."""
     options = [
@@ -63,14 +74,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
 @cli.command()
 @repo_option
 @range_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option("text", "json")
 def changes(
     repo_dir: Path, base: str | None, head: str | None, pre_push: bool, remote: str | None, fmt: str
 ) -> int:
@@ -83,14 +87,7 @@ def changes(
 @cli.command()
 @repo_option
 @range_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["markdown", "json", "text"]),
-    default="markdown",
-    show_default=True,
-    help="Report format.",
-)
+@format_option("markdown", "json", "text", help="Report format.")
 @click.option(
     "--calls",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -224,12 +221,9 @@ def _progress(at: Progress) -> None:
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path), default=Path("."))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
+@format_option(
+    "text",
+    "json",
     help="json: PyCG's adjacency list {caller: [callees]}; text: counts and unresolved call sites.",
 )
 @click.option("--revision", help="Read the files at this commit of the checkout at PATH instead of the disk.")
@@ -249,14 +243,7 @@ def callgraph(path: Path, fmt: str, revision: str | None) -> int:
     help="Runtime snapshot from `preflight collect`.",
 )
 @repo_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@format_option("text", "json")
 def context(function: str, snapshot: Path, repo_dir: Path, fmt: str) -> int:
     """What production does with one function, given as PATH::QUALNAME."""
     from preflight.commands import context as command

@@ -86,18 +86,10 @@ def _parent(raw: dict[str, Any]) -> str | None:
 
 
 def _span(raw: Any, services: dict[str, str], report: SourceReport) -> Span | None:
-    report.rows_read += 1
-    if type(raw) is not dict:
-        report.reject("not a span object")
+    ids = tracejson.span_ids(raw, "traceID", "spanID", report)
+    if ids is None:
         return None
-    trace_id = tracejson.string(raw.get("traceID"))
-    if trace_id is None:
-        report.reject("missing trace id")
-        return None
-    span_id = tracejson.string(raw.get("spanID"))
-    if span_id is None:
-        report.reject("missing span id")
-        return None
+    trace_id, span_id = ids
     start, duration = raw.get("startTime"), raw.get("duration")
     if type(start) is not int or type(duration) is not int or start <= 0:
         report.reject("bad timestamp")

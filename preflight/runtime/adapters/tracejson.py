@@ -198,6 +198,23 @@ def _salvage_lines(
     yield from docs
 
 
+def span_ids(raw: Any, trace_key: str, span_key: str, report: SourceReport) -> tuple[str, str] | None:
+    """Count one raw span and return its (trace id, span id), or count why it is unusable."""
+    report.rows_read += 1
+    if type(raw) is not dict:
+        report.reject("not a span object")
+        return None
+    trace_id = string(raw.get(trace_key))
+    if trace_id is None:
+        report.reject("missing trace id")
+        return None
+    span_id = string(raw.get(span_key))
+    if span_id is None:
+        report.reject("missing span id")
+        return None
+    return trace_id, span_id
+
+
 def string(value: Any) -> str | None:
     """value when it is a non-empty string, else None."""
     return value if type(value) is str and value else None

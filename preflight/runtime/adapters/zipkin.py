@@ -77,18 +77,10 @@ def _endpoint_service(raw: dict[str, Any], key: str) -> str | None:
 
 
 def _span(raw: Any, shared: dict[tuple[str, str], str | None], report: SourceReport) -> Span | None:
-    report.rows_read += 1
-    if type(raw) is not dict:
-        report.reject("not a span object")
+    ids = tracejson.span_ids(raw, "traceId", "id", report)
+    if ids is None:
         return None
-    trace_id = tracejson.string(raw.get("traceId"))
-    if trace_id is None:
-        report.reject("missing trace id")
-        return None
-    span_id = tracejson.string(raw.get("id"))
-    if span_id is None:
-        report.reject("missing span id")
-        return None
+    trace_id, span_id = ids
     start, duration = raw.get("timestamp"), raw.get("duration")
     if duration is None:
         # Zipkin leaves duration out of incomplete spans; zero would bias the percentiles.
