@@ -58,7 +58,13 @@ _STARLETTE_ROUTES = {
     "fastapi.routing.APIRoute": "",
     "fastapi.routing.APIWebSocketRoute": "WS",
 }
-_REGISTER_CALLS = {"add_url_rule": "", "add_api_route": "", "add_route": "", "add_websocket_route": "WS"}
+# method -> (fixed HTTP method or "", position of the view, keyword of the view)
+_REGISTER_CALLS = {
+    "add_url_rule": ("", 2, "view_func"),
+    "add_api_route": ("", 1, "endpoint"),
+    "add_route": ("", 1, "route"),
+    "add_websocket_route": ("WS", 1, "route"),
+}
 _INTERESTING = frozenset({"decorated_definition", "class_definition", "call", "assignment", "if_statement"})
 
 
@@ -201,14 +207,12 @@ def _call(scan: _Scan, call: Node, prefix: str) -> None:
     resolved = _resolve(scan, func, prefix)
     web = next((f for f in _WEB if f in scan.evidence), None)
     if func.type == "attribute" and attr in _REGISTER_CALLS and web is not None:
-        view_key = "view_func" if attr == "add_url_rule" else "endpoint" if web == "fastapi" else "route"
-        position = 2 if attr == "add_url_rule" else 1
-        _route(scan, call, prefix, web, _REGISTER_CALLS[attr], args, position, view_key)
+        _route(scan, call, prefix, web, *_REGISTER_CALLS[attr], args)
     elif resolved in _STARLETTE_ROUTES:
         framework = "fastapi" if resolved.startswith("fastapi") else "starlette"
-        _route(scan, call, prefix, framework, _STARLETTE_ROUTES[resolved], args, 1, "endpoint")
+        _route(scan, call, prefix, framework, _STARLETTE_ROUTES[resolved], 1, "endpoint", args)
     elif resolved in _DJANGO:
-        _route(scan, call, prefix, "django", "ANY", args, 1, "view")
+        _route(scan, call, prefix, "django", "ANY", 1, "view", args)
     elif func.type == "attribute" and attr in _ENQUEUE_ARG and "rq" in scan.evidence:
         target = _value(args, _ENQUEUE_ARG[attr], "func" if attr == "enqueue_call" else "f")
         qualname = _function(scan, target, prefix) if target is not None else None
@@ -220,7 +224,7 @@ def _call(scan: _Scan, call: Node, prefix: str) -> None:
         if parser is not None and parser.type == "identifier":
             command = scan.parsers.get(_text(parser), command)
         for key, value in args.keywords.items():
-            qualname = _function(scan, value, prefix)
+            qualname = _resolve(scan, value, prefix)
             if qualname is not None and (key in _HANDLER_KEYS or qualname in scan.functions):
                 scan.add("cli", "argparse", qualname, command or "", call)
 
@@ -231,9 +235,9 @@ def _route(
     prefix: str,
     framework: str,
     method: str,
-    args: _Args,
     position: int,
     view_key: str,
+    args: _Args,
 ) -> None:
     """One route registered by a call: path first, view at position or keyword view_key."""
     route = _string(args, 0, "rule", "path", "route") or _arg_text(args, 0, "rule", "path", "route")

@@ -7,6 +7,11 @@ from preflight.callgraph.program import BUILTINS, Program
 
 _EMPTY: frozenset[str] = frozenset()
 Values = set[str] | frozenset[str]
+_MAX_EXTERNAL_DEPTH = 6
+# A slot that may hold more values than this (a utility's parameter fed from everywhere) is
+# widened to TOO_MANY: calls through it are counted as unresolved rather than fanned out.
+MAX_VALUES = 128
+TOO_MANY: frozenset[str] = frozenset({"*"})
 
 
 class Members:
@@ -45,12 +50,17 @@ class Members:
             return
         known = self._slots.get(slot)
         if known is None:
-            self._slots[slot] = set(values)
+            known = self._slots[slot] = set(values)
+        elif "*" in known:
+            return
         else:
             size = len(known)
             known |= values
             if len(known) == size:
                 return
+        if len(known) > MAX_VALUES or "*" in known:
+            known.clear()
+            known.add("*")
         readers = self._readers.get(slot)
         if readers:
             self.requeue(readers)
@@ -146,12 +156,15 @@ class Members:
 
     def attribute(self, value: str, name: str) -> Values:
         kind = value[0]
+        if kind == "*":
+            return TOO_MANY
         if kind == "o" or kind == "c":
             return self.member(value[2:], name, value, kind == "o")
         if kind == "m":
             return self.module_attribute(value[2:], name, set())
         if kind == "x":
-            return {f"{value}.{name}"}
+            # `node = node.parent` on an outside value would grow names without end
+            return {f"{value}.{name}"} if value.count(".") < _MAX_EXTERNAL_DEPTH else _EMPTY
         if kind == "u":
             start, receiver = value[2:].split("|", 1)
             return self.member(receiver[2:], name, receiver, receiver[0] == "o", start)
@@ -227,6 +240,8 @@ class Members:
 
     def reason(self, callee: Expr) -> str:
         """Why a call site reached nothing, from the shape of what it calls."""
+        if "*" in self.ev(callee):
+            return "too many possible values"
         kind = callee[0]
         if kind == "a":
             return "attribute of unknown object" if not self.ev(callee[1]) else "attribute not found"

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from preflight.callgraph.members import Members
+from preflight.callgraph.members import TOO_MANY, Members
 from preflight.callgraph.model import KEYWORD, POSITIONAL, Assign, Call
 from preflight.callgraph.program import Program
 
@@ -127,7 +127,7 @@ class Solver(Members):
 
     def _call(self, index: int, call: Call) -> None:
         callees = self.ev(call.callee)
-        if not callees:
+        if not callees or callees == TOO_MANY:
             return
         self._called.add(index)
         arguments: list[set[str] | frozenset[str] | None] = [None] * len(call.args)
