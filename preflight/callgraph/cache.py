@@ -75,16 +75,28 @@ def index_directory(
 ) -> CodeIndex:
     """The call graph of the .py files under a directory as they are on disk (edits included).
 
-    Files are keyed by the id git would give them, so the cache is shared with `index`.
+    Module names are relative to the import root: the directory above the outermost
+    package (a directory with `__init__.py`) that holds `root`, so `pkg/` names its
+    modules `pkg.mod`, as its own imports do. Files are keyed by the id git would give
+    them, so the cache is shared with `index`.
     """
+    base = import_root(root)
     files = []
-    for path in sorted(root.rglob("*.py")):
-        relative = path.relative_to(root)
+    for path in sorted(root.resolve().rglob("*.py")):
+        relative = path.relative_to(root.resolve())
         if any(part.startswith(".") or part in SKIPPED_DIRS for part in relative.parts[:-1]):
             continue
         data = path.read_bytes()
-        files.append((relative.as_posix(), _blob_id(data), _constant(data)))
+        files.append((path.relative_to(base).as_posix(), _blob_id(data), _constant(data)))
     return index_files(files, cache_dir, workers, patterns)
+
+
+def import_root(directory: Path) -> Path:
+    """The directory imports are relative to: above every enclosing package."""
+    root = directory.resolve()
+    while (root / "__init__.py").is_file() and root.parent != root:
+        root = root.parent
+    return root
 
 
 SKIPPED_DIRS = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "build", "dist"})

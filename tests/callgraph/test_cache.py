@@ -1,0 +1,79 @@
+"""The code index cache: content-addressed by blob id, warm runs parse only what changed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from preflight.callgraph import cache
+from preflight.callgraph.entrypoints import Pattern
+from preflight.cli import main
+from preflight.repository import Repository
+from tests.conftest import commit
+
+FILES = {
+    "app/__init__.py": "",
+    "app/views.py": (
+        "from flask import Flask\nfrom app.cart import total\n\napp = Flask(__name__)\n\n\n"
+        "@app.get('/cart')\ndef cart():\n    return total([1, 2])\n"
+    ),
+    "app/cart.py": "def total(items):\n    return sum(items)\n",
+    "app/jobs.py": "import myfw\n\n\n@myfw.every('1h')\ndef nightly():\n    pass\n",
+}
+
+
+def test_cold_then_warm_then_one_change(git_repo: Path, tmp_path: Path) -> None:
+    first = commit(git_repo, FILES)
+    store = tmp_path / "cache"
+    with Repository(git_repo) as repo:
+        cold = cache.index(repo, first, store)
+        assert (cold.stats.files, cold.stats.parsed) == (4, 4)
+        assert cold.graph.to_pycg()["app.views.cart"] == ["app.cart.total"]
+        assert [(e.kind, e.detail, e.qualname) for e in cold.entry_points] == [
+            ("http", "GET /cart", "app.views.cart")
+        ]
+        warm = cache.index(repo, first, store)
+        assert warm.stats.parsed == 0
+        assert warm.graph.to_pycg() == cold.graph.to_pycg() and warm.entry_points == cold.entry_points
+        second = commit(git_repo, {"app/cart.py": "def total(items):\n    return round(sum(items), 2)\n"})
+        changed = cache.index(repo, second, store)
+        assert changed.stats.parsed == 1
+        assert "<builtin>.round" in changed.graph.to_pycg()["app.cart.total"]
+
+
+def test_patterns_are_part_of_the_key(git_repo: Path, tmp_path: Path) -> None:
+    sha = commit(git_repo, FILES)
+    store = tmp_path / "cache"
+    with Repository(git_repo) as repo:
+        plain = cache.index(repo, sha, store)
+        custom = cache.index(repo, sha, store, patterns=(Pattern("myfw.every", "task"),))
+    assert "app.jobs.nightly" not in {e.qualname for e in plain.entry_points}
+    assert ("task", "app.jobs.nightly") in {(e.kind, e.qualname) for e in custom.entry_points}
+    assert custom.stats.parsed == 4  # entry points recomputed with the new patterns
+
+
+def test_a_corrupt_entry_is_rebuilt(git_repo: Path, tmp_path: Path) -> None:
+    sha = commit(git_repo, FILES)
+    store = tmp_path / "cache"
+    with Repository(git_repo) as repo:
+        cache.index(repo, sha, store)
+        for entry in store.rglob("*.json"):
+            entry.write_bytes(b"{broken")
+        again = cache.index(repo, sha, store)
+    assert again.stats.parsed == 4 and "app.cart.total" in again.graph.functions
+
+
+def test_callgraph_command(git_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    commit(git_repo, FILES)
+    assert main(["callgraph", str(git_repo / "app"), "--format", "json"]) == 0
+    graph = json.loads(capsys.readouterr().out)
+    assert "app.cart.total" in graph["app.views.cart"]
+    assert main(["callgraph", str(git_repo)]) == 0
+    out = capsys.readouterr().out
+    assert "4 Python files" in out and "http  GET /cart  ->  app.views.cart" in out
+    assert main(["callgraph", str(git_repo), "--revision", "HEAD", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == graph
+    assert main(["callgraph", str(git_repo / "missing")]) == 2
+    assert main(["callgraph", str(git_repo), "--revision", "nope"]) == 2
