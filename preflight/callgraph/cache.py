@@ -23,7 +23,7 @@ from preflight.callgraph.entrypoints import EntryPoint, Pattern, find
 from preflight.changes import sources
 from preflight.repository import Repository
 
-FORMAT = "v1"
+FORMAT = "v2"
 """Bump when FileSummary changes shape: old entries are then simply not found."""
 PARALLEL_MIN_FILES = 64
 """Below this many missing files, worker start-up costs more than it saves."""
@@ -125,7 +125,7 @@ def index_files(
     for path, blob, read in files:
         entry = _entry(directory, blob, path)
         try:
-            summary = FileSummary.from_json(entry.read_bytes())
+            summary = FileSummary.from_bytes(entry.read_bytes())
             found = _entries_from_json(entry.with_suffix(f".{salt}.entries").read_bytes())
         except (OSError, ValueError, KeyError, TypeError):
             missing.append((path, blob, read))
@@ -146,7 +146,7 @@ def index_files(
         summaries.append(summary)
         entries.extend(found)
         entry = _entry(directory, blob, path)
-        _store(entry, summary.to_json())
+        _store(entry, summary.to_bytes())
         _store(entry.with_suffix(f".{salt}.entries"), _entries_to_json(found))
     stats = IndexStats(len(files), len(texts), skipped)
     return CodeIndex(link(summaries), tuple(entries), stats)
@@ -177,7 +177,7 @@ def _text(data: bytes) -> str | None:
 
 def _entry(directory: Path, blob: str, path: str) -> Path:
     where = hashlib.blake2b(path.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-    return directory / blob[:2] / f"{blob}-{where}.json"
+    return directory / blob[:2] / f"{blob}-{where}.bin"
 
 
 def _store(entry: Path, data: bytes) -> None:
@@ -203,7 +203,7 @@ def _summarize_chunk(
     results = []
     for path, text in chunk:
         summary, found = _one(path, text, patterns)
-        results.append((summary.to_json(), _entries_to_json(found)))
+        results.append((summary.to_bytes(), _entries_to_json(found)))
     return results
 
 
@@ -221,5 +221,5 @@ def _summarize_all(
     by_path = {}
     for chunk, encoded in zip(chunks, results, strict=True):
         for (path, _), (summary, found) in zip(chunk, encoded, strict=True):
-            by_path[path] = (FileSummary.from_json(summary), _entries_from_json(found))
+            by_path[path] = (FileSummary.from_bytes(summary), _entries_from_json(found))
     return [by_path[path] for path, _ in pairs]

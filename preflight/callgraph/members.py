@@ -207,13 +207,17 @@ class Members:
         else:
             out.add(value)
 
-    def mro(self, cls: str) -> list[str]:
-        """C3 linearization of a repository class; an external base ends its branch (x:name)."""
+    def mro(self, cls: str, visiting: set[str] | None = None) -> list[str]:
+        """C3 linearization of a repository class; an external base ends its branch (x:name).
+
+        Memoized per class, bases included: deep mixin hierarchies (Django's) would
+        otherwise be linearized again under every subclass, exponentially.
+        """
         cached = self._mro_cache.get(cls)
         if cached is None:
             outer, self._mro_reads = self._mro_reads, set()
             try:
-                order = self._linearize(cls, set())
+                order = self._linearize(cls, visiting if visiting is not None else set())
                 cached = self._mro_cache[cls] = (order, self._mro_reads)
                 self._mro_slots |= self._mro_reads
             finally:
@@ -234,7 +238,7 @@ class Members:
                 base = value[2:] if value[0] == "c" else value if value[0] == "x" else None
                 if base is not None and base not in bases and base != "x:<builtin>.object":
                     bases.append(base)
-        sequences = [self._linearize(b, visiting) if b[0] != "x" else [b] for b in bases]
+        sequences = [self.mro(b, visiting) if b[0] != "x" and b not in visiting else [b] for b in bases]
         visiting.discard(cls)
         return [cls, *_merge([*sequences, bases])]
 

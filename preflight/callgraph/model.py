@@ -22,10 +22,9 @@ Expressions are small tagged tuples, resolved only when every file is known (see
 
 from __future__ import annotations
 
+import marshal
 from dataclasses import dataclass
 from typing import Any
-
-import orjson
 
 Expr = tuple[Any, ...]
 UNKNOWN: Expr = ("?", "value")
@@ -103,47 +102,46 @@ class FileSummary:
     assigns: tuple[Assign, ...]
     calls: tuple[Call, ...]
 
-    def to_json(self) -> bytes:
-        """Serialize with orjson; `from_json` restores an equal summary."""
-        return orjson.dumps(self)
+    def to_bytes(self) -> bytes:
+        """Serialize for the cache (marshal of plain tuples: fast to load, and it runs no code)."""
+        return marshal.dumps(
+            (
+                CACHE_FORMAT,
+                self.path,
+                self.module,
+                self.package,
+                tuple((f.qualname, f.first, f.last, f.params, f.kind) for f in self.functions),
+                tuple((c.qualname, c.bases, c.names) for c in self.classes),
+                self.names,
+                self.stars,
+                tuple((a.scope, a.target, a.value) for a in self.assigns),
+                tuple((c.scope, c.callee, c.args, c.keywords, c.star, c.result, c.line) for c in self.calls),
+            ),
+            4,
+        )
 
     @classmethod
-    def from_json(cls, data: bytes) -> FileSummary:
-        """The summary that `to_json` wrote."""
-        raw = orjson.loads(data)
+    def from_bytes(cls, data: bytes) -> FileSummary:
+        """The summary that `to_bytes` wrote; ValueError for anything else (a stale or corrupt entry)."""
+        try:
+            raw = marshal.loads(data)
+        except (EOFError, TypeError) as e:
+            raise ValueError(f"not a cached summary: {e}") from e
+        if not isinstance(raw, tuple) or len(raw) != 10 or raw[0] != CACHE_FORMAT:
+            raise ValueError("not a cached summary of this format")
+        _, path, module, package, functions, classes, names, stars, assigns, calls = raw
         return cls(
-            path=raw["path"],
-            module=raw["module"],
-            package=raw["package"],
-            functions=tuple(
-                Function(f["qualname"], f["first"], f["last"], _tuples(f["params"]), f["kind"])
-                for f in raw["functions"]
-            ),
-            classes=tuple(
-                Class(c["qualname"], _tuples(c["bases"]), tuple(c["names"])) for c in raw["classes"]
-            ),
-            names=tuple(raw["names"]),
-            stars=tuple(raw["stars"]),
-            assigns=tuple(
-                Assign(a["scope"], _tuples(a["target"]), _tuples(a["value"])) for a in raw["assigns"]
-            ),
-            calls=tuple(
-                Call(
-                    c["scope"],
-                    _tuples(c["callee"]),
-                    _tuples(c["args"]),
-                    _tuples(c["keywords"]),
-                    c["star"],
-                    c["result"],
-                    c["line"],
-                )
-                for c in raw["calls"]
-            ),
+            path=path,
+            module=module,
+            package=package,
+            functions=tuple(Function(*f) for f in functions),
+            classes=tuple(Class(*c) for c in classes),
+            names=names,
+            stars=stars,
+            assigns=tuple(Assign(*a) for a in assigns),
+            calls=tuple(Call(*c) for c in calls),
         )
 
 
-def _tuples(value: Any) -> Any:
-    """JSON arrays back to the tuples they were written from."""
-    if isinstance(value, list):
-        return tuple(_tuples(item) for item in value)
-    return value
+CACHE_FORMAT = 1
+"""Bump when the summary's shape changes: older cache entries then fail to load and are rebuilt."""

@@ -59,7 +59,7 @@ def test_a_corrupt_entry_is_rebuilt(git_repo: Path, tmp_path: Path) -> None:
     store = tmp_path / "cache"
     with Repository(git_repo) as repo:
         cache.index(repo, sha, store)
-        for entry in store.rglob("*.json"):
+        for entry in store.rglob("*.bin"):
             entry.write_bytes(b"{broken")
         again = cache.index(repo, sha, store)
     assert again.stats.parsed == 4 and "app.cart.total" in again.graph.functions

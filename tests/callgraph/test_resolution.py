@@ -203,4 +203,4 @@ def test_functions_map_spans_include_decorators() -> None:
 def test_summary_json_round_trips_exactly() -> None:
     source = "from .x import y\nclass C(y):\n    @property\n    def p(self): return {'a': [y, *z]}\n"
     summary = summarize("pkg/mod.py", source)
-    assert FileSummary.from_json(summary.to_json()) == summary
+    assert FileSummary.from_bytes(summary.to_bytes()) == summary
