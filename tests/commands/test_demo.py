@@ -17,7 +17,10 @@ def test_demo_builds_a_repository_and_reports(tmp_path: Path) -> None:
     assert "~ modified shop.cart.Cart.add [signature, body]" in text
     assert ". cosmetic shop.pricing.with_tax" in text
     assert "> renamed  shop.pricing.render_price (was shop.pricing.format_price)" in text
-    assert "+ added    shop.pricing.loyalty_points  src/shop/pricing.py:22  +2 -0  calls ~42,000/min inferred" in text
+    assert (
+        "+ added    shop.pricing.loyalty_points  src/shop/pricing.py:22  +2 -0  calls ~42,000/min inferred"
+        in text
+    )
     assert (
         "reached from POST /cart/total: shop.api.get_cart -> shop.cart.Cart.total -> shop.pricing.loyalty_points"
         in text
