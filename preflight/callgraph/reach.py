@@ -77,11 +77,10 @@ def infer(
 
 def label(kind: str, framework: str, detail: str) -> str:
     """How an entry point is invoked, for people: `GET /cart/<id>`, `celery task sync`, ..."""
-    if kind == "http":
+    if kind in ("http", "main"):
         return detail
-    if kind == "main":
-        return detail
-    return f"{framework} {kind} {detail}".strip()
+    noun = {"cli": "command", "grpc": "method"}.get(kind, kind)
+    return " ".join(part for part in (framework, noun, detail) if part)
 
 
 def attach(

@@ -52,3 +52,14 @@ def test_inferred_traffic_from_callers() -> None:
     assert partial == Inferred(120.0, "low", (("app.cart.total", 120.0),), 2)
     assert infer("app.pricing.discount", reverse, {}) is None
     assert infer("app.views.cart", reverse, {"x": 1.0}) is None  # nobody calls it
+
+
+def test_labels_read_like_how_the_entry_point_is_invoked() -> None:
+    from preflight.callgraph.reach import label
+
+    assert label("http", "flask", "GET /cart") == "GET /cart"
+    assert label("cli", "click", "check") == "click command check"
+    assert label("task", "celery", "sync") == "celery task sync"
+    assert label("grpc", "grpc", "Cart/Add") == "grpc method Cart/Add"
+    assert label("main", "python", "python -m app") == "python -m app"
+    assert label("cli", "argparse", "") == "argparse command"
