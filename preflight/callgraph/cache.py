@@ -181,13 +181,22 @@ def _entry(directory: Path, blob: str, path: str) -> Path:
 
 
 def _store(entry: Path, data: bytes) -> None:
-    """Write via a temporary file and rename: concurrent runs never read a half-written entry."""
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+    """Write via a temporary file and rename: concurrent runs never read a half-written entry.
+
+    The cache only saves time: when it cannot be written (read-only clone, full disk)
+    the run goes on without it.
+    """
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
+    except OSError:
+        return
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, entry)
+    except OSError:
+        os.unlink(tmp)
     except BaseException:
         os.unlink(tmp)
         raise

@@ -77,3 +77,12 @@ def test_callgraph_command(git_repo: Path, capsys: pytest.CaptureFixture[str]) -
     assert json.loads(capsys.readouterr().out) == graph
     assert main(["callgraph", str(git_repo / "missing")]) == 2
     assert main(["callgraph", str(git_repo), "--revision", "nope"]) == 2
+
+
+def test_an_unwritable_cache_is_not_fatal(git_repo: Path, tmp_path: Path) -> None:
+    sha = commit(git_repo, FILES)
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("in the way", encoding="utf-8")
+    with Repository(git_repo) as repo:
+        code = cache.index(repo, sha, blocked / "cache")
+    assert code.stats.parsed == 4 and "app.cart.total" in code.graph.functions
