@@ -15,8 +15,9 @@ from dataclasses import dataclass, field, replace
 
 from tree_sitter import Node
 
-from preflight.changes.definitions import _PARSER, _literal
+from preflight.changes.definitions import _PARSER
 from preflight.changes.sources import module_name
+from preflight.changes.tokens import literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +322,7 @@ def _value(args: _Args, position: int | None, *keys: str) -> Node | None:
 
 def _string(args: _Args, position: int | None, *keys: str) -> str | None:
     node = _value(args, position, *keys)
-    value = _literal(node) if node is not None and node.type in ("string", "concatenated_string") else None
+    value = literal(node) if node is not None and node.type in ("string", "concatenated_string") else None
     return value if isinstance(value, str) else None
 
 
@@ -339,7 +340,7 @@ def _methods(attr: str, args: _Args, default: str) -> str:
         return "WS"
     node = args.keywords.get("methods")
     if node is not None and node.type in ("list", "tuple", "set"):
-        names = [_literal(c) for c in node.named_children]
+        names = [literal(c) for c in node.named_children]
         if names and all(isinstance(n, str) for n in names):
             return ",".join(str(n).upper() for n in names)
     return default
@@ -348,7 +349,7 @@ def _methods(attr: str, args: _Args, default: str) -> str:
 def _function(scan: _Scan, node: Node, prefix: str) -> str | None:
     """The dotted name of a function given by reference or by its dotted name in a string."""
     if node.type == "string":
-        value = _literal(node)
+        value = literal(node)
         return value if isinstance(value, str) and value.replace(".", "").replace("_", "").isalnum() else None
     return _resolve(scan, node, prefix)
 

@@ -1,15 +1,12 @@
 """Find every function definition in a Python source with tree-sitter and fingerprint it.
 
-A fingerprint is a normalized token stream: comments, line continuations, commas
-and parentheses are dropped (tree structure carries their meaning), strings and
-numbers are compared by value, and `a, b` equals `(a, b)`. Equal fingerprints
-mean equal behaviour up to formatting, so a comment-only or reformatting edit is
-cosmetic rather than modified.
+A fingerprint is the normalized token stream of tokens.py, per aspect (signature,
+decorators, docstring, body). Equal fingerprints mean equal behaviour up to
+formatting, so a comment-only or reformatting edit is cosmetic rather than modified.
 """
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import inspect
 import textwrap
@@ -19,6 +16,7 @@ from dataclasses import dataclass, field
 import tree_sitter_python
 from tree_sitter import Language, Node, Parser, Tree
 
+from preflight.changes.tokens import SKIPPED, literal, node_name, tokens
 from preflight.models import LineSpan
 
 _PARSER = Parser(Language(tree_sitter_python.language()))
@@ -42,13 +40,6 @@ _CONTAINERS = frozenset(
         "ERROR",
     }
 )
-_SKIPPED = frozenset({"comment", "line_continuation"})
-_DROPPED_LEAVES = frozenset({",", "(", ")"})
-_RENAMED_TYPES = {
-    "expression_list": "tuple",
-    "pattern_list": "tuple",
-    "tuple_pattern": "tuple",
-}
 
 
 class Definition:
@@ -59,7 +50,7 @@ class Definition:
     untouched, and equal text settles them without a walk.
     """
 
-    __slots__ = ("_code", "_items", "_source", "_text", "has_error", "local", "raw", "span")
+    __slots__ = ("_code", "_items", "_source", "has_error", "local", "node_text", "raw", "span")
 
     def __init__(self, local: str, items: list[_Found], source: bytes) -> None:
         self.local = local
@@ -74,15 +65,15 @@ class Definition:
         """The definition contains a syntax error."""
         self._items = items
         self._source = source
-        self._text: str | None = None
+        self.node_text: str | None = None
         self._code: tuple[str, str, str | None, str] | None = None
 
     @property
     def text(self) -> str:
         """Own source text, dedented, nested definitions cut out: equal text means untouched."""
-        if self._text is None:
-            self._text = "\n\0\n".join(_own_text(i.outer, i.nested, self._source) for i in self._items)
-        return self._text
+        if self.node_text is None:
+            self.node_text = "\n\0\n".join(_own_text(i.outer, i.nested, self._source) for i in self._items)
+        return self.node_text
 
     @property
     def name(self) -> str:
@@ -199,7 +190,7 @@ def _collect(node: Node, prefix: str, found: list[_Found], enclosing: _Found | N
                 continue
             child, kind = inner, inner.type
         if kind == "function_definition":
-            item = _Found(prefix + _name(child), outer, child)
+            item = _Found(prefix + node_name(child), outer, child)
             found.append(item)
             if enclosing is not None:
                 enclosing.nested.append(outer)
@@ -209,18 +200,9 @@ def _collect(node: Node, prefix: str, found: list[_Found], enclosing: _Found | N
         elif kind == "class_definition":
             body = child.child_by_field_name("body")
             if body is not None:
-                _collect(body, prefix + _name(child) + ".", found, enclosing)
+                _collect(body, prefix + node_name(child) + ".", found, enclosing)
         elif kind in _CONTAINERS:
             _collect(child, prefix, found, enclosing)
-
-
-def _name(node: Node) -> str:
-    name = node.child_by_field_name("name")
-    return _text(name) if name is not None else "<unnamed>"
-
-
-def _text(node: Node) -> str:
-    return (node.text or b"").decode("utf-8", "replace")
 
 
 def _first_error_line(node: Node) -> int | None:
@@ -246,21 +228,21 @@ def _fingerprint(item: _Found) -> tuple[str, str, str | None, str]:
         node = func.child_by_field_name(name)
         signature.append(name)
         if node is not None:
-            _tokens(node, signature)
+            tokens(node, signature)
     decorators: list[str] = []
     if item.outer is not func:
         for child in item.outer.named_children:
             if child.type == "decorator":
                 decorators.append("@")
-                _tokens(child, decorators)
+                tokens(child, decorators)
     body_tokens: list[str] = []
     docstring = None
     body = func.child_by_field_name("body")
     if body is not None:
-        statements = [c for c in body.named_children if c.type not in _SKIPPED]
+        statements = [c for c in body.named_children if c.type not in SKIPPED]
         docstring = _docstring(statements[0]) if statements else None
         for statement in statements[1:] if docstring is not None else statements:
-            _tokens(statement, body_tokens)
+            tokens(statement, body_tokens)
     return " ".join(signature), " ".join(decorators), docstring, " ".join(body_tokens)
 
 
@@ -271,140 +253,8 @@ def _docstring(statement: Node) -> str | None:
     node = statement.named_children[0]
     if node.type not in ("string", "concatenated_string"):
         return None
-    value = _literal(node)
+    value = literal(node)
     return inspect.cleandoc(value) if isinstance(value, str) else None
-
-
-def _literal(node: Node) -> object:
-    """The value of a string or number literal; None if it is not a plain literal (f-string)."""
-    return _literal_text(_text(node))
-
-
-def _literal_text(text: str) -> object:
-    # Fast paths for the common plain cases; ast.literal_eval (never eval) for everything else.
-    first = text[:1]
-    if first.isdigit() and text.isdigit() and (first != "0" or text == "0"):
-        return int(text)
-    if (
-        first in ("'", '"')
-        and len(text) >= 2
-        and text[-1] == first
-        and not text.startswith(first * 3)
-        and "\\" not in text
-        and first not in text[1:-1]
-    ):
-        return text[1:-1]
-    try:  # parenthesized so that implicitly concatenated strings may span lines
-        return ast.literal_eval(f"({text})")
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-        return None
-
-
-_SPECIAL = frozenset(
-    {
-        "comment",
-        "line_continuation",
-        "function_definition",
-        "decorated_definition",
-        "parenthesized_expression",
-        "string",
-        "concatenated_string",
-        "integer",
-        "float",
-        "subscript",
-    }
-)
-
-
-def _tokens(node: Node, out: list[str]) -> None:
-    """Append the normalized tokens of node; nested function definitions become placeholders."""
-    kind = node.type
-    if kind not in _SPECIAL:  # the common case first: plain nodes and leaves
-        children = node.children
-        if not children:
-            text = (node.text or b"").decode("utf-8", "replace")
-            if text not in _DROPPED_LEAVES:
-                out.append(text)
-            return
-        out.append("(" + _RENAMED_TYPES.get(kind, kind))
-        for child in children:
-            _tokens(child, out)
-        out.append(")")
-        return
-    if kind in _SKIPPED:
-        return
-    if kind == "function_definition" or kind == "decorated_definition":
-        func = node if kind == "function_definition" else node.child_by_field_name("definition")
-        if func is not None and func.type == "function_definition":
-            out.append(f"<def {_name(func)}>")
-            return
-        # a decorated class: its methods are replaced one by one below
-    elif kind == "parenthesized_expression":
-        for child in node.named_children:
-            _tokens(child, out)
-        return
-    elif kind == "subscript":
-        _subscript_tokens(node, out)
-        return
-    else:
-        value = _literal(node)
-        if value is not None:
-            out.append(repr(value))
-        elif kind in ("string", "concatenated_string"):
-            _fstring_tokens(node, out)
-        else:
-            out.append(_text(node).lower())
-        return
-    out.append("(" + kind)
-    for child in node.children:
-        _tokens(child, out)
-    out.append(")")
-
-
-def _fstring_tokens(node: Node, out: list[str]) -> None:
-    """An f-string (possibly implicitly concatenated) as Python sees it: literal text merged, values apart."""
-    parts = [node] if node.type == "string" else [c for c in node.named_children if c.type == "string"]
-    out.append("(fstring")
-    pending: list[str] = []
-    for part in parts:
-        start = part.child_by_field_name("start") or part.children[0]
-        end = part.children[-1]
-        prefix = _text(start)
-        if "f" not in prefix.lower():
-            value = _literal(part)
-            pending.append(value if isinstance(value, str) else _text(part))
-            continue
-        plain = prefix.replace("f", "").replace("F", "")
-        for child in part.named_children:
-            if child.type == "string_content":
-                value = _literal_text(plain + _text(child) + _text(end))
-                text = value if isinstance(value, str) else _text(child)
-                pending.append(text.replace("{{", "{").replace("}}", "}"))
-            elif child.type == "interpolation":
-                if pending:
-                    out.append(repr("".join(pending)))
-                    pending = []
-                _tokens(child, out)
-    if pending:
-        out.append(repr("".join(pending)))
-    out.append(")")
-
-
-def _subscript_tokens(node: Node, out: list[str]) -> None:
-    """`a[1, 2]` is `a[(1, 2)]`: several subscripts (or a trailing comma) form a tuple."""
-    out.append("(subscript")
-    value = node.child_by_field_name("value")
-    if value is not None:
-        _tokens(value, out)
-    subscripts = node.children_by_field_name("subscript")
-    as_tuple = len(subscripts) > 1 or any(c.type == "," for c in node.children)
-    if as_tuple:
-        out.append("(tuple")
-    for subscript in subscripts:
-        _tokens(subscript, out)
-    if as_tuple:
-        out.append(")")
-    out.append(")")
 
 
 def _line_start(source: bytes, node: Node) -> int:
@@ -419,7 +269,7 @@ def _own_text(outer: Node, nested: list[Node], source: bytes) -> str:
     for node in nested:
         pieces.append(source[cursor : node.start_byte])
         func = node.child_by_field_name("definition") if node.type == "decorated_definition" else node
-        pieces.append(f"<def {_name(func) if func is not None else ''}>".encode())
+        pieces.append(f"<def {node_name(func) if func is not None else ''}>".encode())
         cursor = node.end_byte
     pieces.append(source[cursor : outer.end_byte])
     return textwrap.dedent(b"".join(pieces).decode("utf-8", "replace"))
