@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight.runtime.adapters import tracejson
-from preflight.runtime.adapters.tracejson import CLIENT_KINDS, KINDS, SERVER_KINDS, WANTED, keep
+from preflight.runtime.adapters.tracejson import KINDS, WANTED, keep
 from preflight.runtime.records import Sink, SourceReport, Span
 
 # Tags Jaeger uses for what OTLP has fields for.
@@ -117,7 +117,6 @@ def _span(raw: Any, services: dict[str, str], report: SourceReport) -> Span | No
     error = attrs.get("error") in (True, "true") or attrs.get("otel.status_code") == "ERROR"
     name = raw.get("operationName")
     name = name if type(name) is str else ""
-    function, file_path, line = tracejson.code_identity(attrs)
     start_ns = start * 1000
     return Span(
         trace_id.lower(),
@@ -129,11 +128,7 @@ def _span(raw: Any, services: dict[str, str], report: SourceReport) -> Span | No
         start_ns,
         start_ns + duration * 1000,
         error,
-        function,
-        file_path,
-        line,
-        tracejson.route(attrs, name) if kind in SERVER_KINDS else None,
-        tracejson.peer(attrs) if kind in CLIENT_KINDS else None,
+        *tracejson.describe(attrs, kind, name),
     )
 
 

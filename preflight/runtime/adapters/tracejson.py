@@ -263,9 +263,12 @@ def code_identity(attrs: Mapping[str, Any]) -> tuple[str | None, str | None, int
 
 
 def describe(
-    attrs: Mapping[str, Any], kind: str, name: str
+    attrs: Mapping[str, Any], kind: str, name: str, remote_service: str | None = None
 ) -> tuple[str | None, str | None, int | None, str | None, str | None]:
-    """(function, file_path, line, route, peer_service) of a span: the Span fields attributes give."""
+    """(function, file_path, line, route, peer_service) of a span: the Span fields attributes give.
+
+    remote_service is the callee a format names outside the attributes (Zipkin's remoteEndpoint).
+    """
     function: str | None = None
     file_path: str | None = None
     line: int | None = None
@@ -274,7 +277,7 @@ def describe(
     if kind in SERVER_KINDS:
         return function, file_path, line, route(attrs, name), None
     if kind in CLIENT_KINDS:
-        return function, file_path, line, None, peer(attrs)
+        return function, file_path, line, None, peer(attrs, remote_service)
     return function, file_path, line, None, None
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight.runtime.adapters import tracejson
-from preflight.runtime.adapters.tracejson import CLIENT_KINDS, SERVER_KINDS, WANTED, keep
+from preflight.runtime.adapters.tracejson import WANTED, keep
 from preflight.runtime.records import Sink, SourceReport, Span
 
 _KIND = {"SERVER": "server", "CLIENT": "client", "PRODUCER": "producer", "CONSUMER": "consumer"}
@@ -116,7 +116,6 @@ def _span(raw: Any, shared: dict[tuple[str, str], str | None], report: SourceRep
         parent_id, span_id = span_id, span_id + SHARED_SUFFIX
     elif parent_id is not None and shared and shared.get((trace_id, parent_id), "") == service:
         parent_id += SHARED_SUFFIX  # a child of the server half, not of the client half
-    function, file_path, line = tracejson.code_identity(attrs)
     start_ns = start * 1000
     return Span(
         trace_id,
@@ -128,11 +127,7 @@ def _span(raw: Any, shared: dict[tuple[str, str], str | None], report: SourceRep
         start_ns,
         start_ns + duration * 1000,
         error,
-        function,
-        file_path,
-        line,
-        tracejson.route(attrs, name) if kind in SERVER_KINDS else None,
-        tracejson.peer(attrs, _endpoint_service(raw, "remoteEndpoint")) if kind in CLIENT_KINDS else None,
+        *tracejson.describe(attrs, kind, name, _endpoint_service(raw, "remoteEndpoint")),
     )
 
 
