@@ -20,14 +20,13 @@ from collections import Counter
 from pathlib import Path
 from typing import NamedTuple
 
+from preflight.runtime.adapters.profiles import NOT_FUNCTIONS, ProfileAdapter
 from preflight.runtime.records import Sink, SourceReport
-from preflight.runtime.schema import FUNCTIONS
 
 # `name (file:line)`; the name may hold spaces and parentheses, so anchor on the last ` (`.
 _PY_SPY_FRAME = re.compile(r"^(?P<name>.+) \((?P<file>[^()]+):(?P<line>\d+)\)$")
 _BARE_FRAME = re.compile(r"^[A-Za-z_][\w]*(?:\.(?:[A-Za-z_]\w*|<lambda>))*$")
 # Code objects that are not functions a change can touch; their samples already count for the enclosing function.
-NOT_FUNCTIONS = frozenset({"<module>", "<genexpr>", "<listcomp>", "<dictcomp>", "<setcomp>"})
 _NATIVE_SOURCES = (".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".rs")
 _SNIFF_LINES = 20
 
@@ -40,14 +39,10 @@ class Frame(NamedTuple):
     line: int | None
 
 
-class FoldedAdapter:
+class FoldedAdapter(ProfileAdapter):
     """Reads folded stacks; service and window come from the caller because the file has neither."""
 
     name = "folded"
-
-    def __init__(self, service: str | None = None, window_seconds: float | None = None) -> None:
-        self.service = service or "unknown"
-        self.window_seconds = window_seconds
 
     def sniff(self, path: Path, head: bytes) -> bool:
         """Most of the first lines are `stack COUNT` and at least one frame is recognizable."""
@@ -74,25 +69,9 @@ class FoldedAdapter:
                 reason = _add(raw.rstrip("\r\n"), samples, first_line)
                 if reason is not None:
                     report.reject(reason)
-        per_minute = 60.0 / self.window_seconds if self.window_seconds else None
         for (name, file_path), count in samples.items():
-            sink.row("functions", self._row(name, file_path, first_line[name, file_path], count, per_minute))
+            sink.row("functions", self.function_row(name, file_path, first_line[name, file_path], count))
         return report
-
-    def _row(
-        self, name: str, file_path: str | None, line: int | None, count: int, per_minute: float | None
-    ) -> dict[str, object]:
-        # Every schema column, unknown (None) unless the stacks say: no latency, errors or window.
-        return dict.fromkeys(FUNCTIONS) | {
-            "service": self.service,
-            # The same rule as pstats: a bare name is no qualified name; file and line identify it.
-            "qualname": name if "." in name else None,
-            "file_path": file_path,
-            "line": line,
-            "calls": count,
-            "calls_per_min": count * per_minute if per_minute is not None else None,
-            "source": self.name,
-        }
 
 
 def parse_frame(frame: str) -> Frame | None:

@@ -18,26 +18,20 @@ import marshal
 from pathlib import Path
 from typing import Any
 
+from preflight.runtime.adapters.profiles import NOT_FUNCTIONS, ProfileAdapter
 from preflight.runtime.records import Sink, SourceReport
-from preflight.runtime.schema import FUNCTIONS
 
 # marshal type codes, with the 0x80 "remember this object" flag masked off.
 _DICT = ord("{")
 _TUPLES = (ord("("), ord(")"))
 _END = ord("0")
 _FLAG_REF = 0x80
-# Code objects that are not functions a change can touch: module bodies and comprehensions.
-NOT_FUNCTIONS = frozenset({"<module>", "<genexpr>", "<listcomp>", "<dictcomp>", "<setcomp>"})
 
 
-class PstatsAdapter:
+class PstatsAdapter(ProfileAdapter):
     """Reads cProfile output; service and window come from the caller because the file has neither."""
 
     name = "pstats"
-
-    def __init__(self, service: str | None = None, window_seconds: float | None = None) -> None:
-        self.service = service or "unknown"
-        self.window_seconds = window_seconds
 
     def sniff(self, path: Path, head: bytes) -> bool:
         """A marshalled dict whose first key is a tuple of three; then a full load to be sure."""
@@ -56,7 +50,6 @@ class PstatsAdapter:
         if stats is None:
             report.reject("not a pstats file")
             return report
-        per_minute = 60.0 / self.window_seconds if self.window_seconds else None
         for key, value in stats.items():
             report.rows_read += 1
             reason = _problem(key, value)
@@ -64,21 +57,7 @@ class PstatsAdapter:
                 report.reject(reason)
                 continue
             file_path, line, funcname = key
-            calls = value[1]
-            # Every schema column, unknown (None) unless the profile says: no latency, errors or window.
-            sink.row(
-                "functions",
-                dict.fromkeys(FUNCTIONS)
-                | {
-                    "service": self.service,
-                    "qualname": funcname if "." in funcname else None,
-                    "file_path": file_path,
-                    "line": line,
-                    "calls": calls,
-                    "calls_per_min": calls * per_minute if per_minute is not None else None,
-                    "source": self.name,
-                },
-            )
+            sink.row("functions", self.function_row(funcname, file_path, line, value[1]))  # total calls
         return report
 
 
