@@ -91,11 +91,8 @@ def _span(raw: Any, services: dict[str, str], report: SourceReport) -> Span | No
         return None
     trace_id, span_id = ids
     start, duration = raw.get("startTime"), raw.get("duration")
-    if type(start) is not int or type(duration) is not int or start <= 0:
-        report.reject("bad timestamp")
-        return None
-    if duration < 0:
-        report.reject("end before start")
+    window = tracejson.window_us(start, duration, report)
+    if window is None:
         return None
     process_id = raw.get("processID")
     service = services.get(process_id) if type(process_id) is str else None
@@ -117,7 +114,6 @@ def _span(raw: Any, services: dict[str, str], report: SourceReport) -> Span | No
     error = attrs.get("error") in (True, "true") or attrs.get("otel.status_code") == "ERROR"
     name = raw.get("operationName")
     name = name if type(name) is str else ""
-    start_ns = start * 1000
     return Span(
         trace_id.lower(),
         span_id.lower(),
@@ -125,8 +121,8 @@ def _span(raw: Any, services: dict[str, str], report: SourceReport) -> Span | No
         service,
         name,
         kind,
-        start_ns,
-        start_ns + duration * 1000,
+        window[0],
+        window[1],
         error,
         *tracejson.describe(attrs, kind, name),
     )

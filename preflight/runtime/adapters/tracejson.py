@@ -109,13 +109,9 @@ def iter_documents(
                     if done >= mark:
                         progress(done)
                         mark = done + PROGRESS_EVERY
-                doc = _loads(line)
-                if doc is _INVALID:
-                    if line.strip():
-                        report.rows_read += 1
-                        report.reject("invalid JSON")
-                    continue
-                yield doc
+                doc = _line_document(line, report)
+                if doc is not _INVALID:
+                    yield doc
             return
         whole = first + handle.read()
     try:
@@ -167,13 +163,18 @@ def iter_line_range(path: Path, start: int, end: int, report: SourceReport) -> I
             if position >= end:
                 break
             position += len(line)
-            doc = _loads(line.removeprefix(_BOM) if position == len(line) else line)
-            if doc is _INVALID:
-                if line.strip():
-                    report.rows_read += 1
-                    report.reject("invalid JSON")
-                continue
-            yield doc
+            doc = _line_document(line.removeprefix(_BOM) if position == len(line) else line, report)
+            if doc is not _INVALID:
+                yield doc
+
+
+def _line_document(line: bytes, report: SourceReport) -> Any:
+    """The JSON document on one line, or _INVALID (a non-blank line that does not parse is counted)."""
+    doc = _loads(line)
+    if doc is _INVALID and line.strip():
+        report.rows_read += 1
+        report.reject("invalid JSON")
+    return doc
 
 
 def _loads(line: bytes) -> Any:
@@ -213,6 +214,17 @@ def span_ids(raw: Any, trace_key: str, span_key: str, report: SourceReport) -> t
         report.reject("missing span id")
         return None
     return trace_id, span_id
+
+
+def window_us(start: Any, duration: Any, report: SourceReport) -> tuple[int, int] | None:
+    """(start, end) in ns from a microsecond start and duration (Jaeger, Zipkin), or count why not."""
+    if type(start) is not int or type(duration) is not int or start <= 0:
+        report.reject("bad timestamp")
+        return None
+    if duration < 0:
+        report.reject("end before start")
+        return None
+    return start * 1000, (start + duration) * 1000
 
 
 def string(value: Any) -> str | None:

@@ -86,11 +86,8 @@ def _span(raw: Any, shared: dict[tuple[str, str], str | None], report: SourceRep
         # Zipkin leaves duration out of incomplete spans; zero would bias the percentiles.
         report.reject("missing duration")
         return None
-    if type(start) is not int or type(duration) is not int or start <= 0:
-        report.reject("bad timestamp")
-        return None
-    if duration < 0:
-        report.reject("end before start")
+    window = tracejson.window_us(start, duration, report)
+    if window is None:
         return None
     service = _endpoint_service(raw, "localEndpoint")
     if service is None:
@@ -116,7 +113,6 @@ def _span(raw: Any, shared: dict[tuple[str, str], str | None], report: SourceRep
         parent_id, span_id = span_id, span_id + SHARED_SUFFIX
     elif parent_id is not None and shared and shared.get((trace_id, parent_id), "") == service:
         parent_id += SHARED_SUFFIX  # a child of the server half, not of the client half
-    start_ns = start * 1000
     return Span(
         trace_id,
         span_id,
@@ -124,8 +120,8 @@ def _span(raw: Any, shared: dict[tuple[str, str], str | None], report: SourceRep
         service,
         name,
         kind,
-        start_ns,
-        start_ns + duration * 1000,
+        window[0],
+        window[1],
         error,
         *tracejson.describe(attrs, kind, name, _endpoint_service(raw, "remoteEndpoint")),
     )
