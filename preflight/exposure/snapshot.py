@@ -18,7 +18,8 @@ def join(changes: ChangeSet, snapshot: Snapshot, location: str, now: datetime.da
     """Every changed function with what the snapshot knows; no rows means unknown, never zero."""
     functions = snapshot.table("functions")
     key = functions["code_qualname"].fillna(functions["qualname"])
-    rows = [_expose(change, functions[key == _name(change, key)], snapshot) for change in changes.functions]
+    names = {str(name) for name in key.dropna()}
+    rows = [_expose(change, functions[key == _name(change, names)], snapshot) for change in changes.functions]
     return Exposure(tuple(rows), location, runtime_info(snapshot, location, now))
 
 
@@ -35,9 +36,8 @@ def rates(snapshot: Snapshot) -> dict[str, float]:
     return {str(k): float(v) for k, v in best.groupby("key")["calls_per_min"].sum().items()}
 
 
-def _name(change: FunctionChange, key: pd.Series) -> str:
+def _name(change: FunctionChange, names: set[str]) -> str:
     """Production runs the base, so the base name is tried first."""
-    names = set(key.dropna())
     for name in (change.old_qualname, change.qualname):
         if name is not None and name in names:
             return name

@@ -10,7 +10,6 @@ the innermost definition whose span, decorators included, holds the line
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -111,8 +110,10 @@ def repo_path(index: CodeIndex, deployed: str, path_map: tuple[PathMapping, ...]
 def innermost(definitions: list[CodeDefinition], line: int) -> CodeDefinition | None:
     """The smallest definition whose span holds the line (definitions sorted by start)."""
     best = None
-    for definition in definitions[: bisect_right([d.start for d in definitions], line)]:
-        if definition.start <= line <= definition.end and (
+    for definition in definitions:
+        if definition.start > line:
+            break  # sorted by start: no later definition can hold the line
+        if line <= definition.end and (
             best is None or definition.end - definition.start <= best.end - best.start
         ):
             best = definition
