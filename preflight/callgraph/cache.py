@@ -66,6 +66,14 @@ def index(
     return index_files(files, cache_dir or default_cache_dir(repo), workers, patterns)
 
 
+def summaries(
+    repo: Repository, revision: str, cache_dir: Path | None = None, workers: int | None = None
+) -> list[FileSummary]:
+    """Per-file summaries of every Python file at a revision, from the same cache, without linking."""
+    files = [(path, blob, _reader(repo, blob)) for path, blob in repo.python_files(revision)]
+    return _summaries(files, cache_dir or default_cache_dir(repo), workers, ())[0]
+
+
 def _reader(repo: Repository, blob: str) -> Callable[[], bytes]:
     return lambda: repo.read_blob(blob)
 
@@ -118,6 +126,17 @@ def index_files(
     patterns: tuple[Pattern, ...] = (),
 ) -> CodeIndex:
     """(path, blob id, read bytes) per file -> call graph and entry points, cached by (blob, path)."""
+    found, entries, stats = _summaries(files, directory, workers, patterns)
+    return CodeIndex(link(found), tuple(entries), stats)
+
+
+def _summaries(
+    files: list[tuple[str, str, Callable[[], bytes]]],
+    directory: Path,
+    workers: int | None,
+    patterns: tuple[Pattern, ...],
+) -> tuple[list[FileSummary], list[EntryPoint], IndexStats]:
+    """Summaries and entry points of the files: from the cache, else parsed (and then cached)."""
     summaries: list[FileSummary] = []
     entries: list[EntryPoint] = []
     missing: list[tuple[str, str, Callable[[], bytes]]] = []
@@ -148,8 +167,7 @@ def index_files(
         entry = _entry(directory, blob, path)
         _store(entry, summary.to_bytes())
         _store(entry.with_suffix(f".{salt}.entries"), _entries_to_json(found))
-    stats = IndexStats(len(files), len(texts), skipped)
-    return CodeIndex(link(summaries), tuple(entries), stats)
+    return summaries, entries, IndexStats(len(files), len(texts), skipped)
 
 
 def _patterns_key(patterns: tuple[Pattern, ...]) -> str:

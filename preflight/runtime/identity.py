@@ -14,7 +14,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from preflight.changes import definitions, sources
 from preflight.config import PathMapping
 from preflight.repository import Repository
 
@@ -121,18 +120,13 @@ def innermost(definitions: list[CodeDefinition], line: int) -> CodeDefinition | 
 
 
 def index_repository(repo: Repository, revision: str) -> CodeIndex:
-    """Every function definition of the Python files at a revision (parsed with tree-sitter, never run)."""
+    """Every function definition of the Python files at a revision, from the code index's
+    per-file summaries (cached by blob id; parsed with tree-sitter, never run)."""
+    from preflight.callgraph import cache
+
     index = CodeIndex()
-    for path, blob in repo.python_files(revision):
-        data = repo.read_blob(blob)
-        if len(data) > sources.MAX_PARSE_BYTES or sources.is_binary(data):
-            continue
-        try:
-            text = sources.decode(data)
-        except ValueError:
-            continue
-        module = sources.module_name(path)
-        for local, definition in definitions.parse(text.encode("utf-8", "surrogatepass")).definitions.items():
-            index.add(CodeDefinition(path, f"{module}.{local}", definition.span.start, definition.span.end))
+    for summary in cache.summaries(repo, revision):
+        for function in summary.functions:
+            index.add(CodeDefinition(summary.path, function.qualname, function.first, function.last))
     index.finish()
     return index
