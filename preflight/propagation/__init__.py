@@ -1,0 +1,225 @@
+"""Stage 5: if the change is wrong, what breaks and which SLOs burn.
+
+    graph = read_csv(Path("graph.csv"))                 # or from_snapshot(...), with_settings(...)
+    impact = simulate(graph, [parse("cart:latency=x3")], slos=(), trials=10_000)
+    impact.services, impact.slos                        # frozen contracts from preflight.models
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.special import ndtr
+
+from preflight.errors import InputError
+from preflight.models import Estimate, Impact, ServiceImpact, SloImpact, SloStatus
+from preflight.propagation.engine import QUANTILES, State, propagate
+from preflight.propagation.faults import Fault, parse
+from preflight.propagation.graph import Z90, ServiceGraph, from_edges, from_snapshot, read_csv
+
+__all__ = ["Fault", "ServiceGraph", "from_edges", "from_snapshot", "parse", "read_csv", "simulate"]
+
+AFFECTED_RATIO = 1.5
+"""A service is affected when its p90 grows by this factor ..."""
+AFFECTED_ERROR = 0.01
+"""... or its error rate by this much (one percentage point) ..."""
+AFFECTED_MS = 100.0
+"""... or, when its latency before is unknown, its p90 by this many milliseconds."""
+DEFAULT_TRIALS = 10_000
+_HOURS = {"m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0, "M": 730.5, "Q": 2191.5, "Y": 8766.0}
+_WINDOW = re.compile(r"^(\d+)([mhdwMQY])$")
+
+
+def simulate(
+    graph: ServiceGraph,
+    faults: Sequence[Fault],
+    slos: Sequence[SloStatus] = (),
+    trials: int = DEFAULT_TRIALS,
+    seed: int = 0,
+) -> Impact:
+    """Inject the faults, propagate them to callers over `trials` Monte Carlo trials, predict every SLO."""
+    for fault in faults:
+        if fault.service not in graph.graph:
+            known = ", ".join(sorted(graph.graph.nodes)[:8])
+            raise InputError(f"--inject {fault.spec!r}: no service {fault.service!r} in the graph (known: {known})")
+    if trials < 1:
+        raise InputError(f"--trials {trials}: simulate at least one trial")
+    state = propagate(graph, list(faults), trials, seed)
+    doors = graph.front_doors()
+    moved = np.flatnonzero(
+        state.error.any(axis=1) | state.wrong.any(axis=1) | state.delay[0.9].any(axis=1) | (state.load != 1).any(axis=1)
+    )
+    services = [_unchanged(graph, name, name in doors) for name in state.names]
+    for row in moved.tolist():
+        services[row] = _service(graph, state, row, state.names[row] in doors)
+    by_name = {s.service: s for s in services}
+    rows = {name: i for i, name in enumerate(state.names)}
+    notes: list[str] = list(dict.fromkeys(state.assumptions))
+    predicted = tuple(
+        _slo(graph, state, rows, by_name, slo, [f.service for f in faults], notes) for slo in slos
+    )
+    return Impact(
+        faults=tuple(f.spec for f in faults),
+        trials=trials,
+        services=tuple(sorted(services, key=lambda s: (not s.affected, -s.affected_probability, s.service))),
+        slos=predicted,
+        assumptions=tuple(dict.fromkeys(notes)),
+    )
+
+
+def _estimate(values: np.ndarray) -> Estimate:
+    low, median, high = np.quantile(values, (0.05, 0.5, 0.95))
+    return Estimate(float(median), float(low), float(high))
+
+
+def _fixed(value: float) -> Estimate:
+    return Estimate(value, value, value)
+
+
+def _unchanged(graph: ServiceGraph, name: str, door: bool) -> ServiceImpact:
+    service = graph.service(name)
+    return ServiceImpact(
+        service=name,
+        p50_ms_before=service.p50_ms,
+        p90_ms_before=service.p90_ms,
+        p50_ms_after=None if service.p50_ms is None else _fixed(service.p50_ms),
+        p90_ms_after=None if service.p90_ms is None else _fixed(service.p90_ms),
+        added_p90_ms=_fixed(0.0),
+        error_rate_before=service.error_rate,
+        error_rate_after=_fixed(service.error_rate),
+        load_factor=_fixed(1.0),
+        affected_probability=0.0,
+        affected=False,
+        front_door=door,
+    )
+
+
+def _service(graph: ServiceGraph, state: State, row: int, door: bool) -> ServiceImpact:
+    service = graph.service(state.names[row])
+    errors = _errors_after(service.error_rate, state, row)
+    after = {q: _latency_after(service, state, row, q) for q in QUANTILES}
+    added = state.delay[0.9][row]
+    if service.p90_ms:
+        slow = (service.p90_ms + added) / service.p90_ms >= AFFECTED_RATIO
+    else:
+        slow = added >= AFFECTED_MS
+    hit = slow | (errors - service.error_rate >= AFFECTED_ERROR)
+    probability = float(hit.mean())
+    return ServiceImpact(
+        service=service.name,
+        p50_ms_before=service.p50_ms,
+        p90_ms_before=service.p90_ms,
+        p50_ms_after=None if after[0.5] is None else _estimate(after[0.5]),
+        p90_ms_after=None if after[0.9] is None else _estimate(after[0.9]),
+        added_p90_ms=_estimate(added),
+        error_rate_before=service.error_rate,
+        error_rate_after=_estimate(errors),
+        load_factor=_estimate(state.load[row]),
+        affected_probability=probability,
+        affected=probability >= 0.5,
+        front_door=door,
+    )
+
+
+def _errors_after(base: float, state: State, row: int) -> np.ndarray:
+    """Bad responses: errors, and wrong values (whoever gets one, a user included, has a failure)."""
+    return 1 - (1 - base) * (1 - state.error[row]) * (1 - state.wrong[row])
+
+
+def _latency_after(service: object, state: State, row: int, q: float) -> np.ndarray | None:
+    base = getattr(service, "p50_ms" if q == 0.5 else "p90_ms")
+    if base is None:
+        return None
+    return np.maximum(base + state.delay[q][row], 0.0)
+
+
+def _slo(
+    graph: ServiceGraph,
+    state: State,
+    rows: dict[str, int],
+    services: dict[str, ServiceImpact],
+    slo: SloStatus,
+    sources: list[str],
+    notes: list[str],
+) -> SloImpact:
+    own: list[str] = []
+    objective = slo.objective
+    path: tuple[str, ...] = ()
+    for source in sources:
+        path = graph.path(source, slo.service)
+        if path:
+            break
+    empty = SloImpact(slo.name, slo.service, slo.indicator, objective or 0.0, None, None, None, None, None, None, path)
+    if slo.service not in rows or objective is None or not 0 < objective < 1:
+        own.append(f"{slo.service} is not in the service graph" if slo.service not in rows else "no objective")
+        return _with_notes(empty, own)
+    row = rows[slo.service]
+    service = graph.service(slo.service)
+    if slo.indicator == "latency":
+        before, after = _latency_sli(service, state, row, slo.threshold_ms)
+    else:
+        before = 1 - service.error_rate
+        after = 1 - _errors_after(service.error_rate, state, row)
+    if before is None or after is None:
+        own.append(f"{slo.service}'s latency before the change is unknown: the latency SLI cannot be predicted")
+        return _with_notes(empty, own)
+    burn = (1 - after) / (1 - objective)
+    hours = _window_hours(slo.window)
+    budget = slo.budget_remaining
+    to_exhaust = breach = None
+    if budget is None:
+        own.append("error budget left is unknown: time to exhaust and breach probability are not predicted")
+    elif hours is None:
+        own.append(f"window {slo.window!r} is not like 28d: time to exhaust is not predicted")
+    else:
+        left = max(budget, 0.0) * hours
+        to_exhaust = _estimate(np.where(burn > 0, left / np.maximum(burn, 1e-12), np.inf))
+        breach = float((burn * hours >= left).mean())
+    return _with_notes(
+        SloImpact(
+            name=slo.name,
+            service=slo.service,
+            indicator=slo.indicator,
+            objective=objective,
+            sli_before=float(before),
+            sli_after=_estimate(after),
+            burn_rate=_estimate(burn),
+            budget_remaining=budget,
+            hours_to_exhaust=to_exhaust,
+            breach_probability=breach,
+            critical_path=path if services[slo.service].affected_probability > 0 else (),
+        ),
+        own,
+    )
+
+
+def _with_notes(impact: SloImpact, notes: list[str]) -> SloImpact:
+    from dataclasses import replace
+
+    return replace(impact, notes=tuple(notes))
+
+
+def _latency_sli(
+    service: object, state: State, row: int, threshold: float | None
+) -> tuple[float | None, np.ndarray | None]:
+    """Share of requests under the threshold, from a lognormal through the p50 and p90."""
+    p50, p90 = getattr(service, "p50_ms"), getattr(service, "p90_ms")
+    if threshold is None or p50 is None or p90 is None or p50 <= 0:
+        return None, None
+
+    def under(median: np.ndarray | float, upper: np.ndarray | float) -> np.ndarray:
+        median = np.maximum(median, 1e-9)
+        sigma = np.maximum(np.log(np.maximum(upper, median)) - np.log(median), 1e-6) / Z90
+        return np.asarray(ndtr((math.log(threshold) - np.log(median)) / sigma))
+
+    before = float(under(p50, p90))
+    after = under(p50 + state.delay[0.5][row], p90 + state.delay[0.9][row])
+    return before, after
+
+
+def _window_hours(window: str | None) -> float | None:
+    match = _WINDOW.match(window or "")
+    return int(match[1]) * _HOURS[match[2]] if match else None

@@ -1,0 +1,106 @@
+"""Failure modes of a change: `SERVICE[:FUNCTION]:KIND=VALUE`, and their Monte Carlo samples.
+
+Kinds (VALUE may be a range `LOW..HIGH`: the magnitude is unknown, so it is sampled):
+    error=0.2            a fraction of the function's executions raise (callers may retry
+                         or fall back)
+    wrong=0.2            a fraction return a wrong value: the call succeeds, the caller
+                         fails using it (no retry or fallback helps)
+    latency=200ms | x2   each execution takes longer: absolute (ms, s) or a ratio of the
+                         service's own latency
+    network=200ms        calls into the service take longer on the wire (seen by callers,
+                         not in the service's own latency)
+    cpu=x2               the function costs this many times the CPU: the service's
+                         utilization rises and queueing latency grows
+Fractions in a range are sampled uniformly; latencies and ratios log-uniformly (they are scales).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from preflight.errors import InputError
+
+KINDS = ("error", "wrong", "latency", "network", "cpu")
+_DURATION = re.compile(r"^(?P<n>\d+(?:\.\d+)?)(?P<unit>ms|s)$")
+_RATIO = re.compile(r"^x(?P<n>\d+(?:\.\d+)?)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """One failure mode injected at a service (or one function of it)."""
+
+    service: str
+    function: str | None
+    kind: str
+    low: float
+    """Magnitude: a fraction (error, wrong), milliseconds (latency, network) or a ratio."""
+    high: float
+    ratio: bool = False
+    """latency given as a ratio of the service's own latency (`x2`)."""
+    share: float = 1.0
+    """Share of the service's requests that execute the function (1 for the whole service)."""
+    spec: str = ""
+
+    def sample(self, rng: np.random.Generator, trials: int) -> np.ndarray:
+        """The magnitude per trial: fixed, or drawn from its range."""
+        if self.low == self.high:
+            return np.full(trials, self.low)
+        if self.kind in ("error", "wrong"):
+            return rng.uniform(self.low, self.high, trials)
+        return np.exp(rng.uniform(math.log(self.low), math.log(self.high), trials))
+
+    def with_share(self, share: float) -> Fault:
+        return replace(self, share=share)
+
+
+def parse(spec: str) -> Fault:
+    """`checkout:shop.pay.charge:error=0.05..0.5` -> Fault; a bad spec says what is allowed."""
+    text = spec.strip()
+    target, sep, value = text.partition("=")
+    head, colon, kind = target.rpartition(":")
+    if not sep or not colon or not head or not value:
+        raise InputError(
+            f"--inject {spec!r}: expected SERVICE[:FUNCTION]:KIND=VALUE, e.g. checkout:error=0.1 "
+            "or checkout:shop.pay.charge:latency=50ms..500ms"
+        )
+    kind = kind.strip()
+    if kind not in KINDS:
+        raise InputError(f"--inject {spec!r}: unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+    service, _, function = head.partition(":")
+    low_text, dots, high_text = value.partition("..")
+    low, ratio = _magnitude(spec, kind, low_text.strip())
+    high, high_ratio = _magnitude(spec, kind, high_text.strip()) if dots else (low, ratio)
+    if ratio != high_ratio:
+        raise InputError(f"--inject {spec!r}: both ends of a range must be ratios (x2) or durations (ms)")
+    if high < low:
+        raise InputError(f"--inject {spec!r}: the range goes down; write LOW..HIGH")
+    return Fault(service.strip(), function.strip() or None, kind, low, high, ratio, spec=text)
+
+
+def _magnitude(spec: str, kind: str, text: str) -> tuple[float, bool]:
+    if kind in ("error", "wrong"):
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not 0 <= value <= 1:
+            raise InputError(f"--inject {spec!r}: {kind} takes a fraction of executions, 0 to 1 (e.g. 0.2)")
+        return value, False
+    ratio = _RATIO.match(text)
+    if ratio and kind in ("latency", "cpu"):
+        value = float(ratio["n"])
+        if value < 1:
+            raise InputError(f"--inject {spec!r}: a {kind} ratio is at least x1")
+        return value, True
+    duration = _DURATION.match(text)
+    if duration and kind in ("latency", "network"):
+        value = float(duration["n"]) * (1000.0 if duration["unit"] == "s" else 1.0)
+        if value <= 0:
+            raise InputError(f"--inject {spec!r}: a duration must be above 0")
+        return value, False
+    forms = {"latency": "200ms, 1.5s or x2", "network": "200ms or 1.5s", "cpu": "x2"}[kind]
+    raise InputError(f"--inject {spec!r}: {kind} takes {forms} (or a range LOW..HIGH)")

@@ -1,0 +1,319 @@
+"""The service graph: who calls whom, how often per request, and how each call is made.
+
+Built from a runtime snapshot's edges, from a plain CSV of published data, and from
+`.preflight.yml` (declared dependencies, timeouts, retries, fallbacks, fan-out mode).
+The networkx graph stays inside this stage; cycles are allowed.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from preflight.errors import InputError
+
+SEQUENTIAL, PARALLEL = "sequential", "parallel"
+DEFAULT_CALLS_PER_REQUEST = 1.0
+"""A declared dependency without a measured rate is assumed to be called once per request."""
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """A node: what one service does per request before any fault."""
+
+    name: str
+    requests_per_s: float | None = None
+    p50_ms: float | None = None
+    """Server-side latency; None when unknown (its change is still predicted, its ratio is not)."""
+    p90_ms: float | None = None
+    error_rate: float = 0.0
+    utilization: float | None = None
+    """CPU utilization (0-1) for queueing; None: a prior is assumed and said."""
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """An edge: how the caller calls the callee."""
+
+    caller: str
+    callee: str
+    per_request: float | None = None
+    """Calls per request the caller serves; None when no rate is known."""
+    p50_ms: float | None = None
+    """Client-side duration of one call."""
+    p90_ms: float | None = None
+    mode: str = SEQUENTIAL
+    timeout_ms: float | None = None
+    retries: int = 0
+    fallback: bool = False
+    """A failure of this call is absorbed (the caller degrades gracefully instead of failing)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CallSettings:
+    """Per-edge settings from `.preflight.yml`; None keeps what the data says."""
+
+    per_request: float | None = None
+    mode: str | None = None
+    timeout_ms: float | None = None
+    retries: int | None = None
+    fallback: bool | None = None
+
+
+class ServiceGraph:
+    """Services and calls, held as a networkx DiGraph (caller -> callee)."""
+
+    def __init__(self, services: Iterable[Service], calls: Iterable[Call]) -> None:
+        self.graph: nx.DiGraph = nx.DiGraph()
+        for service in services:
+            self.graph.add_node(service.name, service=service)
+        for call in calls:
+            for name in (call.caller, call.callee):
+                if name not in self.graph:
+                    self.graph.add_node(name, service=Service(name))
+            self.graph.add_edge(call.caller, call.callee, call=call)
+
+    def service(self, name: str) -> Service:
+        return self.graph.nodes[name]["service"]  # type: ignore[no-any-return]
+
+    def services(self) -> list[Service]:
+        return [self.graph.nodes[n]["service"] for n in self.graph.nodes]
+
+    def calls(self) -> list[Call]:
+        return [data["call"] for _, _, data in self.graph.edges(data=True)]
+
+    def front_doors(self) -> set[str]:
+        """Services nobody in the graph calls: what users hit."""
+        return {name for name in self.graph.nodes if self.graph.in_degree(name) == 0}
+
+    def with_settings(self, settings: Mapping[tuple[str, str], CallSettings]) -> ServiceGraph:
+        """Declared dependencies and per-edge settings applied over the measured graph."""
+        calls = {(c.caller, c.callee): c for c in self.calls()}
+        for key, setting in settings.items():
+            call = calls.get(key, Call(*key))
+            calls[key] = replace(
+                call,
+                per_request=setting.per_request if setting.per_request is not None else call.per_request,
+                mode=setting.mode or call.mode,
+                timeout_ms=setting.timeout_ms if setting.timeout_ms is not None else call.timeout_ms,
+                retries=setting.retries if setting.retries is not None else call.retries,
+                fallback=setting.fallback if setting.fallback is not None else call.fallback,
+            )
+        return ServiceGraph(self.services(), calls.values())
+
+    def with_utilization(self, utilization: Mapping[str, float]) -> ServiceGraph:
+        services = [replace(s, utilization=utilization.get(s.name, s.utilization)) for s in self.services()]
+        return ServiceGraph(services, self.calls())
+
+    def path(self, source: str, target: str) -> tuple[str, ...]:
+        """The shortest call chain by which target's callers reach source, source first."""
+        try:
+            chain = nx.shortest_path(self.graph, target, source)
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            return ()
+        return tuple(reversed(chain))
+
+
+def from_edges(rows: Iterable[Mapping[str, Any]]) -> ServiceGraph:
+    """Calls from per-edge rates; a row with no caller is outside traffic into a front door.
+
+    Each service's request rate is the sum of its incoming calls (or the outside
+    traffic); its latency is the call-weighted client-side latency of the calls
+    into it; calls per request = edge rate / caller's request rate.
+    """
+    edges = [dict(r) for r in rows]
+    incoming: dict[str, float] = {}
+    latency: dict[str, list[tuple[float, float | None, float | None]]] = {}
+    for edge in edges:
+        rate = edge.get("calls_per_s")
+        if rate is not None:
+            incoming[edge["callee"]] = incoming.get(edge["callee"], 0.0) + rate
+        latency.setdefault(edge["callee"], []).append((rate or 0.0, edge.get("p50_ms"), edge.get("p90_ms")))
+    services = [
+        Service(
+            name,
+            requests_per_s=incoming.get(name),
+            p50_ms=_weighted(latency[name], 1),
+            p90_ms=_weighted(latency[name], 2),
+        )
+        for name in latency
+    ]
+    calls = []
+    for edge in edges:
+        if not edge.get("caller"):
+            continue
+        served = incoming.get(edge["caller"])
+        rate = edge.get("calls_per_s")
+        per_request = rate / served if rate is not None and served else None
+        calls.append(
+            Call(
+                edge["caller"],
+                edge["callee"],
+                per_request=per_request,
+                p50_ms=edge.get("p50_ms"),
+                p90_ms=edge.get("p90_ms"),
+                mode=edge.get("mode") or SEQUENTIAL,
+                timeout_ms=edge.get("timeout_ms"),
+                retries=edge.get("retries") or 0,
+                fallback=bool(edge.get("fallback")),
+            )
+        )
+    return ServiceGraph(services, calls)
+
+
+def _weighted(rows: list[tuple[float, float | None, float | None]], column: int) -> float | None:
+    known = [(row[0], row[column]) for row in rows if row[column] is not None]
+    if not known:
+        return None
+    total = sum(weight for weight, _ in known)
+    if total <= 0:
+        return sum(value for _, value in known) / len(known)  # type: ignore[misc]
+    return sum(weight * value for weight, value in known) / total  # type: ignore[operator]
+
+
+CSV_REQUIRED = ("caller", "callee", "calls_per_s")
+CSV_OPTIONAL = ("p50_ms", "p90_ms", "mode", "timeout_ms", "retries", "fallback")
+
+
+def read_csv(path: Path) -> ServiceGraph:
+    """A plain CSV graph: caller,callee,calls_per_s[,p50_ms,p90_ms,mode,timeout_ms,retries,fallback]."""
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            header = [name.strip() for name in reader.fieldnames or ()]
+            missing = [name for name in CSV_REQUIRED if name not in header]
+            if missing:
+                raise InputError(
+                    f"{path}: missing column(s) {', '.join(missing)}; a graph CSV needs "
+                    f"{','.join(CSV_REQUIRED)} and may have {','.join(CSV_OPTIONAL)}"
+                )
+            unknown = [name for name in header if name not in CSV_REQUIRED + CSV_OPTIONAL]
+            if unknown:
+                raise InputError(
+                    f"{path}: unknown column(s) {', '.join(unknown)}; allowed: "
+                    f"{','.join(CSV_REQUIRED + CSV_OPTIONAL)}"
+                )
+            rows = [_csv_row(path, number, row) for number, row in enumerate(reader, start=2)]
+    except OSError as e:
+        raise InputError(f"cannot read graph file {path}: {e.strerror}") from e
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: not UTF-8 text; save the graph CSV as UTF-8") from e
+    if not rows:
+        raise InputError(f"{path}: no edges; add rows caller,callee,calls_per_s")
+    return from_edges(rows)
+
+
+def _csv_row(path: Path, number: int, row: Mapping[str, str | None]) -> dict[str, Any]:
+    where = f"{path}:{number}"
+    clean = {key.strip(): (value or "").strip() for key, value in row.items() if key is not None}
+    if not clean.get("callee"):
+        raise InputError(f"{where}: empty callee; every row names the service that serves the calls")
+    mode = clean.get("mode") or SEQUENTIAL
+    if mode not in (SEQUENTIAL, PARALLEL):
+        raise InputError(f"{where}: mode {mode!r} is not {SEQUENTIAL} or {PARALLEL}")
+    fallback = (clean.get("fallback") or "false").lower()
+    if fallback not in ("true", "false", "1", "0", "yes", "no"):
+        raise InputError(f"{where}: fallback {fallback!r} is not true or false")
+    retries = _number(where, "retries", clean.get("retries"))
+    if retries is not None and (retries != int(retries)):
+        raise InputError(f"{where}: retries {retries} is not a whole number")
+    return {
+        "caller": clean.get("caller") or None,
+        "callee": clean["callee"],
+        "calls_per_s": _number(where, "calls_per_s", clean.get("calls_per_s")),
+        "p50_ms": _number(where, "p50_ms", clean.get("p50_ms")),
+        "p90_ms": _number(where, "p90_ms", clean.get("p90_ms")),
+        "mode": mode,
+        "timeout_ms": _number(where, "timeout_ms", clean.get("timeout_ms")),
+        "retries": int(retries or 0),
+        "fallback": fallback in ("true", "1", "yes"),
+    }
+
+
+def _number(where: str, column: str, text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{where}: {column} {text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"{where}: {column} {text!r} must be a finite number >= 0")
+    return value
+
+
+def from_snapshot(edges: Any, endpoints: Any) -> ServiceGraph:
+    """The graph a runtime snapshot measured: edges per minute, services' requests from endpoints.
+
+    edges and endpoints are the snapshot's DataFrames; a service's latency and error
+    rate are its endpoints' request-weighted ones. The snapshot keeps p95 (endpoints)
+    and p99 (edges); the p90 is read off a lognormal through the p50 and that percentile.
+    """
+    import pandas as pd
+
+    services = []
+    for name, rows in endpoints.dropna(subset=["service"]).groupby("service"):
+        weights = rows["requests_per_min"].fillna(0.0)
+        total = float(weights.sum())
+
+        def mean(column: str, rows: Any = rows, weights: Any = weights, total: float = total) -> float | None:
+            values = rows[column]
+            known = values.notna()
+            if not known.any():
+                return None
+            w = weights[known]
+            return (
+                float((values[known] * w).sum() / w.sum())
+                if float(w.sum()) > 0
+                else float(values[known].mean())
+            )
+
+        services.append(
+            Service(
+                str(name),
+                requests_per_s=total / 60 if total > 0 else None,
+                p50_ms=mean("p50_ms"),
+                p90_ms=p90_from(mean("p50_ms"), mean("p95_ms"), Z95),
+                error_rate=mean("error_rate") or 0.0,
+            )
+        )
+    calls = []
+    grouped = edges.dropna(subset=["caller_service", "callee_service"]).groupby(
+        ["caller_service", "callee_service"]
+    )
+    for (caller, callee), rows in grouped:
+        per_request = rows["calls_per_caller_request"].sum(min_count=1)
+        calls.append(
+            Call(
+                str(caller),
+                str(callee),
+                per_request=None if pd.isna(per_request) else float(per_request),
+                p50_ms=_first(rows["p50_ms"]),
+                p90_ms=p90_from(_first(rows["p50_ms"]), _first(rows["p99_ms"]), Z99),
+            )
+        )
+    return ServiceGraph(services, calls)
+
+
+Z90, Z95, Z99 = 1.2815516, 1.6448536, 2.3263479
+"""Standard normal quantiles of the 90th, 95th and 99th percentiles."""
+
+
+def p90_from(p50: float | None, upper: float | None, z: float) -> float | None:
+    """The p90 of the lognormal with this median and this upper percentile (z its normal quantile)."""
+    if p50 is None or upper is None:
+        return None
+    if p50 <= 0 or upper <= p50:
+        return max(p50, upper)
+    return math.exp(math.log(p50) + (math.log(upper) - math.log(p50)) * Z90 / z)
+
+
+def _first(values: Any) -> float | None:
+    known = values.dropna()
+    return float(known.iloc[0]) if len(known) else None
