@@ -253,6 +253,53 @@ def context(function: str, snapshot: Path, repo_dir: Path, fmt: str) -> int:
 
 @cli.command()
 @click.option(
+    "--inject",
+    "injections",
+    multiple=True,
+    metavar="SERVICE[:FUNCTION]:KIND=VALUE",
+    help="A failure mode (repeatable). KIND: error, wrong (fractions), latency (200ms, x2), network (200ms), "
+    "cpu (x2); VALUE may be a range LOW..HIGH.",
+)
+@click.option(
+    "--snapshot",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Runtime snapshot: the service graph, function shares and SLOs with their error budgets.",
+)
+@click.option(
+    "--graph",
+    "graph_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Service graph CSV: caller,callee,calls_per_s[,p50_ms,p90_ms,mode,timeout_ms,retries,fallback] "
+    "(an empty caller is outside traffic). Overrides the snapshot's edges.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config with services.<name>.calls/utilization. Default: ./.preflight.yml when present.",
+)
+@click.option(
+    "--trials", type=click.IntRange(min=1), default=10_000, show_default=True, help="Monte Carlo trials."
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same numbers).")
+@format_option("text", "json")
+def simulate(
+    injections: tuple[str, ...],
+    snapshot: Path | None,
+    graph_file: Path | None,
+    config_file: Path | None,
+    trials: int,
+    seed: int,
+    fmt: str,
+) -> int:
+    """What-if: inject failure modes at services and predict every service and SLO."""
+    from preflight.commands import simulate as command
+
+    return command.run(injections, snapshot, graph_file, config_file, trials, seed, fmt, sys.stdout)
+
+
+@cli.command()
+@click.option(
     "--output-dir",
     type=click.Path(path_type=Path, file_okay=False),
     help="Where to build the example repository and write reports. Default: a new temp dir.",

@@ -17,7 +17,6 @@ from preflight.repository import Repository
 
 CONFIG_FILE = ".preflight.yml"
 NOT_YET = {
-    "services": "service path globs",
     "slos": "SLO files in the config (pass them to `preflight collect`)",
     "gate": "gate policy (use --fail-above)",
 }
@@ -32,6 +31,20 @@ class PathMapping:
 
 
 @dataclass(frozen=True, slots=True)
+class CallSettings:
+    """services.<caller>.calls.<callee>: how one service calls another; None keeps what telemetry says."""
+
+    per_request: float | None = None
+    """calls_per_request: declares the dependency when telemetry does not show it."""
+    mode: str | None = None
+    """sequential (default) or parallel fan-out."""
+    timeout_ms: float | None = None
+    retries: int | None = None
+    fallback: bool | None = None
+    """The caller degrades gracefully when this call fails (an optional call)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Settings from `.preflight.yml`; the defaults are what no file means."""
 
@@ -43,6 +56,10 @@ class Config:
     """paths.map: deployed prefix -> repository prefix, tried before longest-suffix matching."""
     entry_points: tuple[tuple[str, str], ...] = ()
     """entry_points: extra (decorator, kind) patterns, e.g. ("myfw.route", "http")."""
+    calls: tuple[tuple[str, str, CallSettings], ...] = ()
+    """services.<caller>.calls.<callee>: declared dependencies and per-call settings."""
+    utilization: tuple[tuple[str, float], ...] = ()
+    """services.<name>.utilization: CPU utilization (0-1) for queueing when CPU cost rises."""
 
 
 def parse(text: str, source: str) -> Config:
@@ -59,6 +76,8 @@ def parse(text: str, source: str) -> Config:
     snapshot = None
     path_map: tuple[PathMapping, ...] = ()
     entry_points: tuple[tuple[str, str], ...] = ()
+    calls: tuple[tuple[str, str, CallSettings], ...] = ()
+    utilization: tuple[tuple[str, float], ...] = ()
     for key, value in sections:
         name = _key(key, source)
         if name == "runtime":
@@ -67,6 +86,8 @@ def parse(text: str, source: str) -> Config:
             path_map = _paths(value, source)
         elif name == "entry_points":
             entry_points = _entry_points(value, source)
+        elif name == "services":
+            calls, utilization = _services(value, source)
         elif name in NOT_YET:
             raise InputError(
                 f"{source}:{_line(key)}: `{name}` ({NOT_YET[name]}) is not supported by this version of "
@@ -74,9 +95,16 @@ def parse(text: str, source: str) -> Config:
             )
         else:
             raise InputError(
-                f"{source}:{_line(key)}: unknown section `{name}`; allowed: runtime, paths, entry_points"
+                f"{source}:{_line(key)}: unknown section `{name}`; allowed: runtime, paths, entry_points, services"
             )
-    return Config(source=source, snapshot=snapshot, path_map=path_map, entry_points=entry_points)
+    return Config(
+        source=source,
+        snapshot=snapshot,
+        path_map=path_map,
+        entry_points=entry_points,
+        calls=calls,
+        utilization=utilization,
+    )
 
 
 def load_file(path: Path) -> Config:
@@ -175,3 +203,77 @@ def _paths(node: yaml.Node, source: str) -> tuple[PathMapping, ...]:
                 )
             )
     return tuple(mappings)
+
+
+CALL_KEYS = ("calls_per_request", "mode", "timeout_ms", "retries", "fallback")
+
+
+def _services(
+    node: yaml.Node, source: str
+) -> tuple[tuple[tuple[str, str, CallSettings], ...], tuple[tuple[str, float], ...]]:
+    """services: {name: {utilization: 0.4, calls: {callee: {timeout_ms: 800, retries: 2, ...}}}}."""
+    calls: list[tuple[str, str, CallSettings]] = []
+    utilization: list[tuple[str, float]] = []
+    for name_node, body in _mapping(node, source, "`services`"):
+        service = _key(name_node, source)
+        for key, value in _mapping(body, source, f"`services.{service}`"):
+            field_name = _key(key, source)
+            where = f"`services.{service}.{field_name}`"
+            if field_name == "utilization":
+                share = _number(value, source, where)
+                if not 0 <= share < 1:
+                    raise InputError(f"{source}:{_line(value)}: {where} is a share of CPU from 0 to below 1")
+                utilization.append((service, share))
+            elif field_name == "calls":
+                for callee_node, settings in _mapping(value, source, where):
+                    callee = _key(callee_node, source)
+                    calls.append((service, callee, _call(settings, source, f"{where[:-1]}.{callee}`")))
+            else:
+                raise InputError(f"{source}:{_line(key)}: unknown key {where}; allowed: utilization, calls")
+    return tuple(calls), tuple(utilization)
+
+
+def _call(node: yaml.Node, source: str, where: str) -> CallSettings:
+    if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
+        return CallSettings()  # `callee:` alone declares the dependency
+    values: dict[str, object] = {}
+    for key, value in _mapping(node, source, where):
+        name = _key(key, source)
+        here = f"{where[:-1]}.{name}`"
+        if name in ("calls_per_request", "timeout_ms"):
+            values[name] = _number(value, source, here)
+        elif name == "retries":
+            count = _number(value, source, here)
+            if count != int(count):
+                raise InputError(f"{source}:{_line(value)}: {here} must be a whole number")
+            values[name] = int(count)
+        elif name == "mode":
+            mode = _string(value, source, here)
+            if mode not in ("sequential", "parallel"):
+                raise InputError(f"{source}:{_line(value)}: {here} is sequential or parallel, not {mode!r}")
+            values[name] = mode
+        elif name == "fallback":
+            if not isinstance(value, yaml.ScalarNode) or value.tag != "tag:yaml.org,2002:bool":
+                raise InputError(f"{source}:{_line(value)}: {here} must be true or false")
+            values[name] = value.value.lower() in ("true", "yes", "on")
+        else:
+            raise InputError(f"{source}:{_line(key)}: unknown key {here}; allowed: {', '.join(CALL_KEYS)}")
+    return CallSettings(
+        per_request=values.get("calls_per_request"),  # type: ignore[arg-type]
+        mode=values.get("mode"),  # type: ignore[arg-type]
+        timeout_ms=values.get("timeout_ms"),  # type: ignore[arg-type]
+        retries=values.get("retries"),  # type: ignore[arg-type]
+        fallback=values.get("fallback"),  # type: ignore[arg-type]
+    )
+
+
+def _number(node: yaml.Node, source: str, where: str) -> float:
+    if not isinstance(node, yaml.ScalarNode) or node.tag not in (
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+    ):
+        raise InputError(f"{source}:{_line(node)}: {where} must be a number")
+    value = float(node.value)
+    if value < 0:
+        raise InputError(f"{source}:{_line(node)}: {where} must not be negative")
+    return value

@@ -91,7 +91,27 @@ def _routes(snapshot: Snapshot, service: str | None, qualname: Any) -> tuple[str
 
 def _slos(snapshot: Snapshot, service: str | None, routes: tuple[str, ...]) -> tuple[SloStatus, ...]:
     slos = snapshot.table("slos")
-    rows = slos[(slos["service"] == service) & (slos["route"].isna() | slos["route"].isin(routes))]
+    return slo_statuses(
+        slos[(slos["service"] == service) & (slos["route"].isna() | slos["route"].isin(routes))]
+    )
+
+
+def all_slos(snapshot: Snapshot) -> tuple[SloStatus, ...]:
+    """Every SLO in the snapshot, with its error budget state."""
+    return slo_statuses(snapshot.table("slos"))
+
+
+def service_share(snapshot: Snapshot, service: str, qualname: str) -> float | None:
+    """Share of a service's requests that run a function (its calls / the service's requests)."""
+    functions = snapshot.table("functions")
+    key = functions["code_qualname"].fillna(functions["qualname"])
+    rows = functions[(functions["service"] == service) & (key == qualname)].dropna(subset=["calls_per_min"])
+    rank = rows["source"].map(SOURCE_RANK).fillna(9)
+    calls = rows[rank == rank.min()]["calls_per_min"].sum(min_count=1)  # one source, not traces + profiles
+    return None if pd.isna(calls) else _share(snapshot, service, float(calls))
+
+
+def slo_statuses(rows: pd.DataFrame) -> tuple[SloStatus, ...]:
     return tuple(
         SloStatus(
             name=str(r["name"]),

@@ -1,8 +1,8 @@
 """Stage 5: if the change is wrong, what breaks and which SLOs burn.
 
-    graph = read_csv(Path("graph.csv"))                 # or from_snapshot(...), with_settings(...)
-    impact = simulate(graph, [parse("cart:latency=x3")], slos=(), trials=10_000)
-    impact.services, impact.slos                        # frozen contracts from preflight.models
+graph = read_csv(Path("graph.csv"))                 # or from_snapshot(...), with_settings(...)
+impact = simulate(graph, [parse("cart:latency=x3")], slos=(), trials=10_000)
+impact.services, impact.slos                        # frozen contracts from preflight.models
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 from scipy.special import ndtr
@@ -18,7 +19,7 @@ from preflight.errors import InputError
 from preflight.models import Estimate, Impact, ServiceImpact, SloImpact, SloStatus
 from preflight.propagation.engine import QUANTILES, State, propagate
 from preflight.propagation.faults import Fault, parse
-from preflight.propagation.graph import Z90, ServiceGraph, from_edges, from_snapshot, read_csv
+from preflight.propagation.graph import Z90, Service, ServiceGraph, from_edges, from_snapshot, read_csv
 
 __all__ = ["Fault", "ServiceGraph", "from_edges", "from_snapshot", "parse", "read_csv", "simulate"]
 
@@ -44,13 +45,18 @@ def simulate(
     for fault in faults:
         if fault.service not in graph.graph:
             known = ", ".join(sorted(graph.graph.nodes)[:8])
-            raise InputError(f"--inject {fault.spec!r}: no service {fault.service!r} in the graph (known: {known})")
+            raise InputError(
+                f"--inject {fault.spec!r}: no service {fault.service!r} in the graph (known: {known})"
+            )
     if trials < 1:
         raise InputError(f"--trials {trials}: simulate at least one trial")
     state = propagate(graph, list(faults), trials, seed)
     doors = graph.front_doors()
     moved = np.flatnonzero(
-        state.error.any(axis=1) | state.wrong.any(axis=1) | state.delay[0.9].any(axis=1) | (state.load != 1).any(axis=1)
+        state.error.any(axis=1)
+        | state.wrong.any(axis=1)
+        | state.delay[0.9].any(axis=1)
+        | (state.load != 1).any(axis=1)
     )
     services = [_unchanged(graph, name, name in doors) for name in state.names]
     for row in moved.tolist():
@@ -126,14 +132,14 @@ def _service(graph: ServiceGraph, state: State, row: int, door: bool) -> Service
 
 def _errors_after(base: float, state: State, row: int) -> np.ndarray:
     """Bad responses: errors, and wrong values (whoever gets one, a user included, has a failure)."""
-    return 1 - (1 - base) * (1 - state.error[row]) * (1 - state.wrong[row])
+    return np.asarray(1 - (1 - base) * (1 - state.error[row]) * (1 - state.wrong[row]))
 
 
-def _latency_after(service: object, state: State, row: int, q: float) -> np.ndarray | None:
-    base = getattr(service, "p50_ms" if q == 0.5 else "p90_ms")
+def _latency_after(service: Service, state: State, row: int, q: float) -> np.ndarray | None:
+    base = service.p50_ms if q == 0.5 else service.p90_ms
     if base is None:
         return None
-    return np.maximum(base + state.delay[q][row], 0.0)
+    return np.asarray(np.maximum(base + state.delay[q][row], 0.0))
 
 
 def _slo(
@@ -152,9 +158,13 @@ def _slo(
         path = graph.path(source, slo.service)
         if path:
             break
-    empty = SloImpact(slo.name, slo.service, slo.indicator, objective or 0.0, None, None, None, None, None, None, path)
+    empty = SloImpact(
+        slo.name, slo.service, slo.indicator, objective or 0.0, None, None, None, None, None, None, path
+    )
     if slo.service not in rows or objective is None or not 0 < objective < 1:
-        own.append(f"{slo.service} is not in the service graph" if slo.service not in rows else "no objective")
+        own.append(
+            f"{slo.service} is not in the service graph" if slo.service not in rows else "no objective"
+        )
         return _with_notes(empty, own)
     row = rows[slo.service]
     service = graph.service(slo.service)
@@ -164,7 +174,9 @@ def _slo(
         before = 1 - service.error_rate
         after = 1 - _errors_after(service.error_rate, state, row)
     if before is None or after is None:
-        own.append(f"{slo.service}'s latency before the change is unknown: the latency SLI cannot be predicted")
+        own.append(
+            f"{slo.service}'s latency before the change is unknown: the latency SLI cannot be predicted"
+        )
         return _with_notes(empty, own)
     burn = (1 - after) / (1 - objective)
     hours = _window_hours(slo.window)
@@ -197,16 +209,14 @@ def _slo(
 
 
 def _with_notes(impact: SloImpact, notes: list[str]) -> SloImpact:
-    from dataclasses import replace
-
     return replace(impact, notes=tuple(notes))
 
 
 def _latency_sli(
-    service: object, state: State, row: int, threshold: float | None
+    service: Service, state: State, row: int, threshold: float | None
 ) -> tuple[float | None, np.ndarray | None]:
     """Share of requests under the threshold, from a lognormal through the p50 and p90."""
-    p50, p90 = getattr(service, "p50_ms"), getattr(service, "p90_ms")
+    p50, p90 = service.p50_ms, service.p90_ms
     if threshold is None or p50 is None or p90 is None or p50 <= 0:
         return None, None
 

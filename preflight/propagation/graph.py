@@ -16,6 +16,7 @@ from typing import Any
 
 import networkx as nx
 
+from preflight.config import CallSettings
 from preflight.errors import InputError
 
 SEQUENTIAL, PARALLEL = "sequential", "parallel"
@@ -55,17 +56,6 @@ class Call:
     """A failure of this call is absorbed (the caller degrades gracefully instead of failing)."""
 
 
-@dataclass(frozen=True, slots=True)
-class CallSettings:
-    """Per-edge settings from `.preflight.yml`; None keeps what the data says."""
-
-    per_request: float | None = None
-    mode: str | None = None
-    timeout_ms: float | None = None
-    retries: int | None = None
-    fallback: bool | None = None
-
-
 class ServiceGraph:
     """Services and calls, held as a networkx DiGraph (caller -> callee)."""
 
@@ -92,10 +82,11 @@ class ServiceGraph:
         """Services nobody in the graph calls: what users hit."""
         return {name for name in self.graph.nodes if self.graph.in_degree(name) == 0}
 
-    def with_settings(self, settings: Mapping[tuple[str, str], CallSettings]) -> ServiceGraph:
+    def with_settings(self, settings: Iterable[tuple[str, str, CallSettings]]) -> ServiceGraph:
         """Declared dependencies and per-edge settings applied over the measured graph."""
         calls = {(c.caller, c.callee): c for c in self.calls()}
-        for key, setting in settings.items():
+        for caller, callee, setting in settings:
+            key = (caller, callee)
             call = calls.get(key, Call(*key))
             calls[key] = replace(
                 call,
@@ -168,13 +159,14 @@ def from_edges(rows: Iterable[Mapping[str, Any]]) -> ServiceGraph:
 
 
 def _weighted(rows: list[tuple[float, float | None, float | None]], column: int) -> float | None:
-    known = [(row[0], row[column]) for row in rows if row[column] is not None]
+    """The call-weighted mean of one latency column (a plain mean when no rates are known)."""
+    known = [(row[0], value) for row in rows if (value := row[column]) is not None]
     if not known:
         return None
     total = sum(weight for weight, _ in known)
     if total <= 0:
-        return sum(value for _, value in known) / len(known)  # type: ignore[misc]
-    return sum(weight * value for weight, value in known) / total  # type: ignore[operator]
+        return sum(value for _, value in known) / len(known)
+    return sum(weight * value for weight, value in known) / total
 
 
 CSV_REQUIRED = ("caller", "callee", "calls_per_s")

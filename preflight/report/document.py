@@ -8,11 +8,15 @@ from typing import Any
 from preflight.models import (
     ChangeSet,
     CheckResult,
+    Estimate,
     FileChange,
     FunctionChange,
     FunctionExposure,
+    Impact,
     LineSpan,
     RuntimeInfo,
+    ServiceImpact,
+    SloImpact,
 )
 
 SCHEMA_VERSION = 1
@@ -50,6 +54,7 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         "unknowns": list(risk.unknowns),
         "lower_it": list(risk.lower_it),
     }
+    doc["impact"] = impact_fields(result.impact) if result.impact is not None else None
     doc["decision"] = {
         "passed": result.decision.passed,
         "threshold": result.decision.threshold,
@@ -107,6 +112,57 @@ def runtime_fields(info: RuntimeInfo | None) -> dict[str, Any] | None:
         "window_end": info.window_end,
         "age_hours": info.age_hours,
         "resolution_rate": info.resolution_rate,
+    }
+
+
+def impact_fields(impact: Impact) -> dict[str, Any]:
+    """Stage 5's prediction: every service before/after, every SLO, and what was assumed."""
+    return {
+        "faults": list(impact.faults),
+        "trials": impact.trials,
+        "services": [_service_impact(s) for s in impact.services],
+        "slos": [_slo_impact(s) for s in impact.slos],
+        "assumptions": list(impact.assumptions),
+    }
+
+
+def _estimate(value: Estimate | None, digits: int = 3) -> dict[str, float | None] | None:
+    if value is None:
+        return None
+    return {name: _round(getattr(value, name), digits) for name in ("median", "low", "high")}
+
+
+def _round(value: float, digits: int) -> float | None:
+    return None if value != value or value in (float("inf"), float("-inf")) else round(value, digits)
+
+
+def _service_impact(s: ServiceImpact) -> dict[str, Any]:
+    return {
+        "service": s.service,
+        "front_door": s.front_door,
+        "affected": s.affected,
+        "affected_probability": round(s.affected_probability, 4),
+        "p50_ms": {"before": s.p50_ms_before, "after": _estimate(s.p50_ms_after)},
+        "p90_ms": {"before": s.p90_ms_before, "after": _estimate(s.p90_ms_after)},
+        "added_p90_ms": _estimate(s.added_p90_ms),
+        "error_rate": {"before": s.error_rate_before, "after": _estimate(s.error_rate_after, 6)},
+        "load_factor": _estimate(s.load_factor),
+    }
+
+
+def _slo_impact(s: SloImpact) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "service": s.service,
+        "indicator": s.indicator,
+        "objective": s.objective,
+        "sli": {"before": s.sli_before, "after": _estimate(s.sli_after, 6)},
+        "burn_rate": _estimate(s.burn_rate),
+        "budget_remaining": s.budget_remaining,
+        "hours_to_exhaust": _estimate(s.hours_to_exhaust, 1),
+        "breach_probability": None if s.breach_probability is None else round(s.breach_probability, 4),
+        "critical_path": list(s.critical_path),
+        "notes": list(s.notes),
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from preflight.models import ChangeSet, CheckResult, FunctionChange
+from preflight.models import ChangeSet, CheckResult, Estimate, FunctionChange, Impact
 from preflight.report.escaping import terminal as _t
 
 _MARK = {"added": "+", "removed": "-", "modified": "~", "renamed": ">", "cosmetic": "."}
@@ -60,6 +60,8 @@ def check_text(result: CheckResult, color: bool = False) -> str:
             lines.append(
                 f"      reached from {_t(route.label)}: {' -> '.join(_t(step) for step in route.path)}"
             )
+    if result.impact is not None:
+        lines.extend(impact_lines(result.impact, limit=5))
     for unknown in risk.unknowns:
         lines.append(f"unknown: {_t(unknown)}")
     for advice in risk.lower_it:
@@ -67,6 +69,66 @@ def check_text(result: CheckResult, color: bool = False) -> str:
     for warning in result.changes.warnings:
         lines.append(f"warning: {_t(warning)}")
     return "\n".join(lines) + "\n"
+
+
+def impact_text(impact: Impact) -> str:
+    """The `preflight simulate` report."""
+    return "\n".join(impact_lines(impact)) + "\n"
+
+
+def impact_lines(impact: Impact, limit: int | None = None) -> list[str]:
+    """Affected services (front doors first) and SLOs, medians with 90% intervals."""
+    affected = [s for s in impact.services if s.affected]
+    lines = [
+        f"impact of {', '.join(_t(f) for f in impact.faults)} ({impact.trials:,} trials): "
+        f"{len(affected)} of {len(impact.services)} services affected"
+    ]
+    # front doors always: their numbers are what users see, affected or not
+    shown = sorted(
+        (s for s in impact.services if s.affected or s.front_door),
+        key=lambda s: (not s.front_door, -s.affected_probability, s.service),
+    )
+    for s in shown[:limit] if limit else shown:
+        door = " (front door)" if s.front_door else ""
+        before = "unknown" if s.p90_ms_before is None else f"{s.p90_ms_before:,.1f} ms"
+        after = f" -> {_range(s.p90_ms_after, ' ms')}" if s.p90_ms_after is not None else ""
+        lines.append(
+            f"  {_t(s.service)}{door}: p90 {before}{after} (added {_range(s.added_p90_ms, ' ms')}), errors "
+            f"{s.error_rate_before:.2%} -> {_range(s.error_rate_after, '', percent=True)}, "
+            f"P(affected) {s.affected_probability:.0%}"
+        )
+    if limit and len(shown) > limit:
+        lines.append(f"  ... and {len(shown) - limit} more")
+    for slo in impact.slos:
+        if slo.burn_rate is None:
+            lines.append(
+                f"  SLO {_t(slo.name)} ({_t(slo.service)}): not predicted: {_t('; '.join(slo.notes))}"
+            )
+            continue
+        exhaust = (
+            "" if slo.hours_to_exhaust is None else f", budget gone in {_range(slo.hours_to_exhaust, ' h')}"
+        )
+        breach = "" if slo.breach_probability is None else f", P(breach) {slo.breach_probability:.0%}"
+        path = f" via {' -> '.join(_t(p) for p in slo.critical_path)}" if len(slo.critical_path) > 1 else ""
+        lines.append(
+            f"  SLO {_t(slo.name)} ({_t(slo.service)}, {slo.indicator} {slo.objective:.4g}): burn "
+            f"{_range(slo.burn_rate, 'x')}{exhaust}{breach}{path}"
+        )
+    for note in impact.assumptions:
+        lines.append(f"  assumed: {_t(note)}")
+    return lines
+
+
+def _range(value: Estimate | None, unit: str, percent: bool = False) -> str:
+    if value is None:
+        return "unknown"
+
+    def show(x: float) -> str:
+        return f"{x:.2%}" if percent else f"{x:,.1f}{unit}"
+
+    if abs(value.high - value.low) < 1e-9:
+        return show(value.median)
+    return f"{show(value.median)} [{show(value.low)}-{show(value.high)}]"
 
 
 def _short(sha: str | None) -> str:

@@ -1,0 +1,77 @@
+"""`preflight simulate`: what-if propagation of injected faults, without a diff."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TextIO
+
+from preflight import config
+from preflight.errors import InputError
+from preflight.models import Impact, SloStatus
+from preflight.report import document, text
+
+
+def run(
+    injections: tuple[str, ...],
+    snapshot_dir: Path | None,
+    graph_file: Path | None,
+    config_file: Path | None,
+    trials: int,
+    seed: int,
+    fmt: str,
+    out: TextIO,
+) -> int:
+    """Build the service graph, inject the faults, print every service's and SLO's prediction."""
+    from preflight import propagation
+
+    if not injections:
+        raise InputError("nothing to simulate: pass at least one --inject SERVICE[:FUNCTION]:KIND=VALUE")
+    if snapshot_dir is None and graph_file is None:
+        raise InputError(
+            "no service graph: pass --snapshot DIR (from `preflight collect`) or --graph FILE.csv"
+        )
+    faults = [propagation.parse(spec) for spec in injections]
+    settings = _settings(config_file)
+    slos: tuple[SloStatus, ...] = ()
+    snap = None
+    if snapshot_dir is not None:
+        from preflight.exposure import snapshot as exposure
+        from preflight.runtime import snapshot
+
+        snap = snapshot.read(snapshot_dir)
+        slos = exposure.all_slos(snap)
+        if graph_file is None:
+            graph = propagation.from_snapshot(snap.table("edges"), snap.table("endpoints"))
+    if graph_file is not None:
+        graph = propagation.read_csv(graph_file)
+    graph = graph.with_settings(settings.calls).with_utilization(dict(settings.utilization))
+    for i, fault in enumerate(faults):
+        if fault.function is None:
+            continue
+        share = None if snap is None else exposure.service_share(snap, fault.service, fault.function)
+        if share is None:
+            raise InputError(
+                f"--inject {fault.spec!r}: the share of {fault.service}'s requests that run "
+                f"{fault.function} is unknown; it needs a --snapshot with that function's calls and the "
+                "service's endpoints, or inject at the whole service (SERVICE:KIND=VALUE)"
+            )
+        faults[i] = fault.with_share(share)
+    impact = propagation.simulate(graph, faults, slos, trials=trials, seed=seed)
+    out.write(render(impact, seed, fmt))
+    return 0
+
+
+def render(impact: Impact, seed: int, fmt: str) -> str:
+    if fmt == "json":
+        return document.dumps(
+            {"schema_version": document.SCHEMA_VERSION, "seed": seed, **document.impact_fields(impact)}
+        )
+    return text.impact_text(impact)
+
+
+def _settings(config_file: Path | None) -> config.Config:
+    """--config, else `.preflight.yml` in the current directory when there is one."""
+    if config_file is not None:
+        return config.load_file(config_file)
+    default = Path(config.CONFIG_FILE)
+    return config.load_file(default) if default.is_file() else config.Config()
