@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from preflight.models import Aspect, ChangeKind, Decision, Exposure, Factor, FunctionExposure, Risk
+from preflight.models import Aspect, ChangeKind, Decision, Exposure, Factor, FunctionExposure, Impact, Risk
 
 # Points per changed function, by what changed; a signature change breaks callers, a docstring does not.
 KIND_POINTS = {ChangeKind.ADDED: 2.0, ChangeKind.REMOVED: 4.0}
@@ -20,6 +20,9 @@ TRAFFIC_POINTS_PER_DECADE = 11.0
 TRAFFIC_CAP = 55.0
 UNKNOWN_POINTS = 5.0
 UNKNOWN_CAP = 15.0
+# Blast radius (stage 5): up to this many points, scaled by the worst of the probability that an
+# SLO's remaining budget is exhausted within its window and that a front door is affected.
+IMPACT_POINTS = 20.0
 LEVELS = ((75, "critical"), (50, "high"), (25, "medium"), (0, "low"))
 
 
@@ -49,7 +52,7 @@ def traffic(item: FunctionExposure) -> tuple[float, float, str] | None:
     return None
 
 
-def assess(exposure: Exposure) -> Risk:
+def assess(exposure: Exposure, impact: Impact | None = None) -> Risk:
     """Score the change and explain every point."""
     behavioural = [f for f in exposure.functions if f.change.behavioural]
     known = [f for f in behavioural if f.calls_per_min is not None]
@@ -86,6 +89,10 @@ def assess(exposure: Exposure) -> Risk:
                 f"{_count(len(unknown), 'changed function')} without runtime data",
             )
         )
+    if impact is not None:
+        blast = _blast_radius(impact)
+        if blast is not None:
+            factors.append(blast)
     score = min(100, round(sum(f.points for f in factors)))
     unknowns = [f"no runtime data for {f.change.qualname}" for f in unknown]
     unknowns += [
@@ -102,6 +109,23 @@ def assess(exposure: Exposure) -> Risk:
         confidence=_confidence(len(known), len(behavioural), exposure.source),
         lower_it=_lower_it(hottest, unknown, size, exposure.source),
     )
+
+
+def _blast_radius(impact: Impact) -> Factor | None:
+    """Points for what the simulated failure reaches: users (front doors) and SLO budgets."""
+    doors = [s for s in impact.services if s.front_door and s.affected_probability > 0]
+    breaches = [s for s in impact.slos if s.breach_probability]
+    door = max(doors, key=lambda s: s.affected_probability, default=None)
+    slo = max(breaches, key=lambda s: s.breach_probability or 0.0, default=None)
+    worst = max(door.affected_probability if door else 0.0, slo.breach_probability or 0.0 if slo else 0.0)
+    if worst <= 0:
+        return None
+    parts = []
+    if door is not None:
+        parts.append(f"front door {door.service} affected in {door.affected_probability:.0%} of simulations")
+    if slo is not None:
+        parts.append(f"SLO {slo.name} budget exhausted in {slo.breach_probability:.0%}")
+    return Factor("blast radius", round(IMPACT_POINTS * worst, 1), "; ".join(parts))
 
 
 def _count(n: int, noun: str) -> str:

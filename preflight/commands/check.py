@@ -45,8 +45,9 @@ def run(
             snapshot = target.repo_dir / settings.snapshot
         runtime = exposure.load(calls, snapshot)  # bad runtime data fails before any work
         reach = code_reach(repo, settings, runtime) if callgraph else None
+        impact = change_impact(settings, runtime)
         for revisions in ranges:
-            result = pipeline.check(repo, revisions, runtime, fail_above, now, reach)
+            result = pipeline.check(repo, revisions, runtime, fail_above, now, reach, impact)
             if not result.changes.files and fmt != "json":
                 rendered.append("nothing to check: no files changed\n")
                 continue
@@ -58,6 +59,20 @@ def run(
     else:
         out.write(report)
     return 1 if failed else 0
+
+
+def change_impact(settings: config.Config, runtime: exposure.Runtime) -> pipeline.Propagate | None:
+    """Stage 5 over the snapshot's service graph (with the base's declared calls), when it has one."""
+    services = runtime.services()
+    if services is None:
+        return None
+    from preflight import propagation
+    from preflight.propagation import change
+
+    edges, endpoints, slos = services
+    graph = propagation.from_snapshot(edges, endpoints).with_settings(settings.calls)
+    graph = graph.with_utilization(dict(settings.utilization))
+    return lambda found: change.predict(found, graph, slos)
 
 
 def code_reach(repo: Repository, settings: config.Config, runtime: exposure.Runtime) -> pipeline.Reach:

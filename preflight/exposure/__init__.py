@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from preflight.errors import InputError
-from preflight.models import ChangeSet, Exposure, FunctionExposure
+from preflight.models import ChangeSet, Exposure, FunctionExposure, SloStatus
 
 REQUIRED_COLUMNS = ("qualname", "calls_per_min")
 
@@ -87,6 +87,9 @@ class Runtime(Protocol):
     def rates(self) -> Mapping[str, float]:
         """Calls/min of every function with runtime data, by repository qualified name."""
 
+    def services(self) -> tuple[Any, Any, tuple[SloStatus, ...]] | None:
+        """(edges, endpoints, SLOs) for the service graph, or None when the data has no services."""
+
 
 @dataclass(frozen=True, slots=True)
 class _Calls:
@@ -98,6 +101,9 @@ class _Calls:
 
     def rates(self) -> Mapping[str, float]:
         return self.calls or {}
+
+    def services(self) -> tuple[Any, Any, tuple[SloStatus, ...]] | None:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +120,14 @@ class _Snapshot:
         from preflight.exposure import snapshot
 
         return snapshot.rates(self.snapshot)
+
+    def services(self) -> tuple[Any, Any, tuple[SloStatus, ...]] | None:
+        from preflight.exposure import snapshot
+
+        edges = self.snapshot.table("edges")
+        if edges.empty:
+            return None
+        return edges, self.snapshot.table("endpoints"), snapshot.all_slos(self.snapshot)
 
 
 def load(calls_file: Path | None = None, snapshot_dir: Path | None = None) -> Runtime:

@@ -77,7 +77,11 @@ def simulate(
 
 
 def _estimate(values: np.ndarray) -> Estimate:
-    low, median, high = np.quantile(values, (0.05, 0.5, 0.95))
+    # infinite values (a budget never exhausted) cannot be interpolated between: take order statistics
+    if np.isfinite(values).all():
+        low, median, high = np.quantile(values, (0.05, 0.5, 0.95))
+    else:
+        low, median, high = np.quantile(values, (0.05, 0.5, 0.95), method="nearest")
     return Estimate(float(median), float(low), float(high))
 
 
@@ -202,7 +206,7 @@ def _slo(
             budget_remaining=budget,
             hours_to_exhaust=to_exhaust,
             breach_probability=breach,
-            critical_path=path if services[slo.service].affected_probability > 0 else (),
+            critical_path=path,
         ),
         own,
     )

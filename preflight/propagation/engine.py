@@ -75,8 +75,12 @@ def propagate(graph: ServiceGraph, faults: list[Fault], trials: int, seed: int =
         np.ones((size, trials)),
     )
     own = _OwnFaults(graph, faults, index, rng, trials, state.assumptions)
-    batches = _Batches(graph, index, state, own)
     plan = _plan(graph, faults, index)
+    batches = _Batches(graph, index, state, own)
+    for cycle, nodes in plan:
+        if cycle:
+            members = set(nodes.tolist())
+            batches.cyclic |= {(u, v) for u in members for v, _ in batches.out.get(u, ()) if v in members}
     _run(plan, batches, None)
     heavy = [node for node in own.cpu if bool((state.load[node] > 1 + 1e-9).any())]
     if heavy:  # retries multiply the load on a CPU-bound faulty service: once more with that load
@@ -125,6 +129,12 @@ def _run(plan: list[tuple[bool, np.ndarray]], batches: _Batches, load: np.ndarra
                 before[1], state.delay[0.9][nodes], atol=1e-6
             ):
                 break
+        else:
+            names = ", ".join(state.names[i] for i in nodes.tolist())
+            state.assumptions.append(
+                f"the cycle {names} did not settle in {CYCLE_ITERATIONS} rounds (calls around it reach "
+                "one per request or more): its numbers are those of the last round"
+            )
 
 
 class _OwnFaults:
@@ -237,6 +247,9 @@ class _Batches:
             if call.per_request is None:
                 defaulted.append(f"{call.caller}->{call.callee}")
         self.services = services
+        self.cyclic: set[tuple[int, int]] = set()
+        """Calls inside a cycle: weighted by their mean count (a percentile weight could exceed the
+        mean and never settle), so calls around a cycle below one per request converge."""
         self.extra: dict[int, dict[int, np.ndarray]] = {}
         """callee -> caller -> extra load from that caller's retries (recomputed, never accumulated)."""
         if defaulted:
@@ -280,8 +293,11 @@ class _Batches:
         child_error = 1 - np.exp(np.add.reduceat(survive, starts, axis=0))
         state.error[owners] = child_error
         parallel = np.array([c.mode == PARALLEL for c in calls])[:, None]
+        cyclic = np.array([(row[0], row[1]) in self.cyclic for row in rows])[:, None] if self.cyclic else None
         for q in QUANTILES:
-            contribution = _weight(per_request, q) * delay[q]
+            # calls fanned out in parallel overlap: however many, the caller waits for about one
+            weight = np.where(parallel, np.minimum(_weight(per_request, q), 1.0), _weight(per_request, q))
+            contribution = (weight if cyclic is None else np.where(cyclic, per_request, weight)) * delay[q]
             total = np.add.reduceat(np.where(parallel, 0.0, contribution), starts, axis=0)
             if parallel.any():
                 peak = np.maximum.reduceat(np.where(parallel, contribution, -np.inf), starts, axis=0)

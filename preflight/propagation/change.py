@@ -1,0 +1,61 @@
+"""The failure modes of a diff: every changed function that runs in a known service may be wrong.
+
+How wrong is unknown, so each is simulated over a range (Monte Carlo): a share of its
+executions raising (ERROR_RANGE), and each execution getting slower (SLOWDOWN_RANGE
+times its own measured p50, or of the service's latency when the function's is not
+measured). Both are weighted by the share of the service's requests that run it;
+when that share is unknown the function is assumed to run in every request (the
+cautious bound) and the report says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from preflight.models import Exposure, Impact, SloStatus
+from preflight.propagation import simulate
+from preflight.propagation.faults import Fault, parse
+from preflight.propagation.graph import ServiceGraph
+
+ERROR_RANGE = (0.01, 0.3)
+SLOWDOWN_RANGE = (1.2, 3.0)
+CHECK_TRIALS = 2_000
+"""Fewer trials than `simulate`: the gate needs medians and a 90% interval, and a hook must be quick."""
+
+
+def faults(exposure: Exposure, graph: ServiceGraph) -> tuple[list[Fault], list[str]]:
+    """Injected faults for the behavioural changes with a service in the graph, and what was assumed."""
+    found: list[Fault] = []
+    notes: list[str] = []
+    low, high = ERROR_RANGE
+    slow_low, slow_high = SLOWDOWN_RANGE
+    for item in exposure.functions:
+        if not item.change.behavioural or item.service is None or item.service not in graph.graph:
+            continue
+        share = item.share_of_service
+        if share is None:
+            share = 1.0
+            notes.append(
+                f"{item.change.qualname}: share of {item.service}'s requests unknown, assumed every request"
+            )
+        target = f"{item.service}:{item.change.qualname}"
+        found.append(parse(f"{target}:error={low}..{high}").with_share(share))
+        if item.p50_ms:
+            added = f"{item.p50_ms * (slow_low - 1):.3f}ms..{item.p50_ms * (slow_high - 1):.3f}ms"
+            found.append(parse(f"{target}:latency={added}").with_share(share))
+        else:
+            found.append(parse(f"{target}:latency=x{slow_low}..x{slow_high}").with_share(share))
+    return found, notes
+
+
+def predict(
+    exposure: Exposure, graph: ServiceGraph, slos: Sequence[SloStatus], trials: int = CHECK_TRIALS
+) -> Impact | None:
+    """What the change's failure modes would do; None when no changed function has a service in the graph."""
+    from dataclasses import replace
+
+    injected, notes = faults(exposure, graph)
+    if not injected:
+        return None
+    impact = simulate(graph, injected, slos, trials=trials)
+    return replace(impact, assumptions=(*notes, *impact.assumptions))
