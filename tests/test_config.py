@@ -73,3 +73,51 @@ def test_entry_point_patterns() -> None:
         config.parse("entry_points:\n  - decorator: x\n    kind: web\n", "c.yml")
     with pytest.raises(InputError, match=r"c.yml:2: an entry point pattern has `decorator`"):
         config.parse("entry_points:\n  - kind: http\n", "c.yml")
+
+
+def test_services_declare_calls_and_utilization() -> None:
+    parsed = config.parse(
+        "services:\n"
+        "  checkout:\n"
+        "    utilization: 0.45\n"
+        "    calls:\n"
+        "      payment: {timeout_ms: 800, retries: 2}\n"
+        "      currency: {calls_per_request: 3}\n"
+        "      email: {fallback: true, mode: parallel}\n"
+        "      audit:\n",
+        "x.yml",
+    )
+    assert parsed.utilization == (("checkout", 0.45),)
+    assert parsed.calls == (
+        ("checkout", "payment", config.CallSettings(timeout_ms=800.0, retries=2)),
+        ("checkout", "currency", config.CallSettings(per_request=3.0)),
+        ("checkout", "email", config.CallSettings(fallback=True, mode="parallel")),
+        ("checkout", "audit", config.CallSettings()),
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("services:\n  a:\n    utilization: 1.5\n", "x.yml:3: `services.a.utilization` is a share of CPU"),
+        (
+            "services:\n  a:\n    owner: me\n",
+            "x.yml:3: unknown key `services.a.owner`; allowed: utilization, calls",
+        ),
+        (
+            "services:\n  a:\n    calls:\n      b: {retries: 1.5}\n",
+            "x.yml:4: `services.a.calls.b.retries` must be a whole",
+        ),
+        ("services:\n  a:\n    calls:\n      b: {mode: fast}\n", "is sequential or parallel, not 'fast'"),
+        (
+            "services:\n  a:\n    calls:\n      b: {fallback: maybe}\n",
+            "`services.a.calls.b.fallback` must be true or false",
+        ),
+        ("services:\n  a:\n    calls:\n      b: {timeout_ms: -1}\n", "must not be negative"),
+        ("services:\n  a:\n    calls:\n      b: {jitter: 1}\n", "unknown key `services.a.calls.b.jitter`"),
+    ],
+)
+def test_services_errors_name_file_and_line(text: str, message: str) -> None:
+    with pytest.raises(InputError) as error:
+        config.parse(text, "x.yml")
+    assert message in str(error.value)
