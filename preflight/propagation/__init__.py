@@ -55,7 +55,9 @@ def simulate(
     moved = np.flatnonzero(
         state.error.any(axis=1)
         | state.wrong.any(axis=1)
+        | state.delay[0.5].any(axis=1)
         | state.delay[0.9].any(axis=1)
+        | state.network.any(axis=1)
         | (state.load != 1).any(axis=1)
     )
     services = [_unchanged(graph, name, name in doors) for name in state.names]

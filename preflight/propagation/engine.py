@@ -16,6 +16,9 @@ Rules, per call from caller u to callee v made n times per request of u:
   Sequential calls add n * delay, parallel ones take the largest. A percentile q
   of u only moves fully when at least 1-q of u's requests make the call (n >= 1-q),
   otherwise in proportion.
+- cycles: calls inside a cycle count with their mean number n (a percentile weight
+  above n could keep growing around the cycle); below one call per request around
+  the cycle the iteration settles.
 - fail fast: a request of u that fails stops early, on average half-way
   (ABORT_FRACTION of its latency), so u can get faster while its errors rise.
 - CPU: demand per request grows by share*(ratio-1); with utilization rho the
@@ -125,8 +128,8 @@ def _run(plan: list[tuple[bool, np.ndarray]], batches: _Batches, load: np.ndarra
             before = state.error[nodes].copy(), state.delay[0.9][nodes].copy()
             for node in nodes.tolist():
                 batches.update(np.array([node]), load)
-            if np.allclose(before[0], state.error[nodes], atol=1e-9) and np.allclose(
-                before[1], state.delay[0.9][nodes], atol=1e-6
+            if np.allclose(before[0], state.error[nodes], rtol=0, atol=1e-9) and np.allclose(
+                before[1], state.delay[0.9][nodes], rtol=0, atol=1e-6
             ):
                 break
         else:
