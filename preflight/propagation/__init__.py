@@ -17,7 +17,7 @@ from scipy.special import ndtr
 
 from preflight.errors import InputError
 from preflight.models import Estimate, Impact, ServiceImpact, SloImpact, SloStatus
-from preflight.propagation.engine import QUANTILES, State, propagate
+from preflight.propagation.engine import State, propagate
 from preflight.propagation.faults import Fault, parse
 from preflight.propagation.graph import Z90, Service, ServiceGraph, from_edges, from_snapshot, read_csv
 
@@ -79,6 +79,9 @@ def simulate(
 
 
 def _estimate(values: np.ndarray) -> Estimate:
+    first = float(values[0])
+    if (values == first).all():  # unmoved in every trial (most load factors, errors of a slowdown)
+        return _fixed(first)
     # infinite values (a budget never exhausted) cannot be interpolated between: take order statistics
     if np.isfinite(values).all():
         low, median, high = np.quantile(values, (0.05, 0.5, 0.95))
@@ -112,7 +115,6 @@ def _unchanged(graph: ServiceGraph, name: str, door: bool) -> ServiceImpact:
 def _service(graph: ServiceGraph, state: State, row: int, door: bool) -> ServiceImpact:
     service = graph.service(state.names[row])
     errors = _errors_after(service.error_rate, state, row)
-    after = {q: _latency_after(service, state, row, q) for q in QUANTILES}
     added = state.delay[0.9][row]
     if service.p90_ms:
         slow = (service.p90_ms + added) / service.p90_ms >= AFFECTED_RATIO
@@ -120,13 +122,19 @@ def _service(graph: ServiceGraph, state: State, row: int, door: bool) -> Service
         slow = added >= AFFECTED_MS
     hit = slow | (errors - service.error_rate >= AFFECTED_ERROR)
     probability = float(hit.mean())
+    # the engine keeps every latency at or above zero, so a percentile after is the one before
+    # plus the quantile of its change: one order statistic per percentile, not two
+    added_p90 = _estimate(added)
+    added_p50 = _estimate(state.delay[0.5][row]) if service.p50_ms is not None else None
     return ServiceImpact(
         service=service.name,
         p50_ms_before=service.p50_ms,
         p90_ms_before=service.p90_ms,
-        p50_ms_after=None if after[0.5] is None else _estimate(after[0.5]),
-        p90_ms_after=None if after[0.9] is None else _estimate(after[0.9]),
-        added_p90_ms=_estimate(added),
+        p50_ms_after=None
+        if service.p50_ms is None or added_p50 is None
+        else _shift(added_p50, service.p50_ms),
+        p90_ms_after=None if service.p90_ms is None else _shift(added_p90, service.p90_ms),
+        added_p90_ms=added_p90,
         error_rate_before=service.error_rate,
         error_rate_after=_estimate(errors),
         load_factor=_estimate(state.load[row]),
@@ -136,16 +144,13 @@ def _service(graph: ServiceGraph, state: State, row: int, door: bool) -> Service
     )
 
 
+def _shift(value: Estimate, by: float) -> Estimate:
+    return Estimate(value.median + by, value.low + by, value.high + by)
+
+
 def _errors_after(base: float, state: State, row: int) -> np.ndarray:
     """Bad responses: errors, and wrong values (whoever gets one, a user included, has a failure)."""
     return np.asarray(1 - (1 - base) * (1 - state.error[row]) * (1 - state.wrong[row]))
-
-
-def _latency_after(service: Service, state: State, row: int, q: float) -> np.ndarray | None:
-    base = service.p50_ms if q == 0.5 else service.p90_ms
-    if base is None:
-        return None
-    return np.asarray(np.maximum(base + state.delay[q][row], 0.0))
 
 
 def _slo(

@@ -84,6 +84,7 @@ def propagate(graph: ServiceGraph, faults: list[Fault], trials: int, seed: int =
         if cycle:
             members = set(nodes.tolist())
             batches.cyclic |= {(u, v) for u in members for v, _ in batches.out.get(u, ()) if v in members}
+    batches.prepare({node for _, nodes in plan for node in nodes.tolist()})
     _run(plan, batches, None)
     heavy = [node for node in own.cpu if bool((state.load[node] > 1 + 1e-9).any())]
     if heavy:  # retries multiply the load on a CPU-bound faulty service: once more with that load
@@ -250,6 +251,8 @@ class _Batches:
             if call.per_request is None:
                 defaulted.append(f"{call.caller}->{call.callee}")
         self.services = services
+        self.reached: set[int] = set()
+        """Services the faults can reach (the faulty ones and their transitive callers)."""
         self.cyclic: set[tuple[int, int]] = set()
         """Calls inside a cycle: weighted by their mean count (a percentile weight could exceed the
         mean and never settle), so calls around a cycle below one per request converge."""
@@ -261,52 +264,108 @@ class _Batches:
                 f"{', ...' if len(defaulted) > 5 else ''}): assumed {DEFAULT_CALLS_PER_REQUEST:g} per request"
             )
 
+    def prepare(self, reached: set[int]) -> None:
+        """Plain calls into reached services as sparse matrices (caller x callee); the rest row by row.
+
+        A plain call (no timeout, no retries, sequential) adds n * log(1 - p) of the callee to the
+        caller's log-survival and weight * delay to its latency: one sparse product per step
+        does that for all of them. Calls with a timeout, retries or parallel fan-out change with
+        the callee's state in other ways and are computed per call.
+        """
+        from scipy.sparse import csr_matrix
+
+        self.reached = reached
+        size = len(self.services)
+        trials = self.state.error.shape[1]
+        entries: dict[str, tuple[list[int], list[int], list[float]]] = {
+            name: ([], [], [])
+            for name in ("fail", "wrong", 0.5, 0.9)  # type: ignore[misc]
+        }
+        self.special: dict[int, list[tuple[int, Call]]] = {}
+        for caller, calls in self.out.items():
+            for callee, call in calls:
+                if callee not in reached:
+                    continue  # a call into a service the faults cannot reach adds nothing
+                if call.timeout_ms is not None or call.retries or call.mode == PARALLEL:
+                    self.special.setdefault(caller, []).append((callee, call))
+                    continue
+                n = _per_request(call)
+                cyclic = (caller, callee) in self.cyclic
+                targets = [("wrong", n)] + ([] if call.fallback else [("fail", n)])
+                targets += [(q, n if cyclic else float(_weight(n, q))) for q in QUANTILES]
+                for name, value in targets:
+                    rows, cols, values = entries[name]  # type: ignore[index]
+                    rows.append(caller)
+                    cols.append(callee)
+                    values.append(value)
+        self.matrices = {
+            name: csr_matrix((values, (rows, cols)), shape=(size, size))
+            for name, (rows, cols, values) in entries.items()
+        }
+        self.log_fail = np.zeros((size, trials))
+        self.log_wrong = np.zeros((size, trials))
+        self.seen_delay = {q: np.zeros((size, trials)) for q in QUANTILES}
+        """Per reached service, as its callers see it: log(1 - errors), log(1 - wrong), delay + network."""
+
     def update(self, nodes: np.ndarray, load: np.ndarray | None) -> None:
         """Recompute nodes from their callees' current state, then add their own faults."""
         state = self.state
-        rows = [(node, callee, call) for node in nodes.tolist() for callee, call in self.out.get(node, ())]
         for array in (state.error, state.wrong, state.network, *state.delay.values()):
             array[nodes] = 0
-        if rows:
-            self._calls(rows)
-        for node in nodes.tolist():
-            base = {q: self.base[q][node] for q in QUANTILES}
-            self.own.apply(node, base, (load if load is not None else state.load)[node], state)
-
-    def _calls(self, rows: list[tuple[int, int, Call]]) -> None:
-        state = self.state
-        rows.sort(key=lambda row: row[0])
-        callers = np.array([row[0] for row in rows])
-        callees = np.array([row[1] for row in rows])
-        calls = [row[2] for row in rows]
-        per_request = np.array([_per_request(c) for c in calls])[:, None]
-        fail = state.error[callees]
-        delay = {q: state.delay[q][callees] + state.network[callees] for q in QUANTILES}
-        for i, call in enumerate(calls):
-            if call.timeout_ms is not None:
-                self._timeout(call, int(callees[i]), i, fail, delay)
-        retried = [i for i, call in enumerate(calls) if call.retries]
-        for i in retried:
-            self._retry(calls[i], int(callers[i]), int(callees[i]), i, fail, delay)
-        absorbed = np.array([c.fallback for c in calls])[:, None]
-        failing = 1 - (1 - np.where(absorbed, 0.0, fail)) * (1 - state.wrong[callees])
-        survive = per_request * np.log1p(-np.minimum(failing, 1 - 1e-12))
-        starts = np.flatnonzero(np.r_[True, callers[1:] != callers[:-1]])
-        owners = callers[starts]
-        child_error = 1 - np.exp(np.add.reduceat(survive, starts, axis=0))
-        state.error[owners] = child_error
-        parallel = np.array([c.mode == PARALLEL for c in calls])[:, None]
-        cyclic = np.array([(row[0], row[1]) in self.cyclic for row in rows])[:, None] if self.cyclic else None
+        survive = self.matrices["fail"][nodes] @ self.log_fail
+        if self.own.wrong:
+            survive += self.matrices["wrong"][nodes] @ self.log_wrong
+        delay = {q: self.matrices[q][nodes] @ self.seen_delay[q] for q in QUANTILES}
+        peak = {q: np.zeros_like(delay[q]) for q in QUANTILES}
+        for position, node in enumerate(nodes.tolist()):
+            for callee, call in self.special.get(node, ()):
+                self._special(node, callee, call, position, survive, delay, peak)
+        child_error = 1 - np.exp(survive)
+        state.error[nodes] = child_error
         for q in QUANTILES:
-            # calls fanned out in parallel overlap: however many, the caller waits for about one
-            weight = np.where(parallel, np.minimum(_weight(per_request, q), 1.0), _weight(per_request, q))
-            contribution = (weight if cyclic is None else np.where(cyclic, per_request, weight)) * delay[q]
-            total = np.add.reduceat(np.where(parallel, 0.0, contribution), starts, axis=0)
-            if parallel.any():
-                peak = np.maximum.reduceat(np.where(parallel, contribution, -np.inf), starts, axis=0)
-                total += np.where(np.isfinite(peak), np.maximum(peak, 0.0), 0.0)
-            base = np.array([self.base[q][o] or 0.0 for o in owners.tolist()])[:, None]
-            state.delay[q][owners] = total - ABORT_FRACTION * child_error * base
+            base = np.array([self.base[q][node] or 0.0 for node in nodes.tolist()])[:, None]
+            # a request cannot get faster than stopping at once: callees that fail or speed up
+            # take at most the caller's own latency off (nothing, when that latency is unknown)
+            total = delay[q] + peak[q] - ABORT_FRACTION * child_error * base
+            state.delay[q][nodes] = np.maximum(total, -base)
+        for node in nodes.tolist():
+            base_p = {q: self.base[q][node] for q in QUANTILES}
+            self.own.apply(node, base_p, (load if load is not None else state.load)[node], state)
+        self.log_fail[nodes] = np.log1p(-np.minimum(state.error[nodes], 1 - 1e-12))
+        if self.own.wrong:
+            self.log_wrong[nodes] = np.log1p(-np.minimum(state.wrong[nodes], 1 - 1e-12))
+        for q in QUANTILES:
+            self.seen_delay[q][nodes] = state.delay[q][nodes] + state.network[nodes]
+
+    def _special(
+        self,
+        caller: int,
+        callee: int,
+        call: Call,
+        position: int,
+        survive: np.ndarray,
+        delay: dict[float, np.ndarray],
+        peak: dict[float, np.ndarray],
+    ) -> None:
+        """A call with a timeout, retries or parallel fan-out, added to its caller's row."""
+        state = self.state
+        fail = state.error[callee][None, :].copy()
+        seen = {q: self.seen_delay[q][callee][None, :].copy() for q in QUANTILES}
+        if call.timeout_ms is not None:
+            self._timeout(call, callee, 0, fail, seen)
+        if call.retries:
+            self._retry(call, caller, callee, 0, fail, seen)
+        n = _per_request(call)
+        failing = 1 - (1 - (0.0 if call.fallback else fail[0])) * (1 - state.wrong[callee])
+        survive[position] += n * np.log1p(-np.minimum(failing, 1 - 1e-12))
+        cyclic = (caller, callee) in self.cyclic
+        for q in QUANTILES:
+            weight = n if cyclic else (n if n >= 1 else min(1.0, n / (1 - q)))  # _weight, for one call
+            if call.mode == PARALLEL:
+                # calls fanned out in parallel overlap: however many, the caller waits for about one
+                peak[q][position] = np.maximum(peak[q][position], min(weight, 1.0) * seen[q][0])
+            else:
+                delay[q][position] += weight * seen[q][0]
 
     def _retry(
         self, call: Call, caller: int, callee: int, row: int, fail: np.ndarray, delay: dict[float, np.ndarray]
