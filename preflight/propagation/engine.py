@@ -29,6 +29,7 @@ Rules, per call from caller u to callee v made n times per request of u:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -182,7 +183,7 @@ class _OwnFaults:
                         )
                         continue
                     added = (magnitude - 1) * base if fault.ratio and base is not None else magnitude
-                    delays[q] = delays[q] + _weight(share, q) * added
+                    delays[q] = delays[q] + _weight_of(share, q) * added
             else:  # cpu
                 demand = self.cpu.get(node, np.ones(trials))
                 self.cpu[node] = demand * (1 + share * (magnitude - 1))
@@ -226,10 +227,9 @@ def _base(service: Service, q: float) -> float | None:
     return service.p50_ms if q == 0.5 else service.p90_ms
 
 
-def _weight(per_request: np.ndarray | float, q: float) -> np.ndarray:
+def _weight_of(n: float, q: float) -> float:
     """How much of a call's delay reaches the caller's q-th percentile (see the module docstring)."""
-    n = np.asarray(per_request, dtype=float)
-    return np.where(n >= 1, n, np.minimum(1.0, n / (1 - q)))
+    return n if n >= 1 else min(1.0, n / (1 - q))
 
 
 class _Batches:
@@ -277,9 +277,9 @@ class _Batches:
         self.reached = reached
         size = len(self.services)
         trials = self.state.error.shape[1]
-        entries: dict[str, tuple[list[int], list[int], list[float]]] = {
-            name: ([], [], [])
-            for name in ("fail", "wrong", 0.5, 0.9)  # type: ignore[misc]
+        names: tuple[str | float, ...] = ("fail", "wrong", *QUANTILES)
+        entries: dict[str | float, tuple[list[int], list[int], list[float]]] = {
+            name: ([], [], []) for name in names
         }
         self.special: dict[int, list[tuple[int, Call]]] = {}
         for caller, calls in self.out.items():
@@ -291,14 +291,15 @@ class _Batches:
                     continue
                 n = _per_request(call)
                 cyclic = (caller, callee) in self.cyclic
-                targets = [("wrong", n)] + ([] if call.fallback else [("fail", n)])
-                targets += [(q, n if cyclic else float(_weight(n, q))) for q in QUANTILES]
+                targets: list[tuple[str | float, float]] = [("wrong", n)]
+                targets += [] if call.fallback else [("fail", n)]
+                targets += [(q, n if cyclic else _weight_of(n, q)) for q in QUANTILES]
                 for name, value in targets:
-                    rows, cols, values = entries[name]  # type: ignore[index]
+                    rows, cols, values = entries[name]
                     rows.append(caller)
                     cols.append(callee)
                     values.append(value)
-        self.matrices = {
+        self.matrices: dict[str | float, Any] = {
             name: csr_matrix((values, (rows, cols)), shape=(size, size))
             for name, (rows, cols, values) in entries.items()
         }
@@ -316,9 +317,11 @@ class _Batches:
         if self.own.wrong:
             survive += self.matrices["wrong"][nodes] @ self.log_wrong
         delay = {q: self.matrices[q][nodes] @ self.seen_delay[q] for q in QUANTILES}
-        peak = {q: np.zeros_like(delay[q]) for q in QUANTILES}
+        peak: dict[float, np.ndarray] = {}
         for position, node in enumerate(nodes.tolist()):
             for callee, call in self.special.get(node, ()):
+                if call.mode == PARALLEL and not peak:
+                    peak = {q: np.zeros_like(delay[q]) for q in QUANTILES}
                 self._special(node, callee, call, position, survive, delay, peak)
         child_error = 1 - np.exp(survive)
         state.error[nodes] = child_error
@@ -326,7 +329,9 @@ class _Batches:
             base = np.array([self.base[q][node] or 0.0 for node in nodes.tolist()])[:, None]
             # a request cannot get faster than stopping at once: callees that fail or speed up
             # take at most the caller's own latency off (nothing, when that latency is unknown)
-            total = delay[q] + peak[q] - ABORT_FRACTION * child_error * base
+            total = delay[q] - ABORT_FRACTION * child_error * base
+            if peak:
+                total += peak[q]
             state.delay[q][nodes] = np.maximum(total, -base)
         for node in nodes.tolist():
             base_p = {q: self.base[q][node] for q in QUANTILES}
@@ -360,7 +365,7 @@ class _Batches:
         survive[position] += n * np.log1p(-np.minimum(failing, 1 - 1e-12))
         cyclic = (caller, callee) in self.cyclic
         for q in QUANTILES:
-            weight = n if cyclic else (n if n >= 1 else min(1.0, n / (1 - q)))  # _weight, for one call
+            weight = n if cyclic else _weight_of(n, q)
             if call.mode == PARALLEL:
                 # calls fanned out in parallel overlap: however many, the caller waits for about one
                 peak[q][position] = np.maximum(peak[q][position], min(weight, 1.0) * seen[q][0])
