@@ -17,12 +17,12 @@ import os
 import platform
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from bench import child as child_process
 from bench.repos import _unpack, download_sdist, git
 
 # (project, version, importable package inside the sdist), largest last.
@@ -146,29 +146,8 @@ def _peak_rss_mb() -> dict[str, float]:
 
 
 def measure(request: dict[str, Any], timeout: float = MEASURE_TIMEOUT) -> dict[str, Any]:
-    """Run child(request) in a fresh interpreter under a memory cap; adds the wall time with start-up.
-
-    The cap (address space, per process) keeps a runaway run from taking the machine down:
-    it then fails with MemoryError and is reported as such.
-    """
-    start = time.perf_counter()
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "bench.callgraph", "--child", json.dumps(request)],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            preexec_fn=_limit_memory,
-        )
-    except subprocess.TimeoutExpired:
-        return {"failed": f"timeout after {timeout:.0f} s", "process_s": time.perf_counter() - start}
-    except subprocess.CalledProcessError as e:
-        last = (e.stderr.strip().splitlines() or [f"exit {e.returncode}"])[-1][:100]
-        return {"failed": last, "process_s": time.perf_counter() - start}
-    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
-    result["process_s"] = time.perf_counter() - start
-    return result
+    """Run child(request) in a fresh interpreter under a memory cap; adds the wall time with start-up."""
+    return child_process.run("bench.callgraph", request, timeout, MEMORY_CAP)
 
 
 def _limit_memory() -> None:
