@@ -130,15 +130,16 @@ def _run(plan: list[tuple[bool, np.ndarray]], batches: _Batches, load: np.ndarra
             before = state.error[nodes].copy(), state.delay[0.9][nodes].copy()
             for node in nodes.tolist():
                 batches.update(np.array([node]), load)
-            if np.allclose(before[0], state.error[nodes], rtol=0, atol=1e-9) and np.allclose(
-                before[1], state.delay[0.9][nodes], rtol=0, atol=1e-6
+            if np.allclose(before[0], state.error[nodes], rtol=0, atol=1e-6) and np.allclose(
+                before[1], state.delay[0.9][nodes], rtol=0, atol=1e-3
             ):
                 break
         else:
             names = ", ".join(state.names[i] for i in nodes.tolist())
             state.assumptions.append(
                 f"the cycle {names} did not settle in {CYCLE_ITERATIONS} rounds (calls around it reach "
-                "one per request or more): its numbers are those of the last round"
+                "one per request or more, or timeouts and retries inside it keep flipping): its numbers are "
+                "those of the last round"
             )
 
 
