@@ -70,8 +70,7 @@ def change_impact(settings: config.Config, runtime: exposure.Runtime) -> pipelin
     from preflight.propagation import change
 
     edges, endpoints, slos = services
-    graph = propagation.from_snapshot(edges, endpoints).with_settings(settings.calls)
-    graph = graph.with_utilization(dict(settings.utilization))
+    graph = propagation.from_snapshot(edges, endpoints).with_config(settings)
     return lambda found: change.predict(found, graph, slos)
 
 

@@ -23,6 +23,7 @@ def run(
 ) -> int:
     """Build the service graph, inject the faults, print every service's and SLO's prediction."""
     from preflight import propagation
+    from preflight.exposure import snapshot as exposure
 
     if not injections:
         raise InputError("nothing to simulate: pass at least one --inject SERVICE[:FUNCTION]:KIND=VALUE")
@@ -32,19 +33,19 @@ def run(
         )
     faults = [propagation.parse(spec) for spec in injections]
     settings = _settings(config_file)
-    slos: tuple[SloStatus, ...] = ()
     snap = None
+    slos: tuple[SloStatus, ...] = ()
     if snapshot_dir is not None:
-        from preflight.exposure import snapshot as exposure
         from preflight.runtime import snapshot
 
         snap = snapshot.read(snapshot_dir)
         slos = exposure.all_slos(snap)
-        if graph_file is None:
-            graph = propagation.from_snapshot(snap.table("edges"), snap.table("endpoints"))
     if graph_file is not None:
         graph = propagation.read_csv(graph_file)
-    graph = graph.with_settings(settings.calls).with_utilization(dict(settings.utilization))
+    else:
+        assert snap is not None  # one of the two was required above
+        graph = propagation.from_snapshot(snap.table("edges"), snap.table("endpoints"))
+    graph = graph.with_config(settings)
     for i, fault in enumerate(faults):
         if fault.function is None:
             continue

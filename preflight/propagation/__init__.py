@@ -7,19 +7,24 @@ impact.services, impact.slos                        # frozen contracts from pref
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
-from scipy.special import ndtr
 
 from preflight.errors import InputError
 from preflight.models import Estimate, Impact, ServiceImpact, SloImpact, SloStatus
 from preflight.propagation.engine import State, propagate
 from preflight.propagation.faults import Fault, parse
-from preflight.propagation.graph import Z90, Service, ServiceGraph, from_edges, from_snapshot, read_csv
+from preflight.propagation.graph import (
+    Service,
+    ServiceGraph,
+    from_edges,
+    from_snapshot,
+    read_csv,
+    share_below,
+)
 
 __all__ = ["Fault", "ServiceGraph", "from_edges", "from_snapshot", "parse", "read_csv", "simulate"]
 
@@ -231,13 +236,8 @@ def _latency_sli(
     if threshold is None or p50 is None or p90 is None or p50 <= 0:
         return None, None
 
-    def under(median: np.ndarray | float, upper: np.ndarray | float) -> np.ndarray:
-        median = np.maximum(median, 1e-9)
-        sigma = np.maximum(np.log(np.maximum(upper, median)) - np.log(median), 1e-6) / Z90
-        return np.asarray(ndtr((math.log(threshold) - np.log(median)) / sigma))
-
-    before = float(under(p50, p90))
-    after = under(p50 + state.delay[0.5][row], p90 + state.delay[0.9][row])
+    before = float(share_below(threshold, p50, p90))
+    after = share_below(threshold, p50 + state.delay[0.5][row], p90 + state.delay[0.9][row])
     return before, after
 
 

@@ -11,6 +11,7 @@ cautious bound) and the report says so.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from preflight.models import Exposure, Impact, SloStatus
 from preflight.propagation import simulate
@@ -52,8 +53,6 @@ def predict(
     exposure: Exposure, graph: ServiceGraph, slos: Sequence[SloStatus], trials: int = CHECK_TRIALS
 ) -> Impact | None:
     """What the change's failure modes would do; None when no changed function has a service in the graph."""
-    from dataclasses import replace
-
     injected, notes = faults(exposure, graph)
     if not injected:
         return None

@@ -33,10 +33,16 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from scipy.special import ndtr
 
 from preflight.propagation.faults import Fault
-from preflight.propagation.graph import DEFAULT_CALLS_PER_REQUEST, PARALLEL, Z90, Call, Service, ServiceGraph
+from preflight.propagation.graph import (
+    DEFAULT_CALLS_PER_REQUEST,
+    PARALLEL,
+    Call,
+    Service,
+    ServiceGraph,
+    share_below,
+)
 
 ABORT_FRACTION = 0.5
 SATURATION = 0.98
@@ -397,11 +403,9 @@ class _Batches:
         p90 = call.p90_ms or self.base[0.9][callee] or p50
         if p50 is None or p50 <= 0 or p90 is None:
             return
-        sigma = max(np.log(max(p90, p50)) - np.log(p50), 1e-6) / Z90
-        room = np.maximum(limit - delay[0.5][row], 1e-9)
-        late_after = 1 - ndtr((np.log(room) - np.log(p50)) / sigma)
-        late_before = 1 - ndtr((np.log(limit) - np.log(p50)) / sigma)
-        added = np.clip(late_after - late_before, 0, 1)
+        # the share of calls beyond the limit grows as the added delay eats into it
+        room = limit - delay[0.5][row]
+        added = np.clip(share_below(limit, p50, p90) - share_below(room, p50, p90), 0, 1)
         fail[row] = 1 - (1 - fail[row]) * (1 - added)
         for q, base in ((0.5, p50), (0.9, p90)):
             delay[q][row] = np.minimum(base + delay[q][row], limit) - min(base, limit)

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import numpy as np
+from scipy.special import ndtr
 
-from preflight.config import CallSettings
+from preflight.config import CallSettings, Config
 from preflight.errors import InputError
 
 SEQUENTIAL, PARALLEL = "sequential", "parallel"
@@ -97,6 +99,10 @@ class ServiceGraph:
                 fallback=setting.fallback if setting.fallback is not None else call.fallback,
             )
         return ServiceGraph(self.services(), calls.values())
+
+    def with_config(self, settings: Config) -> ServiceGraph:
+        """The `services` section of `.preflight.yml` applied: declared calls, their settings, utilization."""
+        return self.with_settings(settings.calls).with_utilization(dict(settings.utilization))
 
     def with_utilization(self, utilization: Mapping[str, float]) -> ServiceGraph:
         services = [replace(s, utilization=utilization.get(s.name, s.utilization)) for s in self.services()]
@@ -295,6 +301,13 @@ def from_snapshot(edges: Any, endpoints: Any) -> ServiceGraph:
 
 Z90, Z95, Z99 = 1.2815516, 1.6448536, 2.3263479
 """Standard normal quantiles of the 90th, 95th and 99th percentiles."""
+
+
+def share_below(limit: np.ndarray | float, p50: np.ndarray | float, p90: np.ndarray | float) -> np.ndarray:
+    """P(latency <= limit) for the lognormal through this p50 and p90 (a p90 below the p50 counts as it)."""
+    median = np.maximum(p50, 1e-9)
+    sigma = np.maximum(np.log(np.maximum(p90, median)) - np.log(median), 1e-6) / Z90
+    return np.asarray(ndtr((np.log(np.maximum(limit, 1e-9)) - np.log(median)) / sigma))
 
 
 def p90_from(p50: float | None, upper: float | None, z: float) -> float | None:
