@@ -36,6 +36,12 @@ def rates(snapshot: Snapshot) -> dict[str, float]:
     return {str(k): float(v) for k, v in best.groupby("key")["calls_per_min"].sum().items()}
 
 
+def _best_source(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows from the most direct source present (traces before tables before profiles)."""
+    rank = rows["source"].map(SOURCE_RANK).fillna(9)
+    return rows[rank == rank.min()]
+
+
 def _name(change: FunctionChange, names: set[str]) -> str:
     """Production runs the base, so the base name is tried first."""
     for name in (change.old_qualname, change.qualname):
@@ -48,8 +54,7 @@ def _expose(change: FunctionChange, rows: pd.DataFrame, snapshot: Snapshot) -> F
     rows = rows.dropna(subset=["calls"])
     if rows.empty:
         return FunctionExposure(change, None)
-    rows = rows.assign(rank=rows["source"].map(SOURCE_RANK).fillna(9))
-    best = rows[rows["rank"] == rows["rank"].min()]
+    best = _best_source(rows)
     per_service = best.groupby("service", dropna=False)["calls_per_min"].sum(min_count=1)
     calls = None if per_service.isna().all() else float(per_service.sum())
     top = best.sort_values("calls", ascending=False).iloc[0]
@@ -106,8 +111,7 @@ def service_share(snapshot: Snapshot, service: str, qualname: str) -> float | No
     functions = snapshot.table("functions")
     key = functions["code_qualname"].fillna(functions["qualname"])
     rows = functions[(functions["service"] == service) & (key == qualname)].dropna(subset=["calls_per_min"])
-    rank = rows["source"].map(SOURCE_RANK).fillna(9)
-    calls = rows[rank == rank.min()]["calls_per_min"].sum(min_count=1)  # one source, not traces + profiles
+    calls = _best_source(rows)["calls_per_min"].sum(min_count=1)  # one source, not traces + profiles
     return None if pd.isna(calls) else _share(snapshot, service, float(calls))
 
 
