@@ -57,7 +57,7 @@ def simulate(
         raise InputError(f"--trials {trials}: simulate at least one trial")
     state = propagate(graph, list(faults), trials, seed)
     doors = graph.front_doors()
-    moved = np.flatnonzero(
+    moved = (
         state.error.any(axis=1)
         | state.wrong.any(axis=1)
         | state.delay[0.5].any(axis=1)
@@ -65,15 +65,15 @@ def simulate(
         | state.network.any(axis=1)
         | (state.load != 1).any(axis=1)
     )
-    services = [_unchanged(graph, name, name in doors) for name in state.names]
-    for row in moved.tolist():
-        services[row] = _service(graph, state, row, state.names[row] in doors)
+    services = [
+        _service(graph, state, row, name in doors)
+        if (row := state.rows.get(name)) is not None and moved[row]
+        else _unchanged(graph, name, name in doors)
+        for name in graph.graph.nodes
+    ]
     by_name = {s.service: s for s in services}
-    rows = {name: i for i, name in enumerate(state.names)}
     notes: list[str] = list(dict.fromkeys(state.assumptions))
-    predicted = tuple(
-        _slo(graph, state, rows, by_name, slo, [f.service for f in faults], notes) for slo in slos
-    )
+    predicted = tuple(_slo(graph, state, by_name, slo, [f.service for f in faults], notes) for slo in slos)
     return Impact(
         faults=tuple(f.spec for f in faults),
         trials=trials,
@@ -87,12 +87,26 @@ def _estimate(values: np.ndarray) -> Estimate:
     first = float(values[0])
     if (values == first).all():  # unmoved in every trial (most load factors, errors of a slowdown)
         return _fixed(first)
-    # infinite values (a budget never exhausted) cannot be interpolated between: take order statistics
     if np.isfinite(values).all():
+        # a result monotone in the (sorted) first sampled magnitude comes out sorted: read its
+        # quantiles off directly instead of partitioning (same numbers as np.quantile's "linear")
+        if (values[1:] >= values[:-1]).all():
+            return _sorted_estimate(values)
+        if (values[1:] <= values[:-1]).all():
+            return _sorted_estimate(values[::-1])
         low, median, high = np.quantile(values, (0.05, 0.5, 0.95))
-    else:
+    else:  # infinite values (a budget never exhausted) cannot be interpolated: order statistics
         low, median, high = np.quantile(values, (0.05, 0.5, 0.95), method="nearest")
     return Estimate(float(median), float(low), float(high))
+
+
+def _sorted_estimate(ordered: np.ndarray) -> Estimate:
+    last = len(ordered) - 1
+    low, median, high = (
+        float(ordered[int(h)] + (ordered[min(int(h) + 1, last)] - ordered[int(h)]) * (h - int(h)))
+        for h in (last * 0.05, last * 0.5, last * 0.95)
+    )
+    return Estimate(median, low, high)
 
 
 def _fixed(value: float) -> Estimate:
@@ -161,7 +175,6 @@ def _errors_after(base: float, state: State, row: int) -> np.ndarray:
 def _slo(
     graph: ServiceGraph,
     state: State,
-    rows: dict[str, int],
     services: dict[str, ServiceImpact],
     slo: SloStatus,
     sources: list[str],
@@ -177,18 +190,19 @@ def _slo(
     empty = SloImpact(
         slo.name, slo.service, slo.indicator, objective or 0.0, None, None, None, None, None, None, path
     )
-    if slo.service not in rows or objective is None or not 0 < objective < 1:
+    if slo.service not in graph.graph or objective is None or not 0 < objective < 1:
         own.append(
-            f"{slo.service} is not in the service graph" if slo.service not in rows else "no objective"
+            f"{slo.service} is not in the service graph" if slo.service not in graph.graph else "no objective"
         )
         return _with_notes(empty, own)
-    row = rows[slo.service]
+    row = state.rows.get(slo.service)
     service = graph.service(slo.service)
     if slo.indicator == "latency":
         before, after = _latency_sli(service, state, row, slo.threshold_ms)
     else:
         before = 1 - service.error_rate
-        after = 1 - _errors_after(service.error_rate, state, row)
+        unmoved = np.full(state.error.shape[1], before)
+        after = unmoved if row is None else 1 - _errors_after(service.error_rate, state, row)
     if before is None or after is None:
         own.append(
             f"{slo.service}'s latency before the change is unknown: the latency SLI cannot be predicted"
@@ -229,7 +243,7 @@ def _with_notes(impact: SloImpact, notes: list[str]) -> SloImpact:
 
 
 def _latency_sli(
-    service: Service, state: State, row: int, threshold: float | None
+    service: Service, state: State, row: int | None, threshold: float | None
 ) -> tuple[float | None, np.ndarray | None]:
     """Share of requests under the threshold, from a lognormal through the p50 and p90."""
     p50, p90 = service.p50_ms, service.p90_ms
@@ -237,6 +251,8 @@ def _latency_sli(
         return None, None
 
     before = float(share_below(threshold, p50, p90))
+    if row is None:  # a service the faults cannot reach
+        return before, np.full(state.error.shape[1], before)
     after = share_below(threshold, p50 + state.delay[0.5][row], p90 + state.delay[0.9][row])
     return before, after
 

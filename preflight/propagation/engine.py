@@ -1,9 +1,10 @@
 """Propagate injected faults to callers, vectorized over Monte Carlo trials.
 
-Every quantity is an array of shape (services, trials). Only the fault's services
-and their transitive callers can change, so only they are computed, callees first
-(networkx condensation: a cycle is iterated to a fixed point). The edges of a whole
-generation are processed in one batch of numpy operations.
+Only the faulty services and their transitive callers can change, so only they get rows,
+numbered callees first (networkx condensation): each step is a contiguous block of rows
+whose callees are all computed before it, except inside a cycle, which is iterated to a
+fixed point. A step is one sparse product for its plain calls plus one batch for its calls
+with a timeout, retries or parallel fan-out (`calls.py`).
 
 Rules, per call from caller u to callee v made n times per request of u:
 - errors: a call fails with v's added error probability; retries r make it fail
@@ -13,48 +14,45 @@ Rules, per call from caller u to callee v made n times per request of u:
 - latency: a call takes v's added latency (plus added network delay into v); a
   timeout caps it and turns the calls beyond it into failures (lognormal call
   latency through the edge's p50/p90); retried calls add their own time.
-  Sequential calls add n * delay, parallel ones take the largest. A percentile q
-  of u only moves fully when at least 1-q of u's requests make the call (n >= 1-q),
-  otherwise in proportion.
-- cycles: calls inside a cycle count with their mean number n (a percentile weight
-  above n could keep growing around the cycle); below one call per request around
-  the cycle the iteration settles.
+  Sequential calls add n * delay, parallel ones take the largest.
+- percentiles: delays propagate as means per request (n times the callee's), for the
+  p50 and the p90 separately. Only the share t of u's requests that reach changed code
+  carries them (t: 1 - (1 - own share) * prod over calls of (1 - t_v)^k * (1 - r t_v),
+  for n = k + r calls), so u's percentile q moves by mean / max(t, 1 - q): fully when at
+  least 1 - q of its requests are touched, in proportion below. Weighting once, at the
+  service reported, keeps rare calls along a chain from compounding.
+- cycles: iterated (all members at once) until nothing moves; below one call per
+  request around the cycle this settles.
 - fail fast: a request of u that fails stops early, on average half-way
   (ABORT_FRACTION of its latency), so u can get faster while its errors rise.
 - CPU: demand per request grows by share*(ratio-1); with utilization rho the
   M/M/1 response time scales by (1-rho)/(1-rho'), and beyond SATURATION the
-  demand above capacity fails.
+  demand above capacity fails (every request queues: t = 1).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
+from preflight.propagation.calls import NEVER, SpecialCalls, guarded, per_request
 from preflight.propagation.faults import Fault
-from preflight.propagation.graph import (
-    DEFAULT_CALLS_PER_REQUEST,
-    PARALLEL,
-    Call,
-    Service,
-    ServiceGraph,
-    share_below,
-)
+from preflight.propagation.graph import PARALLEL, ServiceGraph
+from preflight.propagation.own import QUANTILES, SATURATION, UTILIZATION_PRIOR, OwnFaults, base_of
+
+__all__ = ["ABORT_FRACTION", "QUANTILES", "SATURATION", "UTILIZATION_PRIOR", "State", "propagate"]
 
 ABORT_FRACTION = 0.5
-SATURATION = 0.98
-UTILIZATION_PRIOR = (0.2, 0.6)
-"""Utilization assumed (uniform per trial) where none is known."""
 CYCLE_ITERATIONS = 50
-QUANTILES = (0.5, 0.9)
 
 
 @dataclass
 class State:
-    """Per-service added effects per trial (rows follow `names`)."""
+    """Per-service added effects per trial, for the services the faults reach (rows follow `names`)."""
 
     names: list[str]
     error: np.ndarray
@@ -67,44 +65,45 @@ class State:
     """Added latency on calls into the service, ms."""
     load: np.ndarray
     """Requests received relative to before."""
+    touched: np.ndarray
+    """Share of each service's requests that reach changed code (per row, not per trial)."""
     assumptions: list[str] = field(default_factory=list)
+    rows: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rows = {name: i for i, name in enumerate(self.names)}
 
 
 def propagate(graph: ServiceGraph, faults: list[Fault], trials: int, seed: int = 0) -> State:
-    """The added errors and latency of every service, per trial."""
+    """The added errors and latency of every service the faults reach, per trial."""
     rng = np.random.default_rng(seed)
-    names = list(graph.graph.nodes)
-    index = {name: i for i, name in enumerate(names)}
+    steps = _plan(graph, faults)
+    names = [name for _, group in steps for name in group]
+    rows = {name: i for i, name in enumerate(names)}
     size = len(names)
     state = State(
         names,
         np.zeros((size, trials)),
         np.zeros((size, trials)),
-        {q: np.zeros((size, trials)) for q in QUANTILES},
+        {},
         np.zeros((size, trials)),
         np.ones((size, trials)),
+        np.zeros(size),
     )
-    own = _OwnFaults(graph, faults, index, rng, trials, state.assumptions)
-    plan = _plan(graph, faults, index)
-    batches = _Batches(graph, index, state, own)
-    for cycle, nodes in plan:
-        if cycle:
-            members = set(nodes.tolist())
-            batches.cyclic |= {(u, v) for u in members for v, _ in batches.out.get(u, ()) if v in members}
-    batches.prepare({node for _, nodes in plan for node in nodes.tolist()})
-    _run(plan, batches, None)
-    heavy = [node for node in own.cpu if bool((state.load[node] > 1 + 1e-9).any())]
+    own = OwnFaults(graph, faults, rows, rng, trials, state.assumptions)
+    engine = _Engine(graph, rows, steps, state, own)
+    engine.run(None)
+    heavy = [row for row in own.cpu if bool((state.load[row] > 1 + 1e-9).any())]
     if heavy:  # retries multiply the load on a CPU-bound faulty service: once more with that load
         load = state.load.copy()
-        for array in (state.error, state.wrong, state.network, *state.delay.values()):
-            array[:] = 0
-        _run(plan, batches, load)
+        engine.run(load)
         state.load[:] = load
         state.assumptions.append("retries raise the load on a CPU-bound faulty service: simulated with it")
+    engine.finish()
     return state
 
 
-def _plan(graph: ServiceGraph, faults: list[Fault], index: dict[str, int]) -> list[tuple[bool, np.ndarray]]:
+def _plan(graph: ServiceGraph, faults: list[Fault]) -> list[tuple[bool, list[str]]]:
     """Callees first: (is a cycle, services) steps over the faulty services and their callers."""
     affected: set[str] = set()
     for fault in faults:
@@ -117,304 +116,212 @@ def _plan(graph: ServiceGraph, faults: list[Fault], index: dict[str, int]) -> li
         for component in generation:
             nodes = sorted(condensed.nodes[component]["members"])
             if len(nodes) == 1 and not sub.has_edge(nodes[0], nodes[0]):
-                singles.append(index[nodes[0]])
+                singles.append(nodes[0])
             else:
-                plan.append((True, np.array([index[name] for name in nodes])))
+                plan.append((True, nodes))
         if singles:
-            plan.append((False, np.array(sorted(singles))))
+            plan.append((False, sorted(singles)))
     return plan
 
 
-def _run(plan: list[tuple[bool, np.ndarray]], batches: _Batches, load: np.ndarray | None) -> None:
-    for cycle, nodes in plan:
-        if not cycle:
-            batches.update(nodes, load)
-            continue
-        # Gauss-Seidel over a cycle until nothing moves (calls around a cycle are < 1 per request)
-        state = batches.state
-        for _ in range(CYCLE_ITERATIONS):
-            before = state.error[nodes].copy(), state.delay[0.9][nodes].copy()
-            for node in nodes.tolist():
-                batches.update(np.array([node]), load)
-            if np.allclose(before[0], state.error[nodes], rtol=0, atol=1e-6) and np.allclose(
-                before[1], state.delay[0.9][nodes], rtol=0, atol=1e-3
-            ):
-                break
-        else:
-            names = ", ".join(state.names[i] for i in nodes.tolist())
-            state.assumptions.append(
-                f"the cycle {names} did not settle in {CYCLE_ITERATIONS} rounds (calls around it reach "
-                "one per request or more, or timeouts and retries inside it keep flipping): its numbers are "
-                "those of the last round"
-            )
+@dataclass
+class _Step:
+    start: int
+    stop: int
+    cycle: bool
+    fail: Any
+    """Sparse (step rows x all rows): n of plain calls without a fallback, for log-survival."""
+    wrong: Any
+    """Sparse: n of every plain call, for wrong values (no fallback absorbs them)."""
+    delay: Any
+    """Sparse: n of every plain call, for mean delays."""
+    special: SpecialCalls | None
+    faulty: list[int]
 
 
-class _OwnFaults:
-    """What each faulty service does by itself, per trial."""
+class _Engine:
+    """The reached services' calls as arrays, one batched update per step."""
 
     def __init__(
         self,
         graph: ServiceGraph,
-        faults: list[Fault],
-        index: dict[str, int],
-        rng: np.random.Generator,
-        trials: int,
-        assumptions: list[str],
+        rows: dict[str, int],
+        steps: list[tuple[bool, list[str]]],
+        state: State,
+        own: OwnFaults,
     ) -> None:
-        self.trials = trials
-        self.error: dict[int, np.ndarray] = {}
-        self.wrong: dict[int, np.ndarray] = {}
-        self.delay: dict[int, dict[float, np.ndarray]] = {}
-        self.network: dict[int, np.ndarray] = {}
-        self.cpu: dict[int, np.ndarray] = {}
-        self.utilization: dict[int, np.ndarray] = {}
-        for fault in faults:
-            node = index[fault.service]
-            service = graph.service(fault.service)
-            magnitude = fault.sample(rng, trials)
-            share = fault.share
-            if fault.kind in ("error", "wrong"):
-                target = self.error if fault.kind == "error" else self.wrong
-                previous = target.get(node, np.zeros(trials))
-                target[node] = 1 - (1 - previous) * (1 - share * magnitude)
-            elif fault.kind == "network":
-                self.network[node] = self.network.get(node, np.zeros(trials)) + share * magnitude
-            elif fault.kind == "latency":
-                delays = self.delay.setdefault(node, {q: np.zeros(trials) for q in QUANTILES})
-                for q in QUANTILES:
-                    base = _base(service, q)
-                    if fault.ratio and base is None:
-                        assumptions.append(
-                            f"{fault.spec}: {fault.service}'s p{q * 100:.0f} is unknown, so the ratio "
-                            "cannot be turned into milliseconds there; that percentile's change is left out"
-                        )
-                        continue
-                    added = (magnitude - 1) * base if fault.ratio and base is not None else magnitude
-                    delays[q] = delays[q] + _weight_of(share, q) * added
-            else:  # cpu
-                demand = self.cpu.get(node, np.ones(trials))
-                self.cpu[node] = demand * (1 + share * (magnitude - 1))
-                if service.utilization is None and node not in self.utilization:
-                    low, high = UTILIZATION_PRIOR
-                    self.utilization[node] = rng.uniform(low, high, trials)
-                    assumptions.append(
-                        f"{fault.service}: CPU utilization unknown, assumed {low:.0%}-{high:.0%} "
-                        "(set services.<name>.utilization in .preflight.yml)"
-                    )
-                elif service.utilization is not None:
-                    self.utilization[node] = np.full(trials, service.utilization)
+        from scipy.sparse import csr_matrix
 
-    def apply(self, node: int, service_p: dict[float, float | None], load: np.ndarray, state: State) -> None:
-        """Add node's own faults to what its callees did to it."""
-        error = self.error.get(node)
-        if error is not None:
-            state.error[node] = 1 - (1 - state.error[node]) * (1 - error)
-        wrong = self.wrong.get(node)
-        if wrong is not None:
-            state.wrong[node] = wrong
-        for q, delay in self.delay.get(node, {}).items():
-            state.delay[q][node] += delay
-        network = self.network.get(node)
-        if network is not None:
-            state.network[node] = network
-        demand = self.cpu.get(node)
-        if demand is not None:
-            rho = self.utilization[node]
-            after = np.minimum(rho * demand * load, 10.0)
-            queue = demand * (1 - rho) / np.maximum(1 - after, 1 - SATURATION)
-            shed = np.clip(1 - SATURATION / np.maximum(after, 1e-12), 0, 1)
-            state.error[node] = 1 - (1 - state.error[node]) * (1 - shed)
-            for q in QUANTILES:
-                base = service_p[q]
-                if base is not None:
-                    state.delay[q][node] += (queue - 1) * base
-
-
-def _base(service: Service, q: float) -> float | None:
-    return service.p50_ms if q == 0.5 else service.p90_ms
-
-
-def _weight_of(n: float, q: float) -> float:
-    """How much of a call's delay reaches the caller's q-th percentile (see the module docstring)."""
-    return n if n >= 1 else min(1.0, n / (1 - q))
-
-
-class _Batches:
-    """The graph's calls as arrays, grouped by caller, for one batched update per generation."""
-
-    def __init__(self, graph: ServiceGraph, index: dict[str, int], state: State, own: _OwnFaults) -> None:
-        self.state = state
-        self.own = own
+        self.state, self.own = state, own
+        size, trials = state.error.shape
         services = [graph.service(name) for name in state.names]
-        self.base = {q: [_base(s, q) for s in services] for q in QUANTILES}
-        self.out: dict[int, list[tuple[int, Call]]] = {}
-        self.inbound = np.zeros(len(services))
+        self.base = {q: [base_of(s, q) for s in services] for q in QUANTILES}
+        self.floor = {q: np.array([b or 0.0 for b in self.base[q]])[:, None] for q in QUANTILES}
+        """The latency before (0 when unknown): a service cannot get faster than that."""
+        rate = [s.requests_per_s or 1.0 for s in services]
+        out: dict[int, list[tuple[int, Any]]] = {}
+        inbound = np.zeros(size)
         """Calls per second into each service (the denominator of its load factor)."""
         defaulted = []
         for call in graph.calls():
-            caller, callee = index[call.caller], index[call.callee]
-            self.out.setdefault(caller, []).append((callee, call))
-            self.inbound[callee] += _rate(call, services[caller])
-            if call.per_request is None:
-                defaulted.append(f"{call.caller}->{call.callee}")
-        self.services = services
-        self.reached: set[int] = set()
-        """Services the faults can reach (the faulty ones and their transitive callers)."""
-        self.cyclic: set[tuple[int, int]] = set()
-        """Calls inside a cycle: weighted by their mean count (a percentile weight could exceed the
-        mean and never settle), so calls around a cycle below one per request converge."""
-        self.extra: dict[int, dict[int, np.ndarray]] = {}
-        """callee -> caller -> extra load from that caller's retries (recomputed, never accumulated)."""
+            # every caller of a reached service is reached: calls between reached services are all
+            if call.caller in rows and call.callee in rows:
+                caller, callee = rows[call.caller], rows[call.callee]
+                out.setdefault(caller, []).append((callee, call))
+                inbound[callee] += per_request(call) * rate[caller]
+                if call.per_request is None:
+                    defaulted.append(f"{call.caller}->{call.callee}")
         if defaulted:
             state.assumptions.append(
                 f"no measured rate for {len(defaulted)} call(s) ({', '.join(sorted(defaulted)[:5])}"
-                f"{', ...' if len(defaulted) > 5 else ''}): assumed {DEFAULT_CALLS_PER_REQUEST:g} per request"
+                f"{', ...' if len(defaulted) > 5 else ''}): assumed 1 per request"
             )
-
-    def prepare(self, reached: set[int]) -> None:
-        """Plain calls into reached services as sparse matrices (caller x callee); the rest row by row.
-
-        A plain call (no timeout, no retries, sequential) adds n * log(1 - p) of the callee to the
-        caller's log-survival and weight * delay to its latency: one sparse product per step
-        does that for all of them. Calls with a timeout, retries or parallel fan-out change with
-        the callee's state in other ways and are computed per call.
-        """
-        from scipy.sparse import csr_matrix
-
-        self.reached = reached
-        size = len(self.services)
-        trials = self.state.error.shape[1]
-        names: tuple[str | float, ...] = ("fail", "wrong", *QUANTILES)
-        entries: dict[str | float, tuple[list[int], list[int], list[float]]] = {
-            name: ([], [], []) for name in names
-        }
-        self.special: dict[int, list[tuple[int, Call]]] = {}
-        for caller, calls in self.out.items():
-            for callee, call in calls:
-                if callee not in reached:
-                    continue  # a call into a service the faults cannot reach adds nothing
-                if call.timeout_ms is not None or call.retries or call.mode == PARALLEL:
-                    self.special.setdefault(caller, []).append((callee, call))
-                    continue
-                n = _per_request(call)
-                cyclic = (caller, callee) in self.cyclic
-                targets: list[tuple[str | float, float]] = [("wrong", n)]
-                targets += [] if call.fallback else [("fail", n)]
-                targets += [(q, n if cyclic else _weight_of(n, q)) for q in QUANTILES]
-                for name, value in targets:
-                    rows, cols, values = entries[name]
-                    rows.append(caller)
-                    cols.append(callee)
-                    values.append(value)
-        self.matrices: dict[str | float, Any] = {
-            name: csr_matrix((values, (rows, cols)), shape=(size, size))
-            for name, (rows, cols, values) in entries.items()
-        }
+        self.steps: list[_Step] = []
+        start = 0
+        for cycle, group in steps:
+            stop = start + len(group)
+            plain: dict[str, tuple[list[int], list[int], list[float]]] = {
+                name: ([], [], []) for name in ("fail", "wrong", "delay")
+            }
+            special = []
+            for caller in range(start, stop):
+                for callee, call in out.get(caller, ()):
+                    if guarded(call) or call.mode == PARALLEL:
+                        special.append((caller, callee, call))
+                    if guarded(call):
+                        continue
+                    names = ("wrong",) if call.fallback else ("fail", "wrong")
+                    for name in names if call.mode == PARALLEL else (*names, "delay"):
+                        plain[name][0].append(caller - start)
+                        plain[name][1].append(callee)
+                        plain[name][2].append(per_request(call))
+            matrices = {
+                name: csr_matrix((values, (at, to)), shape=(stop - start, size))
+                for name, (at, to, values) in plain.items()
+            }
+            self.steps.append(
+                _Step(
+                    start,
+                    stop,
+                    cycle,
+                    matrices["fail"],
+                    matrices["wrong"],
+                    matrices["delay"],
+                    SpecialCalls(special, start, self.base[0.5], self.base[0.9], rate, inbound)
+                    if special
+                    else None,
+                    [row for row in range(start, stop) if row in own.touched],
+                )
+            )
+            start = stop
+        self.touched = _touched(self.steps, out, own.touched, size)
         self.log_fail = np.zeros((size, trials))
-        self.log_wrong = np.zeros((size, trials))
-        self.seen_delay = {q: np.zeros((size, trials)) for q in QUANTILES}
-        """Per reached service, as its callers see it: log(1 - errors), log(1 - wrong), delay + network."""
+        self.log_wrong = np.zeros((size, trials)) if own.wrong else None
+        self.seen = np.zeros((size, 2 * trials))
+        """Per reached service, as its callers see it: mean added delay + network, p50 | p90 halves."""
+        self.extra: dict[tuple[int, int], np.ndarray] = {}
+        """(callee, caller) -> extra load on the callee from that caller's retries (recomputed each time)."""
 
-    def update(self, nodes: np.ndarray, load: np.ndarray | None) -> None:
-        """Recompute nodes from their callees' current state, then add their own faults."""
+    def run(self, load: np.ndarray | None) -> None:
         state = self.state
-        for array in (state.error, state.wrong, state.network, *state.delay.values()):
-            array[nodes] = 0
-        survive = self.matrices["fail"][nodes] @ self.log_fail
-        if self.own.wrong:
-            survive += self.matrices["wrong"][nodes] @ self.log_wrong
-        delay = {q: self.matrices[q][nodes] @ self.seen_delay[q] for q in QUANTILES}
-        peak: dict[float, np.ndarray] = {}
-        for position, node in enumerate(nodes.tolist()):
-            for callee, call in self.special.get(node, ()):
-                if call.mode == PARALLEL and not peak:
-                    peak = {q: np.zeros_like(delay[q]) for q in QUANTILES}
-                self._special(node, callee, call, position, survive, delay, peak)
-        child_error = 1 - np.exp(survive)
-        state.error[nodes] = child_error
-        for q in QUANTILES:
-            base = np.array([self.base[q][node] or 0.0 for node in nodes.tolist()])[:, None]
-            # a request cannot get faster than stopping at once: callees that fail or speed up
-            # take at most the caller's own latency off (nothing, when that latency is unknown)
-            total = delay[q] - ABORT_FRACTION * child_error * base
-            if peak:
-                total += peak[q]
-            state.delay[q][nodes] = np.maximum(total, -base)
-        for node in nodes.tolist():
-            base_p = {q: self.base[q][node] for q in QUANTILES}
-            self.own.apply(node, base_p, (load if load is not None else state.load)[node], state)
-        self.log_fail[nodes] = np.log1p(-np.minimum(state.error[nodes], 1 - 1e-12))
-        if self.own.wrong:
-            self.log_wrong[nodes] = np.log1p(-np.minimum(state.wrong[nodes], 1 - 1e-12))
-        for q in QUANTILES:
-            self.seen_delay[q][nodes] = state.delay[q][nodes] + state.network[nodes]
-
-    def _special(
-        self,
-        caller: int,
-        callee: int,
-        call: Call,
-        position: int,
-        survive: np.ndarray,
-        delay: dict[float, np.ndarray],
-        peak: dict[float, np.ndarray],
-    ) -> None:
-        """A call with a timeout, retries or parallel fan-out, added to its caller's row."""
-        state = self.state
-        fail = state.error[callee][None, :].copy()
-        seen = {q: self.seen_delay[q][callee][None, :].copy() for q in QUANTILES}
-        if call.timeout_ms is not None:
-            self._timeout(call, callee, 0, fail, seen)
-        if call.retries:
-            self._retry(call, caller, callee, 0, fail, seen)
-        n = _per_request(call)
-        failing = 1 - (1 - (0.0 if call.fallback else fail[0])) * (1 - state.wrong[callee])
-        survive[position] += n * np.log1p(-np.minimum(failing, 1 - 1e-12))
-        cyclic = (caller, callee) in self.cyclic
-        for q in QUANTILES:
-            weight = n if cyclic else _weight_of(n, q)
-            if call.mode == PARALLEL:
-                # calls fanned out in parallel overlap: however many, the caller waits for about one
-                peak[q][position] = np.maximum(peak[q][position], min(weight, 1.0) * seen[q][0])
+        for step in self.steps:
+            if not step.cycle:
+                self._update(step, load)
+                continue
+            rows = slice(step.start, step.stop)
+            for _ in range(CYCLE_ITERATIONS):
+                before = state.error[rows].copy(), self.seen[rows].copy()
+                self._update(step, load)
+                if np.allclose(before[0], state.error[rows], rtol=0, atol=1e-6) and np.allclose(
+                    before[1], self.seen[rows], rtol=0, atol=1e-3
+                ):
+                    break
             else:
-                delay[q][position] += weight * seen[q][0]
+                names = ", ".join(state.names[step.start : step.stop])
+                state.assumptions.append(
+                    f"the cycle {names} did not settle in {CYCLE_ITERATIONS} rounds (calls around it reach "
+                    "one per request or more, or timeouts and retries inside it keep flipping): its numbers "
+                    "are those of the last round"
+                )
 
-    def _retry(
-        self, call: Call, caller: int, callee: int, row: int, fail: np.ndarray, delay: dict[float, np.ndarray]
-    ) -> None:
-        """r retries: fails only if every attempt fails; each extra attempt costs a call and loads the callee."""
-        p = fail[row]
-        attempts = sum(p**k for k in range(call.retries + 1))
-        took = (call.p50_ms or self.base[0.5][callee] or 0.0) + delay[0.5][row]
-        for q in QUANTILES:
-            delay[q][row] = delay[q][row] + (attempts - 1) * took
-        fail[row] = p ** (call.retries + 1)
-        if self.inbound[callee] > 0:
-            extra = self.extra.setdefault(callee, {})
-            extra[caller] = _rate(call, self.services[caller]) * (attempts - 1) / self.inbound[callee]
-            self.state.load[callee] = 1 + sum(extra.values())
+    def _update(self, step: _Step, load: np.ndarray | None) -> None:
+        """Recompute a step's rows from their callees' current state, then add their own faults."""
+        state, own = self.state, self.own
+        trials = state.error.shape[1]
+        rows = slice(step.start, step.stop)
+        survive = step.fail @ self.log_fail
+        if self.log_wrong is not None:
+            survive += step.wrong @ self.log_wrong
+        delay = step.delay @ self.seen
+        if step.special is not None:
+            wrong = state.wrong if self.log_wrong is not None else None
+            step.special.add(state.error, wrong, self.seen, survive, delay, self.extra)
+            for callee in {callee for callee, _ in step.special.retried_pairs}:
+                state.load[callee] = 1 + sum(v for (c, _), v in self.extra.items() if c == callee)
+        child = np.expm1(survive, out=survive)
+        np.negative(child, out=child)
+        state.error[rows] = child
+        child *= ABORT_FRACTION
+        for q, half in _halves(trials):
+            part = delay[:, half]
+            floor = self.floor[q][rows]
+            if floor.any():
+                part -= child * floor
+                np.maximum(part, -floor, out=part)
+            else:
+                np.maximum(part, 0.0, out=part)
+        for row in step.faulty:
+            i = row - step.start
+            own.apply(
+                row,
+                {q: self.base[q][row] for q in QUANTILES},
+                (load if load is not None else state.load)[row],
+                state.error[row],
+                state.wrong[row],
+                {0.5: delay[i, :trials], 0.9: delay[i, trials:]},
+                state.network[row],
+            )
+            if row in own.network:
+                delay[i] += np.tile(own.network[row], 2)
+        np.log1p(-np.minimum(state.error[rows], NEVER), out=self.log_fail[rows])
+        if self.log_wrong is not None:
+            self.log_wrong[rows] = np.log1p(-np.minimum(state.wrong[rows], NEVER))
+        self.seen[rows] = delay
 
-    def _timeout(
-        self, call: Call, callee: int, row: int, fail: np.ndarray, delay: dict[float, np.ndarray]
-    ) -> None:
-        """Calls slower than the timeout end at it, as failures (lognormal call latency)."""
-        limit = float(call.timeout_ms or 0.0)
-        p50 = call.p50_ms or self.base[0.5][callee]
-        p90 = call.p90_ms or self.base[0.9][callee] or p50
-        if p50 is None or p50 <= 0 or p90 is None:
-            return
-        # the share of calls beyond the limit grows as the added delay eats into it
-        room = limit - delay[0.5][row]
-        added = np.clip(share_below(limit, p50, p90) - share_below(room, p50, p90), 0, 1)
-        fail[row] = 1 - (1 - fail[row]) * (1 - added)
-        for q, base in ((0.5, p50), (0.9, p90)):
-            delay[q][row] = np.minimum(base + delay[q][row], limit) - min(base, limit)
+    def finish(self) -> None:
+        """Turn the mean delays into the percentiles reported (see the module docstring)."""
+        state = self.state
+        trials = state.error.shape[1]
+        for q, half in _halves(trials):
+            part = self.seen[:, half]
+            for row, network in self.own.network.items():
+                part[row] -= network
+            part /= np.maximum(self.touched, 1 - q)[:, None]
+            np.maximum(part, -self.floor[q], out=part)
+            state.delay[q] = part
+        state.touched[:] = self.touched
 
 
-def _per_request(call: Call) -> float:
-    return call.per_request if call.per_request is not None else DEFAULT_CALLS_PER_REQUEST
+def _touched(
+    steps: list[_Step], out: dict[int, list[tuple[int, Any]]], own: dict[int, float], size: int
+) -> np.ndarray:
+    """Share of each service's requests that reach changed code, callees first (cycles iterated)."""
+    touched = np.zeros(size)
+    for step in steps:
+        for _ in range(CYCLE_ITERATIONS if step.cycle else 1):
+            before = touched[step.start : step.stop].copy()
+            for row in range(step.start, step.stop):
+                miss = 1 - own.get(row, 0.0)
+                for callee, call in out.get(row, ()):
+                    n = per_request(call)
+                    whole = math.floor(n)
+                    miss *= (1 - touched[callee]) ** whole * (1 - (n - whole) * touched[callee])
+                touched[row] = 1 - miss
+            if np.allclose(before, touched[step.start : step.stop], rtol=0, atol=1e-9):
+                break
+    return touched
 
 
-def _rate(call: Call, caller: Service) -> float:
-    """Calls per second on an edge (1 request/s stands in for an unknown caller rate)."""
-    return _per_request(call) * (caller.requests_per_s or 1.0)
+def _halves(trials: int) -> tuple[tuple[float, slice], tuple[float, slice]]:
+    """Where each percentile's delays sit in a (rows, 2 * trials) array: p50 | p90."""
+    return (0.5, slice(0, trials)), (0.9, slice(trials, None))

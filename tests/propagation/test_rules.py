@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from preflight.errors import InputError
@@ -274,6 +275,66 @@ def test_fraction_above_1_minus_q_moves_the_percentile_fully() -> None:
     assert p50_after(impact, "a") == pytest.approx(140.0)  # 0.2 / 0.5 = 0.4 -> 100 + 40
 
 
+def test_rare_calls_along_a_chain_do_not_compound() -> None:
+    # f -> m -> leaf, 0.1 calls per request each: 1% of f's requests reach the leaf
+    services = [Service("f", p50_ms=100, p90_ms=300), Service("m", p50_ms=50, p90_ms=100), B]
+    calls = [Call("f", "m", per_request=0.1), Call("m", "b", per_request=0.1)]
+    impact = run(services, calls, "b:latency=100ms")
+    # m: mean 0.1 * 100 = 10 ms, touched 0.1 >= 1 - 0.9: p90 + 10 / 0.1 = 100, p50 + 10 / 0.5 = 20
+    assert added_p90(impact, "m") == pytest.approx(100.0)
+    assert p50_after(impact, "m") == pytest.approx(70.0)
+    # f: mean 0.1 * 10 = 1 ms, touched 0.1 * 0.1 = 0.01 < 0.1: p90 + 1 / 0.1 = 10 (not 100: the
+    # weight is applied once, at f, to the 1% of its requests that reach the leaf)
+    assert added_p90(impact, "f") == pytest.approx(10.0)
+    assert p50_after(impact, "f") == pytest.approx(102.0)  # 100 + 1 / 0.5
+
+
+def test_touched_share_of_whole_and_fractional_calls() -> None:
+    # a makes 2.5 calls to b per request; b's fault runs in 20% of b's requests
+    services = [Service("a", p50_ms=100, p90_ms=200), B]
+    fault = parse("b:pkg.fn:latency=40ms").with_share(0.2)
+    impact = run(services, [Call("a", "b", per_request=2.5)], fault)
+    # mean 2.5 * 0.2 * 40 = 20 ms; touched 1 - 0.8**2 * (1 - 0.5 * 0.2) = 1 - 0.64 * 0.9 = 0.424
+    assert state_of(fault, services, [Call("a", "b", per_request=2.5)], "a") == pytest.approx(0.424)
+    assert added_p90(impact, "a") == pytest.approx(20 / 0.424)  # 47.17: touched above 0.1
+    assert p50_after(impact, "a") == pytest.approx(100 + 20 / 0.5)  # 0.424 < 0.5: in proportion
+
+
+def state_of(fault: Fault, services: Sequence[Service], calls: Sequence[Call], name: str) -> float:
+    state = engine.propagate(ServiceGraph(services, calls), [fault], trials=TRIALS)
+    return float(state.touched[state.rows[name]])
+
+
+def test_parallel_and_guarded_calls_of_several_callers_in_one_step() -> None:
+    # two callers computed in the same step, each with a parallel pair and a retried call
+    services = [Service("a"), Service("x"), B, C, D]
+    calls = [
+        Call("a", "b", per_request=1, mode=PARALLEL),
+        Call("a", "c", per_request=1, mode=PARALLEL),
+        Call("a", "d", per_request=1, p50_ms=20, retries=1),
+        Call("x", "c", per_request=1, mode=PARALLEL),
+        Call("x", "d", per_request=2),
+    ]
+    impact = run(services, calls, "b:latency=10ms", "c:latency=30ms", "d:error=0.5")
+    # a: max(10, 30) + d retried: 1 extra attempt half the time -> 0.5 * 20 = 10 -> 40
+    assert added_p90(impact, "a") == pytest.approx(40.0)
+    assert error(impact, "a") == pytest.approx(0.25)  # 0.5**2
+    # x: 30 (its one parallel call) and d twice without retries: 1 - 0.5**2 = 0.75
+    assert added_p90(impact, "x") == pytest.approx(30.0)
+    assert error(impact, "x") == pytest.approx(0.75)
+    assert of(impact, "d").load_factor.median == pytest.approx(1 + 1 / 3 * 0.5)  # a: 1 of 3 calls/s
+
+
+def test_a_service_the_fault_cannot_reach_is_unchanged() -> None:
+    services = [Service("a", p50_ms=10, p90_ms=20), B, Service("z", p50_ms=5, p90_ms=9)]
+    impact = run(services, [Call("a", "b", per_request=1), Call("b", "z", per_request=1)], "b:error=0.2")
+    z = of(impact, "z")
+    assert z.affected_probability == 0.0 and z.error_rate_after.median == 0.0
+    assert z.p90_ms_after is not None and z.p90_ms_after.median == 9.0
+    predicted = run(services, [Call("a", "b", per_request=1)], "b:error=0.2", slos=[slo("z")])
+    assert predicted.slos[0].burn_rate is not None and predicted.slos[0].burn_rate.median == 0.0
+
+
 # --- fail fast ---------------------------------------------------------------------------------
 
 
@@ -402,12 +463,14 @@ def test_cycle_latency_converges_with_rare_calls() -> None:
     services = [Service("a", p50_ms=100, p90_ms=200), Service("b", p50_ms=100, p90_ms=200)]
     calls = [Call("a", "b", per_request=0.05), Call("b", "a", per_request=0.05)]
     impact = run(services, calls, "b:latency=10ms")
-    # calls inside a cycle are weighted by their mean count n = 0.05 (at every percentile):
-    # d_b = 10 + 0.05 d_a, d_a = 0.05 d_b -> d_b = 10 / (1 - 0.0025) = 10.02506, d_a = 0.05 d_b = 0.50125
-    assert added_p90(impact, "b") == pytest.approx(10 / 0.9975, rel=1e-4)  # 10.02506
-    assert added_p90(impact, "a") == pytest.approx(0.5 / 0.9975, rel=1e-4)  # 0.50125
+    # mean delays around the cycle: d_b = 10 + 0.05 d_a, d_a = 0.05 d_b
+    # -> d_b = 10 / (1 - 0.0025) = 10.02506, d_a = 0.05 d_b = 0.50125
+    # touched: t_b = 1 (every b request runs the fault), t_a = 1 - (1 - 0.05 * 1) = 0.05
+    assert added_p90(impact, "b") == pytest.approx(10 / 0.9975, rel=1e-4)  # 10.02506 / max(1, 0.1)
     assert p50_after(impact, "b") == pytest.approx(100 + 10 / 0.9975, rel=1e-4)  # 110.02506
-    assert p50_after(impact, "a") == pytest.approx(100 + 0.5 / 0.9975, rel=1e-4)  # 100.50125
+    # a's p90 moves by d_a / max(0.05, 0.1) = 5.0125, its p50 by d_a / max(0.05, 0.5) = 1.0025
+    assert added_p90(impact, "a") == pytest.approx(0.5 / 0.9975 / 0.1, rel=1e-4)
+    assert p50_after(impact, "a") == pytest.approx(100 + 0.5 / 0.9975 / 0.5, rel=1e-4)
     assert not any("did not settle" in note for note in impact.assumptions)
 
 
@@ -422,8 +485,9 @@ def test_cycle_latency_converges_with_calls_below_one_per_request() -> None:
     impact = run([A, B], calls, "b:latency=10ms")
     # each round trip b -> a -> b happens 0.5 * 0.5 = 0.25 times per request:
     # d_b = 10 * (1 + 0.25 + 0.25**2 + ...) = 10 / 0.75 = 13.333; d_a = 0.5 * d_b = 6.667
+    # touched: t_b = 1, t_a = 1 - (1 - 0.5 * 1) = 0.5 >= 0.1: a's p90 moves by 6.667 / 0.5 = 13.333
     assert added_p90(impact, "b") == pytest.approx(10 / 0.75, rel=1e-3)
-    assert added_p90(impact, "a") == pytest.approx(5 / 0.75, rel=1e-3)
+    assert added_p90(impact, "a") == pytest.approx(5 / 0.75 / 0.5, rel=1e-3)
 
 
 # --- Monte Carlo -------------------------------------------------------------------------------
@@ -456,6 +520,29 @@ def test_fixed_magnitude_gives_a_point_estimate() -> None:
     impact = run([A, B], [Call("a", "b", per_request=1)], "b:error=0.2", trials=1000)
     estimate = of(impact, "a").error_rate_after
     assert estimate.low == estimate.median == estimate.high == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("order", ["ascending", "descending", "shuffled"])
+def test_quantiles_read_off_sorted_results_equal_numpys(order: str) -> None:
+    from preflight.propagation import _estimate
+
+    values = np.random.default_rng(3).lognormal(size=1001)
+    values = {"ascending": np.sort(values), "descending": np.sort(values)[::-1], "shuffled": values}[order]
+    low, median, high = np.quantile(values, (0.05, 0.5, 0.95))
+    estimate = _estimate(values)
+    assert (estimate.low, estimate.median, estimate.high) == pytest.approx((low, median, high), rel=1e-12)
+
+
+def test_sorting_the_first_sampled_magnitude_leaves_the_distribution_alone() -> None:
+    # error in a, wrong in b, independent ranges: a's and b's samples stay paired at random
+    graph = ([Service("f"), A, B], [Call("f", "a", per_request=1), Call("f", "b", per_request=1)])
+    impact = run(*graph, "a:error=0..0.4", "b:wrong=0..0.4", trials=20_000)
+    estimate = of(impact, "f").error_rate_after
+    # 1 - (1 - X)(1 - Y) with X, Y ~ U(0, 0.4) independent, against an independent sample of it
+    rng = np.random.default_rng(11)
+    x, y = rng.uniform(0, 0.4, 200_000), rng.uniform(0, 0.4, 200_000)
+    expected = np.quantile(1 - (1 - x) * (1 - y), (0.05, 0.5, 0.95))
+    assert (estimate.low, estimate.median, estimate.high) == pytest.approx(tuple(expected), abs=0.006)
 
 
 # --- affected thresholds -----------------------------------------------------------------------
