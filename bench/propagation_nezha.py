@@ -68,7 +68,7 @@ Written after reading the per-fault rows above (the numbers are regenerated, thi
   call. The simulator propagates over calls only.
 - **Callers that got faster.** Email CPU contention left checkout unchanged and the front end
   *faster* (0.29x) in the data; the model predicts checkout slower (email is on checkout's path).
-  Shipping CPU contention predicted the front end 1.5x slower; measured 0.99x. When the callee
+  Shipping CPU contention predicted the front end 1.4x slower; measured 0.99x. When the callee
   saturates, requests queue in the client's connection pool or time out upstream, and throughput
   drops (ops ratio 0.5-0.7), which shortens the measured tail. The model has no client-side
   queueing or load shedding beyond the CPU rule.
