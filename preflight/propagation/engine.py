@@ -21,8 +21,8 @@ Rules, per call from caller u to callee v made n times per request of u:
   for n = k + r calls), so u's percentile q moves by mean / max(t, 1 - q): fully when at
   least 1 - q of its requests are touched, in proportion below. Weighting once, at the
   service reported, keeps rare calls along a chain from compounding.
-- cycles: iterated (all members at once) until nothing moves; below one call per
-  request around the cycle this settles.
+- cycles: iterated member by member (Gauss-Seidel) until nothing moves; below one
+  call per request around the cycle this settles.
 - fail fast: a request of u that fails stops early, on average half-way
   (ABORT_FRACTION of its latency), so u can get faster while its errors rise.
 - CPU: demand per request grows by share*(ratio-1); with utilization rho the
@@ -33,6 +33,9 @@ Rules, per call from caller u to callee v made n times per request of u:
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +51,7 @@ __all__ = ["ABORT_FRACTION", "QUANTILES", "SATURATION", "UTILIZATION_PRIOR", "St
 
 ABORT_FRACTION = 0.5
 CYCLE_ITERATIONS = 50
+CHUNK_TRIALS = 5_000
 
 
 @dataclass
@@ -75,7 +79,12 @@ class State:
 
 
 def propagate(graph: ServiceGraph, faults: list[Fault], trials: int, seed: int = 0) -> State:
-    """The added errors and latency of every service the faults reach, per trial."""
+    """The added errors and latency of every service the faults reach, per trial.
+
+    Trials are independent, so they run in chunks of CHUNK_TRIALS on a thread each (numpy
+    releases the GIL in its loops). The chunks do not depend on the number of cores, so
+    the same seed gives the same numbers on every machine.
+    """
     rng = np.random.default_rng(seed)
     steps = _plan(graph, faults)
     names = [name for _, group in steps for name in group]
@@ -85,22 +94,36 @@ def propagate(graph: ServiceGraph, faults: list[Fault], trials: int, seed: int =
         names,
         np.zeros((size, trials)),
         np.zeros((size, trials)),
-        {},
+        {q: np.empty((size, trials)) for q in QUANTILES},
         np.zeros((size, trials)),
         np.ones((size, trials)),
         np.zeros(size),
     )
     own = OwnFaults(graph, faults, rows, rng, trials, state.assumptions)
-    engine = _Engine(graph, rows, steps, state, own)
-    engine.run(None)
-    heavy = [row for row in own.cpu if bool((state.load[row] > 1 + 1e-9).any())]
-    if heavy:  # retries multiply the load on a CPU-bound faulty service: once more with that load
+    engine = _Engine(graph, rows, steps, own, state.assumptions)
+    state.touched[:] = engine.touched
+    chunks = [_Run(engine, state, own, slice(at, at + CHUNK_TRIALS)) for at in range(0, trials, CHUNK_TRIALS)]
+    _each(chunks, lambda chunk: chunk.run(None))
+    if any(bool((state.load[row] > 1 + 1e-9).any()) for row in own.cpu):
+        # retries multiply the load on a CPU-bound faulty service: once more with that load
         load = state.load.copy()
-        engine.run(load)
+        _each(chunks, lambda chunk: chunk.run(load[:, chunk.columns]))
         state.load[:] = load
         state.assumptions.append("retries raise the load on a CPU-bound faulty service: simulated with it")
-    engine.finish()
+    _each(chunks, lambda chunk: chunk.finish())
+    for chunk in chunks:
+        state.assumptions.extend(chunk.notes)
     return state
+
+
+def _each(chunks: list[_Run], work: Callable[[_Run], None]) -> None:
+    workers = min(len(chunks), os.cpu_count() or 1)
+    if workers == 1:
+        for chunk in chunks:
+            work(chunk)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(work, chunks))
 
 
 def _plan(graph: ServiceGraph, faults: list[Fault]) -> list[tuple[bool, list[str]]]:
@@ -128,7 +151,6 @@ def _plan(graph: ServiceGraph, faults: list[Fault]) -> list[tuple[bool, list[str
 class _Step:
     start: int
     stop: int
-    cycle: bool
     fail: Any
     """Sparse (step rows x all rows): n of plain calls without a fallback, for log-survival."""
     wrong: Any
@@ -147,14 +169,11 @@ class _Engine:
         graph: ServiceGraph,
         rows: dict[str, int],
         steps: list[tuple[bool, list[str]]],
-        state: State,
         own: OwnFaults,
+        assumptions: list[str],
     ) -> None:
-        from scipy.sparse import csr_matrix
-
-        self.state, self.own = state, own
-        size, trials = state.error.shape
-        services = [graph.service(name) for name in state.names]
+        size = len(rows)
+        services = [graph.service(name) for name in rows]
         self.base = {q: [base_of(s, q) for s in services] for q in QUANTILES}
         self.floor = {q: np.array([b or 0.0 for b in self.base[q]])[:, None] for q in QUANTILES}
         """The latency before (0 when unknown): a service cannot get faster than that."""
@@ -172,73 +191,106 @@ class _Engine:
                 if call.per_request is None:
                     defaulted.append(f"{call.caller}->{call.callee}")
         if defaulted:
-            state.assumptions.append(
+            assumptions.append(
                 f"no measured rate for {len(defaulted)} call(s) ({', '.join(sorted(defaulted)[:5])}"
                 f"{', ...' if len(defaulted) > 5 else ''}): assumed 1 per request"
             )
-        self.steps: list[_Step] = []
+        self.blocks: list[tuple[bool, list[_Step]]] = []
+        """Callees first: a step over a generation of services, or a cycle: one step per member,
+        iterated Gauss-Seidel (each member sees the others' latest values)."""
         start = 0
         for cycle, group in steps:
             stop = start + len(group)
-            plain: dict[str, tuple[list[int], list[int], list[float]]] = {
-                name: ([], [], []) for name in ("fail", "wrong", "delay")
-            }
-            special = []
-            for caller in range(start, stop):
-                for callee, call in out.get(caller, ()):
-                    if guarded(call) or call.mode == PARALLEL:
-                        special.append((caller, callee, call))
-                    if guarded(call):
-                        continue
-                    names = ("wrong",) if call.fallback else ("fail", "wrong")
-                    for name in names if call.mode == PARALLEL else (*names, "delay"):
-                        plain[name][0].append(caller - start)
-                        plain[name][1].append(callee)
-                        plain[name][2].append(per_request(call))
-            matrices = {
-                name: csr_matrix((values, (at, to)), shape=(stop - start, size))
-                for name, (at, to, values) in plain.items()
-            }
-            self.steps.append(
-                _Step(
-                    start,
-                    stop,
-                    cycle,
-                    matrices["fail"],
-                    matrices["wrong"],
-                    matrices["delay"],
-                    SpecialCalls(special, start, self.base[0.5], self.base[0.9], rate, inbound)
-                    if special
-                    else None,
-                    [row for row in range(start, stop) if row in own.touched],
-                )
-            )
+            spans = [(row, row + 1) for row in range(start, stop)] if cycle else [(start, stop)]
+            self.blocks.append((cycle, [self._step(a, b, out, own, rate, inbound) for a, b in spans]))
             start = stop
-        self.touched = _touched(self.steps, out, own.touched, size)
+        self.touched = _touched(self.blocks, out, own.touched, size)
+
+    def _step(
+        self,
+        start: int,
+        stop: int,
+        out: dict[int, list[tuple[int, Any]]],
+        own: OwnFaults,
+        rate: list[float],
+        inbound: np.ndarray,
+    ) -> _Step:
+        """Rows start..stop: their plain calls as sparse matrices, the rest as special calls."""
+        from scipy.sparse import csr_matrix
+
+        plain: dict[str, tuple[list[int], list[int], list[float]]] = {
+            name: ([], [], []) for name in ("fail", "wrong", "delay")
+        }
+        special = []
+        for caller in range(start, stop):
+            for callee, call in out.get(caller, ()):
+                if guarded(call) or call.mode == PARALLEL:
+                    special.append((caller, callee, call))
+                if guarded(call):
+                    continue
+                names = ("wrong",) if call.fallback else ("fail", "wrong")
+                for name in names if call.mode == PARALLEL else (*names, "delay"):
+                    plain[name][0].append(caller - start)
+                    plain[name][1].append(callee)
+                    plain[name][2].append(per_request(call))
+        size = len(inbound)
+        matrices = {
+            name: csr_matrix((values, (at, to)), shape=(stop - start, size))
+            for name, (at, to, values) in plain.items()
+        }
+        return _Step(
+            start,
+            stop,
+            matrices["fail"],
+            matrices["wrong"],
+            matrices["delay"],
+            SpecialCalls(special, start, self.base[0.5], self.base[0.9], rate, inbound) if special else None,
+            [row for row in range(start, stop) if row in own.touched],
+        )
+
+
+class _Run:
+    """One chunk of trials (columns) through the engine's steps, with its own working arrays."""
+
+    def __init__(self, engine: _Engine, state: State, own: OwnFaults, columns: slice) -> None:
+        self.engine, self.columns = engine, columns
+        self.state = State(
+            state.names,
+            state.error[:, columns],
+            state.wrong[:, columns],
+            {q: delay[:, columns] for q, delay in state.delay.items()},
+            state.network[:, columns],
+            state.load[:, columns],
+            state.touched,
+        )
+        self.own = own.columns(columns)
+        size, trials = self.state.error.shape
         self.log_fail = np.zeros((size, trials))
         self.log_wrong = np.zeros((size, trials)) if own.wrong else None
         self.seen = np.zeros((size, 2 * trials))
         """Per reached service, as its callers see it: mean added delay + network, p50 | p90 halves."""
         self.extra: dict[tuple[int, int], np.ndarray] = {}
         """(callee, caller) -> extra load on the callee from that caller's retries (recomputed each time)."""
+        self.notes: list[str] = []
 
     def run(self, load: np.ndarray | None) -> None:
         state = self.state
-        for step in self.steps:
-            if not step.cycle:
-                self._update(step, load)
+        for cycle, steps in self.engine.blocks:
+            if not cycle:
+                self._update(steps[0], load)
                 continue
-            rows = slice(step.start, step.stop)
+            rows = slice(steps[0].start, steps[-1].stop)
             for _ in range(CYCLE_ITERATIONS):
                 before = state.error[rows].copy(), self.seen[rows].copy()
-                self._update(step, load)
+                for step in steps:
+                    self._update(step, load)
                 if np.allclose(before[0], state.error[rows], rtol=0, atol=1e-6) and np.allclose(
                     before[1], self.seen[rows], rtol=0, atol=1e-3
                 ):
                     break
             else:
-                names = ", ".join(state.names[step.start : step.stop])
-                state.assumptions.append(
+                names = ", ".join(state.names[rows])
+                self.notes.append(
                     f"the cycle {names} did not settle in {CYCLE_ITERATIONS} rounds (calls around it reach "
                     "one per request or more, or timeouts and retries inside it keep flipping): its numbers "
                     "are those of the last round"
@@ -246,7 +298,7 @@ class _Engine:
 
     def _update(self, step: _Step, load: np.ndarray | None) -> None:
         """Recompute a step's rows from their callees' current state, then add their own faults."""
-        state, own = self.state, self.own
+        state, own, engine = self.state, self.own, self.engine
         trials = state.error.shape[1]
         rows = slice(step.start, step.stop)
         survive = step.fail @ self.log_fail
@@ -264,7 +316,7 @@ class _Engine:
         child *= ABORT_FRACTION
         for q, half in _halves(trials):
             part = delay[:, half]
-            floor = self.floor[q][rows]
+            floor = engine.floor[q][rows]
             if floor.any():
                 part -= child * floor
                 np.maximum(part, -floor, out=part)
@@ -274,7 +326,7 @@ class _Engine:
             i = row - step.start
             own.apply(
                 row,
-                {q: self.base[q][row] for q in QUANTILES},
+                {q: engine.base[q][row] for q in QUANTILES},
                 (load if load is not None else state.load)[row],
                 state.error[row],
                 state.wrong[row],
@@ -290,34 +342,36 @@ class _Engine:
 
     def finish(self) -> None:
         """Turn the mean delays into the percentiles reported (see the module docstring)."""
-        state = self.state
-        trials = state.error.shape[1]
-        for q, half in _halves(trials):
+        engine = self.engine
+        for q, half in _halves(self.state.error.shape[1]):
             part = self.seen[:, half]
             for row, network in self.own.network.items():
                 part[row] -= network
-            part /= np.maximum(self.touched, 1 - q)[:, None]
-            np.maximum(part, -self.floor[q], out=part)
-            state.delay[q] = part
-        state.touched[:] = self.touched
+            part /= np.maximum(engine.touched, 1 - q)[:, None]
+            np.maximum(part, -engine.floor[q], out=part)
+            self.state.delay[q][:] = part
 
 
 def _touched(
-    steps: list[_Step], out: dict[int, list[tuple[int, Any]]], own: dict[int, float], size: int
+    blocks: list[tuple[bool, list[_Step]]],
+    out: dict[int, list[tuple[int, Any]]],
+    own: dict[int, float],
+    size: int,
 ) -> np.ndarray:
     """Share of each service's requests that reach changed code, callees first (cycles iterated)."""
     touched = np.zeros(size)
-    for step in steps:
-        for _ in range(CYCLE_ITERATIONS if step.cycle else 1):
-            before = touched[step.start : step.stop].copy()
-            for row in range(step.start, step.stop):
+    for cycle, steps in blocks:
+        start, stop = steps[0].start, steps[-1].stop
+        for _ in range(CYCLE_ITERATIONS if cycle else 1):
+            before = touched[start:stop].copy()
+            for row in range(start, stop):
                 miss = 1 - own.get(row, 0.0)
                 for callee, call in out.get(row, ()):
                     n = per_request(call)
                     whole = math.floor(n)
                     miss *= (1 - touched[callee]) ** whole * (1 - (n - whole) * touched[callee])
                 touched[row] = 1 - miss
-            if np.allclose(before, touched[step.start : step.stop], rtol=0, atol=1e-9):
+            if np.allclose(before, touched[start:stop], rtol=0, atol=1e-9):
                 break
     return touched
 

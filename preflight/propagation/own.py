@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from preflight.propagation.faults import Fault
@@ -87,6 +89,14 @@ class OwnFaults:
                 continue
             added = (magnitude - 1) * base if fault.ratio and base is not None else magnitude
             delays[q] = delays[q] + fault.share * added
+
+    def columns(self, columns: slice) -> OwnFaults:
+        """The same faults for a chunk of the trials."""
+        chunk = copy.copy(self)
+        for name in ("error", "wrong", "network", "cpu", "utilization"):
+            setattr(chunk, name, {row: values[columns] for row, values in getattr(self, name).items()})
+        chunk.delay = {row: {q: d[columns] for q, d in delays.items()} for row, delays in self.delay.items()}
+        return chunk
 
     def apply(
         self,
