@@ -82,8 +82,9 @@ class SpecialCalls:
         survive: np.ndarray,
         delay: np.ndarray,
         extra: dict[tuple[int, int], np.ndarray],
-    ) -> None:
-        """Add these calls to the callers' log-survival and delay (`seen` is (rows, 2 * trials): p50 | p90)."""
+    ) -> np.ndarray | None:
+        """Add these calls to the callers' log-survival and delay (`seen` is (rows, 2 * trials): p50 | p90);
+        the parallel ones' largest delay per caller is returned (rows follow `par_at`), None without any."""
         trials = error.shape[1]
         late = seen[self.callee]
         if self.guarded:
@@ -100,11 +101,12 @@ class SpecialCalls:
         if len(self.seq):
             weighted = self.n[self.seq] * late[self.seq]
             delay[self.seq_at] += np.add.reduceat(weighted, self.seq_starts, axis=0)
-        if len(self.par):
-            # calls fanned out in parallel overlap: however many, the caller waits for about one,
-            # the slowest (a faster one leaves it waiting for the others: no credit below zero)
-            weighted = np.minimum(self.n[self.par], 1.0) * late[self.par]
-            delay[self.par_at] += np.maximum(np.maximum.reduceat(weighted, self.par_starts, axis=0), 0.0)
+        if not len(self.par):
+            return None
+        # calls fanned out in parallel overlap: however many, the caller waits for about one, the
+        # slowest; the caller adds the largest per position (rows self.par_at) to its delay
+        weighted = np.minimum(self.n[self.par], 1.0) * late[self.par]
+        return np.maximum.reduceat(weighted, self.par_starts, axis=0)
 
     def _timeout(self, fail: np.ndarray, late: np.ndarray, trials: int) -> None:
         """Calls slower than the timeout end at it, as failures (lognormal call latency)."""

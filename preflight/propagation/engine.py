@@ -52,6 +52,7 @@ __all__ = ["ABORT_FRACTION", "QUANTILES", "SATURATION", "UTILIZATION_PRIOR", "St
 ABORT_FRACTION = 0.5
 CYCLE_ITERATIONS = 50
 CHUNK_TRIALS = 5_000
+LOG_NEVER = math.log1p(-NEVER)
 
 
 @dataclass
@@ -195,14 +196,28 @@ class _Engine:
                 f"no measured rate for {len(defaulted)} call(s) ({', '.join(sorted(defaulted)[:5])}"
                 f"{', ...' if len(defaulted) > 5 else ''}): assumed 1 per request"
             )
-        self.blocks: list[tuple[bool, list[_Step]]] = []
-        """Callees first: a step over a generation of services, or a cycle: one step per member,
+        self.blocks: list[tuple[bool, list[tuple[_Step, _Step | None]]]] = []
+        """Callees first: a step over a generation of services, or a cycle: per member, a step for
+        its calls out of the cycle (fixed while it settles) and one for the calls inside it,
         iterated Gauss-Seidel (each member sees the others' latest values)."""
         start = 0
         for cycle, group in steps:
             stop = start + len(group)
-            spans = [(row, row + 1) for row in range(start, stop)] if cycle else [(start, stop)]
-            self.blocks.append((cycle, [self._step(a, b, out, own, rate, inbound) for a, b in spans]))
+            if not cycle:
+                self.blocks.append((False, [(self._step(start, stop, out, own, rate, inbound), None)]))
+            else:
+                inside = range(start, stop)
+                members: list[tuple[_Step, _Step | None]] = []
+                for row in inside:
+                    calls = [(callee, call) for callee, call in out.get(row, ()) if callee not in inside]
+                    loops = [(callee, call) for callee, call in out.get(row, ()) if callee in inside]
+                    members.append(
+                        (
+                            self._step(row, row + 1, {row: calls}, own, rate, inbound),
+                            self._step(row, row + 1, {row: loops}, own, rate, inbound),
+                        )
+                    )
+                self.blocks.append((True, members))
             start = stop
         self.touched = _touched(self.blocks, out, own.touched, size)
 
@@ -277,13 +292,15 @@ class _Run:
         state = self.state
         for cycle, steps in self.engine.blocks:
             if not cycle:
-                self._update(steps[0], load)
+                self._update(steps[0][0], load)
                 continue
-            rows = slice(steps[0].start, steps[-1].stop)
+            rows = slice(steps[0][0].start, steps[-1][0].stop)
+            outside = [self._sum(step) for step, _ in steps]
             for _ in range(CYCLE_ITERATIONS):
                 before = state.error[rows].copy(), self.seen[rows].copy()
-                for step in steps:
-                    self._update(step, load)
+                for (step, inner), fixed in zip(steps, outside, strict=True):
+                    assert inner is not None
+                    self._update_member(step, inner, fixed, load)
                 if np.allclose(before[0], state.error[rows], rtol=0, atol=1e-6) and np.allclose(
                     before[1], self.seen[rows], rtol=0, atol=1e-3
                 ):
@@ -296,29 +313,61 @@ class _Run:
                     "are those of the last round"
                 )
 
-    def _update(self, step: _Step, load: np.ndarray | None) -> None:
-        """Recompute a step's rows from their callees' current state, then add their own faults."""
-        state, own, engine = self.state, self.own, self.engine
-        trials = state.error.shape[1]
-        rows = slice(step.start, step.stop)
+    def _sum(self, step: _Step) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """What a step's calls bring from the callees' current state: log-survival, summed delay,
+        and the largest parallel delay (rows follow the step's `special.par_at`)."""
         survive = step.fail @ self.log_fail
         if self.log_wrong is not None:
             survive += step.wrong @ self.log_wrong
         delay = step.delay @ self.seen
+        peak = None
         if step.special is not None:
-            wrong = state.wrong if self.log_wrong is not None else None
-            step.special.add(state.error, wrong, self.seen, survive, delay, self.extra)
+            wrong = self.state.wrong if self.log_wrong is not None else None
+            peak = step.special.add(self.state.error, wrong, self.seen, survive, delay, self.extra)
             for callee in {callee for callee, _ in step.special.retried_pairs}:
-                state.load[callee] = 1 + sum(v for (c, _), v in self.extra.items() if c == callee)
-        child = np.expm1(survive, out=survive)
-        np.negative(child, out=child)
-        state.error[rows] = child
-        child *= ABORT_FRACTION
+                total = sum(v for (c, _), v in self.extra.items() if c == callee)
+                self.state.load[callee] = 1 + total
+        return survive, delay, peak
+
+    def _update(self, step: _Step, load: np.ndarray | None) -> None:
+        """Recompute a step's rows from their callees' current state, then add their own faults."""
+        survive, delay, peak = self._sum(step)
+        if peak is not None and step.special is not None:
+            delay[step.special.par_at] += np.maximum(peak, 0.0)
+        self._settle(step, survive, delay, load)
+
+    def _update_member(
+        self,
+        step: _Step,
+        inner: _Step,
+        outside: tuple[np.ndarray, np.ndarray, np.ndarray | None],
+        load: np.ndarray | None,
+    ) -> None:
+        """A cycle member: what its calls out of the cycle bring (computed once) plus calls inside it."""
+        survive, delay, peak = self._sum(inner)
+        survive += outside[0]
+        delay += outside[1]
+        peaks = [p[0] for p in (peak, outside[2]) if p is not None and len(p)]
+        if peaks:  # one row: the parallel calls in and out of the cycle together
+            delay[0] += (
+                np.maximum(np.maximum.reduce(peaks), 0.0) if len(peaks) > 1 else np.maximum(peaks[0], 0.0)
+            )
+        self._settle(step, survive, delay, load)
+
+    def _settle(self, step: _Step, survive: np.ndarray, delay: np.ndarray, load: np.ndarray | None) -> None:
+        """The step's rows from their callees' sum: errors, fail fast, own faults, what callers see."""
+        state, own, engine = self.state, self.own, self.engine
+        trials = state.error.shape[1]
+        rows = slice(step.start, step.stop)
+        # log(1 - error) is the log-survival itself (kept above log(1 - NEVER)): no log needed
+        np.maximum(survive, LOG_NEVER, out=self.log_fail[rows])
+        np.expm1(survive, out=survive)
+        child = np.negative(survive, out=state.error[rows])
         for q, half in _halves(trials):
             part = delay[:, half]
             floor = engine.floor[q][rows]
             if floor.any():
-                part -= child * floor
+                part -= np.multiply(child, ABORT_FRACTION * floor, out=survive)  # survive: scratch now
                 np.maximum(part, -floor, out=part)
             else:
                 np.maximum(part, 0.0, out=part)
@@ -335,9 +384,10 @@ class _Run:
             )
             if row in own.network:
                 delay[i] += np.tile(own.network[row], 2)
-        np.log1p(-np.minimum(state.error[rows], NEVER), out=self.log_fail[rows])
-        if self.log_wrong is not None:
-            self.log_wrong[rows] = np.log1p(-np.minimum(state.wrong[rows], NEVER))
+            # own faults change the row's errors (only faulty rows ever have wrong values)
+            self.log_fail[row] = np.log1p(-np.minimum(state.error[row], NEVER))
+            if self.log_wrong is not None:
+                self.log_wrong[row] = np.log1p(-np.minimum(state.wrong[row], NEVER))
         self.seen[rows] = delay
 
     def finish(self) -> None:
@@ -347,13 +397,13 @@ class _Run:
             part = self.seen[:, half]
             for row, network in self.own.network.items():
                 part[row] -= network
-            part /= np.maximum(engine.touched, 1 - q)[:, None]
-            np.maximum(part, -engine.floor[q], out=part)
-            self.state.delay[q][:] = part
+            reported = self.state.delay[q]
+            np.divide(part, np.maximum(engine.touched, 1 - q)[:, None], out=reported)
+            np.maximum(reported, -engine.floor[q], out=reported)
 
 
 def _touched(
-    blocks: list[tuple[bool, list[_Step]]],
+    blocks: list[tuple[bool, list[tuple[_Step, _Step | None]]]],
     out: dict[int, list[tuple[int, Any]]],
     own: dict[int, float],
     size: int,
@@ -361,7 +411,7 @@ def _touched(
     """Share of each service's requests that reach changed code, callees first (cycles iterated)."""
     touched = np.zeros(size)
     for cycle, steps in blocks:
-        start, stop = steps[0].start, steps[-1].stop
+        start, stop = steps[0][0].start, steps[-1][0].stop
         for _ in range(CYCLE_ITERATIONS if cycle else 1):
             before = touched[start:stop].copy()
             for row in range(start, stop):
