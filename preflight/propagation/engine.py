@@ -153,11 +153,11 @@ class _Step:
     start: int
     stop: int
     fail: Any
-    """Sparse (step rows x all rows): n of plain calls without a fallback, for log-survival."""
+    """Sparse (step rows x all rows): n of plain calls without a fallback, for log-survival (None: none)."""
     wrong: Any
     """Sparse: n of every plain call, for wrong values (no fallback absorbs them)."""
     delay: Any
-    """Sparse: n of every plain call, for mean delays."""
+    """Sparse: n of every plain sequential call, for mean delays."""
     special: SpecialCalls | None
     faulty: list[int]
 
@@ -250,7 +250,7 @@ class _Engine:
                     plain[name][2].append(per_request(call))
         size = len(inbound)
         matrices = {
-            name: csr_matrix((values, (at, to)), shape=(stop - start, size))
+            name: csr_matrix((values, (at, to)), shape=(stop - start, size)) if values else None
             for name, (at, to, values) in plain.items()
         }
         return _Step(
@@ -316,10 +316,11 @@ class _Run:
     def _sum(self, step: _Step) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """What a step's calls bring from the callees' current state: log-survival, summed delay,
         and the largest parallel delay (rows follow the step's `special.par_at`)."""
-        survive = step.fail @ self.log_fail
-        if self.log_wrong is not None:
+        rows, trials = step.stop - step.start, self.log_fail.shape[1]
+        survive = step.fail @ self.log_fail if step.fail is not None else np.zeros((rows, trials))
+        if self.log_wrong is not None and step.wrong is not None:
             survive += step.wrong @ self.log_wrong
-        delay = step.delay @ self.seen
+        delay = step.delay @ self.seen if step.delay is not None else np.zeros((rows, 2 * trials))
         peak = None
         if step.special is not None:
             wrong = self.state.wrong if self.log_wrong is not None else None

@@ -778,3 +778,40 @@ def test_read_csv_errors_name_file_and_line(tmp_path: Path, text: str, message: 
     with pytest.raises(InputError) as caught:
         read_csv(path)
     assert message.format(path=path) in str(caught.value)
+
+
+# --- chunks of trials --------------------------------------------------------------------------
+
+
+def _chunk_graph() -> ServiceGraph:
+    services = [Service("f", p50_ms=80, p90_ms=200), Service("a", p50_ms=30, p90_ms=90), B, C, D]
+    calls = [
+        Call("f", "a", per_request=1, timeout_ms=400, p50_ms=40, p90_ms=120),
+        Call("a", "b", per_request=0.3, retries=2),
+        Call("a", "c", per_request=1, mode=PARALLEL),
+        Call("a", "d", per_request=2, mode=PARALLEL),
+        Call("f", "b", per_request=0.05),
+        Call("b", "c", per_request=0.5),
+    ]
+    return ServiceGraph(services, calls)
+
+
+def test_chunks_of_trials_on_threads_give_the_numbers_of_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    faults = [parse("c:latency=5ms..300ms"), parse("b:error=0.01..0.5")]
+    trials = 2 * engine.CHUNK_TRIALS + 123  # three chunks, the last one short
+    chunked = engine.propagate(_chunk_graph(), faults, trials, seed=5)
+    monkeypatch.setattr(engine, "CHUNK_TRIALS", trials)
+    whole = engine.propagate(_chunk_graph(), faults, trials, seed=5)
+    assert chunked.names == whole.names
+    for name in ("error", "wrong", "network", "load"):
+        assert np.array_equal(getattr(chunked, name), getattr(whole, name)), name
+    for q in engine.QUANTILES:
+        assert np.array_equal(chunked.delay[q], whole.delay[q])
+    assert chunked.delay[0.9].any() and (chunked.load != 1).any()  # the faults did reach f
+
+
+def test_one_core_gives_the_numbers_of_many(monkeypatch: pytest.MonkeyPatch) -> None:
+    faults = [parse("c:latency=5ms..300ms")]
+    many = simulate(_chunk_graph(), faults, trials=3 * engine.CHUNK_TRIALS, seed=2)
+    monkeypatch.setattr(engine.os, "cpu_count", lambda: 1)
+    assert simulate(_chunk_graph(), faults, trials=3 * engine.CHUNK_TRIALS, seed=2) == many
