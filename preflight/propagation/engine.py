@@ -22,7 +22,8 @@ Rules, per call from caller u to callee v made n times per request of u:
   least 1 - q of its requests are touched, in proportion below. Weighting once, at the
   service reported, keeps rare calls along a chain from compounding.
 - cycles: iterated member by member (Gauss-Seidel) until nothing moves; below one
-  call per request around the cycle this settles.
+  call per request around the cycle this settles, except in trials where a timeout
+  inside the cycle switches on and off (those are counted and said).
 - fail fast: a request of u that fails stops early, on average half-way
   (ABORT_FRACTION of its latency), so u can get faster while its errors rise.
 - CPU: demand per request grows by share*(ratio-1); with utilization rho the
@@ -112,8 +113,16 @@ def propagate(graph: ServiceGraph, faults: list[Fault], trials: int, seed: int =
         state.load[:] = load
         state.assumptions.append("retries raise the load on a CPU-bound faulty service: simulated with it")
     _each(chunks, lambda chunk: chunk.finish())
+    unsettled: dict[str, int] = {}
     for chunk in chunks:
-        state.assumptions.extend(chunk.notes)
+        for cycle, count in chunk.unsettled.items():
+            unsettled[cycle] = unsettled.get(cycle, 0) + count
+    for cycle, count in unsettled.items():
+        state.assumptions.append(
+            f"the cycle {cycle} did not settle in {CYCLE_ITERATIONS} rounds in {count:,} of {trials:,} "
+            "trials (calls around it reach one per request or more, or timeouts inside it switch on and "
+            "off): their numbers are those of the last round"
+        )
     return state
 
 
@@ -286,7 +295,8 @@ class _Run:
         """Per reached service, as its callers see it: mean added delay + network, p50 | p90 halves."""
         self.extra: dict[tuple[int, int], np.ndarray] = {}
         """(callee, caller) -> extra load on the callee from that caller's retries (recomputed each time)."""
-        self.notes: list[str] = []
+        self.unsettled: dict[str, int] = {}
+        """Cycle -> trials still moving after CYCLE_ITERATIONS rounds."""
 
     def run(self, load: np.ndarray | None) -> None:
         state = self.state
@@ -306,12 +316,14 @@ class _Run:
                 ):
                     break
             else:
-                names = ", ".join(state.names[rows])
-                self.notes.append(
-                    f"the cycle {names} did not settle in {CYCLE_ITERATIONS} rounds (calls around it reach "
-                    "one per request or more, or timeouts and retries inside it keep flipping): its numbers "
-                    "are those of the last round"
+                moving = (np.abs(before[0] - state.error[rows]) > 1e-6).any(axis=0)
+                moving |= (
+                    (np.abs(before[1] - self.seen[rows]) > 1e-3)
+                    .reshape(len(before[1]), 2, -1)
+                    .any(axis=(0, 1))
                 )
+                names = ", ".join(state.names[rows])
+                self.unsettled[names] = self.unsettled.get(names, 0) + int(moving.sum())
 
     def _sum(self, step: _Step) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """What a step's calls bring from the callees' current state: log-survival, summed delay,
