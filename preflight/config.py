@@ -18,7 +18,6 @@ from preflight.repository import Repository
 CONFIG_FILE = ".preflight.yml"
 NOT_YET = {
     "slos": "SLO files in the config (pass them to `preflight collect`)",
-    "gate": "gate policy (use --fail-above)",
 }
 
 
@@ -45,6 +44,37 @@ class CallSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class GateRule:
+    """gate.rules[]: thresholds for the changes under some paths or in some services."""
+
+    paths: tuple[str, ...] = ()
+    """Globs over repository paths (`payments/**`, `docs/*.md`)."""
+    services: tuple[str, ...] = ()
+    warn_above: int | None = None
+    fail_above: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """gate: how the score becomes a decision (always read from the base revision)."""
+
+    mode: str = "advisory"
+    """advisory (report, never fail) or blocking (a score above fail_above fails the check)."""
+    warn_above: int = 50
+    fail_above: int = 75
+    missing_runtime: str = "open"
+    """open: a change without runtime data is judged by its score (unknown traffic adds points);
+    closed: it fails in blocking mode until runtime data is provided."""
+    budget_tightening: bool = True
+    """An SLO the change may burn with little error budget left lowers both thresholds."""
+    rules: tuple[GateRule, ...] = ()
+    override_label: str = "preflight-override"
+    """A pull request with this label passes a failing gate (recorded in the report)."""
+    override_trailer: str = "Preflight-Override"
+    """A commit trailer `Preflight-Override: <reason>` in the change does the same."""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Settings from `.preflight.yml`; the defaults are what no file means."""
 
@@ -60,6 +90,8 @@ class Config:
     """services.<caller>.calls.<callee>: declared dependencies and per-call settings."""
     utilization: tuple[tuple[str, float], ...] = ()
     """services.<name>.utilization: CPU utilization (0-1) for queueing when CPU cost rises."""
+    gate: Gate = Gate()
+    """gate: the policy that turns the score into a decision."""
 
 
 def parse(text: str, source: str) -> Config:
@@ -78,6 +110,7 @@ def parse(text: str, source: str) -> Config:
     entry_points: tuple[tuple[str, str], ...] = ()
     calls: tuple[tuple[str, str, CallSettings], ...] = ()
     utilization: tuple[tuple[str, float], ...] = ()
+    gate = Gate()
     for key, value in sections:
         name = _key(key, source)
         if name == "runtime":
@@ -88,6 +121,8 @@ def parse(text: str, source: str) -> Config:
             entry_points = _entry_points(value, source)
         elif name == "services":
             calls, utilization = _services(value, source)
+        elif name == "gate":
+            gate = _gate(value, source)
         elif name in NOT_YET:
             raise InputError(
                 f"{source}:{_line(key)}: `{name}` ({NOT_YET[name]}) is not supported by this version of "
@@ -95,7 +130,8 @@ def parse(text: str, source: str) -> Config:
             )
         else:
             raise InputError(
-                f"{source}:{_line(key)}: unknown section `{name}`; allowed: runtime, paths, entry_points, services"
+                f"{source}:{_line(key)}: unknown section `{name}`; allowed: runtime, paths, entry_points, "
+                "services, gate"
             )
     return Config(
         source=source,
@@ -104,6 +140,7 @@ def parse(text: str, source: str) -> Config:
         entry_points=entry_points,
         calls=calls,
         utilization=utilization,
+        gate=gate,
     )
 
 
@@ -253,9 +290,7 @@ def _call(node: yaml.Node, source: str, where: str) -> CallSettings:
                 raise InputError(f"{source}:{_line(value)}: {here} is sequential or parallel, not {mode!r}")
             values[name] = mode
         elif name == "fallback":
-            if not isinstance(value, yaml.ScalarNode) or value.tag != "tag:yaml.org,2002:bool":
-                raise InputError(f"{source}:{_line(value)}: {here} must be true or false")
-            values[name] = value.value.lower() in ("true", "yes", "on")
+            values[name] = _bool(value, source, here)
         else:
             raise InputError(f"{source}:{_line(key)}: unknown key {here}; allowed: {', '.join(CALL_KEYS)}")
     return CallSettings(
@@ -277,3 +312,89 @@ def _number(node: yaml.Node, source: str, where: str) -> float:
     if value < 0:
         raise InputError(f"{source}:{_line(node)}: {where} must not be negative")
     return value
+
+
+GATE_KEYS = (
+    "mode",
+    "warn_above",
+    "fail_above",
+    "missing_runtime",
+    "budget_tightening",
+    "rules",
+    "override_label",
+    "override_trailer",
+)
+CHOICES = {"mode": ("advisory", "blocking"), "missing_runtime": ("open", "closed")}
+
+
+def _gate(node: yaml.Node, source: str) -> Gate:
+    """gate: {mode, warn_above, fail_above, missing_runtime, budget_tightening, rules, override_*}."""
+    values: dict[str, object] = {}
+    for key, value in _mapping(node, source, "`gate`"):
+        name = _key(key, source)
+        where = f"`gate.{name}`"
+        if name in CHOICES:
+            choice = _string(value, source, where)
+            if choice not in CHOICES[name]:
+                raise InputError(
+                    f"{source}:{_line(value)}: {where} is {' or '.join(CHOICES[name])}, not {choice!r}"
+                )
+            values[name] = choice
+        elif name in ("warn_above", "fail_above"):
+            values[name] = _score(value, source, where)
+        elif name == "budget_tightening":
+            values[name] = _bool(value, source, where)
+        elif name in ("override_label", "override_trailer"):
+            values[name] = _string(value, source, where)
+        elif name == "rules":
+            values[name] = _rules(value, source)
+        else:
+            raise InputError(f"{source}:{_line(key)}: unknown key {where}; allowed: {', '.join(GATE_KEYS)}")
+    gate = Gate(**values)  # type: ignore[arg-type]
+    if gate.warn_above > gate.fail_above:
+        raise InputError(
+            f"{source}: `gate.warn_above` ({gate.warn_above}) is above `gate.fail_above` ({gate.fail_above})"
+        )
+    return gate
+
+
+def _rules(node: yaml.Node, source: str) -> tuple[GateRule, ...]:
+    if not isinstance(node, yaml.SequenceNode):
+        raise InputError(
+            f"{source}:{_line(node)}: `gate.rules` must be a list of {{paths or services, thresholds}}"
+        )
+    rules = []
+    for item in node.value:
+        fields: dict[str, object] = {}
+        for key, value in _mapping(item, source, "a gate rule"):
+            name = _key(key, source)
+            if name in ("paths", "services"):
+                if not isinstance(value, yaml.SequenceNode) or not value.value:
+                    raise InputError(
+                        f"{source}:{_line(value)}: `{name}` of a gate rule must be a non-empty list"
+                    )
+                fields[name] = tuple(_string(v, source, f"an entry of `{name}`") for v in value.value)
+            elif name in ("warn_above", "fail_above"):
+                fields[name] = _score(value, source, f"`{name}` of a gate rule")
+            else:
+                raise InputError(
+                    f"{source}:{_line(key)}: unknown key `{name}` in a gate rule; "
+                    "allowed: paths, services, warn_above, fail_above"
+                )
+        if not fields.get("paths") and not fields.get("services"):
+            raise InputError(f"{source}:{_line(item)}: a gate rule needs `paths` or `services` to match")
+        rules.append(GateRule(**fields))  # type: ignore[arg-type]
+    return tuple(rules)
+
+
+def _score(node: yaml.Node, source: str, where: str) -> int:
+    value = _number(node, source, where)
+    if value != int(value) or value > 100:
+        raise InputError(f"{source}:{_line(node)}: {where} must be a whole score from 0 to 100")
+    return int(value)
+
+
+def _bool(node: yaml.Node, source: str, where: str) -> bool:
+    if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:bool":
+        raise InputError(f"{source}:{_line(node)}: {where} must be true or false")
+    return str(node.value).lower() in ("true", "yes", "on")

@@ -312,8 +312,18 @@ class Decision:
 
     passed: bool
     threshold: int | None
-    """--fail-above; None means advisory (never fails)."""
+    """The fail threshold applied (--fail-above or the gate policy's); None means advisory."""
     reason: str
+    verdict: str = "pass"
+    """pass, warn or fail: what the score means under the policy (also in advisory mode, where
+    a fail does not fail the check)."""
+    warn_above: int | None = None
+    mode: str = "advisory"
+    """advisory or blocking."""
+    override: str | None = None
+    """What overrode a failing gate (a pull-request label or a commit trailer), recorded."""
+    notes: tuple[str, ...] = ()
+    """How the thresholds were set: rules that matched, tightening for error budgets, missing data."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
-from preflight import changes, risk
+from preflight import changes, gate, risk
+from preflight.config import Gate
 from preflight.exposure import Runtime
 from preflight.models import CheckResult, Exposure, Impact, RevisionRange
 from preflight.repository import Repository
@@ -14,6 +15,8 @@ Reach = Callable[[Exposure, RevisionRange], Exposure]
 """Adds what the code index knows (entry points, inferred traffic) to an exposure."""
 Propagate = Callable[[Exposure], "Impact | None"]
 """Predicts the impact of the exposed functions failing (stage 5)."""
+Override = Callable[[RevisionRange], "str | None"]
+"""Finds a request to pass a failing gate (a pull-request label, a commit trailer), described."""
 
 
 def check(
@@ -24,12 +27,24 @@ def check(
     now: datetime.datetime,
     reach: Reach | None = None,
     propagate: Propagate | None = None,
+    policy: Gate | None = None,
+    override: Override | None = None,
 ) -> CheckResult:
-    """changes -> exposure (+ code index) -> propagation -> risk -> decision (runtime data validated before)."""
+    """changes -> exposure (+ code index) -> propagation -> risk -> gate (runtime data validated before)."""
     change_set = changes.compute(repo, revisions)
     joined = runtime.join(change_set, now)
     if reach is not None:
         joined = reach(joined, revisions)
     impact = propagate(joined) if propagate is not None else None
     assessed = risk.assess(joined, impact)
-    return CheckResult(change_set, joined, assessed, risk.decide(assessed, fail_above), impact)
+    behavioural = [f for f in joined.functions if f.change.behavioural]
+    context = gate.Context(
+        paths=tuple(f.path for f in change_set.files),
+        services=tuple(sorted({f.service for f in behavioural if f.service})),
+        impact=impact,
+        runtime_missing=bool(behavioural) and all(risk.traffic(f) is None for f in behavioural),
+        override=override(revisions) if override is not None else None,
+    )
+    return CheckResult(
+        change_set, joined, assessed, gate.decide(assessed, policy or Gate(), fail_above, context), impact
+    )

@@ -153,6 +153,18 @@ class Repository:
         )
         return parse_raw_diff(out)
 
+    def trailers(self, base: str | None, head: str, key: str) -> tuple[tuple[str, str], ...]:
+        """(commit sha, value) of every `key: value` trailer in the commits after base up to head."""
+        spec = f"{base}..{head}" if base else head
+        out = self._git(
+            "log", f"--format=%H%x00%(trailers:key={key},valueonly,separator=%x1f)%x1e", spec, "--"
+        )
+        found = []
+        for record in out.split("\x1e"):
+            sha, _, values = record.strip().partition("\x00")
+            found += [(sha, value.strip()) for value in values.split("\x1f") if value.strip()]
+        return tuple(found)
+
     def commit_all(self, message: str, name: str = "preflight demo", email: str = "demo@example.com") -> str:
         """Stage every file in the work tree and commit it; return the commit sha."""
         self._git("add", "-A")

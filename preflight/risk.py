@@ -159,9 +159,8 @@ def _lower_it(
 
 
 def decide(risk: Risk, fail_above: int | None) -> Decision:
-    """Pass unless a threshold is set and the score is above it."""
-    if fail_above is None:
-        return Decision(True, None, "advisory: no --fail-above threshold set")
-    if risk.score > fail_above:
-        return Decision(False, fail_above, f"score {risk.score} is above the threshold {fail_above}")
-    return Decision(True, fail_above, f"score {risk.score} is at or below the threshold {fail_above}")
+    """The default gate policy, blocking at --fail-above when it is given (see preflight.gate)."""
+    from preflight import gate
+    from preflight.config import Gate
+
+    return gate.decide(risk, Gate(), fail_above)

@@ -37,7 +37,17 @@ def test_runtime_and_paths() -> None:
             "paths:\n  map:\n    - /app/\n",
             "c.yml:3: `paths.map` (deployed prefix: repository prefix) must be a mapping",
         ),
-        ("gate:\n  fail_above: 50\n", "c.yml:1: `gate` (gate policy (use --fail-above)) is not supported"),
+        (
+            "slos:\n  - x\n",
+            "c.yml:1: `slos` (SLO files in the config (pass them to `preflight collect`)) is not",
+        ),
+        ("gate:\n  mode: strict\n", "c.yml:2: `gate.mode` is advisory or blocking, not 'strict'"),
+        ("gate:\n  fail_above: 101\n", "c.yml:2: `gate.fail_above` must be a whole score from 0 to 100"),
+        ("gate:\n  warn_above: 80\n", "c.yml: `gate.warn_above` (80) is above `gate.fail_above` (75)"),
+        ("gate:\n  rules:\n    - fail_above: 10\n", "c.yml:3: a gate rule needs `paths` or `services`"),
+        ("gate:\n  rules:\n    - paths: a/**\n", "c.yml:3: `paths` of a gate rule must be a non-empty list"),
+        ("gate:\n  budget_tightening: 1\n", "c.yml:2: `gate.budget_tightening` must be true or false"),
+        ("gate:\n  override: x\n", "c.yml:2: unknown key `gate.override`; allowed: mode, warn_above"),
         ("runtime: [\n", "c.yml:2: not valid YAML"),
         ("- a\n", "c.yml:1: the top level must be a mapping"),
     ],
@@ -46,6 +56,29 @@ def test_errors_name_file_and_line(text: str, message: str) -> None:
     with pytest.raises(InputError) as error:
         config.parse(text, "c.yml")
     assert str(error.value).startswith(message), str(error.value)
+
+
+def test_gate_policy() -> None:
+    text = (
+        "gate:\n  mode: blocking\n  warn_above: 30\n  fail_above: 60\n  missing_runtime: closed\n"
+        "  budget_tightening: false\n  override_label: ship-it\n  override_trailer: Risk-Accepted\n"
+        "  rules:\n    - paths: ['payments/**']\n      fail_above: 40\n    - services: [docs]\n"
+        "      warn_above: 70\n      fail_above: 90\n"
+    )
+    assert config.parse(text, "c.yml").gate == config.Gate(
+        mode="blocking",
+        warn_above=30,
+        fail_above=60,
+        missing_runtime="closed",
+        budget_tightening=False,
+        rules=(
+            config.GateRule(paths=("payments/**",), fail_above=40),
+            config.GateRule(services=("docs",), warn_above=70, fail_above=90),
+        ),
+        override_label="ship-it",
+        override_trailer="Risk-Accepted",
+    )
+    assert config.parse("", "c.yml").gate == config.Gate()  # advisory, warn 50, fail 75, fail-open
 
 
 def test_load_file_errors(tmp_path: Path) -> None:

@@ -72,7 +72,7 @@ def _range(
 
 def _github_base(repo: Repository, environ: Mapping[str, str]) -> tuple[str, str, str] | None:
     """The base from the event payload (pull_request.base.sha, push `before`), else GITHUB_BASE_REF."""
-    event = _read_event(environ.get("GITHUB_EVENT_PATH"))
+    event = read_event(environ.get("GITHUB_EVENT_PATH"))
     pull = event.get("pull_request")
     if isinstance(pull, dict):
         base = pull.get("base")
@@ -106,7 +106,8 @@ def _github_base(repo: Repository, environ: Mapping[str, str]) -> tuple[str, str
     return None
 
 
-def _read_event(path: str | None) -> dict[str, object]:
+def read_event(path: str | None) -> dict[str, object]:
+    """The GitHub Actions event payload (GITHUB_EVENT_PATH), {} outside Actions."""
     if not path:
         return {}
     try:

@@ -46,8 +46,11 @@ def run(
         runtime = exposure.load(calls, snapshot)  # bad runtime data fails before any work
         reach = code_reach(repo, settings, runtime) if callgraph else None
         impact = change_impact(settings, runtime)
+        override = gate_override(repo, settings.gate, environ)
         for revisions in ranges:
-            result = pipeline.check(repo, revisions, runtime, fail_above, now, reach, impact)
+            result = pipeline.check(
+                repo, revisions, runtime, fail_above, now, reach, impact, settings.gate, override
+            )
             if not result.changes.files and fmt != "json":
                 rendered.append("nothing to check: no files changed\n")
                 continue
@@ -59,6 +62,32 @@ def run(
     else:
         out.write(report)
     return 1 if failed else 0
+
+
+def gate_override(repo: Repository, policy: config.Gate, environ: Mapping[str, str]) -> pipeline.Override:
+    """The pull request's override label (GitHub event) or an override trailer in the change's commits."""
+    from preflight.changes.revisions import read_event
+
+    event = read_event(environ.get("GITHUB_EVENT_PATH"))
+    pull = event.get("pull_request")
+    labels = pull.get("labels") if isinstance(pull, dict) else None
+    names = (
+        {label.get("name") for label in labels if isinstance(label, dict)}
+        if isinstance(labels, list)
+        else set()
+    )
+    labelled = policy.override_label in names
+
+    def find(revisions: RevisionRange) -> str | None:
+        if labelled:
+            return f"the pull request label {policy.override_label!r}"
+        found = repo.trailers(revisions.merge_base, revisions.head_sha, policy.override_trailer)
+        if found:
+            sha, reason = found[0]
+            return f"the commit trailer {policy.override_trailer}: {reason!r} in {sha[:12]}"
+        return None
+
+    return find
 
 
 def change_impact(settings: config.Config, runtime: exposure.Runtime) -> pipeline.Propagate | None:

@@ -59,6 +59,11 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         "passed": result.decision.passed,
         "threshold": result.decision.threshold,
         "reason": result.decision.reason,
+        "verdict": result.decision.verdict,
+        "mode": result.decision.mode,
+        "warn_above": result.decision.warn_above,
+        "override": result.decision.override,
+        "notes": list(result.decision.notes),
     }
     return doc
 

@@ -41,12 +41,14 @@ def function_line(fn: FunctionChange) -> str:
 def check_text(result: CheckResult, color: bool = False) -> str:
     """The `preflight check --format text` summary."""
     risk, decision = result.risk, result.decision
-    verdict = "PASS" if decision.passed else "FAIL"
+    verdict = "FAIL" if not decision.passed else "WARN" if decision.verdict != "pass" else "PASS"
     if color:
-        verdict = f"\033[{32 if decision.passed else 31}m{verdict}\033[0m"
+        code = {"PASS": 32, "WARN": 33}.get(verdict, 31)
+        verdict = f"\033[{code}m{verdict}\033[0m"
     lines = [
-        f"{verdict}  risk {risk.score}/100 ({risk.level}, confidence {risk.confidence})  {decision.reason}"
+        f"{verdict}  risk {risk.score}/100 ({risk.level}, confidence {risk.confidence})  {_t(decision.reason)}"
     ]
+    lines += [f"  gate: {_t(note)}" for note in decision.notes]
     for factor in risk.factors:
         lines.append(f"  {factor.points:>5.1f}  {factor.name}: {_t(factor.detail)}")
     lines.append("changed functions:")

@@ -103,6 +103,11 @@ def test_json_document_is_consistent() -> None:
         "passed": False,
         "threshold": 60,
         "reason": "score 62 is above the threshold 60",
+        "verdict": "fail",
+        "mode": "blocking",
+        "warn_above": 50,
+        "override": None,
+        "notes": [],
     }
     assert [f["calls_per_min"] for f in doc["functions"]] == [61000.0, None, 300.0, None]
     assert doc["functions"][3]["inferred"]["calls_per_min"] == 1200.0
