@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from preflight.errors import InputError
+from preflight.history.backtest import backtest
+from preflight.history.model import load
+from tests.history.conftest import commit_at
+
+
+def buggy_history(repo: Path, rounds: int = 12) -> dict[str, list[str]]:
+    """Big commits whose lines a later fix changes, small commits nobody fixes, and the fixes."""
+    shas: dict[str, list[str]] = {"big": [], "small": [], "fix": []}
+    for i in range(rounds):
+        body = "".join(f"value_{i}_{n} = {n}\n" for n in range(30))
+        shas["big"].append(commit_at(repo, {f"mod{i}.py": body}, f"add module {i}", day=3 * i))
+        shas["small"].append(commit_at(repo, {f"note{i}.py": "x = 1\n"}, f"add note {i}", day=3 * i + 1))
+        fixed = body.replace(f"value_{i}_5 = 5", f"value_{i}_5 = 6")
+        shas["fix"].append(commit_at(repo, {f"mod{i}.py": fixed}, f"Fix value in module {i}", day=3 * i + 2))
+    return shas
+
+
+def test_fit_on_the_past_and_evaluate_on_the_future(git_repo: Path, tmp_path: Path) -> None:
+    shas = buggy_history(git_repo)
+    seen: list[str] = []
+    out = tmp_path / "coefficients.json"
+    result = backtest(
+        git_repo,
+        fit=True,
+        progress=lambda stage, done, total: seen.append(stage),
+        save_coefficients=out,
+        resamples=50,
+    )
+    assert (result.labels, result.commits, result.trained, result.evaluated) == ("szz", 36, 21, 15)
+    assert (result.positives, result.fixes) == (12, 12)
+    names = [name for name, _ in result.metrics]
+    assert names == ["model", "default coefficients", "lines added"]
+    by_name = dict(result.metrics)
+    assert by_name["lines added"].auc == 1.0
+    assert by_name["model"].auc > 0.9
+    assert by_name["model"].positives == 5
+    assert load(out) == result.coefficients
+    assert {"szz", "metrics"} <= set(seen)
+    assert result.commits_per_second > 0
+    ET.fromstring(result.svg())
+    assert shas["big"][0] != shas["fix"][0]
+
+
+def test_incident_labels_without_fit(git_repo: Path, tmp_path: Path) -> None:
+    shas = buggy_history(git_repo, rounds=4)
+    incidents = tmp_path / "incidents.csv"
+    incidents.write_text(f"incident,commit\nINC-1,{shas['big'][1]}\nINC-2,{'f' * 40}\n", encoding="utf-8")
+    result = backtest(git_repo, incidents_file=incidents, resamples=20)
+    assert (result.labels, result.positives, result.evaluated, result.unmatched_incidents) == (
+        "incidents",
+        1,
+        12,
+        1,
+    )
+    assert result.coefficients.source == "default"
+
+
+def test_too_little_history(git_repo: Path) -> None:
+    commit_at(git_repo, {"a.py": "a\n"}, "one")
+    with pytest.raises(InputError, match="only 1 non-merge commits"):
+        backtest(git_repo)

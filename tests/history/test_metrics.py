@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from preflight.history.metrics import auc, auc_interval, brier, caught_share, curve, evaluate, svg_plot
+
+SCORES = [0.1, 0.4, 0.35, 0.8]
+LABELS = [0, 0, 1, 1]
+
+
+def test_auc_by_hand() -> None:
+    # Positive/negative pairs ranked right: (0.35, 0.1), (0.8, 0.1), (0.8, 0.4); wrong: (0.35, 0.4).
+    assert auc(SCORES, LABELS) == pytest.approx(0.75)
+    # One tie counts half: positive 1 vs negatives 1 (tie) and 0 (right).
+    assert auc([1, 1, 0], [1, 0, 0]) == pytest.approx(0.75)
+    assert math.isnan(auc([1, 2], [1, 1]))
+
+
+def test_brier_by_hand() -> None:
+    assert brier(SCORES, LABELS) == pytest.approx((0.01 + 0.16 + 0.4225 + 0.04) / 4)
+
+
+def test_caught_share_by_hand() -> None:
+    scores = list(range(10, 0, -1))
+    labels = [1, 0, 1, 0, 0, 1, 0, 0, 0, 0]
+    assert caught_share(scores, labels, 0.1) == pytest.approx(1 / 3)
+    assert caught_share(scores, labels, 0.3) == pytest.approx(2 / 3)
+    assert caught_share(scores, labels, 0.05) == pytest.approx(1 / 6)  # half a change gated
+    assert caught_share(scores, labels, 1.0) == pytest.approx(1.0)
+
+
+def test_caught_share_splits_ties_in_expectation() -> None:
+    # Gating 1 of a tied group of 4 that holds 1 positive catches a quarter of it, of 2 positives.
+    assert caught_share([5, 5, 5, 5, 1], [1, 0, 0, 0, 1], 0.2) == pytest.approx(0.125)
+
+
+def test_bootstrap_interval_is_seeded_and_brackets_the_auc() -> None:
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 2, 300)
+    scores = labels + rng.normal(0, 1, 300)
+    low, high = auc_interval(scores, labels, resamples=300, seed=3)
+    assert (low, high) == auc_interval(scores, labels, resamples=300, seed=3)
+    assert low < auc(scores, labels) < high
+    assert 0.05 < high - low < 0.2
+
+
+def test_evaluate_and_curve() -> None:
+    result = evaluate(SCORES, LABELS, resamples=50)
+    assert (result.changes, result.positives, result.auc) == (4, 2, pytest.approx(0.75))
+    assert result.brier == pytest.approx(0.158125)
+    assert [g for g, _ in result.caught] == [0.05, 0.1, 0.2]
+    assert evaluate(SCORES, LABELS, probabilities=False, resamples=10).brier is None
+    points = curve(SCORES, LABELS, points=5)
+    assert points[0] == (0.0, 0.0) and points[-1] == (1.0, 1.0)
+    with pytest.raises(ValueError, match="one length"):
+        auc([1, 2], [1])
+
+
+def test_svg_is_valid_xml_with_one_line_per_series() -> None:
+    svg = svg_plot(
+        {"model <fitted>": curve(SCORES, LABELS), "lines added": curve([1, 2, 3, 4], LABELS)}, "a & b"
+    )
+    root = ET.fromstring(svg)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    lines = root.findall("{http://www.w3.org/2000/svg}polyline")
+    assert len(lines) == 3  # the random diagonal and two series
+    assert "model &lt;fitted&gt;" in svg

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from preflight.errors import InputError
+from preflight.history.features import FEATURES
+from preflight.history.model import DEFAULT_COEFFICIENTS, fit, load, save, transform
+
+
+def planted(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Rows where only log(1 + lines_added) and is_fix carry signal, with known weights."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros((n, len(FEATURES)))
+    x[:, FEATURES.index("lines_added")] = np.expm1(rng.uniform(0, 6, n))
+    x[:, FEATURES.index("is_fix")] = rng.integers(0, 2, n)
+    x[:, FEATURES.index("files")] = rng.integers(1, 5, n)  # noise
+    z = -3.0 + 0.8 * np.log1p(x[:, FEATURES.index("lines_added")]) + 1.0 * x[:, FEATURES.index("is_fix")]
+    y = (rng.uniform(size=n) < 1 / (1 + np.exp(-z))).astype(float)
+    return x, y
+
+
+def test_fit_recovers_a_planted_signal() -> None:
+    x, y = planted(20000)
+    coefficients = fit(x, y, l2=0.1)
+    weights = dict(zip(FEATURES, coefficients.weights, strict=True))
+    assert weights["lines_added"] == pytest.approx(0.8, abs=0.08)
+    assert weights["is_fix"] == pytest.approx(1.0, abs=0.12)
+    assert abs(weights["files"]) < 0.1
+    assert weights["age_days"] == 0.0  # constant in the data
+    assert coefficients.intercept == pytest.approx(-3.0, abs=0.25)
+    p = coefficients.probability(x)
+    assert p.shape == (20000,) and float(p.mean()) == pytest.approx(float(y.mean()), abs=0.01)
+
+
+def test_transform_logs_all_but_flags() -> None:
+    row = [0.0] * len(FEATURES)
+    row[FEATURES.index("lines_added")] = np.e - 1
+    row[FEATURES.index("entropy")] = 1.5
+    out = transform([row])[0]
+    assert out[FEATURES.index("lines_added")] == pytest.approx(1.0)
+    assert out[FEATURES.index("entropy")] == 1.5
+
+
+def test_defaults_rank_a_big_change_above_a_small_one() -> None:
+    small, big = [0.0] * len(FEATURES), [0.0] * len(FEATURES)
+    small[0], big[0], big[FEATURES.index("files")] = 3, 800, 12
+    low, high = DEFAULT_COEFFICIENTS.probability([small, big])
+    assert 0.0 < low < high < 1.0
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    x, y = planted(500)
+    coefficients = fit(x, y, source="test")
+    path = tmp_path / "coefficients.json"
+    save(coefficients, path)
+    assert load(path) == coefficients
+    assert [p.name for p in tmp_path.iterdir()] == ["coefficients.json"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{\n  oops", r"c\.json:2: not valid JSON"),
+        ('{"version": 9}', "not a version 1"),
+        ('{"version": 1, "intercept": 0, "coefficients": {"nope": 1}}', "unknown features nope"),
+        ('{"version": 1, "intercept": 0, "coefficients": {"files": "x"}}', "'files' must be a number"),
+        ('{"version": 1, "coefficients": {}}', "numeric 'intercept'"),
+    ],
+)
+def test_load_errors_name_the_file(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "c.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        load(path)
