@@ -220,6 +220,41 @@ def _progress(at: Progress) -> None:
 
 
 @cli.command()
+@click.option(
+    "--repo",
+    "repo_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    help="The git checkout whose history is replayed (default: the current directory).",
+)
+@click.option("--range", "revisions", help="Commits to score, A..B (default: the whole history of HEAD).")
+@click.option(
+    "--incidents",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV or JSON of commit sha or PR number -> incident; without it, labels come from SZZ.",
+)
+@click.option(
+    "--fit", is_flag=True, help="Learn the coefficients (oldest 60%, tested on the rest) and write them."
+)
+@click.option("--plot", type=click.Path(path_type=Path, dir_okay=False), help="Write caught-vs-gated as SVG.")
+@format_option("text", "json")
+def backtest(
+    repo_dir: Path, revisions: str | None, incidents: Path | None, fit: bool, plot: Path | None, fmt: str
+) -> int:
+    """Replay history: how well the risk model ranks the commits that later needed fixes."""
+    from preflight.commands import backtest as command
+
+    progress = _stage_progress if sys.stderr.isatty() else None
+    return command.run(repo_dir, revisions, incidents, fit, plot, fmt, sys.stdout, progress)
+
+
+def _stage_progress(stage: str, done: int, total: int) -> None:
+    """A status line per stage on a terminal: a count, or a share when the total is known."""
+    where = f"{done / total:4.0%} of {total:,}" if total else f"{done:,}"
+    click.echo(f"\r\033[K{stage}: {where}", err=True, nl=False)
+
+
+@cli.command()
 @click.argument("path", type=click.Path(path_type=Path), default=Path("."))
 @format_option(
     "text",
