@@ -10,29 +10,18 @@ from collections.abc import Iterable, Mapping
 
 from preflight.callgraph.graph import CallGraph
 from preflight.callgraph.model import FileSummary
-from preflight.callgraph.program import load
-from preflight.callgraph.solver import Solver
 from preflight.callgraph.summary import summarize
 
 __all__ = ["CallGraph", "FileSummary", "build", "link", "summarize"]
 
 
 def link(summaries: Iterable[FileSummary]) -> CallGraph:
-    """Resolve every call site of the program the summaries describe."""
-    program = load(summaries)
-    solver = Solver(program)
-    solver.run()
-    edges = {module: frozenset(solver.edges.get(module, ())) for module in program.module_files}
-    for caller, callees in solver.edges.items():  # class bodies with calls are callers too
-        edges[caller] = frozenset(callees)
-    for function in program.functions:
-        edges.setdefault(function, frozenset())
-    return CallGraph(
-        edges=edges,
-        functions=dict(program.spans),
-        external=frozenset(solver.external),
-        unresolved=dict(sorted(solver.unresolved.items())),
-    )
+    """Resolve every call site of the program the summaries describe (from scratch)."""
+    from preflight.callgraph import fixpoint, hierarchy, program
+
+    linked = program.load(summary.raw() for summary in summaries)
+    linked.mro = hierarchy.linearize(linked)
+    return fixpoint.graph(linked, fixpoint.solve(linked))
 
 
 def build(files: Mapping[str, str]) -> CallGraph:

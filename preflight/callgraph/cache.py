@@ -2,28 +2,32 @@
 
 Keys are content addresses: a blob id names exact bytes, and the path fixes the module
 name, so a cached summary can never be stale; there is nothing to invalidate. A cold
-build summarizes the missing files in one process per core.
+build summarizes the missing files in one process per core. Beside the entries, one
+pack file holds the last tree's summaries and solver state (store.py), so that a warm run
+reads one file and re-solves only what a change can alter (incremental.py).
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
-import multiprocessing
 import os
 import tempfile
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, astuple, dataclass
 from pathlib import Path
 
 import orjson
 
-from preflight.callgraph import CallGraph, FileSummary, link, summarize
+from preflight.callgraph import CallGraph, FileSummary, fixpoint, incremental, store, summarize
 from preflight.callgraph.entrypoints import EntryPoint, Pattern, find
+from preflight.callgraph.model import RawSummary, raw_from_bytes
+from preflight.callgraph.summary import parse
 from preflight.changes import sources
 from preflight.repository import Repository
 
-FORMAT = "v2"
+FORMAT = "v3"
 """Bump when FileSummary changes shape: old entries are then simply not found."""
 PARALLEL_MIN_FILES = 64
 """Below this many missing files, worker start-up costs more than it saves."""
@@ -47,6 +51,8 @@ class IndexStats:
     """Files summarized in this run (not found in the cache)."""
     skipped: int
     """Files not summarized: binary, too large or undecodable."""
+    solve: str = "scratch"
+    """How the graph was solved: "unchanged", "incremental", or "scratch" (with why, after a colon)."""
 
 
 def default_cache_dir(repo: Repository) -> Path:
@@ -71,7 +77,10 @@ def summaries(
 ) -> list[FileSummary]:
     """Per-file summaries of every Python file at a revision, from the same cache, without linking."""
     files = [(path, blob, _reader(repo, blob)) for path, blob in repo.python_files(revision)]
-    return _summaries(files, cache_dir or default_cache_dir(repo), workers, ())[0]
+    directory = cache_dir or default_cache_dir(repo)
+    with _paused_gc():
+        raws = _gather(files, directory, workers, (), store.read(directory / PACK))[0]
+    return [FileSummary.from_raw(raw) for raw in raws.values()]
 
 
 def _reader(repo: Repository, blob: str) -> Callable[[], bytes]:
@@ -126,31 +135,72 @@ def index_files(
     patterns: tuple[Pattern, ...] = (),
 ) -> CodeIndex:
     """(path, blob id, read bytes) per file -> call graph and entry points, cached by (blob, path)."""
-    found, entries, stats = _summaries(files, directory, workers, patterns)
-    return CodeIndex(link(found), tuple(entries), stats)
+    with _paused_gc():
+        pack = store.read(directory / PACK)
+        raws, entries, blobs, stats = _gather(files, directory, workers, patterns, pack)
+        solved, how = incremental.solve(raws.values(), pack.solved if pack is not None else None)
+        graph = fixpoint.graph(solved.program, solved.state)
+        salt = _patterns_key(patterns)
+        if pack is None or pack.salt != salt or solved.redone > REWRITE_SHARE:
+            rows = {path: tuple(astuple(e) for e in found) for path, found in entries.items()}
+            store.write(directory / PACK, store.Pack(blobs, salt, rows, solved))
+    found = [entry for path in sorted(entries) for entry in entries[path]]
+    return CodeIndex(graph, tuple(found), IndexStats(stats.files, stats.parsed, stats.skipped, how))
 
 
-def _summaries(
+PACK = "solved.pack"
+REWRITE_SHARE = 0.2
+"""A run that re-solved at most this share of the constraints leaves the pack as it was.
+
+Writing the pack costs about as much as re-evaluating a fifth of the program, so after a
+small change the next run resumes from the same pack again (re-deriving this run's work)
+rather than this run paying for the write; once the tree has drifted further, it is written.
+"""
+
+
+@contextmanager
+def _paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while loading and solving.
+
+    Both build hundreds of thousands of small acyclic objects (tuples, strings, sets); each
+    collection would walk all of them again, which made loading several times slower.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _gather(
     files: list[tuple[str, str, Callable[[], bytes]]],
     directory: Path,
     workers: int | None,
     patterns: tuple[Pattern, ...],
-) -> tuple[list[FileSummary], list[EntryPoint], IndexStats]:
-    """Summaries and entry points of the files: from the cache, else parsed (and then cached)."""
-    summaries: list[FileSummary] = []
-    entries: list[EntryPoint] = []
+    pack: store.Pack | None,
+) -> tuple[dict[str, RawSummary], dict[str, list[EntryPoint]], dict[str, str], IndexStats]:
+    """Raw summaries and entry points by path: from the pack, else the entries, else parsed (and cached)."""
+    raws: dict[str, RawSummary] = {}
+    entries: dict[str, list[EntryPoint]] = {}
+    blobs: dict[str, str] = {}
     missing: list[tuple[str, str, Callable[[], bytes]]] = []
     salt = _patterns_key(patterns)
+    packed = pack.solved.raws if pack is not None else {}
+    rows = pack.entries if pack is not None and pack.salt == salt else {}
     for path, blob, read in files:
+        if path in packed and pack is not None and pack.blobs.get(path) == blob and path in rows:
+            raws[path], entries[path], blobs[path] = packed[path], [EntryPoint(*r) for r in rows[path]], blob
+            continue
         entry = _entry(directory, blob, path)
         try:
-            summary = FileSummary.from_bytes(entry.read_bytes())
+            raw = raw_from_bytes(entry.read_bytes())
             found = _entries_from_json(entry.with_suffix(f".{salt}.entries").read_bytes())
         except (OSError, ValueError, KeyError, TypeError):
             missing.append((path, blob, read))
             continue
-        summaries.append(summary)
-        entries.extend(found)
+        raws[path], entries[path], blobs[path] = raw, found, blob
     texts: list[tuple[str, str, str]] = []
     skipped = 0
     for path, blob, read in missing:
@@ -162,12 +212,11 @@ def _summaries(
     for (path, blob, _), (summary, found) in zip(
         texts, _summarize_all(texts, workers, patterns), strict=True
     ):
-        summaries.append(summary)
-        entries.extend(found)
+        raws[path], entries[path], blobs[path] = summary.raw(), found, blob
         entry = _entry(directory, blob, path)
         _store(entry, summary.to_bytes())
         _store(entry.with_suffix(f".{salt}.entries"), _entries_to_json(found))
-    return summaries, entries, IndexStats(len(files), len(texts), skipped)
+    return raws, entries, blobs, IndexStats(len(files), len(texts), skipped)
 
 
 def _patterns_key(patterns: tuple[Pattern, ...]) -> str:
@@ -221,7 +270,8 @@ def _store(entry: Path, data: bytes) -> None:
 
 
 def _one(path: str, text: str, patterns: tuple[Pattern, ...]) -> tuple[FileSummary, list[EntryPoint]]:
-    return summarize(path, text), find(path, text, patterns)
+    tree = parse(text)
+    return summarize(path, text, tree), find(path, text, patterns, tree)
 
 
 def _summarize_chunk(
@@ -241,6 +291,9 @@ def _summarize_all(
     pairs = [(path, text) for path, _, text in texts]
     if count < 2 or len(pairs) < PARALLEL_MIN_FILES:
         return [_one(path, text, patterns) for path, text in pairs]
+    import multiprocessing  # only now: a warm run parses a few files in this process
+    from concurrent.futures import ProcessPoolExecutor
+
     chunks = [pairs[i::count] for i in range(count)]
     # spawn, not fork: the parent holds git helper processes and may hold library threads.
     with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn")) as pool:

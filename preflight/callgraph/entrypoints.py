@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from tree_sitter import Node
+from tree_sitter import Node, Tree
 
+from preflight.callgraph.scopes import plain_string
 from preflight.changes.definitions import _PARSER
 from preflight.changes.sources import module_name
 from preflight.changes.tokens import literal
@@ -89,9 +90,10 @@ class _Scan:
         self.found.append(EntryPoint(kind, framework, qualname, detail, self.path, node.start_point[0] + 1))
 
 
-def find(path: str, source: str, extra: Sequence[Pattern] = ()) -> list[EntryPoint]:
-    """The entry points declared in one Python file, in source order."""
-    tree = _PARSER.parse(source.encode("utf-8", "surrogateescape"))
+def find(path: str, source: str, extra: Sequence[Pattern] = (), tree: Tree | None = None) -> list[EntryPoint]:
+    """The entry points declared in one Python file, in source order (tree: source already parsed)."""
+    if tree is None:
+        tree = _PARSER.parse(source.encode("utf-8", "surrogateescape"))
     scan = _Scan(path, module_name(path))
     nodes: list[tuple[Node, str]] = []
     stack = [(tree.root_node, "")]
@@ -109,7 +111,8 @@ def find(path: str, source: str, extra: Sequence[Pattern] = ()) -> list[EntryPoi
             _add_import(scan, node)
         if kind in _INTERESTING:
             nodes.append((node, prefix))
-        stack.extend((child, inner) for child in reversed(node.named_children))
+        if kind != "string" or not plain_string(node):
+            stack.extend((child, inner) for child in reversed(node.named_children))
     for node, prefix in nodes:
         _visit(scan, node, prefix, extra)
     if path.endswith("__main__.py") and not any(e.kind == "main" for e in scan.found):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from preflight.callgraph.model import DYNAMIC, UNKNOWN, Assign, Call, Expr
-from preflight.callgraph.scopes import FUNCTION, LAMBDA, Scope, add_targets
+from preflight.callgraph.scopes import FUNCTION, LAMBDA, Scope, add_targets, plain_string
 
 _LISTS = frozenset({"list", "tuple", "set", "expression_list"})
+_IMMUTABLE = frozenset({"tuple", "expression_list"})
 _COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "generator_expression"})
 _PASS_THROUGH = frozenset({"parenthesized_expression", "await"})
 _UNPACK = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "tuple", "list"})
@@ -21,16 +22,20 @@ class Extractor:
         self.module = module
         self.assigns: list[Assign] = []
         self.calls: list[Call] = []
-        self._count = 0
+        self._counts: dict[str, int] = {}
 
     @staticmethod
     def text(node: Node | None) -> str:
         return (node.text or b"").decode("utf-8", "replace") if node is not None else ""
 
     def slot(self, scope: Scope, tag: str) -> str:
-        """A fresh slot for a call result (tag r) or a container literal (tag k)."""
-        self._count += 1
-        return f"{scope.caller}#{tag}{self._count}"
+        """A fresh slot for a call result (tag r) or a container literal (tag k).
+
+        Numbered per caller, so that an edit renames only the slots of the function it is in
+        (the incremental solver re-derives what depends on renamed slots).
+        """
+        count = self._counts[scope.caller] = self._counts.get(scope.caller, 0) + 1
+        return f"{scope.caller}#{tag}{count}"
 
     def assign(self, scope: Scope, target: Expr, value: Expr) -> None:
         if value[0] != "?" and target[0] != "?":
@@ -125,14 +130,19 @@ class Extractor:
             return self.lambda_(node, scope)
         if kind in _COMPREHENSIONS or kind == "dictionary_comprehension":
             return self.comprehension(node, scope)
-        if kind in _LITERALS:
+        if kind in _LITERALS or (kind == "string" and plain_string(node)):
             return UNKNOWN
         for child in node.named_children:  # operators, f-strings, ...: only the calls inside matter
             self.discard(child, scope)
         return UNKNOWN
 
     def container(self, node: Node, scope: Scope) -> Expr:
-        """A list, tuple or set literal: its elements flow into one slot (positions also kept)."""
+        """A list, tuple or set literal: its elements flow into one slot (positions also kept).
+
+        A tuple of untracked items (`(0, 0, 255)`, `("a", "b")`) is no value at all: it cannot
+        hold anything later, and data tables of such tuples would otherwise widen every slot
+        they flow into (see members.MAX_VALUES).
+        """
         slot = self.slot(scope, "k")
         items: list[Expr] = []
         for child in node.named_children:
@@ -145,6 +155,8 @@ class Extractor:
             )
             items.append(value)
             self.assign(scope, ("s", slot), value)
+        if node.type in _IMMUTABLE and all(item[0] == "?" for item in items):
+            return ("tuple", tuple(items), UNKNOWN)
         return ("tuple", tuple(items), ("k", slot))
 
     def comprehension(self, node: Node, scope: Scope) -> Expr:

@@ -1,12 +1,18 @@
-"""Evaluating expressions to values: names, imports, attributes through C3 MROs, containers."""
+"""Evaluating expressions to values: names, imports, attributes through C3 MROs, containers.
+
+Every rule is monotone (more values in, never fewer out), so the fixed point is one and
+the same whatever order the solver works in. The few rules that need "nothing is known"
+(an undecided decorator, a lookup reaching an external base, an uncalled method's `self`)
+are decided once, on the first fixed point, and applied in a second phase.
+"""
 
 from __future__ import annotations
 
 from preflight.callgraph.model import CLASSMETHOD, METHOD, PROPERTY, STATIC, Expr
-from preflight.callgraph.program import BUILTINS, Program
+from preflight.callgraph.names import EMPTY, Names, Values
+from preflight.callgraph.program import Program
+from preflight.callgraph.state import State
 
-_EMPTY: frozenset[str] = frozenset()
-Values = set[str] | frozenset[str]
 _MAX_EXTERNAL_DEPTH = 6
 # A slot that may hold more values than this (a utility's parameter fed from everywhere) is
 # widened to TOO_MANY: calls through it are counted as unresolved rather than fanned out.
@@ -14,58 +20,48 @@ MAX_VALUES = 128
 TOO_MANY: frozenset[str] = frozenset({"*"})
 
 
-class Members:
+class Members(Names):
     """Slots and their readers, and the lookups that read them (see solver.py for the value tags)."""
 
-    def __init__(self, program: Program) -> None:
+    def __init__(self, program: Program, state: State) -> None:
         self.program = program
-        self._slots: dict[str, set[str]] = {}
-        self._readers: dict[str, set[int]] = {}
+        self.state = state
+        self._slots = state.slots
+        self._readers = state.readers
         self._current = -1
         """The constraint being evaluated: every slot read makes it a reader."""
-        self._caller = ""
-        self._mro_cache: dict[str, tuple[list[str], set[str]]] = {}
-        self._mro_slots: set[str] = set()
-        self._mro_reads: set[str] | None = None
-        self.final = False
-        """Set after the first fixed point: what is still unknown stays unknown."""
-
-    def requeue(self, readers: set[int]) -> None:  # pragma: no cover - the solver's
-        raise NotImplementedError
-
-    def edge(self, callee: str, external: bool = False) -> None:  # pragma: no cover - the solver's
-        raise NotImplementedError
+        self._out: dict[str, set[str]] = {}
+        """Values the current evaluation adds, applied when it ends: it reads one state only."""
+        self._found: set[str] = set()
+        self._found_external: set[str] = set()
+        self.second = False
+        """In the second phase (see the module docstring)."""
+        self.known: set[str] | frozenset[str] = EMPTY
+        """The slots with values at the first fixed point (used in the second phase)."""
+        self.candidates: dict[str, Expr] = {}
+        """Decorator results seen without a decorator value in the first phase -> the decorator."""
+        self.external_lookups: set[int] = set()
+        """Constraints whose lookups reached an external base in the first phase."""
 
     def read(self, slot: str) -> Values:
         readers = self._readers.get(slot)
         if readers is None:
             readers = self._readers[slot] = set()
         readers.add(self._current)
-        if self._mro_reads is not None:
-            self._mro_reads.add(slot)
-        return self._slots.get(slot, _EMPTY)
+        return self._slots.get(slot, EMPTY)
 
     def add(self, slot: str, values: Values) -> None:
-        if not values:
-            return
-        known = self._slots.get(slot)
-        if known is None:
-            known = self._slots[slot] = set(values)
-        elif "*" in known:
-            return
-        else:
-            size = len(known)
-            known |= values
-            if len(known) == size:
-                return
-        if len(known) > MAX_VALUES or "*" in known:
-            known.clear()
-            known.add("*")
-        readers = self._readers.get(slot)
-        if readers:
-            self.requeue(readers)
-        if slot in self._mro_slots:
-            self._mro_cache.clear()  # a base class changed: linearize again (rare, early)
+        if values:
+            pending = self._out.get(slot)
+            if pending is None:
+                self._out[slot] = set(values)
+            else:
+                pending |= values
+
+    def edge(self, callee: str, external: bool = False) -> None:
+        self._found.add(callee)
+        if external:
+            self._found_external.add(callee)
 
     def ev(self, expr: Expr) -> Values:
         """The values an expression may have."""
@@ -82,13 +78,9 @@ class Members:
         if kind in ("f", "c", "o", "k", "d"):
             return {f"{kind}:{expr[1]}"}
         if kind == "I":
-            if f"{expr[1]}.{expr[2]}" in self.program.modules:  # `from . import m` in a package
-                return {f"m:{expr[1]}.{expr[2]}"}
-            if expr[1] in self.program.modules:
-                return self.module_attribute(expr[1], expr[2], set())
-            return {f"x:{expr[1]}.{expr[2]}" if expr[1] else f"x:{expr[2]}"}
+            return self.imported(expr[1], expr[2])
         if kind == "m":
-            return {("m:" if expr[1] in self.program.modules else "x:") + expr[1]}
+            return self.module(expr[1])
         if kind == "tuple":
             return self.ev(expr[2])
         if kind == "|":
@@ -102,14 +94,26 @@ class Members:
             return {f"u:{expr[1]}|{value}" for value in self.ev(expr[2]) if value[0] in "oc"}
         if kind == "l":
             return {"l:"}
-        if kind == "w":  # a decorated name: what our decorator returns, or the definition itself
-            decorators = self.ev(expr[1])
-            if any(value[0] in "fbco" for value in decorators):
-                return self.read(expr[2])
-            # Undecided until the decorator is known or the first fixed point is reached:
-            # deciding early would bind the undecorated function for good.
-            return self.ev(expr[3]) if decorators or self.final else _EMPTY
-        return _EMPTY
+        if kind == "w":
+            return self.decorated(expr)
+        return EMPTY
+
+    def decorated(self, expr: Expr) -> Values:
+        """A decorated name: what our decorator returns, the definition itself for any other
+        decorator, and the definition if the decorator has no value at the first fixed point."""
+        decorators = self.ev(expr[1])
+        out: set[str] = set()
+        if any(value[0] in "fbco" for value in decorators):
+            out |= self.read(expr[2])
+        if any(value[0] not in "fbco" for value in decorators):
+            out |= self.ev(expr[3])
+        if not decorators and not self.second:
+            self.read("?w:" + expr[2])
+            self.candidates[expr[2]] = expr[1]
+        elif self.second and expr[2] in self.state.undecided:
+            self.read("?w:" + expr[2])
+            out |= self.ev(expr[3])
+        return out
 
     def elements(self, kind: str, containers: Values) -> Values:
         out: set[str] = set()
@@ -127,33 +131,6 @@ class Members:
                         out |= self.read(item[2:])
         return out
 
-    def global_(self, module: str, name: str) -> Values:
-        """A module-level name: the module's own, a star import's, or a builtin."""
-        if name in self.program.module_names.get(module, _EMPTY):
-            return self.read(f"{module}.{name}")
-        for star in self.program.stars.get(module, ()):
-            if star in self.program.module_files:
-                found = self.module_attribute(star, name, {module})
-                if found:
-                    return found
-        if name in BUILTINS:
-            return {f"x:<builtin>.{name}"}
-        return _EMPTY
-
-    def module_attribute(self, module: str, name: str, seen: set[str]) -> Values:
-        if name in self.program.module_names.get(module, _EMPTY):
-            return self.read(f"{module}.{name}")
-        submodule = f"{module}.{name}"
-        if submodule in self.program.modules:
-            return {"m:" + submodule}
-        seen.add(module)
-        for star in self.program.stars.get(module, ()):
-            if star in self.program.module_files and star not in seen:
-                found = self.module_attribute(star, name, seen)
-                if found:
-                    return found
-        return _EMPTY
-
     def attribute(self, value: str, name: str) -> Values:
         kind = value[0]
         if kind == "*":
@@ -161,31 +138,42 @@ class Members:
         if kind == "o" or kind == "c":
             return self.member(value[2:], name, value, kind == "o")
         if kind == "m":
-            return self.module_attribute(value[2:], name, set())
+            return self.module_attribute(value[2:], name)
         if kind == "x":
             # `node = node.parent` on an outside value would grow names without end
-            return {f"{value}.{name}"} if value.count(".") < _MAX_EXTERNAL_DEPTH else _EMPTY
+            return {f"{value}.{name}"} if value.count(".") < _MAX_EXTERNAL_DEPTH else EMPTY
         if kind == "u":
             start, receiver = value[2:].split("|", 1)
             return self.member(receiver[2:], name, receiver, receiver[0] == "o", start)
         if kind == "k" or kind == "d" or kind == "p":
             return {f"y:{name}|{value}"}
-        return _EMPTY
+        return EMPTY
 
     def member(self, cls: str, name: str, receiver: str, instance: bool, after: str | None = None) -> Values:
-        """name looked up on class cls (or an instance of it) along its MRO, bound to receiver."""
-        mro = self.mro(cls)
+        """name looked up on class cls (or an instance of it) along its MRO, bound to receiver.
+
+        An external base may define the name: it is named there (`x:Base.name`) only when no
+        class before it held a value for name at the first fixed point.
+        """
+        mro = self.program.mro.get(cls) or (cls,)
         if after is not None:
-            mro = mro[mro.index(after) + 1 :] if after in mro else []
+            mro = mro[mro.index(after) + 1 :] if after in mro else ()
         out: set[str] = set()
+        unknown = True
+        class_names = self.program.class_names
         for entry in mro:
             if entry.startswith("x:"):
-                if not out:  # an external base may define it: name it there, do not guess further
+                if not self.second:
+                    self.external_lookups.add(self._current)
+                elif unknown:
                     out.add(f"{entry}.{name}")
                 break
-            for value in self.read(f"{entry}.{name}"):
+            slot = f"{entry}.{name}"
+            for value in self.read(slot):
                 self._bind(value, receiver, instance, out)
-            if name in self.program.class_names.get(entry, _EMPTY):
+            if unknown and slot in self.known:
+                unknown = False
+            if name in class_names.get(entry, EMPTY):
                 break
         return out
 
@@ -207,41 +195,6 @@ class Members:
         else:
             out.add(value)
 
-    def mro(self, cls: str, visiting: set[str] | None = None) -> list[str]:
-        """C3 linearization of a repository class; an external base ends its branch (x:name).
-
-        Memoized per class, bases included: deep mixin hierarchies (Django's) would
-        otherwise be linearized again under every subclass, exponentially.
-        """
-        cached = self._mro_cache.get(cls)
-        if cached is None:
-            outer, self._mro_reads = self._mro_reads, set()
-            try:
-                order = self._linearize(cls, visiting if visiting is not None else set())
-                cached = self._mro_cache[cls] = (order, self._mro_reads)
-                self._mro_slots |= self._mro_reads
-            finally:
-                if outer is not None:
-                    outer |= self._mro_reads
-                self._mro_reads = outer
-        for slot in cached[1]:
-            self.read(slot)
-        return cached[0]
-
-    def _linearize(self, cls: str, visiting: set[str]) -> list[str]:
-        if cls in visiting or cls not in self.program.classes:
-            return [cls]
-        visiting.add(cls)
-        bases: list[str] = []
-        for expr in self.program.classes[cls]:
-            for value in sorted(self.ev(expr)):
-                base = value[2:] if value[0] == "c" else value if value[0] == "x" else None
-                if base is not None and base not in bases and base != "x:<builtin>.object":
-                    bases.append(base)
-        sequences = [self.mro(b, visiting) if b[0] != "x" and b not in visiting else [b] for b in bases]
-        visiting.discard(cls)
-        return [cls, *_merge([*sequences, bases])]
-
     def reason(self, callee: Expr) -> str:
         """Why a call site reached nothing, from the shape of what it calls."""
         if "*" in self.ev(callee):
@@ -261,20 +214,3 @@ class Members:
         if kind in ("e", "n", "e1", "v"):
             return "element of unknown container"
         return "dynamic call"
-
-
-def _merge(sequences: list[list[str]]) -> list[str]:
-    """C3 merge; an inconsistent hierarchy falls back to first-seen order rather than failing."""
-    result: list[str] = []
-    sequences = [list(s) for s in sequences if s]
-    while sequences:
-        for sequence in sequences:
-            head = sequence[0]
-            if not any(head in s[1:] for s in sequences):
-                break
-        else:
-            head = sequences[0][0]
-        result.append(head)
-        sequences = [s[1:] if s[0] == head else [x for x in s if x != head] for s in sequences]
-        sequences = [s for s in sequences if s]
-    return result

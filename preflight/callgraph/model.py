@@ -102,34 +102,24 @@ class FileSummary:
     assigns: tuple[Assign, ...]
     calls: tuple[Call, ...]
 
-    def to_bytes(self) -> bytes:
-        """Serialize for the cache (marshal of plain tuples: fast to load, and it runs no code)."""
-        return marshal.dumps(
-            (
-                CACHE_FORMAT,
-                self.path,
-                self.module,
-                self.package,
-                tuple((f.qualname, f.first, f.last, f.params, f.kind) for f in self.functions),
-                tuple((c.qualname, c.bases, c.names) for c in self.classes),
-                self.names,
-                self.stars,
-                tuple((a.scope, a.target, a.value) for a in self.assigns),
-                tuple((c.scope, c.callee, c.args, c.keywords, c.star, c.result, c.line) for c in self.calls),
-            ),
-            4,
+    def raw(self) -> RawSummary:
+        """The summary as plain nested tuples (what the solver reads, and what the cache stores)."""
+        return (
+            self.path,
+            self.module,
+            self.package,
+            tuple((f.qualname, f.first, f.last, f.params, f.kind) for f in self.functions),
+            tuple((c.qualname, c.bases, c.names) for c in self.classes),
+            self.names,
+            self.stars,
+            tuple((a.scope, a.target, a.value) for a in self.assigns),
+            tuple((c.scope, c.callee, c.args, c.keywords, c.star, c.result, c.line) for c in self.calls),
         )
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> FileSummary:
-        """The summary that `to_bytes` wrote; ValueError for anything else (a stale or corrupt entry)."""
-        try:
-            raw = marshal.loads(data)
-        except (EOFError, TypeError) as e:
-            raise ValueError(f"not a cached summary: {e}") from e
-        if not isinstance(raw, tuple) or len(raw) != 10 or raw[0] != CACHE_FORMAT:
-            raise ValueError("not a cached summary of this format")
-        _, path, module, package, functions, classes, names, stars, assigns, calls = raw
+    def from_raw(cls, raw: RawSummary) -> FileSummary:
+        """The summary that `raw` returned."""
+        path, module, package, functions, classes, names, stars, assigns, calls = raw
         return cls(
             path=path,
             module=module,
@@ -142,6 +132,31 @@ class FileSummary:
             calls=tuple(Call(*c) for c in calls),
         )
 
+    def to_bytes(self) -> bytes:
+        """Serialize for the cache (marshal of plain tuples: fast to load, and it runs no code)."""
+        return marshal.dumps((CACHE_FORMAT, *self.raw()), 4)
 
-CACHE_FORMAT = 1
+    @classmethod
+    def from_bytes(cls, data: bytes) -> FileSummary:
+        """The summary that `to_bytes` wrote; ValueError for anything else (a stale or corrupt entry)."""
+        return cls.from_raw(raw_from_bytes(data))
+
+
+RawSummary = tuple[Any, ...]
+"""(path, module, package, functions, classes, names, stars, assigns, calls) as plain tuples;
+an assign is (scope, target, value), a call (scope, callee, args, keywords, star, result, line)."""
+
+
+def raw_from_bytes(data: bytes) -> RawSummary:
+    """The raw summary in a cache entry; ValueError for anything else (a stale or corrupt entry)."""
+    try:
+        raw = marshal.loads(data)
+    except (EOFError, TypeError, ValueError) as e:
+        raise ValueError(f"not a cached summary: {e}") from e
+    if not isinstance(raw, tuple) or len(raw) != 10 or raw[0] != CACHE_FORMAT:
+        raise ValueError("not a cached summary of this format")
+    return raw[1:]
+
+
+CACHE_FORMAT = 2
 """Bump when the summary's shape changes: older cache entries then fail to load and are rebuilt."""

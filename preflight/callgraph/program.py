@@ -5,10 +5,14 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from preflight.callgraph.model import Assign, Call, Class, Expr, FileSummary, Function
+from preflight.callgraph.model import Expr, Function, RawSummary
 
 BUILTINS = frozenset(dir(builtins))
+
+Constraint = tuple[Any, ...]
+"""An assignment (scope, target, value) or a call (scope, callee, args, keywords, star, result, line)."""
 
 
 @dataclass(slots=True)
@@ -27,29 +31,77 @@ class Program:
     class_names: dict[str, frozenset[str]] = field(default_factory=dict)
     params: set[str] = field(default_factory=set)
     """Parameter slots, to name why a call through one is unresolved."""
-    assigns: list[Assign] = field(default_factory=list)
-    calls: list[Call] = field(default_factory=list)
+    constraints: list[Constraint | None] = field(default_factory=list)
+    """Every assignment and call site, by id; None where a constraint was removed (see incremental.py)."""
+    owners: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """Path -> the ids of its file's constraints, in the file's order (assignments, then calls)."""
+    seeds: set[int] = field(default_factory=set)
+    """The `self` seeds among the constraints (see summary.py and fixpoint.py)."""
+    mro: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Class -> its C3 linearization (see hierarchy.py); an external base is an `x:` entry."""
+    _stars_memo: dict[tuple[str, str], str | None] = field(default_factory=dict)
+
+    def star_source(self, module: str, name: str, seen: frozenset[str] = frozenset()) -> str | None:
+        """The first module star-imported by module that defines name (directly or by its own stars).
+
+        Decided from the tables alone, never from what the solver has found so far, so the
+        answer cannot depend on the order of the solver's work.
+        """
+        key = (module, name)
+        if not seen and key in self._stars_memo:
+            return self._stars_memo[key]
+        found = None
+        inside = seen | {module}
+        for star in self.stars.get(module, ()):
+            if (
+                star in self.module_files
+                and star not in inside
+                and (
+                    name in self.module_names.get(star, ())
+                    or f"{star}.{name}" in self.modules
+                    or self.star_source(star, name, inside) is not None
+                )
+            ):
+                found = star
+                break
+        if not seen:
+            self._stars_memo[key] = found
+        return found
 
 
-def load(summaries: Iterable[FileSummary]) -> Program:
-    """Merge summaries; definitions under one name (`if`/`else` variants) become one."""
+def load(summaries: Iterable[RawSummary]) -> Program:
+    """The program of raw summaries, numbered in path order (the solver's canonical order)."""
     program = Program()
-    for summary in summaries:
-        module = summary.module
-        program.module_files.add(module)
-        parts = module.split(".")
-        program.modules.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
-        program.module_names[module] = program.module_names.get(module, frozenset()) | frozenset(
-            summary.names
-        )
-        program.stars[module] = program.stars.get(module, ()) + summary.stars
-        for function in summary.functions:
-            _add_function(program, summary.path, function)
-        for klass in summary.classes:
-            _add_class(program, klass)
-        program.assigns.extend(summary.assigns)
-        program.calls.extend(summary.calls)
+    for raw in sorted(summaries, key=lambda r: r[0]):
+        add_tables(program, raw)
+        start = len(program.constraints)
+        program.seeds.update(start + i for i, assign in enumerate(raw[7]) if is_seed(assign))
+        program.constraints.extend(raw[7])
+        program.constraints.extend(raw[8])
+        program.owners[raw[0]] = tuple(range(start, len(program.constraints)))
     return program
+
+
+def is_seed(constraint: Constraint) -> bool:
+    """An assignment of `self` for when no call site passes one (see summary.py)."""
+    return len(constraint) == 3 and bool(constraint[1][0] == "seed")
+
+
+def add_tables(program: Program, raw: RawSummary) -> None:
+    """Merge one file's definitions; definitions under one name (`if`/`else` variants) become one."""
+    path, module, _, functions, classes, names, stars = raw[:7]
+    program.module_files.add(module)
+    parts = module.split(".")
+    program.modules.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+    program.module_names[module] = program.module_names.get(module, frozenset()) | frozenset(names)
+    program.stars[module] = program.stars.get(module, ()) + stars
+    for function in functions:
+        _add_function(program, path, Function(*function))
+    for qualname, bases, class_names in classes:
+        program.classes[qualname] = program.classes.get(qualname, ()) + bases
+        program.class_names[qualname] = program.class_names.get(qualname, frozenset()) | frozenset(
+            class_names
+        )
 
 
 def _add_function(program: Program, path: str, function: Function) -> None:
@@ -63,9 +115,3 @@ def _add_function(program: Program, path: str, function: Function) -> None:
         if program.functions[qualname].kind != function.kind and function.kind == "property":
             program.functions[qualname] = function  # a property's setter keeps the getter's kind
     program.params.update(f"{qualname}.{name}" for name, _ in function.params)
-
-
-def _add_class(program: Program, klass: Class) -> None:
-    qualname = klass.qualname
-    program.classes[qualname] = program.classes.get(qualname, ()) + klass.bases
-    program.class_names[qualname] = program.class_names.get(qualname, frozenset()) | frozenset(klass.names)

@@ -117,7 +117,18 @@ def collect_bindings(body: Node, scope: Scope) -> None:
             names = scope.globals if kind == "global_statement" else scope.nonlocals
             names.update(_text(c) for c in node.named_children if c.type == "identifier")
             continue
-        stack.extend(node.named_children)
+        if kind != "string" or not plain_string(node):
+            stack.extend(node.named_children)
+
+
+def plain_string(node: Node) -> bool:
+    """A string literal other than an f-string: nothing inside it is code, so walks skip it
+    (data tables of thousands of strings are most of the nodes of some files)."""
+    text = node.text or b"f"
+    if text[:1] in (b'"', b"'"):  # no prefix at all: the common case, decided cheaply
+        return True
+    first = node.child(0)
+    return first is not None and first.type == "string_start" and b"f" not in (first.text or b"f").lower()
 
 
 def add_targets(node: Node, out: set[str]) -> None:

@@ -8,18 +8,21 @@ Values are short tagged strings:
     k:S  list-like whose elements are in slot S;  d:S dict whose values are in S;  p:S its items()
     y:N|V  method N of container V   u:C|R  `super()` in class C for receiver R   l:  a lambda
 
-A worklist drives it: evaluating a constraint records the slots it read, and a
-slot that grows re-queues only the constraints that read it, so each constraint
-is re-evaluated only when one of its inputs changed.
+A worklist drives it: evaluating a constraint records the slots it read and wrote, and a
+slot that grows re-queues only the constraints that read it. Each evaluation reads one
+state and its additions are applied when it ends, and re-queued constraints are taken in
+id order, so the work done (and so where widening happens) never depends on string hashing.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 
-from preflight.callgraph.members import TOO_MANY, Members
-from preflight.callgraph.model import KEYWORD, POSITIONAL, Assign, Call
-from preflight.callgraph.program import Program
+from preflight.callgraph.members import MAX_VALUES, TOO_MANY, Members
+from preflight.callgraph.model import KEYWORD, POSITIONAL, Expr
+from preflight.callgraph.program import Constraint, Program
+from preflight.callgraph.state import State
 
 # External callables that return (a wrapper of) their first argument.
 _PASS_FIRST = frozenset(
@@ -36,85 +39,117 @@ _STORE_LAST = frozenset({"append", "add", "insert", "setdefault", "appendleft"})
 _STORE_ALL = frozenset({"extend", "update", "extendleft"})
 
 
+class Widened(Exception):
+    """A slot was widened while `stop_on_widening` was set (the incremental solver's signal)."""
+
+
 class Solver(Members):
-    """Solves one program; `edges`, `external` and `unresolved` hold the answer after `run`."""
+    """Runs the worklist over a program and a state (empty, or kept from an earlier run)."""
 
-    def __init__(self, program: Program) -> None:
-        super().__init__(program)
-        self._constraints: list[Assign | Call] = [*program.assigns, *program.calls]
-        self._seeds = [
-            i for i, c in enumerate(self._constraints) if isinstance(c, Assign) and c.target[0] == "seed"
-        ]
-        self._queued = bytearray(b"\x01" * len(self._constraints))
-        for index in self._seeds:
-            self._queued[index] = 0
-        self._work: deque[int] = deque(i for i in range(len(self._constraints)) if self._queued[i])
-        self._called: set[int] = set()
-        self.edges: dict[str, set[str]] = {}
-        self.external: set[str] = set()
-        self.unresolved: dict[str, int] = {}
+    def __init__(self, program: Program, state: State, stop_on_widening: bool = False) -> None:
+        super().__init__(program, state)
+        self._queued = bytearray(len(program.constraints))
+        self._work: deque[int] = deque()
+        self._stop = stop_on_widening
+        self.evaluated: set[int] = set()
 
-    def run(self) -> None:
-        """Iterate to the fixed point, then count the call sites that reached nothing.
-
-        `self` is first what call sites pass (so `super()` in a base follows the real
-        receiver); only a method that no resolved call reaches with a known receiver
-        then gets an instance of its own class, and the iteration resumes.
-        """
-        self._iterate()
-        self.final = True
-        self.requeue(
-            {i for i, c in enumerate(self._constraints) if isinstance(c, Assign) and c.value[0] == "w"}
-        )
-        for index in self._seeds:
-            seed = self._constraints[index]
-            assert isinstance(seed, Assign)
-            if seed.target[1] not in self._slots:
-                self._current = index
-                self.add(seed.target[1], self.ev(seed.value))
-        self._iterate()
-        self._current = -1
-        for index, constraint in enumerate(self._constraints):
-            if isinstance(constraint, Call) and index not in self._called:
-                reason = self.reason(constraint.callee)
-                self.unresolved[reason] = self.unresolved.get(reason, 0) + 1
-
-    def _iterate(self) -> None:
-        constraints = self._constraints
-        work, queued = self._work, self._queued
-        while work:
-            index = work.popleft()
-            queued[index] = 0
-            self._current = index
-            constraint = constraints[index]
-            self._caller = constraint.scope
-            if isinstance(constraint, Call):
-                self._call(index, constraint)
-            else:
-                self._assign(constraint)
-
-    def requeue(self, readers: set[int]) -> None:
+    def queue(self, indexes: Iterable[int]) -> None:
+        """Add constraints to the work, in id order."""
         queued, work = self._queued, self._work
-        for index in readers:
-            if not queued[index]:
+        for index in sorted(indexes):
+            if index >= 0 and not queued[index]:
                 queued[index] = 1
                 work.append(index)
 
-    def edge(self, callee: str, external: bool = False) -> None:
-        targets = self.edges.get(self._caller)
-        if targets is None:
-            targets = self.edges[self._caller] = set()
-        targets.add(callee)
-        if external:
-            self.external.add(callee)
+    def iterate(self) -> None:
+        """Evaluate until no slot grows."""
+        constraints = self.program.constraints
+        work, queued = self._work, self._queued
+        evaluated = self.evaluated
+        while work:
+            index = work.popleft()
+            queued[index] = 0
+            constraint = constraints[index]
+            if constraint is None:
+                continue
+            self._current = index
+            evaluated.add(index)
+            if len(constraint) == 7:
+                self._call(index, constraint)
+            else:
+                self._assign(index, constraint)
+            self._flush(index)
 
-    def _assign(self, assign: Assign) -> None:
-        values = self.ev(assign.value)
-        target = assign.target
+    def _flush(self, index: int) -> None:
+        state = self.state
+        if self._found:
+            edges = state.edges.get(index)
+            if edges is None:
+                edges = state.edges[index] = set()
+            edges |= self._found
+            self._found = set()
+            if self._found_external:
+                external = state.external.get(index)
+                if external is None:
+                    external = state.external[index] = set()
+                external |= self._found_external
+                self._found_external = set()
+        out = self._out
+        if not out:
+            return
+        self._out = {}
+        slots, readers = self._slots, self._readers
+        second = self.second
+        grown: set[int] = set()
+        wrote = state.writes.get(index)
+        if wrote is None:
+            state.writes[index] = set(out)
+        else:
+            wrote.update(out)
+        for slot, values in out.items():
+            known = slots.get(slot)
+            if known is None:
+                known = slots[slot] = values
+                if second:
+                    state.extra[slot] = set(values)
+            elif "*" in known:
+                continue
+            else:
+                size = len(known)
+                if second:
+                    new = values - known
+                    if new:
+                        state.extra.setdefault(slot, set()).update(new)
+                known |= values
+                if len(known) == size:
+                    continue
+            if len(known) > MAX_VALUES or "*" in known:
+                known.clear()
+                known.add("*")
+                state.widened = True
+                if self._stop:
+                    raise Widened(slot)
+            found = readers.get(slot)
+            if found:
+                grown |= found
+        if grown:
+            self.queue(grown)
+
+    def discard(self) -> None:
+        """Forget what an evaluation outside the worklist added (it repeats a constraint's own)."""
+        self._out = {}
+        self._found = set()
+        self._found_external = set()
+
+    def _assign(self, index: int, assign: Constraint) -> None:
+        target = assign[1]
         kind = target[0]
+        if kind == "seed" and (not self.second or index not in self.state.seeded):
+            return
+        values = self.ev(assign[2])
         if kind == "-" or not values:
             return
-        if kind == "s":
+        if kind == "s" or kind == "seed":
             self.add(target[1], values)
         elif kind == "a":
             for base in self.ev(target[1]):
@@ -125,12 +160,13 @@ class Solver(Members):
                 if base[0] in "kd":
                     self.add(base[2:], values)
 
-    def _call(self, index: int, call: Call) -> None:
-        callees = self.ev(call.callee)
+    def _call(self, index: int, call: Constraint) -> None:
+        _, callee, args, keywords = call[:4]
+        callees = self.ev(callee)
         if not callees or callees == TOO_MANY:
             return
-        self._called.add(index)
-        arguments: list[set[str] | frozenset[str] | None] = [None] * len(call.args)
+        self.state.called.add(index)
+        arguments: list[set[str] | frozenset[str] | None] = [None] * len(args)
         result: set[str] = set()
         for value in callees:
             kind = value[0]
@@ -150,22 +186,22 @@ class Solver(Members):
                         self._invoke(call, method[2:].split("|", 1)[0], receiver, arguments, result)
             elif kind == "x":
                 self.edge(value[2:], external=True)
-                if value[2:] in _PASS_FIRST and call.args:
-                    result |= self.ev(call.args[0])
+                if value[2:] in _PASS_FIRST and args:
+                    result |= self.ev(args[0])
             elif kind == "y":
-                self._container_method(call, value, result)
-        for position, expr in enumerate(call.args):  # an argument may read a property
+                self._container_method(args, value, result)
+        for position, expr in enumerate(args):  # an argument may read a property
             if arguments[position] is None and expr[0] == "a":
                 self.ev(expr)
-        for _, expr in call.keywords:
+        for _, expr in keywords:
             if expr[0] == "a":
                 self.ev(expr)
         if result:
-            self.add(call.result, result)
+            self.add(call[5], result)
 
     def _invoke(
         self,
-        call: Call,
+        call: Constraint,
         function: str,
         receiver: str | None,
         arguments: list[set[str] | frozenset[str] | None],
@@ -176,26 +212,27 @@ class Solver(Members):
         definition = self.program.functions.get(function)
         if definition is None:
             return
+        args, keywords = call[2], call[3]
         positional = [name for name, kind in definition.params if kind == POSITIONAL]
         if receiver is not None and positional:
             self.add(f"{function}.{positional[0]}", {receiver})
             positional = positional[1:]
-        for position, name in enumerate(positional[: len(call.args)]):
+        for position, name in enumerate(positional[: len(args)]):
             values = arguments[position]
             if values is None:
-                values = arguments[position] = self.ev(call.args[position])
+                values = arguments[position] = self.ev(args[position])
             if values:
                 self.add(f"{function}.{name}", values)
-        if call.keywords:
+        if keywords:
             names = {name for name, kind in definition.params if kind in (POSITIONAL, KEYWORD)}
-            for name, expr in call.keywords:
+            for name, expr in keywords:
                 if name in names:
                     values = self.ev(expr)
                     if values:
                         self.add(f"{function}.{name}", values)
         result |= self.read(f"{function}#return")
 
-    def _container_method(self, call: Call, value: str, result: set[str]) -> None:
+    def _container_method(self, args: tuple[Expr, ...], value: str, result: set[str]) -> None:
         """Built-in container methods: no edge, but elements flow in and out."""
         name, container = value[2:].split("|", 1)
         slot = container[2:]
@@ -207,7 +244,7 @@ class Solver(Members):
             result.add("p:" + slot)
         elif name == "copy":
             result.add(container)
-        if name in _STORE_LAST and call.args:
-            self.add(slot, self.ev(call.args[-1]))
-        elif name in _STORE_ALL and call.args:
-            self.add(slot, self.ev(("v", call.args[0]) if container[0] == "d" else ("n", call.args[0])))
+        if name in _STORE_LAST and args:
+            self.add(slot, self.ev(args[-1]))
+        elif name in _STORE_ALL and args:
+            self.add(slot, self.ev(("v", args[0]) if container[0] == "d" else ("n", args[0])))

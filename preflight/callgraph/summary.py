@@ -6,7 +6,7 @@ Nothing here looks at another file; names that leave the file stay symbolic
 
 from __future__ import annotations
 
-from tree_sitter import Node
+from tree_sitter import Node, Tree
 
 from preflight.callgraph.expressions import Extractor
 from preflight.callgraph.model import (
@@ -40,13 +40,24 @@ _SIMPLE = frozenset(
 )
 
 
-def summarize(path: str, source: str) -> FileSummary:
-    """Summarize one file: pure, no knowledge of other files."""
+def summarize(path: str, source: str, tree: Tree | None = None) -> FileSummary:
+    """Summarize one file: pure, no knowledge of other files (tree: source already parsed)."""
     module = module_name(path)
     package = path.rsplit("/", 1)[-1].startswith("__init__.")
-    tree = _PARSER.parse(source.encode("utf-8", "surrogatepass"))
+    if tree is None:
+        tree = _PARSER.parse(source.encode("utf-8", "surrogatepass"))
     summarizer = _Summarizer(module, package)
     return summarizer.run(path, tree.root_node)
+
+
+def parse(source: str) -> Tree | None:
+    """The tree both summarize and entrypoints.find would parse, when they would parse the same
+    bytes (a text that is valid UTF-8 throughout); None otherwise."""
+    try:
+        data = source.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return _PARSER.parse(data)
 
 
 class _Summarizer(Extractor):

@@ -1,0 +1,105 @@
+"""The two phases of a solve, from scratch or resumed (see incremental.py), and the graph they give.
+
+Phase one iterates the monotone rules to their fixed point. Phase two then decides, on
+that fixed point and so independently of the order of work, what was still unknown: a
+method no call reaches with a receiver gets an instance of its own class as `self`, a
+decorator without a value leaves the definition callable, and a lookup that found nothing
+before an external base names the attribute there. The iteration then resumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from preflight.callgraph.graph import CallGraph
+from preflight.callgraph.model import Expr
+from preflight.callgraph.program import Program
+from preflight.callgraph.solver import Solver
+from preflight.callgraph.state import State
+
+
+def solve(program: Program) -> State:
+    """Solve a program from scratch."""
+    state = State()
+    solver = Solver(program, state)
+    seeds = program.seeds
+    solver.queue(i for i, c in enumerate(program.constraints) if c is not None and i not in seeds)
+    solver.iterate()
+    decide(solver, seeds, {})
+    solver.queue(state.seeded | solver.external_lookups | decorator_readers(state))
+    solver.iterate()
+    explain(solver, range(len(program.constraints)))
+    return state
+
+
+def decide(solver: Solver, seeds: set[int], undecided: dict[str, Expr]) -> None:
+    """At the first fixed point: which decorators have no value (those of an earlier run's
+    undecided are checked again) and which seeds apply; then enter the second phase."""
+    state, program = solver.state, solver.program
+    solver.known = known = set(state.slots)
+    candidates = {**undecided, **solver.candidates}
+    state.undecided = {}
+    for result in sorted(candidates):
+        solver._current = -1
+        if not solver.ev(candidates[result]):
+            state.undecided[result] = candidates[result]
+    solver.discard()
+    solver.second = True
+    state.seeded = {i for i in seeds if _seed_slot(program, i) not in known}
+
+
+def decorator_readers(state: State) -> set[int]:
+    """The constraints that met an undecided decorator."""
+    out: set[int] = set()
+    for result in state.undecided:
+        out |= state.readers.get("?w:" + result, set())
+    return out
+
+
+def _seed_slot(program: Program, index: int) -> str:
+    constraint = program.constraints[index]
+    assert constraint is not None
+    slot: str = constraint[1][1]
+    return slot
+
+
+def explain(solver: Solver, indexes: Iterable[int]) -> None:
+    """Why each of these call sites that reached nothing did (see Members.reason)."""
+    state, constraints = solver.state, solver.program.constraints
+    for index in indexes:
+        constraint = constraints[index]
+        if constraint is None or len(constraint) != 7 or index in state.called:
+            state.reasons.pop(index, None)
+            continue
+        solver._current = index
+        state.reasons[index] = solver.reason(constraint[1])
+    solver.discard()
+
+
+def graph(program: Program, state: State) -> CallGraph:
+    """The call graph a solved state gives."""
+    edges: dict[str, set[str]] = {module: set() for module in program.module_files}
+    constraints = program.constraints
+    for index, callees in state.edges.items():
+        constraint = constraints[index]
+        if constraint is not None and callees:
+            caller = constraint[0]
+            known = edges.get(caller)
+            if known is None:
+                edges[caller] = set(callees)
+            else:
+                known |= callees
+    for function in program.functions:
+        edges.setdefault(function, set())
+    external: set[str] = set()
+    for callees in state.external.values():
+        external |= callees
+    unresolved: dict[str, int] = {}
+    for reason in state.reasons.values():
+        unresolved[reason] = unresolved.get(reason, 0) + 1
+    return CallGraph(
+        edges={caller: frozenset(callees) for caller, callees in edges.items()},
+        functions=dict(program.spans),
+        external=frozenset(external),
+        unresolved=dict(sorted(unresolved.items())),
+    )

@@ -1,0 +1,239 @@
+"""Solving again after a change: keep what the change cannot have altered, re-derive the rest.
+
+The solver's rules are monotone (members.py), so each phase's fixed point is the least one,
+the same whatever the order of work, and any state below it is a valid place to resume
+from. After a change, a slot is dirty when its values may have come from a removed
+constraint or from a table entry (a module's names, a class's MRO, a function's
+parameters) that changed; the constraints that read a dirty slot are tainted, and the
+slots they wrote dirty in turn (delete and re-derive). Dirty slots are emptied, tainted
+and new constraints evaluated again, and each phase resumes from there. The second phase's
+decisions are checked again on the new first fixed point; where one flips, what it
+derived is re-derived the same way.
+
+A widened slot breaks monotonicity (a call through it stops counting), so a state with
+one, or a slot that widens while resuming, means solving from scratch, as does a change
+that taints more than half of the program (resuming would cost more than it saves).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from preflight.callgraph import fixpoint
+from preflight.callgraph.hierarchy import linearize
+from preflight.callgraph.model import RawSummary
+from preflight.callgraph.program import Constraint, Program, add_tables, is_seed, load
+from preflight.callgraph.solver import Solver, Widened
+from preflight.callgraph.state import State
+from preflight.callgraph.tables import changed_slots
+
+MAX_TAINTED = 0.5
+"""When more than this share of the constraints is tainted or new, solving from scratch is cheaper."""
+
+
+@dataclass(slots=True)
+class Solved:
+    """A solved program, as kept between runs."""
+
+    raws: dict[str, RawSummary]
+    """Path -> the file's raw summary."""
+    program: Program
+    state: State
+    redone: float = 1.0
+    """The share of the constraints this solve evaluated (1.0 from scratch, 0.0 unchanged)."""
+
+
+def solve(raws: Iterable[RawSummary], before: Solved | None = None) -> tuple[Solved, str]:
+    """The solved program of raws, resumed from before where that is exact; and how it was solved:
+    "unchanged", "incremental", or "scratch" with why."""
+    by_path = {raw[0]: raw for raw in raws}
+    if before is None:
+        return scratch(by_path), "scratch"
+    changed = sorted(
+        path
+        for path in by_path.keys() | before.raws.keys()
+        if by_path.get(path) is not before.raws.get(path) and by_path.get(path) != before.raws.get(path)
+    )
+    if not changed:
+        before.redone = 0.0
+        return before, "unchanged"
+    if before.state.widened:
+        return scratch(by_path), "scratch: a slot was widened"
+    program, removed, added = renumber(before, by_path, changed)
+    try:
+        state = _resume(before, program, changed_slots(before, program, by_path, changed), removed, added)
+    except Widened:
+        return scratch(by_path), "scratch: a slot widened"
+    if state is None:
+        return scratch(by_path), "scratch: the change taints most of the program"
+    return Solved(by_path, program, state[0], state[1] / max(len(program.constraints), 1)), "incremental"
+
+
+def scratch(by_path: dict[str, RawSummary]) -> Solved:
+    """Solve from scratch."""
+    program = load(by_path.values())
+    program.mro = linearize(program)
+    return Solved(by_path, program, fixpoint.solve(program))
+
+
+def renumber(
+    before: Solved, by_path: dict[str, RawSummary], changed: list[str]
+) -> tuple[Program, set[int], set[int]]:
+    """The new program, its constraints keeping their ids where a changed file kept them.
+
+    Returns it with the ids of the removed and of the added constraints.
+    """
+    old = before.program
+    program = Program()
+    for path in sorted(by_path):
+        add_tables(program, by_path[path])
+    constraints = program.constraints = list(old.constraints)
+    owners = program.owners = dict(old.owners)
+    removed: set[int] = set()
+    added: set[int] = set()
+    for path in changed:
+        free: dict[Constraint, list[int]] = {}
+        for index in reversed(old.owners.get(path, ())):
+            free.setdefault(_key(constraints[index]), []).append(index)
+        raw = by_path.get(path)
+        ids = []
+        for constraint in (*raw[7], *raw[8]) if raw is not None else ():
+            bucket = free.get(_key(constraint))
+            if bucket:
+                index = bucket.pop()
+                constraints[index] = constraint  # the same but for its line
+            else:
+                index = len(constraints)
+                constraints.append(constraint)
+                added.add(index)
+            ids.append(index)
+        for bucket in free.values():
+            for index in bucket:
+                constraints[index] = None
+                removed.add(index)
+        if raw is None:
+            del owners[path]
+        else:
+            owners[path] = tuple(ids)
+    program.seeds = (old.seeds - removed) | {i for i in added if is_seed(constraints[i] or ())}
+    program.mro = linearize(program)
+    return program, removed, added
+
+
+def _key(constraint: Constraint | None) -> Constraint:
+    """What a constraint means: everything but a call's line."""
+    assert constraint is not None
+    return constraint if len(constraint) == 3 else constraint[:6]
+
+
+def _closure(state: State, dirty: set[str], tainted: set[int]) -> None:
+    """Taint every reader of a dirty slot, and dirty every slot a tainted constraint wrote."""
+    readers, writes = state.readers, state.writes
+    stack = list(dirty)
+    for index in tainted:
+        for slot in writes.get(index, ()):
+            if slot not in dirty:
+                dirty.add(slot)
+                stack.append(slot)
+    while stack:
+        for index in readers.get(stack.pop(), ()):
+            if index >= 0 and index not in tainted:
+                tainted.add(index)
+                for slot in writes.get(index, ()):
+                    if slot not in dirty:
+                        dirty.add(slot)
+                        stack.append(slot)
+
+
+def _forget(state: State, tainted: Iterable[int]) -> None:
+    """Drop what tainted constraints found: they are evaluated again."""
+    for index in tainted:
+        state.writes.pop(index, None)
+        state.edges.pop(index, None)
+        state.external.pop(index, None)
+        state.called.discard(index)
+        state.reasons.pop(index, None)
+
+
+def _writers(state: State, dirty: set[str]) -> set[int]:
+    """The constraints that wrote to a dirty slot: evaluated again to put their values back."""
+    return {index for index, slots in state.writes.items() if not slots.isdisjoint(dirty)}
+
+
+def _resume(
+    before: Solved, program: Program, dirty: set[str], removed: set[int], added: set[int]
+) -> tuple[State, int] | None:
+    """The state of program, resumed from before's, and how many constraints were evaluated;
+    None when most of the program is tainted."""
+    state = before.state
+    tainted = set(removed)
+    _closure(state, dirty, tainted)
+    live = len(program.constraints) - program.constraints.count(None)
+    if len(tainted - removed) + len(added) > MAX_TAINTED * live:
+        return None
+    # Back to the first fixed point, without what is dirty.
+    extra, state.extra = state.extra, {}
+    for slot, values in extra.items():
+        left = state.slots[slot] - values
+        if left:
+            state.slots[slot] = left
+        else:
+            del state.slots[slot]
+    known_before = set(state.slots)
+    for slot in dirty:
+        state.slots.pop(slot, None)
+    _forget(state, tainted)
+    seeds = program.seeds
+    solver = Solver(program, state, stop_on_widening=True)
+    solver.queue((tainted - removed) | added | _writers(state, dirty) - seeds)
+    solver.iterate()
+    first = set(solver.evaluated)
+    # The second phase: decisions taken again, what a flipped one derived re-derived.
+    undecided, seeded = state.undecided, state.seeded
+    fixpoint.decide(solver, seeds, undecided)
+    flipped = set(state.undecided.keys() ^ undecided.keys())
+    dirty2 = set(dirty)
+    for index in seeded - state.seeded:
+        constraint = program.constraints[index]
+        dirty2.add(constraint[1][1] if constraint is not None else "")
+    tainted2 = set(tainted)
+    for slot in (known_before ^ solver.known) | {"?w:" + result for result in flipped}:
+        tainted2 |= {i for i in state.readers.get(slot, ()) if i >= 0}
+    _closure(state, dirty2, tainted2)
+    _forget(state, tainted2 - tainted)
+    for slot, values in extra.items():
+        if slot not in dirty2:
+            known = state.slots.get(slot)
+            new = values - known if known is not None else values
+            if new:
+                state.slots.setdefault(slot, set()).update(new)
+                state.extra[slot] = set(new)
+    solver.queue(
+        (tainted2 - removed)
+        | added
+        | first
+        | state.seeded
+        | fixpoint.decorator_readers(state)
+        | _writers(state, dirty2)
+    )
+    solver.iterate()
+    calls = first | solver.evaluated | tainted2 | added
+    fixpoint.explain(solver, calls | _reason_tables(before.program, program, state))
+    return state, len(solver.evaluated)
+
+
+def _reason_tables(old: Program, new: Program, state: State) -> set[int]:
+    """Unresolved call sites whose reason reads a table that changed (parameters, star imports)."""
+    params = old.params ^ new.params
+    stars = {m for m in old.stars.keys() | new.stars.keys() if old.stars.get(m) != new.stars.get(m)}
+    out = set()
+    for index in state.reasons:
+        constraint = new.constraints[index]
+        if constraint is None:
+            out.add(index)
+            continue
+        callee = constraint[1]
+        if (callee[0] == "s" and callee[1] in params) or (callee[0] == "g" and callee[1] in stars):
+            out.add(index)
+    return out

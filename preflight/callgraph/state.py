@@ -1,0 +1,41 @@
+"""What the solver found, in a form kept between runs (see incremental.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from preflight.callgraph.model import Expr
+
+
+@dataclass(slots=True)
+class State:
+    """Slots and their values, who read and wrote them, and what every constraint (by id) found."""
+
+    slots: dict[str, set[str]] = field(default_factory=dict)
+    """Slot -> values at the fixed point; {"*"} for a widened slot (see members.MAX_VALUES)."""
+    extra: dict[str, set[str]] = field(default_factory=dict)
+    """Slot -> the values only the second phase added (the first phase's fixed point is the rest)."""
+    readers: dict[str, set[int]] = field(default_factory=dict)
+    """Slot -> the constraints whose evaluation read it (pseudo slots `mod:M` and `?w:R` too)."""
+    writes: dict[int, set[str]] = field(default_factory=dict)
+    """Constraint -> the slots it added values to."""
+    edges: dict[int, set[str]] = field(default_factory=dict)
+    """Constraint -> the callees it reached (a call site's, or a property read's)."""
+    external: dict[int, set[str]] = field(default_factory=dict)
+    """Constraint -> those of its callees that are outside the repository."""
+    called: set[int] = field(default_factory=set)
+    """Call sites whose callee has values (the rest are unresolved)."""
+    reasons: dict[int, str] = field(default_factory=dict)
+    """Unresolved call site -> why it reached nothing."""
+    undecided: dict[str, Expr] = field(default_factory=dict)
+    """Decorator results (slot) whose decorator had no value at the first fixed point -> the decorator."""
+    seeded: set[int] = field(default_factory=set)
+    """`self` seeds used: the method's first parameter had no value at the first fixed point."""
+    widened: bool = False
+    """Some slot was widened: the result may depend on the order of work (no incremental solving)."""
+
+    def phase1(self, slot: str) -> set[str]:
+        """The values slot held at the first fixed point."""
+        extra = self.extra.get(slot)
+        values = self.slots[slot]
+        return values - extra if extra else set(values)

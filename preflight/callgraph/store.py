@@ -1,0 +1,119 @@
+"""The last solved program on disk: every file's summary and entry points, and the solver's state.
+
+One file per cache directory, for the last tree indexed there: a warm run reads it instead
+of one cache entry per source file, and resumes the solve from it (incremental.py). It
+is marshal (plain data, nothing runs on load) behind a header naming its format and a
+CRC-32 of the rest: a file from another version, or a damaged one, is not used (the run
+then reads the per-file entries and solves from scratch), so it can never alter a graph.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import tempfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from preflight import __version__
+from preflight.callgraph.incremental import Solved
+from preflight.callgraph.model import CACHE_FORMAT, RawSummary
+from preflight.callgraph.program import Program, add_tables
+from preflight.callgraph.state import State
+
+STATE_FORMAT = 1
+"""Bump when the solver's rules or State's shape change: older files are then not used."""
+HEADER = f"preflight-callgraph {__version__} {STATE_FORMAT} {CACHE_FORMAT}\n".encode()
+
+EntryRow = tuple[Any, ...]
+"""An entry point's fields, in EntryPoint's order."""
+
+
+@dataclass(slots=True)
+class Pack:
+    """A solved tree: which blob each path held, its entry points, and the solved program."""
+
+    blobs: dict[str, str]
+    salt: str
+    """The entry-point patterns the entries were found with (see cache._patterns_key)."""
+    entries: dict[str, tuple[EntryRow, ...]]
+    solved: Solved
+
+
+def read(path: Path) -> Pack | None:
+    """The pack at path, or None when there is none or it is not one of this version, intact."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    start = len(HEADER) + 4
+    if not data.startswith(HEADER) or zlib.crc32(memoryview(data)[start:]) != int.from_bytes(
+        data[len(HEADER) : start], "big"
+    ):
+        return None
+    try:
+        parts = []
+        while start < len(data):
+            size = int.from_bytes(data[start : start + 8], "big")
+            parts.append(marshal.loads(memoryview(data)[start + 8 : start + 8 + size]))
+            start += 8 + size
+        return _unpack(*parts)
+    except (EOFError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return None
+
+
+def write(path: Path, pack: Pack) -> None:
+    """Replace the pack at path (via a temporary file and a rename); a failure leaves the old one."""
+    parts = [marshal.dumps(part, 4) for part in _payload(pack)]
+    body = b"".join(len(part).to_bytes(8, "big") + part for part in parts)
+    data = HEADER + zlib.crc32(body).to_bytes(4, "big") + body
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        os.unlink(tmp)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def _payload(pack: Pack) -> tuple[Any, ...]:
+    """Three parts, each marshalled alone (loading one huge object graph is slower)."""
+    solved, program, state = pack.solved, pack.solved.program, pack.solved.state
+    meta = {
+        "blobs": pack.blobs,
+        "salt": pack.salt,
+        "entries": pack.entries,
+        "owners": program.owners,
+        "size": len(program.constraints),
+        "mro": program.mro,
+        "seeds": program.seeds,
+    }
+    return meta, solved.raws, tuple(getattr(state, name) for name in State.__slots__)
+
+
+def _unpack(payload: dict[str, Any], raws: dict[str, RawSummary], fields: tuple[Any, ...]) -> Pack:
+    program = Program()
+    for path in sorted(raws):
+        add_tables(program, raws[path])
+    constraints: list[Any] = [None] * payload["size"]
+    for path, ids in payload["owners"].items():
+        raw = raws[path]
+        for index, constraint in zip(ids, (*raw[7], *raw[8]), strict=True):
+            constraints[index] = constraint
+    program.constraints = constraints
+    program.owners = payload["owners"]
+    program.mro = payload["mro"]
+    program.seeds = payload["seeds"]
+    if len(fields) != len(State.__slots__):
+        raise ValueError("not a state of this format")
+    state = State(**dict(zip(State.__slots__, fields, strict=True)))
+    return Pack(payload["blobs"], payload["salt"], payload["entries"], Solved(raws, program, state))

@@ -1,0 +1,316 @@
+"""The incremental solver: after every kind of edit, the graph it gives is exactly a cold solve's.
+
+Each test builds a real git repository, indexes a commit (warm: resuming from the last
+pack), and indexes it again into an empty cache directory (cold: from scratch); the two
+must be equal in every field. `stats.solve` shows which path ran, so the tests also prove
+that the incremental path (not a fallback) produced the warm graph.
+"""
+
+from __future__ import annotations
+
+import itertools
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from preflight.callgraph import cache
+from preflight.callgraph.cache import CodeIndex
+from preflight.repository import Repository
+from tests.conftest import commit
+
+SHOP = {
+    "shop/__init__.py": "from shop.util import *\n",
+    "shop/util.py": """
+        def slug(text):
+            return text.lower()
+
+
+        def money(value):
+            return round(value, 2)
+    """,
+    "shop/models.py": """
+        from shop import slug
+        from shop.util import money
+
+
+        class Base:
+            def save(self):
+                self.validate()
+                return self.key()
+
+            def describe(self):
+                return self.key()
+
+            def validate(self):
+                pass
+
+            def key(self):
+                return id(self)
+
+
+        class Item(Base):
+            def __init__(self, name, price):
+                self.name = name
+                self.price = money(price)
+
+            def validate(self):
+                check(self.price)
+
+            def key(self):
+                return slug(self.name)
+
+            @property
+            def label(self):
+                return slug(self.name)
+
+
+        def check(value):
+            if value < 0:
+                raise ValueError(value)
+    """,
+    "shop/views.py": """
+        import shop.util as util
+        from shop import models
+
+
+        def deco(fn):
+            return fn
+
+
+        @deco
+        def create(name):
+            item = models.Item(name, 3)
+            item.save()
+            return item.label
+
+
+        def listing(items):
+            return [util.money(i.price) for i in items]
+    """,
+    "shop/cli.py": """
+        from shop.views import create, listing
+
+
+        def main():
+            print(create("x"), listing([]))
+    """,
+}
+
+
+def ballast(count: int = 12) -> dict[str, str]:
+    """Modules no edit touches, so that an edit leaves most of the program clean."""
+    files = {"ballast/__init__.py": ""}
+    for i in range(count):
+        parent = f"from ballast.m{i - 1} import Node{i - 1} as Parent\n" if i else "Parent = object\n"
+        files[f"ballast/m{i}.py"] = parent + textwrap.dedent(f"""
+            class Node{i}(Parent):
+                def run(self, value):
+                    return self.step(value) + len(str(value))
+
+                def step(self, value):
+                    return helper{i}(value)
+
+
+            def helper{i}(value):
+                return [Node{i}().run(v) for v in range(value)]
+            """)
+    return files
+
+
+Edit = tuple[str, str, str | None, str | None]
+"""(path, old text, new text): replace old by new in the file (old None: the whole file, new None: delete it)."""
+
+EDITS: list[tuple[str, list[Edit]]] = [
+    (
+        "add a function and a call to it",
+        [
+            ("shop/util.py", "", "\n\ndef tax(value):\n    return money(value) * 2\n"),
+            ("shop/views.py", "util.money(i.price)", "util.tax(i.price)"),
+        ],
+    ),
+    (
+        "remove a function its callers still call",
+        [
+            (
+                "shop/models.py",
+                "\n\ndef check(value):\n    if value < 0:\n        raise ValueError(value)\n",
+                "",
+            )
+        ],
+    ),
+    (
+        "rename a function and its call sites",
+        [("shop/views.py", "def create(", "def create_item("), ("shop/cli.py", "create", "create_item")],
+    ),
+    (
+        "change an import to a new file",
+        [
+            ("shop/text.py", None, "def slug(text):\n    return text.casefold()\n"),
+            ("shop/models.py", "from shop import slug", "from shop.text import slug"),
+        ],
+    ),
+    (
+        "change a class hierarchy",
+        [
+            (
+                "shop/mixins.py",
+                None,
+                "class Audited:\n    def validate(self):\n        log(self)\n\n\ndef log(x):\n    print(x)\n",
+            ),
+            ("shop/models.py", "class Item(Base):", "class Item(Audited, Base):"),
+            (
+                "shop/models.py",
+                "from shop.util import money",
+                "from shop.mixins import Audited\nfrom shop.util import money",
+            ),
+            ("shop/models.py", "    def validate(self):\n        check(self.price)\n\n", ""),
+        ],
+    ),
+    ("delete files", [("shop/cli.py", None, None), ("shop/text.py", None, None)]),
+    (
+        "turn a method into a property and change parameters",
+        [
+            (
+                "shop/models.py",
+                "    def key(self):\n        return id",
+                "    @property\n    def key(self):\n        return id",
+            ),
+            ("shop/util.py", "def money(value):", "def money(value, places=2):"),
+        ],
+    ),
+    (
+        "make a decorator external",
+        [("shop/views.py", "def deco(fn):\n    return fn\n", "from functools import cache as deco\n")],
+    ),
+    (
+        "add a name that a star import provides",
+        [
+            ("shop/util.py", "", "\n\ndef shout(text):\n    return slug(text).upper()\n"),
+            ("shop/cli.py", None, "from shop import shout\n\n\ndef main():\n    print(shout('x'))\n"),
+        ],
+    ),
+    (
+        "give an uncalled method a caller",
+        [("shop/views.py", "    item.save()\n", "    item.save()\n    item.describe()\n")],
+    ),
+]
+
+
+def apply(files: dict[str, str], edits: list[Edit]) -> dict[str, str | None]:
+    """The changed files after edits (None: deleted); files is updated in place."""
+    changed: dict[str, str | None] = {}
+    for path, old, new in edits:
+        if new is None:
+            del files[path]
+        elif old is None:
+            files[path] = new
+        elif old == "":
+            files[path] += new
+        else:
+            assert old in files[path], (path, old)
+            files[path] = files[path].replace(old, new)
+        changed[path] = files.get(path)
+    return changed
+
+
+def start() -> dict[str, str]:
+    return {**ballast(), **{path: textwrap.dedent(text).lstrip() for path, text in SHOP.items()}}
+
+
+def index_both(repo: Repository, sha: str, warm: Path, cold: Path) -> CodeIndex:
+    """Index sha warm and cold; assert the two indexes are identical; return the warm one."""
+    found = cache.index(repo, sha, warm)
+    fresh = cache.index(repo, sha, cold)
+    assert fresh.stats.solve == "scratch"
+    assert found.graph == fresh.graph
+    assert found.entry_points == fresh.entry_points
+    return found
+
+
+@pytest.mark.parametrize("rewrite", [0.0, 1.0], ids=["pack rewritten every run", "pack kept from the first"])
+def test_every_edit_gives_the_cold_graph(
+    git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rewrite: float
+) -> None:
+    monkeypatch.setattr(cache, "REWRITE_SHARE", rewrite)
+    files = start()
+    sha = commit(git_repo, dict(files))
+    warm = tmp_path / "warm"
+    with Repository(git_repo) as repo:
+        first = index_both(repo, sha, warm, tmp_path / "cold-0")
+        assert first.stats.solve == "scratch"
+        assert "shop.util.money" in first.graph.edges["shop.models.Item.__init__"]
+        again = index_both(repo, sha, warm, tmp_path / "cold-again")
+        assert again.stats.solve == "unchanged"
+        for number, (label, edits) in enumerate(EDITS, 1):
+            sha = commit(git_repo, apply(files, edits), message=label)
+            found = index_both(repo, sha, warm, tmp_path / f"cold-{number}")
+            assert found.stats.solve == "incremental", label
+
+
+def edges(index: CodeIndex, caller: str) -> set[str]:
+    return set(index.graph.edges.get(caller, ()))
+
+
+def test_each_edit_changes_the_graph(git_repo: Path, tmp_path: Path) -> None:
+    """The edits are not no-ops: a cold solve after each finds what it should."""
+    files = start()
+    sha = commit(git_repo, dict(files))
+    found = []
+    with Repository(git_repo) as repo:
+        found.append(cache.index(repo, sha, tmp_path / "0"))
+        for number, (_, edits) in enumerate(EDITS, 1):
+            sha = commit(git_repo, apply(files, edits))
+            found.append(cache.index(repo, sha, tmp_path / str(number)))
+    assert [a.graph != b.graph for a, b in itertools.pairwise(found)] == [True] * len(EDITS)
+    assert edges(found[0], "shop.models.Base.describe") == {"shop.models.Base.key"}  # self: its own class
+    assert "shop.util.tax" in edges(found[1], "shop.views.listing")
+    assert found[2].graph.unresolved == {**found[1].graph.unresolved, "undefined name": 1}
+    assert "shop.views.create_item" in edges(found[3], "shop.cli.main")
+    assert "shop.text.slug" in edges(found[4], "shop.models.Item.key")
+    assert "shop.mixins.Audited.validate" in edges(found[5], "shop.models.Base.save")
+    assert "shop.cli.main" not in found[6].graph.functions
+    assert "shop.text.slug" in found[6].graph.external  # its module is gone: a name outside now
+    assert "shop.models.Base.key" in edges(found[7], "shop.models.Base.describe")  # a property read
+    assert "functools.cache" in edges(found[8], "shop.views")
+    assert "shop.util.shout" in edges(found[9], "shop.cli.main")
+    assert edges(found[10], "shop.models.Base.describe") == {"shop.models.Item.key"}  # self: an Item
+
+
+def handlers(count: int) -> str:
+    """A module with count functions in one list: past 128 values, its slot is widened."""
+    defs = "".join(f"def h{i}():\n    pass\n\n\n" for i in range(count))
+    names = ", ".join(f"h{i}" for i in range(count))
+    return f"{defs}HANDLERS = [{names}]\n\n\ndef fire():\n    for handler in HANDLERS:\n        handler()\n"
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "why"),
+    [
+        (
+            handlers(130),
+            {"app/other.py": "def other():\n    return print(2)\n"},
+            "scratch: a slot was widened",
+        ),
+        (handlers(120), {"app/handlers.py": handlers(140)}, "scratch: a slot widened"),
+        (
+            handlers(20),
+            {"app/handlers.py": handlers(20).replace("h", "g")},
+            "scratch: the change taints most of the program",
+        ),
+    ],
+    ids=["widened before", "widens now", "most of the program tainted"],
+)
+def test_fallbacks_give_the_cold_graph(
+    git_repo: Path, tmp_path: Path, first: str, then: dict[str, str], why: str
+) -> None:
+    sha = commit(
+        git_repo,
+        {"app/__init__.py": "", "app/handlers.py": first, "app/other.py": "def other():\n    return 1\n"},
+    )
+    warm = tmp_path / "warm"
+    with Repository(git_repo) as repo:
+        cache.index(repo, sha, warm)
+        sha = commit(git_repo, then)
+        found = index_both(repo, sha, warm, tmp_path / "cold")
+        assert found.stats.solve == why
