@@ -1,7 +1,7 @@
 """Speed and memory of preflight's code index on a 300,000-line repository, and PyCG beside it.
 
 Usage (from the repository root):
-    python -m bench.callgraph [--cache DIR] [--timeout S] [--no-pycg] [--output FILE]
+    python -m bench.callgraph [--cache DIR] [--timeout S] [--no-pycg] [--repeat N] [--output FILE]
 
 The repository is assembled from pinned sdists (one top-level package per project,
 so module names are the import names), committed, then changed in 10 files. Every
@@ -16,6 +16,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import tempfile
 import time
@@ -95,6 +96,8 @@ def child(request: dict[str, Any]) -> dict[str, Any]:
         from preflight.callgraph import cache
     except ImportError:
         cache = None  # type: ignore[assignment]
+    if request.get("rewrite") and cache is not None:
+        cache.REWRITE_SHARE = -1.0  # the variant that always writes the pack back
     if request["mode"] == "revision" and cache is not None:
         from preflight.repository import Repository
 
@@ -122,6 +125,7 @@ def child(request: dict[str, Any]) -> dict[str, Any]:
         "functions": len(graph.functions),
         "entry_points": len(getattr(result, "entry_points", ())),
         "parsed": getattr(getattr(result, "stats", None), "parsed", None),
+        "solve": getattr(getattr(result, "stats", None), "solve", None),
         "rss_mb": _peak_rss_mb(),
     }
 
@@ -192,16 +196,50 @@ def internal_edges(adjacency: dict[str, list[str]], package: str) -> set[tuple[s
     return {(a, b) for a, callees in adjacency.items() if inside(a) for b in callees if inside(b)}
 
 
-def index_runs(repo: Path, cache: Path, timeout: float) -> list[tuple[str, dict[str, Any]]]:
-    """Cold index of `base`, warm index of `base`, warm index of `change` (the 10-file commit)."""
+WARM_RUNS = (
+    ("warm, base", "base", False),
+    ("warm, +10 files", "change", False),
+    ("warm, +10 files, again", "change", False),
+    ("warm, +10 files, pack rewritten", "change", True),
+)
+"""Label, revision, and whether the run must write the pack back (see cache.REWRITE_SHARE)."""
+
+
+def index_runs(
+    repo: Path, cache: Path, timeout: float, repeat: int
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Cold index of `base`; then, repeat times each, warm runs (see WARM_RUNS).
+
+    Every "+10 files" run but "again" starts from a copy of the cache as the warm `base`
+    run left it, as the first index of a new commit would; "again" is a second index of
+    the changed commit (the first did not rewrite the pack, so this one resumes too).
+    """
     directory = cache / "callgraph" / f"{repo.name}-index"
     shutil.rmtree(directory, ignore_errors=True)
-    runs = []
-    for label, revision in (("cold, base", "base"), ("warm, base", "base"), ("warm, +10 files", "change")):
-        request = {"mode": "revision", "repo": str(repo), "revision": revision, "cache": str(directory)}
-        if runs and ("failed" in runs[0][1] or not _has_index()):
-            break  # warm runs repeat the failed link step, or there is no cache to be warm
-        runs.append((label, measure({**request, "workers": None, "root": str(repo), "package": ""}, timeout)))
+    request = {"mode": "revision", "repo": str(repo), "workers": None, "root": str(repo), "package": ""}
+    cold = measure({**request, "revision": "base", "cache": str(directory)}, timeout)
+    runs = [("cold, base", [cold])]
+    if "failed" in cold or not _has_index():
+        return runs  # warm runs repeat the failed link step, or there is no cache to be warm
+    warm = [measure({**request, "revision": "base", "cache": str(directory)}, timeout) for _ in range(repeat)]
+    runs.append(("warm, base", warm))
+    snapshot = directory.with_name(directory.name + "-base")
+    shutil.rmtree(snapshot, ignore_errors=True)
+    shutil.copytree(directory, snapshot)
+    for label, revision, rewrite in WARM_RUNS[1:]:
+        results = []
+        for _ in range(repeat):
+            if label.endswith("again"):
+                shutil.rmtree(directory, ignore_errors=True)
+                shutil.copytree(snapshot, directory)
+                measure({**request, "revision": revision, "cache": str(directory)}, timeout)
+            else:
+                shutil.rmtree(directory, ignore_errors=True)
+                shutil.copytree(snapshot, directory)
+            run = {**request, "revision": revision, "cache": str(directory), "rewrite": rewrite}
+            results.append(measure(run, timeout))
+        runs.append((label, results))
+    shutil.rmtree(snapshot, ignore_errors=True)
     return runs
 
 
@@ -243,10 +281,18 @@ def _mib(rss: dict[str, float]) -> str:
     return f"{rss['main']:.0f} / {rss['worker']:.0f}"
 
 
+def _spread(seconds: list[float]) -> str:
+    """One value, or best / median / max of several."""
+    if len(seconds) == 1:
+        return f"{seconds[0]:.2f}"
+    return f"{min(seconds):.2f} / {statistics.median(seconds):.2f} / {max(seconds):.2f}"
+
+
 def render(
-    repos: list[tuple[str, tuple[int, int], list[tuple[str, dict[str, Any]]]]],
+    repos: list[tuple[str, tuple[int, int], list[tuple[str, list[dict[str, Any]]]]]],
     rows: list[dict[str, Any]],
     timeout: float,
+    repeat: int = 1,
 ) -> str:
     """The Markdown report."""
     cpus = os.cpu_count()
@@ -256,25 +302,30 @@ def render(
         f"Machine: {platform.platform()}, Python {platform.python_version()}, {cpus} CPUs. "
         f"Packages: {', '.join(f'{p} {v}' for p, v, _ in PACKAGES)} (sdists from PyPI, importable package only).",
         "",
-        "Command: `python -m bench.callgraph` (repositories under `bench/.cache/callgraph/`).",
-        "Each row is a fresh process; `index s` is the time inside `index()`, `process s` adds interpreter",
-        "start-up and imports. Peak RSS is VmHWM of the process / largest worker (ru_maxrss of children).",
+        f"Command: `python -m bench.callgraph --repeat {repeat}` (repositories under `bench/.cache/callgraph/`).",
+        "Each run is a fresh process; `index s` runs from importing preflight to the graph, `process s` adds",
+        "interpreter start-up and exit. Warm rows repeat the run and give best / median / max. `solve` is how the",
+        "graph was solved (`IndexStats.solve`). Peak RSS is VmHWM of the process / largest worker",
+        "(ru_maxrss of children), of the first run.",
         "",
         "## preflight index: cold, warm, warm after a 10-file commit",
         "",
-        "| repository | files | lines | run | api | index s | process s | parsed | functions | edges | entry points | peak RSS MiB (main / worker) |",
+        "| repository | files | lines | run | solve | index s | process s | parsed | functions | edges | entry points | peak RSS MiB (main / worker) |",
         "|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, (files, lines), runs in repos:
-        for label, r in runs:
-            if "failed" in r:
+        for label, results in runs:
+            r = results[0]
+            if any("failed" in x for x in results):
+                failed = next(x for x in results if "failed" in x)
                 out.append(
-                    f"| {name} | {files:,} | {lines:,} | {label} | - | failed: {r['failed']} | {r['process_s']:.0f} |"
-                    + " - |" * 5
+                    f"| {name} | {files:,} | {lines:,} | {label} | - | failed: {failed['failed']} "
+                    f"| {failed['process_s']:.0f} |" + " - |" * 5
                 )
                 continue
             out.append(
-                f"| {name} | {files:,} | {lines:,} | {label} | `{r['api']}` | {r['seconds']:.2f} | {r['process_s']:.2f} "
+                f"| {name} | {files:,} | {lines:,} | {label} | {r.get('solve') or '-'} "
+                f"| {_spread([x['seconds'] for x in results])} | {_spread([x['process_s'] for x in results])} "
                 f"| {r['parsed'] if r['parsed'] is not None else '-'} | {r['functions']:,} | {r['edges']:,} "
                 f"| {r['entry_points']:,} | {_mib(r['rss_mb'])} |"
             )
@@ -331,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=MEASURE_TIMEOUT, help="per run, preflight and PyCG")
     parser.add_argument("--no-pycg", action="store_true")
     parser.add_argument("--output", type=Path, default=Path("bench/results/callgraph.md"))
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each warm measurement")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -339,11 +391,11 @@ def main(argv: list[str] | None = None) -> int:
     repos = []
     for name, excluded in (("full", ()), ("subset", SUBSET_EXCLUDED)):
         repo = build(args.cache, name, excluded)
-        runs = index_runs(repo, args.cache, args.timeout)
+        runs = index_runs(repo, args.cache, args.timeout, args.repeat)
         repos.append((name, python_lines(repo), runs))
         print(name, json.dumps(runs), flush=True)
     rows = compare_pycg(args.cache / "callgraph" / "full", args.cache, args.timeout, not args.no_pycg)
-    args.output.write_text(render(repos, rows, args.timeout))
+    args.output.write_text(render(repos, rows, args.timeout, args.repeat))
     print(f"wrote {args.output}")
     return 0
 

@@ -46,7 +46,7 @@ class Solved:
 
 def solve(raws: Iterable[RawSummary], before: Solved | None = None) -> tuple[Solved, str]:
     """The solved program of raws, resumed from before where that is exact; and how it was solved:
-    "unchanged", "incremental", or "scratch" with why."""
+    "unchanged", "incremental", or "scratch" with why. before is used up (its state is reused)."""
     by_path = {raw[0]: raw for raw in raws}
     if before is None:
         return scratch(by_path), "scratch"
@@ -59,15 +59,21 @@ def solve(raws: Iterable[RawSummary], before: Solved | None = None) -> tuple[Sol
         before.redone = 0.0
         return before, "unchanged"
     if before.state.widened:
-        return scratch(by_path), "scratch: a slot was widened"
+        return _instead(before, by_path), "scratch: a slot was widened"
     program, removed, added = renumber(before, by_path, changed)
     try:
         state = _resume(before, program, changed_slots(before, program, by_path, changed), removed, added)
     except Widened:
-        return scratch(by_path), "scratch: a slot widened"
+        return _instead(before, by_path), "scratch: a slot widened"
     if state is None:
-        return scratch(by_path), "scratch: the change taints most of the program"
+        return _instead(before, by_path), "scratch: the change taints most of the program"
     return Solved(by_path, program, state[0], state[1] / max(len(program.constraints), 1)), "incremental"
+
+
+def _instead(before: Solved, by_path: dict[str, RawSummary]) -> Solved:
+    """Solve from scratch, first letting go of the earlier state (it may be hundreds of MB)."""
+    before.state = State()
+    return scratch(by_path)
 
 
 def scratch(by_path: dict[str, RawSummary]) -> Solved:
@@ -184,21 +190,22 @@ def _resume(
     for slot in dirty:
         state.slots.pop(slot, None)
     _forget(state, tainted)
-    seeds = program.seeds
     solver = Solver(program, state, stop_on_widening=True)
-    solver.queue((tainted - removed) | added | _writers(state, dirty) - seeds)
+    solver.queue((tainted - removed) | added | _writers(state, dirty))  # seeds wait for phase two
     solver.iterate()
     first = set(solver.evaluated)
     # The second phase: decisions taken again, what a flipped one derived re-derived.
     undecided, seeded = state.undecided, state.seeded
-    fixpoint.decide(solver, seeds, undecided)
+    fixpoint.decide(solver, program.seeds, undecided)
     flipped = set(state.undecided.keys() ^ undecided.keys())
     dirty2 = set(dirty)
-    for index in seeded - state.seeded:
+    for index in seeded - state.seeded:  # a seed no longer used: what it gave `self` goes
         constraint = program.constraints[index]
-        dirty2.add(constraint[1][1] if constraint is not None else "")
+        if constraint is not None:
+            dirty2.add(constraint[1][1])
     tainted2 = set(tainted)
-    for slot in (known_before ^ solver.known) | {"?w:" + result for result in flipped}:
+    pseudo = {"?k:" + slot for slot in known_before ^ solver.known} | {"?w:" + result for result in flipped}
+    for slot in pseudo:
         tainted2 |= {i for i in state.readers.get(slot, ()) if i >= 0}
     _closure(state, dirty2, tainted2)
     _forget(state, tainted2 - tainted)

@@ -159,20 +159,22 @@ class Members(Names):
         if after is not None:
             mro = mro[mro.index(after) + 1 :] if after in mro else ()
         out: set[str] = set()
-        unknown = True
+        walked: list[str] = []
         class_names = self.program.class_names
         for entry in mro:
             if entry.startswith("x:"):
                 if not self.second:
                     self.external_lookups.add(self._current)
-                elif unknown:
+                    break
+                for slot in walked:  # the decision reads what the first fixed point knew of them
+                    self.read("?k:" + slot)
+                if not any(slot in self.known for slot in walked):
                     out.add(f"{entry}.{name}")
                 break
             slot = f"{entry}.{name}"
+            walked.append(slot)
             for value in self.read(slot):
                 self._bind(value, receiver, instance, out)
-            if unknown and slot in self.known:
-                unknown = False
             if name in class_names.get(entry, EMPTY):
                 break
         return out

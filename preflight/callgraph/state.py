@@ -16,7 +16,9 @@ class State:
     extra: dict[str, set[str]] = field(default_factory=dict)
     """Slot -> the values only the second phase added (the first phase's fixed point is the rest)."""
     readers: dict[str, set[int]] = field(default_factory=dict)
-    """Slot -> the constraints whose evaluation read it (pseudo slots `mod:M` and `?w:R` too)."""
+    """Slot -> the constraints whose evaluation read it; also pseudo slots: `mod:M` (is M a module
+    of ours), `?w:R` (was decorator result R undecided), `?k:S` (did S have values at the first
+    fixed point, when a lookup reached an external base)."""
     writes: dict[int, set[str]] = field(default_factory=dict)
     """Constraint -> the slots it added values to."""
     edges: dict[int, set[str]] = field(default_factory=dict)
@@ -33,9 +35,3 @@ class State:
     """`self` seeds used: the method's first parameter had no value at the first fixed point."""
     widened: bool = False
     """Some slot was widened: the result may depend on the order of work (no incremental solving)."""
-
-    def phase1(self, slot: str) -> set[str]:
-        """The values slot held at the first fixed point."""
-        extra = self.extra.get(slot)
-        values = self.slots[slot]
-        return values - extra if extra else set(values)

@@ -9,6 +9,7 @@ then reads the per-file entries and solves from scratch), so it can never alter 
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 import tempfile
@@ -25,7 +26,33 @@ from preflight.callgraph.state import State
 
 STATE_FORMAT = 1
 """Bump when the solver's rules or State's shape change: older files are then not used."""
-HEADER = f"preflight-callgraph {__version__} {STATE_FORMAT} {CACHE_FORMAT}\n".encode()
+_RULES = (
+    "fixpoint.py",
+    "hierarchy.py",
+    "incremental.py",
+    "members.py",
+    "names.py",
+    "program.py",
+    "solver.py",
+    "state.py",
+    "store.py",
+    "tables.py",
+)
+
+
+def _rules_digest() -> str:
+    """A digest of the solver's own code: a pack that other code wrote is never used, even if
+    STATE_FORMAT was not bumped (a state holds what those rules derived)."""
+    digest = hashlib.blake2b(digest_size=8)
+    for name in _RULES:
+        try:
+            digest.update((Path(__file__).parent / name).read_bytes())
+        except OSError:  # installed without sources: the version and STATE_FORMAT decide
+            digest.update(name.encode())
+    return digest.hexdigest()
+
+
+HEADER = f"preflight-callgraph {__version__} {STATE_FORMAT} {CACHE_FORMAT} {_rules_digest()}\n".encode()
 
 EntryRow = tuple[Any, ...]
 """An entry point's fields, in EntryPoint's order."""
@@ -67,8 +94,9 @@ def read(path: Path) -> Pack | None:
 def write(path: Path, pack: Pack) -> None:
     """Replace the pack at path (via a temporary file and a rename); a failure leaves the old one."""
     parts = [marshal.dumps(part, 4) for part in _payload(pack)]
-    body = b"".join(len(part).to_bytes(8, "big") + part for part in parts)
-    data = HEADER + zlib.crc32(body).to_bytes(4, "big") + body
+    crc = 0
+    for part in parts:
+        crc = zlib.crc32(part, zlib.crc32(len(part).to_bytes(8, "big"), crc))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -76,7 +104,10 @@ def write(path: Path, pack: Pack) -> None:
         return
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            handle.write(HEADER + crc.to_bytes(4, "big"))
+            for part in parts:  # no joined copy: the state of a large repository is tens of MB
+                handle.write(len(part).to_bytes(8, "big"))
+                handle.write(part)
         os.replace(tmp, path)
     except OSError:
         os.unlink(tmp)

@@ -118,7 +118,83 @@ def ballast(count: int = 12) -> dict[str, str]:
     return files
 
 
-Edit = tuple[str, str, str | None, str | None]
+JOBS = """\
+import threading
+
+from shop.patch import patch
+
+
+class Worker(threading.Thread):
+    def go(self):
+        self.start()
+
+
+def main():
+    Worker().go()
+"""
+EXT = """\
+import threading
+
+
+class Runner(threading.Thread):
+    def kick(self):
+        sink(self.label_fn)
+
+
+def sink(x):
+    x()
+
+
+def poke(obj):
+    obj.poke_fn()
+
+
+def main():
+    Runner().kick()
+"""
+SHAPES = """\
+class Round:
+    def area(self):
+        return print()
+
+
+class Square:
+    def area(self):
+        return len()
+
+
+class Tile(Round):
+    pass
+
+
+def measure():
+    return Tile().area()
+"""
+PLUGINS = """\
+from shop.ext import sink
+
+
+class Hooks:
+    def wrap(self, fn):
+        return len(fn)
+
+
+hooks = lambda fn: fn  # noqa: E731
+
+
+@hooks.wrap
+def plugin():
+    print()
+
+
+def run():
+    plugin()
+
+
+sink(plugin)
+"""
+
+Edit = tuple[str, str | None, str | None]
 """(path, old text, new text): replace old by new in the file (old None: the whole file, new None: delete it)."""
 
 EDITS: list[tuple[str, list[Edit]]] = [
@@ -194,6 +270,62 @@ EDITS: list[tuple[str, list[Edit]]] = [
         "give an uncalled method a caller",
         [("shop/views.py", "    item.save()\n", "    item.save()\n    item.describe()\n")],
     ),
+    ("call a parameter", [("shop/util.py", "", "\n\ndef apply(hook):\n    hook()\n")]),
+    (
+        "make the parameter a local variable",
+        [("shop/util.py", "def apply(hook):\n    hook()\n", "def apply():\n    hook = None\n    hook()\n")],
+    ),
+    (
+        "shadow a builtin a clean function calls",
+        [("shop/util.py", "", "\n\ndef round(value, places):\n    return value\n")],
+    ),
+    (
+        "import a module that is not there yet",
+        [
+            (
+                "shop/views.py",
+                "",
+                "\n\nimport shop\nfrom shop import extra\n\n\ndef more():\n    return extra.run()\n"
+                "\n\ndef most():\n    return shop.extra.run()\n",
+            )
+        ],
+    ),
+    ("add that module", [("shop/extra.py", None, "def run():\n    print()\n")]),
+    (
+        "pass a keyword argument no parameter takes",
+        [
+            ("shop/util.py", "", "\n\ndef notify(callback):\n    callback()\n"),
+            ("shop/views.py", "", "\n\ndef alert():\n    util.notify(handler=util.slug)\n"),
+        ],
+    ),
+    (
+        "rename the parameter to that keyword",
+        [("shop/util.py", "def notify(callback):\n    callback()", "def notify(handler):\n    handler()")],
+    ),
+    (
+        "subclass an external class",
+        [("shop/patch.py", None, "def patch(w):\n    w.start = print\n"), ("shop/jobs.py", None, JOBS)],
+    ),
+    (
+        "assign what the external class would define",
+        [("shop/jobs.py", "", "\n\ndef go2():\n    patch(Worker())\n")],
+    ),
+    ("decorate with what has no value", [("shop/ext.py", None, EXT), ("shop/plugins.py", None, PLUGINS)]),
+    (
+        "give the decorator a value",
+        [("shop/plugins.py", "", "\n\nhooks = Hooks()\n")],
+    ),
+    (
+        "import a name a star import does not provide",
+        [("shop/cli.py", None, "from shop import loud\n\n\ndef main():\n    loud('x')\n")],
+    ),
+    ("provide it", [("shop/util.py", "", "\n\ndef loud(text):\n    return print(text)\n")]),
+    (
+        "pass an instance with an external base",
+        [("shop/ext.py", "", "\n\ndef later():\n    poke(Runner())\n")],
+    ),
+    ("add classes", [("shop/shapes.py", None, SHAPES)]),
+    ("swap a base class", [("shop/shapes.py", "class Tile(Round):", "class Tile(Square):")]),
 ]
 
 
@@ -275,6 +407,26 @@ def test_each_edit_changes_the_graph(git_repo: Path, tmp_path: Path) -> None:
     assert "functools.cache" in edges(found[8], "shop.views")
     assert "shop.util.shout" in edges(found[9], "shop.cli.main")
     assert edges(found[10], "shop.models.Base.describe") == {"shop.models.Item.key"}  # self: an Item
+    assert found[11].graph.unresolved["parameter of unknown value"] == 1
+    assert "parameter of unknown value" not in found[12].graph.unresolved
+    assert "shop.util.round" in edges(found[13], "shop.util.money")
+    assert edges(found[14], "shop.views.more") == set()  # from a package of ours: nothing outside
+    assert "shop.extra.run" in edges(found[15], "shop.views.more")
+    assert "shop.extra.run" in edges(found[15], "shop.views.most")
+    assert "shop.util.slug" not in edges(found[16], "shop.util.notify")
+    assert "shop.util.slug" in edges(found[17], "shop.util.notify")
+    assert "threading.Thread.start" in edges(found[18], "shop.jobs.Worker.go")
+    assert edges(found[19], "shop.jobs.Worker.go") == {"<builtin>.print"}
+    assert edges(found[20], "shop.plugins.run") == {"shop.plugins.plugin"}
+    assert edges(found[20], "shop.ext.sink") == {"threading.Thread.label_fn", "shop.plugins.plugin"}
+    assert edges(found[21], "shop.plugins.run") == set()  # what the decorator returns is not known
+    assert edges(found[21], "shop.ext.sink") == {"threading.Thread.label_fn"}
+    assert edges(found[22], "shop.cli.main") == set()
+    assert edges(found[23], "shop.cli.main") == {"shop.util.loud"}
+    assert edges(found[23], "shop.ext.poke") == set()
+    assert edges(found[24], "shop.ext.poke") == {"threading.Thread.poke_fn"}
+    assert edges(found[25], "shop.shapes.measure") == {"shop.shapes.Round.area"}
+    assert edges(found[26], "shop.shapes.measure") == {"shop.shapes.Square.area"}
 
 
 def handlers(count: int) -> str:
