@@ -12,7 +12,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, astuple, dataclass
@@ -214,8 +213,8 @@ def _gather(
     ):
         raws[path], entries[path], blobs[path] = summary.raw(), found, blob
         entry = _entry(directory, blob, path)
-        _store(entry, summary.to_bytes())
-        _store(entry.with_suffix(f".{salt}.entries"), _entries_to_json(found))
+        store.replace_quietly(entry, [summary.to_bytes()])
+        store.replace_quietly(entry.with_suffix(f".{salt}.entries"), [_entries_to_json(found)])
     return raws, entries, blobs, IndexStats(len(files), len(texts), skipped)
 
 
@@ -245,28 +244,6 @@ def _text(data: bytes) -> str | None:
 def _entry(directory: Path, blob: str, path: str) -> Path:
     where = hashlib.blake2b(path.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
     return directory / blob[:2] / f"{blob}-{where}.bin"
-
-
-def _store(entry: Path, data: bytes) -> None:
-    """Write via a temporary file and rename: concurrent runs never read a half-written entry.
-
-    The cache only saves time: when it cannot be written (read-only clone, full disk)
-    the run goes on without it.
-    """
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, entry)
-    except OSError:
-        os.unlink(tmp)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 def _one(path: str, text: str, patterns: tuple[Pattern, ...]) -> tuple[FileSummary, list[EntryPoint]]:

@@ -14,6 +14,7 @@ import marshal
 import os
 import tempfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,18 @@ def write(path: Path, pack: Pack) -> None:
     crc = 0
     for part in parts:
         crc = zlib.crc32(part, zlib.crc32(len(part).to_bytes(8, "big"), crc))
+    chunks = [HEADER + crc.to_bytes(4, "big")]
+    for part in parts:  # no joined copy: the state of a large repository is tens of MB
+        chunks += [len(part).to_bytes(8, "big"), part]
+    replace_quietly(path, chunks)
+
+
+def replace_quietly(path: Path, chunks: Iterable[bytes]) -> None:
+    """Write via a temporary file and rename: concurrent runs never read a half-written file.
+
+    Cache files only save time: when one cannot be written (read-only clone, full disk)
+    the run goes on without it.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -104,10 +117,8 @@ def write(path: Path, pack: Pack) -> None:
         return
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(HEADER + crc.to_bytes(4, "big"))
-            for part in parts:  # no joined copy: the state of a large repository is tens of MB
-                handle.write(len(part).to_bytes(8, "big"))
-                handle.write(part)
+            for chunk in chunks:
+                handle.write(chunk)
         os.replace(tmp, path)
     except OSError:
         os.unlink(tmp)
