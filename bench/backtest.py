@@ -5,8 +5,14 @@ Usage (from the repository root, after the mirrors exist; see MIRRORS):
 
 Each project is cloned (no checkout) from its local mirror into bench/.cache/history/,
 then backtested with SZZ labels: coefficients are fitted on the oldest 60% of
-non-merge commits (labels known at that time) and everything is scored on the
-newest 40%. The plots go to bench/.cache/history/<project>.svg.
+non-merge commits (labels known at that time; the newest fifth of those held out to
+recalibrate) and everything is scored on the newest 40%. The plots go to
+bench/.cache/history/<project>.svg. The mean probability DEFAULT_COEFFICIENTS give over
+all commits of the projects is printed and written (DEFAULT_BASE_RATE comes from it).
+
+    python -m bench.backtest --pending REPO [--pending-ranges 20]
+times preflight.history.pending on the last merged pull requests (first parent..second
+parent of the last merges) of a large repository, each twice (the second, warm, counts).
 """
 
 from __future__ import annotations
@@ -19,7 +25,11 @@ import sys
 import time
 from pathlib import Path
 
-from preflight.history.backtest import TRAIN_SHARE, BacktestResult, backtest
+import numpy as np
+
+from preflight.history.backtest import CALIBRATION_SHARE, TRAIN_SHARE, BacktestResult, backtest
+from preflight.history.features import extract
+from preflight.history.model import DEFAULT_COEFFICIENTS
 
 MIRRORS = {
     "click": "/work/.mirror/pallets+click/repo",
@@ -37,8 +47,13 @@ NOTES = """## Reading the numbers
   SEV-causing diffs at 5% gated and 27.9% at 10%. The "lines added" rows are that baseline on the same
   commits and labels.
 - "model" is fitted per project on the oldest 60% (labels known then: only fixes committed in that
-  period count); "default coefficients" are the hand-set, unfitted DEFAULT_COEFFICIENTS of
-  preflight/history/model.py. Both are scored on the same newest 40%.
+  period count): weights on its older 80%, Platt-recalibrated on its newest 20%; "fitted, not
+  recalibrated" is the same ranking before that step (shown for its calibration only);
+  "default coefficients" are the hand-set, unfitted DEFAULT_COEFFICIENTS of
+  preflight/history/model.py. All are scored on the same newest 40%.
+- Calibration: "predicted" is the mean probability, "observed" the bug-inducing share (calibration
+  in the large); the slope is the weight of logit(p) when the outcomes are regressed on it (1 is
+  ideal, below 1 too extreme); ECE is the change-weighted mean |predicted - observed| over deciles.
 - SZZ labels are noisy and right-censored: recent commits have had less time to be blamed by a fix, so
   the evaluation period has a lower bug-inducing share than the whole history. The fix regex matches
   subjects only, and "error"/"patch" also match commits that are not fixes.
@@ -81,6 +96,8 @@ def row(name: str, result: BacktestResult) -> list[str]:
     """One table row per score of one project."""
     rows = []
     for score, m in result.metrics:
+        if score == "fitted, not recalibrated":
+            continue  # the model's ranking
         caught = " / ".join(percent(share) for _, share in m.caught)
         brier = f"{m.brier:.3f}" if m.brier is not None else "-"
         rows.append(
@@ -90,14 +107,84 @@ def row(name: str, result: BacktestResult) -> list[str]:
     return rows
 
 
+def calibration_rows(name: str, result: BacktestResult) -> tuple[list[str], list[str]]:
+    """(calibration summary rows, reliability rows by decile) of one project."""
+    summary, deciles = [], []
+    for score, m in result.metrics:
+        if (c := m.calibration) is None:
+            continue
+        summary.append(
+            f"| {name} | {score} | {percent(c.mean_predicted)} | {percent(c.observed)} | {c.slope:.2f} "
+            f"| {c.ece:.3f} | {m.brier:.3f} |"
+        )
+        cells = " | ".join(f"{100 * p:.1f} / {100 * o:.1f}" for _, p, o in c.deciles)
+        deciles.append(f"| {name} | {score} | {cells} |")
+    return summary, deciles
+
+
+def time_pending(repo: Path, count: int) -> list[str]:
+    """Warm timings of pending.features over the last merged pull requests of repo."""
+    import statistics
+
+    from preflight import repository
+    from preflight.history.pending import features
+
+    merges = subprocess.run(
+        ["git", "-C", str(repo), "log", "--first-parent", "--merges", f"-{count}", "--format=%H"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    lines, times = [], []
+    for merge in merges:
+        features(repo, f"{merge}^1", f"{merge}^2")
+        result = features(repo, f"{merge}^1", f"{merge}^2")
+        times.append(result.seconds)
+        lines.append(
+            f"| {merge[:10]} | {result.get('files'):.0f} | {result.get('past_changes'):.0f} "
+            f"| {1000 * result.seconds:.0f} ms |"
+        )
+    filters = repository.has_path_filters(repository.common_dir(repo))
+    return [
+        f"{repo}: {len(merges)} pull requests, {result.commits:,} commits of history, "
+        f"changed-path Bloom filters: {'yes' if filters else 'no'}; warm median "
+        f"{1000 * statistics.median(times):.0f} ms, max {1000 * max(times):.0f} ms",
+        "",
+        "| merge | files | past changes of the files | time (warm) |",
+        "| --- | --- | --- | --- |",
+        *lines,
+    ]
+
+
+def default_base_rate(repos: list[Path]) -> tuple[float, list[str]]:
+    """Mean DEFAULT_COEFFICIENTS probability over every commit of the repositories (pooled)."""
+    pooled: list[np.ndarray] = []
+    lines = []
+    for repo in repos:
+        p = DEFAULT_COEFFICIENTS.probability([c.values for c in extract(repo).commits])
+        pooled.append(p)
+        lines.append(f"| {repo.name} | {len(p)} | {percent(float(p.mean()))} |")
+    rate = float(np.concatenate(pooled).mean())
+    return rate, lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--projects", default=",".join(MIRRORS))
     parser.add_argument("--output", type=Path, default=Path("bench/results/backtest.md"))
+    parser.add_argument(
+        "--pending", type=Path, help="time pending-change features on this repository instead"
+    )
+    parser.add_argument("--pending-ranges", type=int, default=20)
     args = parser.parse_args()
+    if args.pending is not None:
+        print("\n".join(time_pending(args.pending, args.pending_ranges)))
+        return 0
     names = args.projects.split(",")
     summary: list[str] = []
     details: list[str] = []
+    calibrations: list[str] = []
+    reliability: list[str] = []
     targets: list[str] = []
     for name in names:
         repo = clone(name, MIRRORS[name])
@@ -113,19 +200,27 @@ def main() -> int:
             f"| {result.fixes} | {result.commits_per_second:,.0f} | {result.label_seconds:.1f} s | {total:.1f} s |"
         )
         details += row(name, result)
+        cal, rel = calibration_rows(name, result)
+        calibrations += cal
+        reliability += rel
         for score, m in result.metrics:
+            if score == "fitted, not recalibrated":
+                continue
             met = m.auc >= 0.80 and m.caught[1][1] >= 0.35
             targets.append(
                 f"| {name} | {score} | {m.auc:.3f} | {percent(m.caught[1][1])} | {'yes' if met else 'no'} |"
             )
         print(f"{name}: done in {total:.1f} s", file=sys.stderr)
+    rate, rates = default_base_rate([CACHE / name for name in names])
+    print(f"DEFAULT_COEFFICIENTS mean probability over all commits: {rate:.4f}", file=sys.stderr)
     lines = [
         "# `backtest`: the change-risk model on real history",
         "",
         f"Generated by `python -m bench.backtest`. Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}.",
         f"Labels: SZZ (fix commits blamed back). Fit on the oldest {percent(TRAIN_SHARE)} of non-merge commits "
-        "with the labels known then; every score below is measured on the newest "
+        f"with the labels known then (weights on its older {percent(1 - CALIBRATION_SHARE)}, recalibrated on "
+        f"its newest {percent(CALIBRATION_SHARE)}); every score below is measured on the newest "
         f"{percent(1 - TRAIN_SHARE)} with all labels.",
         "",
         "## Projects",
@@ -141,11 +236,32 @@ def main() -> int:
         "| --- | --- | --- | --- | --- | --- | --- |",
         *details,
         "",
+        "## Calibration on the evaluation period",
+        "",
+        "| project | score | mean predicted | observed | slope | ECE | Brier |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        *calibrations,
+        "",
+        "Reliability by decile of the prediction (lowest first), predicted % / observed %:",
+        "",
+        "| project | score | " + " | ".join(f"d{i}" for i in range(1, 11)) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in range(10)) + " |",
+        *reliability,
+        "",
         "## Against the issue's target (ROC-AUC >= 0.80 and >= 35% caught at 10% gated)",
         "",
         "| project | score | ROC-AUC | caught at 10% | target met |",
         "| --- | --- | --- | --- | --- |",
         *targets,
+        "",
+        "## The default base rate",
+        "",
+        f"Mean probability of DEFAULT_COEFFICIENTS over every non-merge commit of the projects (pooled): "
+        f"{percent(rate)} (DEFAULT_BASE_RATE in preflight/history/model.py).",
+        "",
+        "| project | commits | mean default probability |",
+        "| --- | --- | --- |",
+        *rates,
         "",
         NOTES,
     ]

@@ -113,6 +113,25 @@ def changes(
     is_flag=True,
     help="Skip the static call graph (entry points that reach each change, traffic inferred from callers).",
 )
+@click.option(
+    "--config",
+    "config_file",
+    help="Config file instead of .preflight.yml: a repository path, read at the base revision.",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["advisory", "blocking"]),
+    help="Replace the gate policy's mode. Default: gate.mode in the config.",
+)
+@click.option(
+    "--github",
+    is_flag=True,
+    help="In GitHub Actions: annotations, step summary, step outputs and the sticky PR comment.",
+)
+@click.option(
+    "--comment/--no-comment", default=True, show_default=True, help="With --github: the PR comment."
+)
+@click.option("--check-run", is_flag=True, help="With --github: also a check run with annotations.")
 def check(
     repo_dir: Path,
     base: str | None,
@@ -125,10 +144,20 @@ def check(
     output: Path | None,
     snapshot: Path | None,
     no_callgraph: bool,
+    config_file: str | None,
+    mode: str | None,
+    github: bool,
+    comment: bool,
+    check_run: bool,
 ) -> int:
     """Run the whole pipeline and gate on the risk score."""
     from preflight.commands import check as command
 
+    sinks = []
+    if github:
+        from preflight.sinks.github import GitHubSink
+
+        sinks.append(GitHubSink(os.environ, sys.stdout, sys.stderr, comment=comment, check_run=check_run))
     return command.run(
         _target(repo_dir, base, head, pre_push, remote),
         fmt,
@@ -140,7 +169,29 @@ def check(
         color=fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
         snapshot=snapshot,
         callgraph=not no_callgraph,
+        sinks=sinks,
+        mode=mode,
+        config_file=config_file,
     )
+
+
+@cli.command()
+@click.option(
+    "--report",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="The Markdown report `check --output FILE` wrote (the pull_request run's artifact).",
+)
+@click.option(
+    "--pull-request",
+    type=click.IntRange(min=1),
+    help="The pull request's number. Default: from the event (pull_request events).",
+)
+def publish(report: Path, pull_request: int | None) -> int:
+    """Post a rendered report as the sticky PR comment (the fork-safe workflow_run half)."""
+    from preflight.commands import publish as command
+
+    return command.run(report, pull_request, os.environ, sys.stderr)
 
 
 @cli.command()
@@ -344,6 +395,67 @@ def demo(output_dir: Path | None) -> int:
     from preflight.commands import demo as command
 
     return command.run(output_dir, sys.stdout)
+
+
+@cli.group()
+def hook() -> None:
+    """The git pre-push hook: install it once; git runs it on every push."""
+
+
+@hook.command("install")
+@repo_option
+@click.option(
+    "--force",
+    is_flag=True,
+    help="When an earlier install already chains a hook and another one has replaced preflight's, chain "
+    "the new one and keep the earlier as pre-push.preflight-chained.bak.",
+)
+def hook_install(repo_dir: Path, force: bool) -> int:
+    """Write the pre-push hook, chaining any other.
+
+    An existing pre-push hook is moved to pre-push.preflight-chained and run first, with the same
+    input; either one failing blocks the push. Reinstalling updates the hook in place.
+    """
+    from preflight.commands import hook as command
+
+    return command.install(repo_dir, force, sys.stdout)
+
+
+@hook.command("uninstall")
+@repo_option
+def hook_uninstall(repo_dir: Path) -> int:
+    """Remove the hook; the one it chained comes back."""
+    from preflight.commands import hook as command
+
+    return command.uninstall(repo_dir, sys.stdout)
+
+
+@hook.command("run")
+@repo_option
+@click.argument("remote", required=False)
+@click.argument("url", required=False)
+@format_option("compact", "text", "json")
+@click.option(
+    "--fail-above",
+    type=click.IntRange(0, 100),
+    help="Fail the push when the risk score is above this. Default: the gate policy at the base.",
+)
+@click.option("--no-callgraph", is_flag=True, help="Skip the static call graph (faster, less context).")
+def hook_run(
+    repo_dir: Path, remote: str | None, url: str | None, fmt: str, fail_above: int | None, no_callgraph: bool
+) -> int:
+    """Check the commits being pushed; the exit code is the gate.
+
+    Reads git's pre-push input (REMOTE and URL are the arguments git passes), or the range in
+    PRE_COMMIT_FROM_REF/PRE_COMMIT_TO_REF under the pre-commit framework. PREFLIGHT_SKIP=1 skips
+    it with a message; `git push --no-verify` skips every pre-push hook.
+    """
+    from preflight.commands import hook as command
+
+    color = fmt != "json" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return command.run(
+        repo_dir, remote, sys.stdin, os.environ, sys.stdout, fmt, fail_above, not no_callgraph, color
+    )
 
 
 def _target(repo_dir: Path, base: str | None, head: str | None, pre_push: bool, remote: str | None) -> Target:

@@ -187,6 +187,8 @@ class FunctionExposure:
     """Entry points that reach it statically, nearest first."""
     inferred: InferredTraffic | None = None
     """When calls_per_min is unknown: an estimate from its callers, if any has data."""
+    callers: int | None = None
+    """Functions in the head's call graph that call it; None without a code index."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +284,37 @@ class Impact:
 
 
 @dataclass(frozen=True, slots=True)
+class Driver:
+    """One history feature behind the defect probability."""
+
+    feature: str
+    """Its name in preflight.history.features.FEATURES."""
+    value: float
+    """The change's raw value (lines, commits, days, ...)."""
+    log_odds: float
+    """Its contribution to the model's log-odds (coefficient times transformed value)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Likelihood:
+    """Stage 6 input: how likely the change is to be defective, from its git history features."""
+
+    probability: float
+    base_rate: float
+    """The probability of the average change in the history the coefficients describe."""
+    source: str
+    """Where the coefficients come from: the defaults, or the fitted file at the base revision."""
+    drivers: tuple[Driver, ...]
+    """Features with a contribution, largest absolute contribution first."""
+    if_split: float | None = None
+    """The probability of each half if the change were split in two equal parts."""
+    history_commits: int = 0
+    """Commits before the change that the features were computed from."""
+    notes: tuple[str, ...] = ()
+    """Approximations made (a shallow clone, a history too short to say much)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Factor:
     """One reason behind a score, with its contribution in points."""
 
@@ -336,3 +369,5 @@ class CheckResult:
     decision: Decision
     impact: Impact | None = None
     """What the propagation stage predicts; None when no changed function has a service."""
+    likelihood: Likelihood | None = None
+    """The history model's defect probability; None when there is no history before the change."""

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from preflight import changes, gate, risk
 from preflight.config import Gate
 from preflight.exposure import Runtime
-from preflight.models import CheckResult, Exposure, Impact, RevisionRange
+from preflight.models import CheckResult, Exposure, Impact, Likelihood, RevisionRange
 from preflight.repository import Repository
 
 Reach = Callable[[Exposure, RevisionRange], Exposure]
@@ -17,6 +17,8 @@ Propagate = Callable[[Exposure], "Impact | None"]
 """Predicts the impact of the exposed functions failing (stage 5)."""
 Override = Callable[[RevisionRange], "str | None"]
 """Finds a request to pass a failing gate (a pull-request label, a commit trailer), described."""
+Likely = Callable[[RevisionRange], "Likelihood | None"]
+"""The probability that the change is defective, from history before it (None: no history)."""
 
 
 def check(
@@ -29,6 +31,7 @@ def check(
     propagate: Propagate | None = None,
     policy: Gate | None = None,
     override: Override | None = None,
+    likely: Likely | None = None,
 ) -> CheckResult:
     """changes -> exposure (+ code index) -> propagation -> risk -> gate (runtime data validated before)."""
     change_set = changes.compute(repo, revisions)
@@ -36,15 +39,22 @@ def check(
     if reach is not None:
         joined = reach(joined, revisions)
     impact = propagate(joined) if propagate is not None else None
-    assessed = risk.assess(joined, impact)
+    likelihood = likely(revisions) if likely is not None else None
+    paths = tuple(f.path for f in change_set.files)
+    assessed = risk.assess(joined, impact, likelihood, paths)
     behavioural = [f for f in joined.functions if f.change.behavioural]
     context = gate.Context(
-        paths=tuple(f.path for f in change_set.files),
+        paths=paths,
         services=tuple(sorted({f.service for f in behavioural if f.service})),
         impact=impact,
         runtime_missing=bool(behavioural) and all(risk.traffic(f) is None for f in behavioural),
         override=override(revisions) if override is not None else None,
     )
     return CheckResult(
-        change_set, joined, assessed, gate.decide(assessed, policy or Gate(), fail_above, context), impact
+        change_set,
+        joined,
+        assessed,
+        gate.decide(assessed, policy or Gate(), fail_above, context),
+        impact,
+        likelihood,
     )

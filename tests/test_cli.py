@@ -94,7 +94,7 @@ def test_check_passes_under_threshold_and_fails_above(
     assert main(["check", "--repo", str(repo), "--base", base, "--fail-above", "90"]) == 0
     assert "preflight:report" in capsys.readouterr().out
     assert main(["check", "--repo", str(repo), "--base", base, "--fail-above", "0", "--format", "text"]) == 1
-    assert capsys.readouterr().out.startswith("FAIL  risk 8/100 (low, confidence low)")
+    assert re.match(r"FAIL  risk \d+/100 \(low, confidence low\)", capsys.readouterr().out)
 
 
 def test_check_joins_calls_file(
@@ -108,8 +108,9 @@ def test_check_joins_calls_file(
     )
     doc = json.loads(capsys.readouterr().out)
     assert doc["functions"][0]["calls_per_min"] == 60000
-    assert doc["risk"]["confidence"] == "high"
-    assert [f["name"] for f in doc["risk"]["factors"]] == ["change size", "traffic"]
+    assert doc["risk"]["confidence"] == "medium"  # two commits of history are too few to trust
+    assert "only 1 commit of history before the change: confidence at most medium" in doc["risk"]["unknowns"]
+    assert [f["name"] for f in doc["risk"]["factors"]] == ["defect likelihood", "traffic"]
     assert doc["risk"]["score"] == round(sum(f["points"] for f in doc["risk"]["factors"]))
 
 

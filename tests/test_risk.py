@@ -1,77 +1,228 @@
-"""Stage 6: the explained score and the gate."""
+"""Stage 6: the explained score (likelihood x impact), its unknowns and its counterfactuals.
+
+Expected points are worked out by hand from the constants documented in preflight.risk."""
 
 from __future__ import annotations
 
-from preflight.models import Aspect, ChangeKind, Exposure, FunctionChange, FunctionExposure, LineSpan
-from preflight.risk import assess, decide
+import math
+from dataclasses import replace
+
+import pytest
+
+from preflight.models import (
+    Aspect,
+    ChangeKind,
+    Driver,
+    Estimate,
+    Exposure,
+    FunctionChange,
+    FunctionExposure,
+    Impact,
+    InferredTraffic,
+    Likelihood,
+    LineSpan,
+    RuntimeInfo,
+    ServiceImpact,
+    SloImpact,
+)
+from preflight.risk import assess, decide, score
 
 
 def item(
-    kind: ChangeKind, aspects: tuple[Aspect, ...] = (), calls: float | None = None, name: str = "m.f"
+    kind: ChangeKind,
+    aspects: tuple[Aspect, ...] = (),
+    calls: float | None = None,
+    name: str = "m.f",
+    callers: int | None = None,
 ) -> FunctionExposure:
     change = FunctionChange("m.py", "m.py", name, name, kind, aspects, LineSpan(1, 3), LineSpan(1, 3), 1, 1)
-    return FunctionExposure(change, calls)
+    return FunctionExposure(change, calls, callers=callers)
+
+
+def likely(p: float, base: float = 0.15, split: float | None = None, commits: int = 500) -> Likelihood:
+    drivers = (Driver("lines_added", 412.0, 1.8), Driver("author_experience", 90.0, -0.45))
+    return Likelihood(p, base, "default", drivers, if_split=split, history_commits=commits)
+
+
+HOT = item(ChangeKind.MODIFIED, (Aspect.SIGNATURE, Aspect.BODY), 60000.0, "m.hot", callers=40)
+NEW = item(ChangeKind.ADDED, name="m.new")
+
+
+def points(risk: object) -> list[tuple[str, float]]:
+    return [(f.name, f.points) for f in risk.factors]  # type: ignore[attr-defined]
 
 
 def test_factors_add_up_to_the_score() -> None:
-    exposure = Exposure(
-        (
-            item(ChangeKind.MODIFIED, (Aspect.SIGNATURE, Aspect.BODY), 60000.0, "m.hot"),
-            item(ChangeKind.ADDED, name="m.new"),
-        ),
-        "calls.csv",
-    )
-    risk = assess(exposure)
-    assert [(f.name, f.points) for f in risk.factors] == [
-        ("change size", 9.0),
-        ("traffic", 52.6),
+    # traffic min(40, 10 log10(60001)) = 40; callers min(15, 3 log2(41) = 16.1) = 15; unknown 5:
+    # impact 60; m = 0.5 + 0.3 / 0.45 = 7/6; likelihood 30 * 0.3 + 60 / 6 = 19
+    risk = assess(Exposure((HOT, NEW), "calls.csv"), likelihood=likely(0.3))
+    assert points(risk) == [
+        ("defect likelihood", 19.0),
+        ("traffic", 40.0),
+        ("callers", 15.0),
         ("unknown traffic", 5.0),
     ]
-    assert risk.score == 67 and risk.level == "high"
-    assert risk.unknowns == ("no runtime data for m.new",)
-    assert risk.confidence == "medium"
-    assert risk.lower_it[0].startswith("ship m.hot behind a feature flag")
+    assert risk.score == 79 and risk.level == "critical"
+    assert risk.factors[0].detail == (
+        "30% chance the change is defective (average change 15%; model: default); drivers: 412 lines "
+        "added (raises), the author's 90 earlier commits (lowers); impact x1.17"
+    )
+    assert risk.factors[2].detail == "m.hot changed its signature and has 40 callers in the call graph"
 
 
-def test_cosmetic_and_renamed_score_nothing() -> None:
-    risk = assess(Exposure((item(ChangeKind.COSMETIC), item(ChangeKind.RENAMED, name="m.g")), "calls.csv"))
-    assert risk.score == 0 and risk.factors == () and risk.level == "low"
+def test_a_change_history_says_is_safe_scales_the_impact_down() -> None:
+    # m = 0.5 + 0.015 / 0.165 = 0.5909; likelihood 0.45 - 0.4091 * 40 = -15.9; 40 - 15.9 = 24.1
+    hot = replace(HOT, change=replace(HOT.change, aspects=(Aspect.BODY,)))
+    risk = assess(Exposure((hot,), "calls.csv"), likelihood=likely(0.015))
+    assert points(risk) == [("defect likelihood", -15.9), ("traffic", 40.0)]
+    assert risk.score == 24 and risk.level == "low"
 
 
-def test_unknown_is_never_zero_risk() -> None:
+def test_factors_above_100_are_scaled_to_add_up_to_100() -> None:
+    impact = Impact(
+        faults=("m.hot",),
+        trials=100,
+        services=(
+            ServiceImpact(
+                "web",
+                None,
+                None,
+                None,
+                None,
+                Estimate(0, 0, 0),
+                0.0,
+                Estimate(0, 0, 0),
+                Estimate(1, 1, 1),
+                1.0,
+                affected=True,
+                front_door=True,
+            ),
+        ),
+        slos=(
+            SloImpact(
+                "web-availability",
+                "web",
+                "error",
+                0.999,
+                0.9995,
+                None,
+                Estimate(9, 8, 10),
+                0.05,
+                None,
+                1.0,
+                ("shop", "web"),
+            ),
+        ),
+        assumptions=(),
+    )
+    unknown = tuple(item(ChangeKind.MODIFIED, (Aspect.BODY,), None, f"m.u{i}") for i in range(3))
+    risk = assess(Exposure((HOT, *unknown), "snap"), impact, likely(0.6))
+    # impact 40 + 15 + 25 + 15 + 15 = 110; m = 1.3; likelihood 18 + 33 = 51; raw 161 -> x 0.6211
+    assert risk.score == 100
+    assert abs(sum(p for _, p in points(risk)) - 100) <= 0.25
+    assert points(risk)[1] == ("traffic", round(40 * 100 / 161, 1))
+    assert "every factor scaled x0.62 to fit 100" in risk.factors[0].detail
+    assert risk.factors[3].detail == (
+        "web-availability (web) exhausts its remaining budget (5% left, burn rate 9.0x) in 100% of "
+        "simulations; path shop -> web"
+    )
+
+
+def test_no_behaviour_changed_scores_only_the_likelihood() -> None:
+    risk = assess(
+        Exposure((item(ChangeKind.COSMETIC), item(ChangeKind.RENAMED, name="m.g")), "calls.csv"),
+        likelihood=likely(0.05),
+    )
+    assert points(risk) == [("defect likelihood", 1.5)] and risk.score == 2 and risk.level == "low"
+    assert risk.confidence == "high" and risk.unknowns == ()
+
+
+def test_without_history_the_average_change_is_assumed_and_said() -> None:
     risk = assess(Exposure((item(ChangeKind.MODIFIED, (Aspect.BODY,)),), None))
-    assert risk.score == 8 and risk.confidence == "low"
-    assert [f.name for f in risk.factors] == ["change size", "unknown traffic"]
+    # likelihood 30 * 0.15 = 4.5; unknown 5; m = 1
+    assert points(risk) == [("defect likelihood", 4.5), ("unknown traffic", 5.0)]
+    assert risk.score == 10 and risk.confidence == "low"
+    assert risk.factors[0].detail.startswith("unknown: no history features")
+    assert (
+        "no git history features: the defect likelihood is assumed average: confidence at most medium"
+        in risk.unknowns
+    )
+    assert (
+        "no runtime data was given: traffic and blast radius are unknown: confidence at most low"
+        in risk.unknowns
+    )
 
 
-def test_size_is_capped_and_suggests_splitting() -> None:
-    many = tuple(item(ChangeKind.REMOVED, name=f"m.f{i}", calls=0.0) for i in range(20))
-    risk = assess(Exposure(many, "calls.csv"))
-    assert [(f.name, f.points) for f in risk.factors] == [("change size", 30.0)]
-    assert "split the change" in risk.lower_it[-1]
-
-
-def test_gate() -> None:
-    risk = assess(Exposure((item(ChangeKind.MODIFIED, (Aspect.BODY,), 100.0),), "calls.csv"))
-    assert risk.score == 25
-    assert decide(risk, None).passed
-    assert decide(risk, 25).passed
-    failed = decide(risk, 24)
-    assert not failed.passed and failed.reason == "score 25 is above the threshold 24"
+def test_confidence_is_capped_by_each_unknown_and_says_so() -> None:
+    runtime = RuntimeInfo("snap", age_hours=24 * 12, resolution_rate=0.6)
+    risk = assess(Exposure((HOT,), "snap", runtime), likelihood=likely(0.2, commits=12))
+    assert risk.confidence == "medium"
+    assert risk.unknowns == (
+        "the runtime snapshot is 12 days old (stale after 7): confidence at most medium",
+        "only 60% of the snapshot's functions matched the code: traffic may be missing: confidence at most medium",
+        "only 12 commits of history before the change: confidence at most medium",
+    )
+    fresh = assess(
+        Exposure((HOT,), "snap", RuntimeInfo("snap", age_hours=2.0, resolution_rate=0.95)),
+        likelihood=likely(0.2),
+    )
+    assert fresh.confidence == "high" and fresh.unknowns == ()
+    half = assess(Exposure((HOT, NEW), "snap"), likelihood=likely(0.2))
+    assert half.confidence == "medium"
+    assert "1 of 2 changed functions lack measured traffic: confidence at most medium" in half.unknowns
 
 
 def test_inferred_traffic_counts_discounted_and_is_listed_as_unknown() -> None:
-    from dataclasses import replace
-
-    from preflight.models import InferredTraffic
-
-    measured = item(ChangeKind.MODIFIED, (Aspect.BODY,), None, "m.new_helper")
-    inferred = replace(measured, inferred=InferredTraffic(60000.0, "low", (("m.hot", 60000.0),), 1))
-    risk = assess(Exposure((inferred,), "snap"))
-    assert [(f.name, f.points) for f in risk.factors] == [("change size", 3.0), ("traffic", 26.3)]
+    inferred = replace(
+        item(ChangeKind.MODIFIED, (Aspect.BODY,), None, "m.new_helper"),
+        inferred=InferredTraffic(60000.0, "low", (("m.hot", 60000.0),), 1),
+    )
+    risk = assess(Exposure((inferred,), "snap"), likelihood=likely(0.15))
+    # 0.5 * 10 * log10(60001) = 23.9, m = 1
+    assert points(risk) == [("defect likelihood", 4.5), ("traffic", 23.9)]
     assert (
         risk.factors[1].detail == "m.new_helper runs 60,000 calls/min (inferred from callers, low confidence)"
     )
-    assert risk.unknowns == (
-        "no runtime data for m.new_helper; 60,000 calls/min inferred from 1 caller (low confidence)",
+    assert risk.unknowns[0] == (
+        "no runtime data for m.new_helper; 60,000 calls/min inferred from 1 caller (low confidence), "
+        "1 more without data"
     )
+    assert risk.confidence == "low"
+
+
+def test_what_would_lower_it_is_computed_by_rescoring() -> None:
+    risk = assess(Exposure((HOT, NEW), "calls.csv"), likelihood=likely(0.3, split=0.2), paths=("m.py",))
+    canary = 30 * 0.3 + (1 + 1 / 6) * (10 * math.log10(3001) + 15 + 5)  # 72.9
+    split = 30 * 0.2 + (0.5 + 0.2 / 0.35) * 60  # 70.3
+    assert risk.lower_it == (
+        f"ship m.hot behind a feature flag or a 5% canary: score 79 -> {round(canary)} (a fault would "
+        "reach 5% of the traffic)",
+        "keep the old signature of m.hot working for its 40 callers (a wrapper or defaulted parameters): "
+        f"score 79 -> {round(9 + 45 * 7 / 6)}",
+        f"split the change in two: each half scores about {round(split)} (defect likelihood 30% -> 20%)",
+        "add tests that exercise m.hot: the change touches no test file (the score does not change: "
+        "the model gives tests no discount)",
+        "add runtime data for the 1 changed function missing from calls.csv",
+    )
+    with_tests = assess(
+        Exposure((HOT,), "calls.csv"), likelihood=likely(0.3), paths=("m.py", "tests/test_m.py")
+    )
+    assert not any(advice.startswith("add tests") for advice in with_tests.lower_it)
+
+
+def test_score_what_if_arguments() -> None:
+    base = score([HOT], None, likely(0.3))
+    assert score([HOT], None, likely(0.3), compatible=True).score < base.score
+    assert score([HOT], None, likely(0.3), probability=0.6).score > base.score
+    assert score([HOT], None, likely(0.3), share=0.05).factors[1].detail == (
+        "m.hot runs 60,000 calls/min (measured, 5% of it exposed)"
+    )
+
+
+@pytest.mark.parametrize(("fail_above", "passed"), [(None, True), (25, True), (8, False)])
+def test_gate(fail_above: int | None, passed: bool) -> None:
+    risk = assess(
+        Exposure((item(ChangeKind.MODIFIED, (Aspect.BODY,), 0.0),), "calls.csv"), likelihood=likely(0.3)
+    )
+    assert risk.score == 9  # 30 * 0.3; no traffic
+    assert decide(risk, fail_above).passed is passed

@@ -89,8 +89,8 @@ def attach(
     entries: Mapping[str, Sequence[str]],
     rates: Mapping[str, float],
 ) -> Exposure:
-    """Each changed function with the entry points that reach it and, lacking runtime data,
-    the traffic inferred from its callers."""
+    """Each changed function with the entry points that reach it, its number of callers and,
+    lacking runtime data, the traffic inferred from its callers."""
     reverse = callers_of(edges)
     items = []
     for item in exposure.functions:
@@ -99,5 +99,6 @@ def attach(
             items.append(item)
             continue
         inferred = infer(name, reverse, rates) if item.calls_per_min is None else None
-        items.append(replace(item, routes=routes(name, reverse, entries), inferred=inferred))
+        callers = len(reverse.get(name, set()) - {name})
+        items.append(replace(item, routes=routes(name, reverse, entries), inferred=inferred, callers=callers))
     return replace(exposure, functions=tuple(items))

@@ -9,9 +9,10 @@ from typing import Any, TextIO
 from preflight.commands.check import write_atomic
 from preflight.errors import InputError
 from preflight.history import backtest as history
+from preflight.history.metrics import Calibration
 
 COEFFICIENTS_FILE = ".preflight/coefficients.json"
-"""Where --fit writes what it learnt, in the repository (`check` does not read it yet)."""
+"""Where --fit writes what it learnt, in the repository (`check` reads it from the base revision)."""
 
 
 def run(
@@ -45,9 +46,22 @@ def run(
     return 0
 
 
-def document(result: history.BacktestResult, saved: Path | None, plot: Path | None) -> dict[str, Any]:
+def _calibration(found: Calibration | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
     return {
-        "schema_version": 1,
+        "mean_predicted": found.mean_predicted,
+        "observed": found.observed,
+        "slope": found.slope,
+        "ece": found.ece,
+        "deciles": [{"changes": n, "predicted": p, "observed": o} for n, p, o in found.deciles],
+    }
+
+
+def document(result: history.BacktestResult, saved: Path | None, plot: Path | None) -> dict[str, Any]:
+    """The JSON document of a backtest (schema_version 2: calibration, base_rate)."""
+    return {
+        "schema_version": 2,
         "repo": result.repo,
         "range": result.range,
         "labels": result.labels,
@@ -63,15 +77,18 @@ def document(result: history.BacktestResult, saved: Path | None, plot: Path | No
                 "auc_interval": [m.auc_low, m.auc_high],
                 "brier": m.brier,
                 "caught": [{"gated": gated, "caught": caught} for gated, caught in m.caught],
+                "calibration": _calibration(m.calibration),
             }
             for name, m in result.metrics
         ],
+        "base_rate": result.coefficients.base_rate,
         "coefficients_file": str(saved) if saved else None,
         "plot": str(plot) if plot else None,
     }
 
 
 def text(result: history.BacktestResult, saved: Path | None, plot: Path | None) -> str:
+    """The terminal report of a backtest."""
     lines = [
         f"{result.commits:,} commits ({result.positives:,} {'incident' if result.labels == 'incidents' else 'bug'}"
         f"-inducing by {result.labels}); features at {result.commits_per_second:,.0f} commits/s",
@@ -84,8 +101,16 @@ def text(result: history.BacktestResult, saved: Path | None, plot: Path | None) 
         lines.append(
             f"  {name}: ROC-AUC {m.auc:.3f} [{m.auc_low:.3f}, {m.auc_high:.3f}]{brier}; caught {caught} gated"
         )
+        if (c := m.calibration) is not None:
+            lines.append(
+                f"    calibration: mean predicted {c.mean_predicted:.1%} vs observed {c.observed:.1%},"
+                f" slope {c.slope:.2f}, ECE {c.ece:.3f}"
+            )
     if saved is not None:
-        lines.append(f"coefficients written to {saved} (the check's score does not use them yet)")
+        lines.append(
+            f"coefficients written to {saved} (base rate {result.coefficients.base_rate:.1%}); commit it:"
+            " `preflight check` reads it from the base revision"
+        )
     if plot is not None:
         lines.append(f"plot written to {plot}")
     return "\n".join(lines) + "\n"

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from preflight import config, exposure, pipeline
 from preflight.commands import Target
 from preflight.errors import InputError
-from preflight.models import CheckResult, Exposure, RevisionRange
-from preflight.report import document, markdown, text
+from preflight.models import CheckResult, Exposure, Likelihood, RevisionRange
+from preflight.report import document, text
 from preflight.repository import Repository
+from preflight.sinks import Outcome, Sink
 
-FORMATS = ("markdown", "json", "text")
+FORMATS = ("markdown", "json", "text", "compact")
 
 
 def run(
@@ -31,26 +33,32 @@ def run(
     snapshot: Path | None = None,
     now: datetime.datetime | None = None,
     callgraph: bool = True,
+    sinks: Sequence[Sink] = (),
+    mode: str | None = None,
+    config_file: str | None = None,
 ) -> int:
-    """Run the pipeline for every range; exit 1 if any range fails the gate."""
+    """Run the pipeline for every range; exit 1 if any range fails the gate; then feed the sinks."""
     if calls is not None and not calls.is_file():
         raise InputError(f"--calls {calls}: no such file; pass a CSV with columns qualname,calls_per_min")
     now = now or datetime.datetime.now(datetime.timezone.utc)
     rendered: list[str] = []
     failed = False
+    results: list[CheckResult] = []
     with Repository(target.repo_dir) as repo:
         ranges = target.ranges(repo, environ)
-        settings = config.from_revision(repo, ranges[0].merge_base) if ranges else config.Config()
+        settings = load_settings(repo, ranges[0].merge_base if ranges else None, config_file, mode)
         if snapshot is None and calls is None and settings.snapshot:
             snapshot = target.repo_dir / settings.snapshot
         runtime = exposure.load(calls, snapshot)  # bad runtime data fails before any work
         reach = code_reach(repo, settings, runtime) if callgraph else None
         impact = change_impact(settings, runtime)
         override = gate_override(repo, settings.gate, environ)
+        likely = change_likelihood(repo, ranges[0].merge_base) if ranges else None
         for revisions in ranges:
             result = pipeline.check(
-                repo, revisions, runtime, fail_above, now, reach, impact, settings.gate, override
+                repo, revisions, runtime, fail_above, now, reach, impact, settings.gate, override, likely
             )
+            results.append(result)
             if not result.changes.files and fmt != "json":
                 rendered.append("nothing to check: no files changed\n")
                 continue
@@ -61,7 +69,36 @@ def run(
         write_atomic(output, report)
     else:
         out.write(report)
-    return 1 if failed else 0
+    code = 1 if failed else 0
+    for sink in sinks:  # after the report is written: a sink never changes the gate's exit code
+        sink.publish(Outcome(tuple(results), code, output))
+    return code
+
+
+def load_settings(
+    repo: Repository, base: str | None, config_file: str | None, mode: str | None
+) -> config.Config:
+    """The base revision's config (--config: a repository path read at the base, or an absolute
+    path outside the change); --mode replaces the gate's mode."""
+    if config_file is None:
+        settings = config.from_revision(repo, base)
+    elif Path(config_file).is_absolute():
+        settings = config.load_file(Path(config_file))
+    else:
+        data = repo.file_at(base, config_file)
+        if data is None:
+            raise InputError(
+                f"--config {config_file}: not in the base revision {(base or 'empty tree')[:12]}; commit it "
+                "to the base branch first (the gate is read from the base, so a change cannot loosen it)"
+            )
+        source = f"{(base or '')[:12]}:{config_file}"
+        try:
+            settings = config.parse(data.decode("utf-8"), source)
+        except UnicodeDecodeError as e:
+            raise InputError(f"{source}: config is not UTF-8 text") from e
+    if mode is not None:
+        settings = dataclasses.replace(settings, gate=dataclasses.replace(settings.gate, mode=mode))
+    return settings
 
 
 def gate_override(repo: Repository, policy: config.Gate, environ: Mapping[str, str]) -> pipeline.Override:
@@ -86,6 +123,35 @@ def gate_override(repo: Repository, policy: config.Gate, environ: Mapping[str, s
             sha, reason = found[0]
             return f"the commit trailer {policy.override_trailer}: {reason!r} in {sha[:12]}"
         return None
+
+    return find
+
+
+def change_likelihood(repo: Repository, base: str | None) -> pipeline.Likely:
+    """Each range's defect probability from the history before it, with the coefficients that
+    `backtest --fit` committed at the base revision (a change cannot refit its own model), else
+    the documented defaults."""
+    from preflight.commands.backtest import COEFFICIENTS_FILE
+    from preflight.history import model, pending
+    from preflight.risk import likelihood
+
+    coefficients = model.DEFAULT_COEFFICIENTS
+    data = repo.file_at(base, COEFFICIENTS_FILE) if base is not None else None
+    if data is not None:
+        source = f"{(base or '')[:12]}:{COEFFICIENTS_FILE}"
+        coefficients = model.parse(data.decode("utf-8", "replace"), source)
+    shallow = repo.is_shallow()
+
+    def find(revisions: RevisionRange) -> Likelihood | None:
+        if revisions.merge_base is None:  # a root commit or unrelated histories: nothing before it
+            return None
+        found = pending.features(repo.root, revisions.merge_base, revisions.head_sha)
+        notes = list(found.notes)
+        if shallow:
+            notes.append(
+                "shallow clone: history features count only the fetched commits (use fetch-depth: 0)"
+            )
+        return likelihood.estimate(found.values, coefficients, found.commits, notes)
 
     return find
 
@@ -129,6 +195,12 @@ def render(result: CheckResult, fmt: str, color: bool = False) -> str:
         return document.dumps(document.check_document(result))
     if fmt == "text":
         return text.check_text(result, color)
+    if fmt == "compact":  # the pre-push hook's few lines
+        from preflight.report import compact
+
+        return compact.check_compact(result, color)
+    from preflight.report import markdown  # jinja2: only when rendering Markdown (the hook never does)
+
     return markdown.render_check(result)
 
 

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from preflight import exposure, pipeline
 from preflight.changes.revisions import resolve
-from preflight.commands.check import code_reach, render, write_atomic
+from preflight.commands.check import change_likelihood, code_reach, render, write_atomic
 from preflight.config import Config
 from preflight.models import CheckResult
 from preflight.repository import Repository, init_repository
@@ -135,7 +135,7 @@ shop.cart.Cart.total,42000
 shop.api.get_cart,42000
 shop.api.health,600
 """
-FAIL_ABOVE = 60
+FAIL_ABOVE = 40
 
 
 def build(root: Path) -> Repository:
@@ -167,9 +167,9 @@ def run(output_dir: Path | None, out: TextIO) -> int:
         revisions = resolve(repo, "main", "HEAD", {})
         runtime = exposure.load(calls)
         now = datetime.datetime.now(datetime.timezone.utc)
-        result = pipeline.check(
-            repo, revisions, runtime, FAIL_ABOVE, now, code_reach(repo, Config(), runtime)
-        )
+        likely = change_likelihood(repo, revisions.merge_base)
+        reach = code_reach(repo, Config(), runtime)
+        result = pipeline.check(repo, revisions, runtime, FAIL_ABOVE, now, reach, likely=likely)
     _print(result, root, out)
     return 0
 

@@ -5,6 +5,17 @@ from an incidents file when given, else from SZZ. With fit=True the commits are
 split in time: the model learns on the oldest TRAIN_SHARE of commits, with SZZ
 labels as known at the end of that period (only fixes committed in it), and is
 evaluated on the newer commits with all labels, so nothing is learnt from the future.
+
+Within the training period, the weights are fitted on the older part and the newest
+CALIBRATION_SHARE of it is held out to recalibrate them (model.recalibrate: Platt scaling,
+which keeps the ranking). Why Platt on the newest slice: the gate scores changes newer than
+anything it learnt from, and a project's rate of bug-inducing changes drifts over its life
+(young projects churn, mature ones fix), so the probabilities should be fitted to the
+period nearest the one they will be used in; two parameters can be estimated from a slice
+of a few hundred commits, where a free-form recalibration (isotonic, binning) could not.
+The cost: those labels are the most right-censored (fixes of the newest commits come
+later), which pulls the probabilities down a little. base_rate is then the mean
+recalibrated probability over the whole training period.
 """
 
 from __future__ import annotations
@@ -21,6 +32,8 @@ from preflight.history import features, incidents, metrics, model, szz
 
 TRAIN_SHARE = 0.6
 """Share of the commits (oldest first) used for fitting; the rest is the evaluation period."""
+CALIBRATION_SHARE = 0.2
+"""Share of the training period (its newest commits) held out to recalibrate the fitted weights."""
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): total is 0 when unknown."""
@@ -50,7 +63,8 @@ class BacktestResult:
     coefficients: model.Coefficients
     """The coefficients scored in "model"."""
     metrics: tuple[tuple[str, metrics.Metrics], ...]
-    """("model", ...), ("default coefficients", ...) when fitting, ("lines added", ...) on the evaluation period."""
+    """On the evaluation period: ("model", ...); when fitting, ("fitted, not recalibrated", ...) and
+    ("default coefficients", ...); ("lines added", ...)."""
     curves: tuple[tuple[str, tuple[tuple[float, float], ...]], ...]
     """Caught share vs gated share for each entry of metrics."""
 
@@ -64,6 +78,26 @@ class BacktestResult:
         return metrics.svg_plot(dict(self.curves), f"{Path(self.repo).name}: caught vs gated")
 
 
+def _fit(
+    repo_path: str | Path, x: np.ndarray, y: np.ndarray
+) -> tuple[model.Coefficients, model.Coefficients]:
+    """(recalibrated, as fitted) coefficients from the training period's rows (oldest first)."""
+    cut = len(y)
+    if not 0 < y.sum() < cut:
+        raise InputError(f"{repo_path}: the training period has no labelled commits of one class; cannot fit")
+    start = int(cut * (1 - CALIBRATION_SHARE))
+    name = Path(repo_path).name
+    if not 0 < y[:start].sum() < start or not 0 < y[start:].sum() < cut - start:  # too few to hold out
+        fitted = model.fit(
+            x, y, source=f"fitted on {cut} commits of {name} (not recalibrated: too few labels)"
+        )
+        return fitted, fitted
+    fitted = model.fit(x[:start], y[:start], source=f"fitted on {start} commits of {name}")
+    source = f"fitted on {start} commits of {name}, recalibrated on the next {cut - start}"
+    calibrated = model.recalibrate(fitted, x[start:], y[start:], source)
+    return model.with_base_rate(calibrated, x), model.with_base_rate(fitted, x)
+
+
 def backtest(
     repo_path: str | Path,
     range: str | None = None,
@@ -74,7 +108,7 @@ def backtest(
     save_coefficients: str | Path | None = None,
     resamples: int = 1000,
 ) -> BacktestResult:
-    """Score every commit of range with only what was known at its parent, and measure the ranking."""
+    """Score every commit of range with only what was known at its parent; measure ranking and calibration."""
     report = progress or (lambda stage, done, total: None)
     history = features.extract(repo_path, range, lambda seen: report("features", seen, 0))
     commits = history.commits
@@ -100,14 +134,13 @@ def backtest(
     if fit:
         known = known_at(cut)
         train_y = np.array([c.sha in known for c in commits[:cut]], dtype=np.float64)
-        if not 0 < train_y.sum() < cut:
-            raise InputError(
-                f"{repo_path}: the training period has no labelled commits of one class; cannot fit"
-            )
-        chosen = model.fit(values[:cut], train_y, source=f"fitted on {cut} commits of {Path(repo_path).name}")
+        chosen, uncalibrated = _fit(repo_path, values[:cut], train_y)
         if save_coefficients is not None:
             model.save(chosen, save_coefficients)
-        scored.append(("default coefficients", coefficients or model.DEFAULT_COEFFICIENTS))
+        scored += [
+            ("fitted, not recalibrated", uncalibrated),
+            ("default coefficients", coefficients or model.DEFAULT_COEFFICIENTS),
+        ]
     report("metrics", 0, 1)
     test_x, test_y = values[cut:], y[cut:]
     results: list[tuple[str, metrics.Metrics]] = []
@@ -115,7 +148,8 @@ def backtest(
     for name, coef in [("model", chosen), *scored]:
         p = coef.probability(test_x)
         results.append((name, metrics.evaluate(p, test_y, resamples=resamples)))
-        curves.append((name, metrics.curve(p, test_y)))
+        if name != "fitted, not recalibrated":  # the model's ranking: the same curve
+            curves.append((name, metrics.curve(p, test_y)))
     added = test_x[:, features.FEATURES.index("lines_added")]
     results.append(("lines added", metrics.evaluate(added, test_y, probabilities=False, resamples=resamples)))
     curves.append(("lines added", metrics.curve(added, test_y)))

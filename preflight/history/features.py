@@ -1,29 +1,44 @@
 """Just-in-time change-risk features for every commit of a range, in one pass over history.
 
-One `git log --numstat` process streams the whole history oldest first; per-file
-state (churn, fix count, authors, last change) is updated after each commit, so
-the features of a commit only see the commits before it. Merge commits get no
-features (their changes are the merged commits'), but they are recorded so an
+One `git log --numstat -p` process streams the whole history oldest first; per-file
+state (changes, fixes, authors, size, last change) and repository-wide call-site counts are
+updated after each commit, so the features of a commit only see the commits before it (in
+that order: `--date-order`, so a commit on another branch may count as "before"). Merge
+commits get no features (their changes are the merged commits'), but they are recorded so an
 incidents file can name a pull request by its merge.
 
 Fix commits: the subject (first paragraph) matches FIX_PATTERN. Files are
 classified by the globs below; a pattern without "/" matches the basename, one
 with "/" matches the whole path (fnmatch: "*" also crosses directories).
-Function-level features (complexity change, signature changes) are not computed.
+
+Function-level features come from the hunks of .py files (see preflight.history.code):
+complexity_change is decision points added minus removed, signature_changes the functions
+whose parameter list changed, signature_callers the call sites of those names in the
+repository before the commit. Both skip test files. The call sites are counted once per
+added line and uncounted per removed line over every .py file (tests included) as the stream
+passes, so they are the running sum of the diffs (merge resolutions are not seen).
+
+There is no "past churn" (lines changed by the touched files' earlier commits): scoring one
+pending change would then need a content diff of every old version of its files, most of the
+time of preflight.history.pending on files with long histories, and past_changes and
+file_size say nearly the same.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import subprocess
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from preflight.errors import GitError
+from preflight import repository
+from preflight.history import code
+from preflight.history.log import FileChange, LogCommit, PythonHunks, parse_record, records
+
+__all__ = ["FEATURES", "CommitFeatures", "FileChange", "History", "LogCommit", "extract", "is_fix"]
 
 FIX_PATTERN = re.compile(r"\b(fix|fixe[sd]|fixing|bugs?|defects?|patch|crash|regression|errors?)\b", re.I)
 """What makes a commit a fix: one of these words in its subject, word-bounded, any case."""
@@ -67,7 +82,6 @@ FEATURES = (
     "new_files",
     "file_size",
     "past_changes",
-    "past_churn",
     "past_fixes",
     "developers",
     "author_experience",
@@ -78,11 +92,12 @@ FEATURES = (
     "dependency_files",
     "test_files",
     "is_fix",
+    "complexity_change",
+    "signature_changes",
+    "signature_callers",
 )
 """Feature names, in the order of CommitFeatures.values."""
 
-_SEP = "\x1e"
-_FORMAT = "%x1e%H%x1f%P%x1f%aE%x1f%ct%x1f%s"
 _DAY = 86400.0
 
 
@@ -95,34 +110,6 @@ def matches(path: str, globs: tuple[str, ...]) -> bool:
     """True when path matches one of globs (basename globs have no "/")."""
     base = path.rsplit("/", 1)[-1]
     return any(fnmatchcase(path if "/" in g else base, g) for g in globs)
-
-
-@dataclass(frozen=True, slots=True)
-class FileChange:
-    """One file of a commit, as `git log --numstat` reports it."""
-
-    path: str
-    """Path after the commit."""
-    old_path: str | None
-    """Path before a rename, else None."""
-    added: int
-    """Lines added (0 for binary files)."""
-    deleted: int
-    """Lines deleted (0 for binary files)."""
-
-
-@dataclass(frozen=True, slots=True)
-class LogCommit:
-    """One commit as the history stream delivers it."""
-
-    sha: str
-    parents: tuple[str, ...]
-    author: str
-    """Author e-mail, lower case, after .mailmap."""
-    time: int
-    """Committer time, seconds since the epoch."""
-    subject: str
-    files: tuple[FileChange, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,80 +141,50 @@ class History:
 @dataclass(slots=True)
 class _FileState:
     changes: int = 0
-    churn: int = 0
     fixes: int = 0
     size: int = 0
     last_time: int | None = None
     authors: set[str] = field(default_factory=set)
 
 
-def parse_record(record: str) -> LogCommit | None:
-    """Parse one `git log -z --numstat` record (the text after a record separator)."""
-    header, _, rest = record.partition("\0")
-    parts = header.split("\x1f")
-    if len(parts) != 5:
-        return None
-    sha, parents, author, time, subject = parts
-    tokens = rest.lstrip("\n").split("\0")
-    files: list[FileChange] = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i].lstrip("\n")
-        i += 1
-        fields = token.split("\t")
-        if len(fields) != 3:
-            continue
-        added = int(fields[0]) if fields[0].isdigit() else 0
-        deleted = int(fields[1]) if fields[1].isdigit() else 0
-        if fields[2]:
-            files.append(FileChange(fields[2], None, added, deleted))
-        elif i + 1 < len(tokens):  # a rename: old and new path follow as their own fields
-            files.append(FileChange(tokens[i + 1], tokens[i], added, deleted))
-            i += 2
-    return LogCommit(sha, tuple(parents.split()), author.lower(), int(time), subject, tuple(files))
+@dataclass(frozen=True, slots=True)
+class CodeChange:
+    """What the .py hunks of one commit say about its functions (see preflight.history.code)."""
+
+    complexity: int
+    """Decision points added minus removed, test files skipped."""
+    signatures: tuple[str, ...]
+    """Names of functions whose parameter list changed (once per file), test files skipped."""
+    calls: Counter[str]
+    """Call sites added minus removed, by name, over every .py file."""
 
 
-def stream_log(repo: Path, tip: str) -> Iterator[LogCommit]:
-    """Every commit reachable from tip, oldest first (parents before children), with numstat."""
-    args = ["git", "-C", str(repo), "-c", "core.quotepath=off", "log", "-z", "--reverse", "--date-order"]
-    args += ["-M", "--numstat", "--no-ext-diff", "--no-textconv", f"--format={_FORMAT}", tip, "--"]
-    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
-        assert proc.stdout is not None
-        pending = ""
-        for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):  # type: ignore[union-attr]
-            pending += chunk.decode("utf-8", "replace")
-            *records, pending = pending.split(_SEP)
-            for record in records:
-                if record and (commit := parse_record(record)) is not None:
-                    yield commit
-        if pending and (commit := parse_record(pending)) is not None:
-            yield commit
-        stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
-        if proc.wait() != 0:
-            raise GitError(f"git log {tip} failed in {repo}: {stderr.strip()}")
+def code_change(hunks: Iterable[PythonHunks]) -> CodeChange:
+    """Measure the .py hunks of one change."""
+    complexity = 0
+    names: list[str] = []
+    calls: Counter[str] = Counter()
+    for hunk in hunks:
+        calls.update(code.call_sites(hunk.added))
+        calls.subtract(code.call_sites(hunk.removed))
+        if not matches(hunk.path, TEST_GLOBS):
+            complexity += code.decision_points(hunk.added) - code.decision_points(hunk.removed)
+            names += code.changed_signatures(hunk.removed, hunk.added)
+    return CodeChange(complexity, tuple(names), calls)
 
 
-def resolve_range(repo: Path, range_: str | None) -> tuple[str, set[str] | None]:
-    """(tip, commits of the range or None for all of tip's history) for "A..B", "B" or None (HEAD)."""
-    tip = (range_ or "HEAD").split("..")[-1] or "HEAD"
-    if range_ is None or ".." not in range_:
-        return tip, None
-    done = subprocess.run(["git", "-C", str(repo), "rev-list", range_, "--"], capture_output=True, text=True)
-    if done.returncode != 0:
-        raise GitError(f"unknown range {range_!r} in {repo}: {done.stderr.strip()}; pass --range A..B")
-    return tip, set(done.stdout.split())
-
-
-class _Tracker:
-    """Per-file and per-author history, updated one commit at a time."""
+class Tracker:
+    """Per-file, per-author and call-site history, updated one commit at a time."""
 
     def __init__(self) -> None:
         self.files: defaultdict[str, _FileState] = defaultdict(_FileState)
         self.author_commits: defaultdict[str, int] = defaultdict(int)
         self.author_file: defaultdict[tuple[str, str], int] = defaultdict(int)
+        self.calls: Counter[str] = Counter()
 
-    def features(self, commit: LogCommit) -> tuple[float, ...]:
-        """The feature values of commit from the history seen so far (before it)."""
+    def features(self, commit: LogCommit, change: CodeChange, fix: bool | None = None) -> tuple[float, ...]:
+        """The feature values of commit from the history seen so far (before it); fix overrides
+        what its subject says."""
         files = commit.files
         lines = [f.added + f.deleted for f in files]
         total = sum(lines)
@@ -249,7 +206,6 @@ class _Tracker:
             float(len(files) - len(known)),
             float(sum(max(s.size, 0) for s in known)),
             float(sum(s.changes for s in known)),
-            float(sum(s.churn for s in known)),
             float(sum(s.fixes for s in known)),
             float(len(developers)),
             float(self.author_commits.get(commit.author, 0)),
@@ -259,11 +215,14 @@ class _Tracker:
             float(sum(matches(f.path, MIGRATION_GLOBS) for f in files)),
             float(sum(matches(f.path, DEPENDENCY_GLOBS) for f in files)),
             float(sum(matches(f.path, TEST_GLOBS) for f in files)),
-            float(is_fix(commit.subject)),
+            float(is_fix(commit.subject) if fix is None else fix),
+            float(change.complexity),
+            float(len(change.signatures)),
+            float(sum(max(self.calls.get(name, 0), 0) for name in change.signatures)),
         )
 
-    def update(self, commit: LogCommit) -> None:
-        """Record commit in the history."""
+    def update(self, commit: LogCommit, change: CodeChange | None = None) -> None:
+        """Record commit in the history (change: its code change, for the call-site counts)."""
         fix = is_fix(commit.subject)
         self.author_commits[commit.author] += 1
         for f in commit.files:
@@ -274,12 +233,28 @@ class _Tracker:
                     self.author_file[(author, f.path)] += moved
             state = self.files[f.path]
             state.changes += 1
-            state.churn += f.added + f.deleted
             state.fixes += fix
             state.size += f.added - f.deleted
             state.last_time = commit.time
             state.authors.add(commit.author)
             self.author_file[(commit.author, f.path)] += 1
+        if change is not None:
+            self.calls.update(change.calls)
+
+
+def stream_commits(repo: Path, tip: str) -> Iterator[LogCommit]:
+    """Every commit reachable from tip, oldest first (parents before children), with numstat and .py hunks."""
+    for record in records(repository.stream_log(repo, tip, patches=True)):
+        if (commit := parse_record(record)) is not None:
+            yield commit
+
+
+def resolve_range(repo: Path, range_: str | None) -> tuple[str, set[str] | None]:
+    """(tip, commits of the range or None for all of tip's history) for "A..B", "B" or None (HEAD)."""
+    tip = (range_ or "HEAD").split("..")[-1] or "HEAD"
+    if range_ is None or ".." not in range_:
+        return tip, None
+    return tip, set(repository.rev_list(repo, range_))
 
 
 def extract(
@@ -293,17 +268,18 @@ def extract(
     started = time.perf_counter()
     path = Path(repo)
     tip, selected = resolve_range(path, range_)
-    tracker = _Tracker()
+    tracker = Tracker()
     commits: list[CommitFeatures] = []
     merges: list[LogCommit] = []
-    for seen, commit in enumerate(stream_log(path, tip), 1):
+    for seen, commit in enumerate(stream_commits(path, tip), 1):
         if len(commit.parents) > 1:
             merges.append(commit)
-        elif selected is None or commit.sha in selected:
-            values = tracker.features(commit)
-            commits.append(CommitFeatures(commit.sha, commit.time, commit.author, commit.subject, values))
-        if len(commit.parents) <= 1:
-            tracker.update(commit)
+        else:
+            change = code_change(commit.python)
+            if selected is None or commit.sha in selected:
+                values = tracker.features(commit, change)
+                commits.append(CommitFeatures(commit.sha, commit.time, commit.author, commit.subject, values))
+            tracker.update(commit, change)
         if progress is not None and seen % 500 == 0:
             progress(seen)
     return History(tuple(commits), tuple(merges), time.perf_counter() - started)

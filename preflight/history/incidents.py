@@ -16,10 +16,10 @@ import csv
 import io
 import json
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from preflight import repository
 from preflight.errors import InputError
 from preflight.history.features import History
 
@@ -107,15 +107,6 @@ def _load_json(file: Path, text: str) -> tuple[Incident, ...]:
     return tuple(entries)
 
 
-def _merged(repo: Path, merge_parents: tuple[str, ...]) -> set[str]:
-    done = subprocess.run(
-        ["git", "-C", str(repo), "rev-list", "--no-merges", f"{merge_parents[0]}..{merge_parents[1]}", "--"],
-        capture_output=True,
-        text=True,
-    )
-    return set(done.stdout.split()) if done.returncode == 0 else set()
-
-
 def labels(
     repo: str | Path, history: History, incidents: tuple[Incident, ...]
 ) -> tuple[set[str], tuple[Incident, ...]]:
@@ -142,7 +133,7 @@ def labels(
         elif item.pr in squash:
             found = {squash[item.pr]}
         elif item.pr in merges:
-            found = _merged(Path(repo), merges[item.pr]) & in_history
+            found = repository.merged_commits(Path(repo), *merges[item.pr][:2]) & in_history
         if found:
             selected |= found
         else:

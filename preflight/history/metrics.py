@@ -1,10 +1,19 @@
-"""How well a risk score ranks changes: ROC-AUC with a bootstrap interval, Brier score, caught shares.
+"""How well a risk score ranks changes, and how well its probabilities match what happened.
+
+Ranking: ROC-AUC with a bootstrap interval, and caught shares.
 
 "Caught at g% gated" is the share of positive (bug-inducing) changes among the
 riskiest g% of changes. Ties are broken at random in expectation: when the
 cut-off falls inside a group of equal scores, that group contributes its
 positives in proportion to the part of it that is gated. That keeps a score
 with many ties (such as "lines added") from looking better or worse by luck.
+
+Calibration (probabilities only): the Brier score; calibration-in-the-large (the mean
+predicted probability against the observed rate); the calibration slope (the weight of
+logit(p) in a logistic regression of the outcomes on it: 1 is ideal, below 1 the
+probabilities are too extreme, above 1 too timid); the expected calibration error (the
+change-weighted mean gap between predicted and observed rates over deciles of the
+prediction); and that reliability table by decile.
 """
 
 from __future__ import annotations
@@ -39,6 +48,46 @@ class Metrics:
     """Mean squared error of the probabilities; None when the score is not a probability."""
     caught: tuple[tuple[float, float], ...]
     """(gated share, caught share) at each of GATED."""
+    calibration: Calibration | None = None
+    """None when the score is not a probability."""
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """How well probabilities match the observed outcomes of one labelled set."""
+
+    mean_predicted: float
+    """Mean probability (calibration-in-the-large: compare with observed)."""
+    observed: float
+    """Share of positive changes."""
+    slope: float
+    """Calibration slope (1 is ideal; NaN when one class is missing)."""
+    ece: float
+    """Expected calibration error over the deciles."""
+    deciles: tuple[tuple[int, float, float], ...]
+    """(changes, mean predicted, observed rate) per decile of the prediction, lowest first."""
+
+
+def calibration(
+    probabilities: Sequence[float] | Array, labels: Sequence[int] | Array, bins: int = 10
+) -> Calibration:
+    """Calibration of probabilities against outcomes (see the module docstring); equal-count bins."""
+    from preflight.history.model import irls
+
+    p, y = _arrays(probabilities, labels)
+    order = np.argsort(p, kind="stable")
+    deciles = tuple(
+        (len(part), float(p[part].mean()), float(y[part].mean()))
+        for part in np.array_split(order, min(bins, len(p)))
+        if len(part)
+    )
+    ece = sum(n * abs(predicted - seen) for n, predicted, seen in deciles) / len(p)
+    slope = math.nan
+    if 0 < y.sum() < len(y):
+        clipped = np.clip(p, 1e-9, 1 - 1e-9)
+        design = np.column_stack([np.ones(len(p)), np.log(clipped / (1 - clipped))])
+        slope = float(irls(design, y, np.zeros(2), np.zeros(2))[1])
+    return Calibration(float(p.mean()), float(y.mean()), slope, float(ece), deciles)
 
 
 def _arrays(scores: Sequence[float] | Array, labels: Sequence[int] | Array) -> tuple[Array, Array]:
@@ -141,6 +190,7 @@ def evaluate(
         auc_high=high,
         brier=brier(s, y) if probabilities else None,
         caught=tuple((g, caught_share(s, y, g)) for g in GATED),
+        calibration=calibration(s, y) if probabilities else None,
     )
 
 

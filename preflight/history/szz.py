@@ -10,12 +10,11 @@ as in the AG-SZZ refinement. The diffs of all fixes come from one `git log` proc
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from preflight.errors import GitError
+from preflight import repository
 from preflight.history.features import TEST_GLOBS, CommitFeatures, matches
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
@@ -87,43 +86,31 @@ def parse_fix_diffs(text: str) -> Iterator[FixDiff]:
             yield FixDiff(sha, parent, path, tuple(lines))
 
 
-def _ranges(lines: tuple[int, ...]) -> list[str]:
-    """["-L", "a,b", ...] covering the lines with as few ranges as possible."""
-    args: list[str] = []
-    ordered = sorted(set(lines))
-    start = prev = ordered[0]
-    for n in [*ordered[1:], None]:
-        if n is not None and n == prev + 1:
-            prev = n
-            continue
-        args += ["-L", f"{start},{prev}"]
-        if n is not None:
-            start = prev = n
-    return args
+def _ranges(lines: tuple[int, ...]) -> list[tuple[int, int]]:
+    """(first, last) line ranges covering the lines with as few ranges as possible."""
+    spans: list[tuple[int, int]] = []
+    for n in sorted(set(lines)):
+        if spans and n == spans[-1][1] + 1:
+            spans[-1] = (spans[-1][0], n)
+        else:
+            spans.append((n, n))
+    return spans
 
 
 def fix_diffs(repo: Path, fixes: list[str]) -> list[FixDiff]:
     """The deleted/modified old lines of non-test .py files of the fixes, from one git process."""
     if not fixes:
         return []
-    args = ["git", "-C", str(repo), "-c", "core.quotepath=off", "log", "--no-walk=unsorted", "--stdin"]
-    args += ["-p", "-U0", "-M", "--no-ext-diff", "--no-textconv", "--format=%x1e%H%x1f%P", "--", "*.py"]
-    done = subprocess.run(args, input=("\n".join(fixes) + "\n").encode(), capture_output=True)
-    if done.returncode != 0:
-        raise GitError(f"git log of fix commits failed in {repo}: {done.stderr.decode(errors='replace')}")
-    diffs = parse_fix_diffs(done.stdout.decode("utf-8", "replace"))
+    diffs = parse_fix_diffs(repository.commit_patches(repo, fixes, "*.py"))
     return [d for d in diffs if d.path.endswith(".py") and not matches(d.path, TEST_GLOBS)]
 
 
 def blame(repo: Path, diff: FixDiff) -> set[str]:
     """The commits that last changed the diff's lines in the fix's parent (whitespace ignored)."""
-    args = ["git", "-C", str(repo), "blame", "--porcelain", "-w", *_ranges(diff.lines), diff.parent]
-    done = subprocess.run([*args, "--", diff.path], capture_output=True)
-    if done.returncode != 0:  # e.g. a line range past the end after an odd rename: skip this file
+    out = repository.blame_porcelain(repo, diff.parent, diff.path, _ranges(diff.lines))
+    if out is None:  # e.g. a line range past the end after an odd rename: skip this file
         return set()
-    return {
-        m.group(1) for line in done.stdout.decode("utf-8", "replace").split("\n") if (m := _BLAME.match(line))
-    }
+    return {m.group(1) for line in out.split("\n") if (m := _BLAME.match(line))}
 
 
 def label(

@@ -13,6 +13,7 @@ from preflight.models import (
     FunctionChange,
     FunctionExposure,
     Impact,
+    Likelihood,
     LineSpan,
     RuntimeInfo,
     ServiceImpact,
@@ -20,6 +21,16 @@ from preflight.models import (
 )
 
 SCHEMA_VERSION = 1
+SCHEMA_FILE = "schema/check.schema.json"
+"""The JSON Schema of check_document, shipped in the package (preflight/report/schema/)."""
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) that every `check --format json` document satisfies."""
+    from importlib.resources import files
+
+    loaded: dict[str, Any] = json.loads(files("preflight.report").joinpath(SCHEMA_FILE).read_text("utf-8"))
+    return loaded
 
 
 def changes_document(changes: ChangeSet) -> dict[str, Any]:
@@ -53,6 +64,7 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         "factors": [{"name": f.name, "points": f.points, "detail": f.detail} for f in risk.factors],
         "unknowns": list(risk.unknowns),
         "lower_it": list(risk.lower_it),
+        "likelihood": likelihood_fields(result.likelihood),
     }
     doc["impact"] = impact_fields(result.impact) if result.impact is not None else None
     doc["decision"] = {
@@ -66,6 +78,24 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         "notes": list(result.decision.notes),
     }
     return doc
+
+
+def likelihood_fields(likelihood: Likelihood | None) -> dict[str, Any] | None:
+    """The history model's defect probability and the features behind it; null without history."""
+    if likelihood is None:
+        return None
+    return {
+        "probability": round(likelihood.probability, 4),
+        "base_rate": round(likelihood.base_rate, 4),
+        "source": likelihood.source,
+        "if_split": None if likelihood.if_split is None else round(likelihood.if_split, 4),
+        "history_commits": likelihood.history_commits,
+        "drivers": [
+            {"feature": d.feature, "value": d.value, "log_odds": round(d.log_odds, 4)}
+            for d in likelihood.drivers
+        ],
+        "notes": list(likelihood.notes),
+    }
 
 
 def exposure_fields(item: FunctionExposure) -> dict[str, Any]:
@@ -94,6 +124,7 @@ def exposure_fields(item: FunctionExposure) -> dict[str, Any]:
             for slo in item.slos
         ],
         "source": item.source,
+        "callers": item.callers,
         "reached_from": [{"entry": r.entry, "label": r.label, "path": list(r.path)} for r in item.routes],
         "inferred": None
         if item.inferred is None

@@ -21,7 +21,7 @@ def markdown(text: str, limit: int = MAX_FIELD) -> str:
     text = terminal(text.replace("\r", " ").replace("\n", " "))
     if len(text) > limit:
         text = text[: limit - 1] + "…"
-    text = html.escape(text, quote=True)
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    # A word joiner after @ and # stops GitHub from turning names into mentions or issue links.
-    return text.replace("@", "@" + _WORD_JOINER).replace("&#x27;", "&#39;")
+    # Markdown escapes first, then HTML: an entity's own "#" and ";" must stay unescaped.
+    text = html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", text), quote=False)
+    # A word joiner after @ stops GitHub from turning names into mentions.
+    return text.replace("@", "@" + _WORD_JOINER)

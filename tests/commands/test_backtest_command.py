@@ -19,11 +19,23 @@ def test_backtest_json_fit_and_plot(
     plot = tmp_path / "caught.svg"
     assert main(["backtest", "--repo", str(git_repo), "--fit", "--plot", str(plot), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert (doc["labels"], doc["commits"], doc["trained"], doc["evaluated"]) == ("szz", 36, 21, 15)
-    assert [s["name"] for s in doc["scores"]] == ["model", "default coefficients", "lines added"]
+    assert (doc["schema_version"], doc["labels"], doc["commits"], doc["trained"], doc["evaluated"]) == (
+        2,
+        "szz",
+        36,
+        21,
+        15,
+    )
+    names = [s["name"] for s in doc["scores"]]
+    assert names == ["model", "fitted, not recalibrated", "default coefficients", "lines added"]
     assert [c["gated"] for c in doc["scores"][0]["caught"]] == [0.05, 0.1, 0.2]
+    calibration = doc["scores"][0]["calibration"]
+    assert set(calibration) == {"mean_predicted", "observed", "slope", "ece", "deciles"}
+    assert sum(d["changes"] for d in calibration["deciles"]) == 15
+    assert doc["scores"][-1]["calibration"] is None
     assert Path(doc["coefficients_file"]) == git_repo / ".preflight" / "coefficients.json"
-    assert json.loads((git_repo / ".preflight" / "coefficients.json").read_text())
+    saved = json.loads((git_repo / ".preflight" / "coefficients.json").read_text())
+    assert saved["base_rate"] == doc["base_rate"] and 0 < doc["base_rate"] < 1
     assert ET.parse(plot).getroot().tag.endswith("svg")
 
 
@@ -33,6 +45,7 @@ def test_backtest_text(git_repo: Path, capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     assert out.startswith("36 commits (12 bug-inducing by szz)")
     assert "  lines added: ROC-AUC 1.000" in out
+    assert "    calibration: mean predicted " in out
 
 
 def test_backtest_bad_input(git_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -37,11 +37,18 @@ def test_fit_on_the_past_and_evaluate_on_the_future(git_repo: Path, tmp_path: Pa
     assert (result.labels, result.commits, result.trained, result.evaluated) == ("szz", 36, 21, 15)
     assert (result.positives, result.fixes) == (12, 12)
     names = [name for name, _ in result.metrics]
-    assert names == ["model", "default coefficients", "lines added"]
+    assert names == ["model", "fitted, not recalibrated", "default coefficients", "lines added"]
     by_name = dict(result.metrics)
     assert by_name["lines added"].auc == 1.0
     assert by_name["model"].auc > 0.9
+    assert by_name["model"].auc == by_name["fitted, not recalibrated"].auc  # Platt keeps the ranking
     assert by_name["model"].positives == 5
+    assert by_name["lines added"].calibration is None
+    calibration = by_name["model"].calibration
+    assert calibration is not None and calibration.observed == 5 / 15
+    assert sum(n for n, _, _ in calibration.deciles) == 15
+    assert result.coefficients.source == "fitted on 16 commits of repo, recalibrated on the next 5"
+    assert 0 < result.coefficients.base_rate < 1
     assert load(out) == result.coefficients
     assert {"szz", "metrics"} <= set(seen)
     assert result.commits_per_second > 0

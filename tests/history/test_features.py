@@ -43,7 +43,6 @@ def test_hand_checked_features(git_repo: Path) -> None:
         "new_files": 2.0,
         "file_size": 5.0,  # a.py 3 + pkg/b.py 2 before the change
         "past_changes": 3.0,
-        "past_churn": 7.0,  # a.py 3 + 2, pkg/b.py 2
         "past_fixes": 1.0,
         "developers": 2.0,
         "author_experience": 1.0,
@@ -54,6 +53,9 @@ def test_hand_checked_features(git_repo: Path) -> None:
         "dependency_files": 1.0,
         "test_files": 1.0,
         "is_fix": 0.0,
+        "complexity_change": 0.0,
+        "signature_changes": 0.0,
+        "signature_callers": 0.0,
     }
     first = dict(zip(FEATURES, history.commits[0].values, strict=True))
     assert (first["past_changes"], first["new_files"], first["age_days"]) == (0.0, 2.0, 0.0)
@@ -77,7 +79,7 @@ def test_renames_keep_history_and_merges_are_skipped(git_repo: Path) -> None:
     assert (moved.get("past_changes"), moved.get("new_files"), moved.get("file_size")) == (1.0, 0.0, 20.0)
     last = history.commits[-1]
     assert last.sha == after
-    assert (last.get("past_changes"), last.get("past_churn"), last.get("file_size")) == (2.0, 21.0, 21.0)
+    assert (last.get("past_changes"), last.get("file_size")) == (2.0, 21.0)
 
 
 def test_range_only_scores_its_commits_but_counts_older_history(git_repo: Path) -> None:
@@ -109,3 +111,23 @@ def test_globs() -> None:
     assert matches("app/migrations/0001_initial.py", ("*/migrations/*",))
     assert matches("deep/a/setup.cfg", ("*.cfg",))
     assert not matches("src/requirements.py", ("requirements*.txt",))
+
+
+def test_function_level_features(git_repo: Path) -> None:
+    commit_at(
+        git_repo,
+        {"lib.py": "def area(w, h):\n    return w * h\n", "app.py": "a = area(1, 2)\nb = area(3, 4)\n"},
+        "a",
+    )
+    commit_at(git_repo, {"app.py": "a = area(1, 2)\n"}, "one call fewer", day=1)
+    changed = "def area(w, h, unit='m'):\n    if unit == 'cm' or unit == 'mm':\n        return w * h / 100\n    return w * h\n"
+    test = "def test_area():\n    if area(1, 1) and area(2, 2):\n        pass\n"
+    commit_at(git_repo, {"lib.py": changed, "tests/test_lib.py": test}, "units", day=2)
+    commit_at(git_repo, {"lib.py": "def area(w, h):\n    return w * h\n"}, "revert", day=3)
+    *_, units, revert = extract(git_repo).commits
+    assert (units.get("signature_changes"), units.get("signature_callers")) == (1.0, 1.0)
+    assert units.get("complexity_change") == 2.0  # the if and the or; the test file does not count
+    assert (revert.get("signature_callers"), revert.get("complexity_change")) == (
+        3.0,
+        -2.0,
+    )  # test calls count

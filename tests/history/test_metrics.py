@@ -6,7 +6,16 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
-from preflight.history.metrics import auc, auc_interval, brier, caught_share, curve, evaluate, svg_plot
+from preflight.history.metrics import (
+    auc,
+    auc_interval,
+    brier,
+    calibration,
+    caught_share,
+    curve,
+    evaluate,
+    svg_plot,
+)
 
 SCORES = [0.1, 0.4, 0.35, 0.8]
 LABELS = [0, 0, 1, 1]
@@ -69,3 +78,22 @@ def test_svg_is_valid_xml_with_one_line_per_series() -> None:
     lines = root.findall("{http://www.w3.org/2000/svg}polyline")
     assert len(lines) == 3  # the random diagonal and two series
     assert "model &lt;fitted&gt;" in svg
+
+
+def test_calibration_by_hand() -> None:
+    p = [0.1] * 10 + [0.5] * 10
+    y = [0] * 9 + [1] + [1] * 5 + [0] * 5
+    found = calibration(p, y, bins=2)
+    assert (found.mean_predicted, found.observed) == (pytest.approx(0.3), pytest.approx(0.3))
+    assert found.deciles == ((10, pytest.approx(0.1), 0.1), (10, pytest.approx(0.5), 0.5))
+    assert found.ece == pytest.approx(0.0)
+    assert found.slope == pytest.approx(1.0, abs=1e-6)  # logit(p) is exactly the outcome's log-odds
+    extreme = calibration([0.01] * 10 + [0.9] * 10, y, bins=2)
+    assert extreme.slope < 1  # too sure of itself both ways
+    assert extreme.ece == pytest.approx((0.09 + 0.4) / 2)
+    assert math.isnan(calibration([0.2, 0.3], [0, 0]).slope)
+
+
+def test_evaluate_reports_calibration_for_probabilities_only() -> None:
+    assert evaluate(SCORES, LABELS, resamples=10).calibration is not None
+    assert evaluate(SCORES, LABELS, probabilities=False, resamples=10).calibration is None

@@ -7,7 +7,17 @@ import pytest
 
 from preflight.errors import InputError
 from preflight.history.features import FEATURES
-from preflight.history.model import DEFAULT_COEFFICIENTS, fit, load, save, transform
+from preflight.history.model import (
+    DEFAULT_COEFFICIENTS,
+    Coefficients,
+    fit,
+    load,
+    parse,
+    recalibrate,
+    save,
+    transform,
+    with_base_rate,
+)
 
 
 def planted(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -33,15 +43,33 @@ def test_fit_recovers_a_planted_signal() -> None:
     assert coefficients.intercept == pytest.approx(-3.0, abs=0.25)
     p = coefficients.probability(x)
     assert p.shape == (20000,) and float(p.mean()) == pytest.approx(float(y.mean()), abs=0.01)
+    assert coefficients.base_rate == pytest.approx(float(p.mean()))
 
 
 def test_transform_logs_all_but_flags() -> None:
     row = [0.0] * len(FEATURES)
     row[FEATURES.index("lines_added")] = np.e - 1
     row[FEATURES.index("entropy")] = 1.5
+    row[FEATURES.index("complexity_change")] = -(np.e - 1)
     out = transform([row])[0]
     assert out[FEATURES.index("lines_added")] == pytest.approx(1.0)
     assert out[FEATURES.index("entropy")] == 1.5
+    assert out[FEATURES.index("complexity_change")] == pytest.approx(-1.0)  # signed
+
+
+def test_platt_recalibration_keeps_the_ranking_and_fixes_the_level() -> None:
+    x, y = planted(20000)
+    honest = fit(x, y, l2=0.1)
+    too_high = Coefficients(honest.intercept + 1.5, tuple(2 * w for w in honest.weights), 0.5, "skewed")
+    fixed = recalibrate(too_high, x, y, source="recalibrated")
+    assert fixed.source == "recalibrated" and fixed.base_rate == 0.5  # base_rate: the caller's job
+    before, after = too_high.probability(x), fixed.probability(x)
+    assert np.array_equal(np.argsort(before, kind="stable"), np.argsort(after, kind="stable"))
+    assert float(after.mean()) == pytest.approx(float(y.mean()), abs=0.005)
+    assert fixed.weights[0] == pytest.approx(honest.weights[0], rel=0.05)
+    assert with_base_rate(fixed, x).base_rate == pytest.approx(float(after.mean()))
+    flipped = recalibrate(too_high, x, 1 - y)  # a slope that would turn the ranking around
+    assert flipped.weights[0] == pytest.approx(0.05 * too_high.weights[0])
 
 
 def test_defaults_rank_a_big_change_above_a_small_one() -> None:
@@ -57,17 +85,26 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "coefficients.json"
     save(coefficients, path)
     assert load(path) == coefficients
+    assert parse(path.read_text(encoding="utf-8"), "base:file") == coefficients
     assert [p.name for p in tmp_path.iterdir()] == ["coefficients.json"]
+    save(DEFAULT_COEFFICIENTS, path)
+    assert load(path) == DEFAULT_COEFFICIENTS
+
+
+GOOD = '"version": 2, "base_rate": 0.1, "intercept": 0'
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ("{\n  oops", r"c\.json:2: not valid JSON"),
-        ('{"version": 9}', "not a version 1"),
-        ('{"version": 1, "intercept": 0, "coefficients": {"nope": 1}}', "unknown features nope"),
-        ('{"version": 1, "intercept": 0, "coefficients": {"files": "x"}}', "'files' must be a number"),
-        ('{"version": 1, "coefficients": {}}', "numeric 'intercept'"),
+        ('{"version": 1}', "not a version 2"),
+        ("{" + GOOD + ', "coefficients": {"nope": 1}}', "unknown features nope"),
+        ("{" + GOOD + ', "coefficients": {"files": "x"}}', "'files' must be a number"),
+        ("{" + GOOD + ', "coefficients": {"files": true}}', "'files' must be a number"),
+        ('{"version": 2, "base_rate": 0.1, "coefficients": {}}', "numeric 'intercept'"),
+        ('{"version": 2, "intercept": 0, "coefficients": {}}', "'base_rate' must be a probability"),
+        ('{"version": 2, "base_rate": 1.5, "intercept": 0, "coefficients": {}}', "got 1.5"),
     ],
 )
 def test_load_errors_name_the_file(tmp_path: Path, text: str, message: str) -> None:
@@ -75,3 +112,10 @@ def test_load_errors_name_the_file(tmp_path: Path, text: str, message: str) -> N
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError, match=message):
         load(path)
+    with pytest.raises(InputError, match=r"^abc123:\.preflight/c\.json"):
+        parse(text, "abc123:.preflight/c.json")
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read coefficients file"):
+        load(tmp_path / "none.json")

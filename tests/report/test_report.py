@@ -13,12 +13,18 @@ from preflight.models import (
     ChangeKind,
     ChangeSet,
     CheckResult,
+    Driver,
+    Estimate,
     FileChange,
     FunctionChange,
+    Impact,
     InferredTraffic,
+    Likelihood,
     LineSpan,
     ReachRoute,
     RevisionRange,
+    ServiceImpact,
+    SloImpact,
 )
 from preflight.report import escaping
 from preflight.report.document import check_document
@@ -55,9 +61,64 @@ def result(
     return CheckResult(changes, exposure, risk, decide(risk, fail_above))
 
 
+LIKELIHOOD = Likelihood(
+    0.3,
+    0.15,
+    "default",
+    (
+        Driver("lines_added", 120.0, 1.44),
+        Driver("past_fixes", 4.0, 0.24),
+        Driver("author_experience", 30.0, -0.34),
+    ),
+    if_split=0.22,
+    history_commits=640,
+)
+
+
+def service(name: str, probability: float, door: bool = False) -> ServiceImpact:
+    return ServiceImpact(
+        name,
+        40.0,
+        90.0,
+        Estimate(45.0, 41.0, 60.0),
+        Estimate(110.0, 95.0, 150.0),
+        Estimate(20.0, 5.0, 60.0),
+        0.001,
+        Estimate(0.03, 0.01, 0.09),
+        Estimate(1.0, 1.0, 1.1),
+        probability,
+        affected=probability >= 0.5,
+        front_door=door,
+    )
+
+
+IMPACT = Impact(
+    faults=("cart:shop.cart.Cart.add:error=0.01..0.3",),
+    trials=2000,
+    services=(service("frontend", 0.9, door=True), service("cart", 0.95), service("ads", 0.0)),
+    slos=(
+        SloImpact(
+            "frontend-availability",
+            "frontend",
+            "error",
+            0.999,
+            0.9995,
+            Estimate(0.97, 0.91, 0.99),
+            Estimate(30.0, 10.0, 90.0),
+            0.2,
+            Estimate(4.8, 1.6, 14.4),
+            0.85,
+            ("cart", "frontend"),
+        ),
+    ),
+    assumptions=("shop.pricing.loyalty: share of cart's requests unknown, assumed every request",),
+)
+
+
 def sample() -> CheckResult:
     base = _sample()
     items = list(base.exposure.functions)
+    items[0] = replace(items[0], service="cart", p99_ms=12.5, error_rate=0.002, endpoints=("POST /cart",))
     items[3] = replace(
         items[3],
         routes=(
@@ -66,8 +127,8 @@ def sample() -> CheckResult:
         inferred=InferredTraffic(1200.0, "medium", (("shop.api.checkout", 1200.0),), 0),
     )
     exposure = replace(base.exposure, functions=tuple(items))
-    risk = assess(exposure)
-    return CheckResult(base.changes, exposure, risk, decide(risk, 60))
+    risk = assess(exposure, IMPACT, LIKELIHOOD, ("shop/cart.py", "shop/pricing.py"))
+    return CheckResult(base.changes, exposure, risk, decide(risk, 60), IMPACT, LIKELIHOOD)
 
 
 def _sample() -> CheckResult:
@@ -102,7 +163,7 @@ def test_json_document_is_consistent() -> None:
     assert doc["decision"] == {
         "passed": False,
         "threshold": 60,
-        "reason": "score 62 is above the threshold 60",
+        "reason": "score 96 is above the threshold 60",
         "verdict": "fail",
         "mode": "blocking",
         "warn_above": 50,
@@ -113,6 +174,13 @@ def test_json_document_is_consistent() -> None:
     assert doc["functions"][3]["inferred"]["calls_per_min"] == 1200.0
     assert doc["functions"][3]["reached_from"][0]["label"] == "POST /checkout"
     assert doc["risk"]["score"] == round(sum(f["points"] for f in doc["risk"]["factors"]))
+    assert doc["risk"]["likelihood"]["probability"] == 0.3
+    assert doc["risk"]["likelihood"]["drivers"][0] == {
+        "feature": "lines_added",
+        "value": 120.0,
+        "log_odds": 1.44,
+    }
+    assert doc["impact"]["slos"][0]["critical_path"] == ["cart", "frontend"]
 
 
 HOSTILE = [
@@ -139,7 +207,7 @@ def test_hostile_names_are_inert_in_markdown() -> None:
     assert "\x1b" not in out
     assert "x" * 300 not in out
     table = [line for line in out.splitlines() if line.startswith("| ")]
-    assert all(len(re.findall(r"(?<!\\)\|", row)) == 10 for row in table if "modified" in row)
+    assert all(len(re.findall(r"(?<!\\)\|", row)) == 9 for row in table if "modified" in row)
 
 
 def test_hostile_names_are_inert_in_text() -> None:
@@ -156,3 +224,55 @@ def test_markdown_escape_unit() -> None:
     assert escaping.markdown("<b>") == "&lt;b&gt;"
     assert escaping.markdown("@here") == "@\u2060here"
     assert len(escaping.markdown("y" * 1000)) == 200
+
+
+def test_hostile_service_names_are_inert_in_the_mermaid_diagram() -> None:
+    base = sample()
+    names = ['cart"]:::x\n  click s0 href "https://evil"', "front```door", "<script>alert(1)</script>"]
+    services = tuple(replace(s, service=n) for s, n in zip(base.impact.services, names, strict=True))  # type: ignore[union-attr]
+    slo = replace(
+        base.impact.slos[0], service=names[1], critical_path=(names[0], names[1]), name="@team [x](y)"
+    )  # type: ignore[union-attr]
+    impact = replace(base.impact, services=services, slos=(slo,))  # type: ignore[arg-type]
+    items = list(base.exposure.functions)
+    items[0] = replace(items[0], service=names[0])
+    out = render_check(replace(base, impact=impact, exposure=replace(base.exposure, functions=tuple(items))))
+    diagram = out.split("```mermaid\n", 1)[1].split("\n```", 1)[0]
+    assert out.count("```") == 2  # nothing closed the fence
+    lines = diagram.splitlines()
+    assert not any(line.strip().startswith(("click", "cart")) for line in lines)  # no injected statements
+    assert ":::x" not in diagram and "https://evil" not in diagram and "<script" not in diagram
+    assert "@team" not in diagram and "[x](y)" not in diagram
+    assert "#34;" in diagram and "#96;#96;#96;" in diagram  # quotes and backticks as entity codes
+
+
+def test_a_5000_function_change_fits_in_one_comment() -> None:
+    functions = tuple(
+        fn(
+            f"pkg.module_{i // 50}.function_with_a_long_name_{i}",
+            ChangeKind.MODIFIED,
+            (Aspect.BODY,),
+            path=f"pkg/module_{i // 50}.py",
+        )
+        for i in range(5000)
+    )
+    calls = {f.qualname: float(i) for i, f in enumerate(functions) if i % 2}  # half have no data
+    out = render_check(result(functions, calls, None))
+    assert len(out) <= 60_000 < 65_536
+    assert (
+        "the 20 busiest of 5,000" in out
+        or "the 50 busiest of 5,000" in out
+        or "the 10 busiest of 5,000" in out
+    )
+    assert r"function\_with\_a\_long\_name\_4999" in out  # the busiest is shown first
+    assert out.count("<details>") == out.count("</details>")
+    assert "and 2,472 more" in out  # 30 unknowns listed of 2,502
+
+
+def test_the_last_resort_cut_closes_open_blocks() -> None:
+    from preflight.report.markdown import BUDGET, _cut
+
+    text = "<details>\n```mermaid\n" + "a line of the diagram\n" * 5000
+    cut = _cut(text)
+    assert len(cut) < BUDGET + 200 and cut.count("```") == 2 and cut.count("</details>") == 1
+    assert cut.endswith("_Cut to fit GitHub's comment limit; the JSON report has everything._\n")

@@ -1,0 +1,131 @@
+"""`preflight hook install | uninstall | run`: the git pre-push hook.
+
+`run` is what the installed script (and the pre-commit framework) calls. Which
+commits it checks, first match wins:
+
+1. `PREFLIGHT_SKIP` set to anything but `0` or empty: nothing, one line says so.
+2. `PRE_COMMIT_FROM_REF` and `PRE_COMMIT_TO_REF` (the pre-commit framework's
+   pre-push stage): that range.
+3. `PRE_COMMIT_LOCAL_BRANCH` without them: pre-commit saw a push of a history the
+   remote has none of (it starts at a root commit): nothing to compare with.
+4. `PRE_COMMIT` alone (`pre-commit run --hook-stage pre-push` by hand): HEAD against
+   the default branch, as `preflight check` does.
+5. Otherwise git's pre-push standard input, one range per pushed ref (see
+   preflight.changes.revisions.resolve_pre_push): deletions are skipped.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from preflight import hook
+from preflight.commands import Target
+from preflight.errors import InputError
+from preflight.repository import ZERO_OID, Repository
+
+
+def install(repo_dir: Path, force: bool, out: TextIO) -> int:
+    """Write the pre-push hook into the hooks directory git uses for this checkout."""
+    with Repository(repo_dir) as repo:
+        hooks = repo.git_path("hooks")
+        root = repo.root
+    exe, args = hook.command()
+    done = hook.install(hooks, hook.script(exe, args), force)
+    out.write(f"preflight: pre-push hook {done.action} at {done.hook}\n")
+    if done.chained is not None:
+        out.write(f"  runs the earlier hook first: {done.chained}\n")
+    out.write(f"  calls {' '.join((exe, *args))}\n")
+    if _inside(hooks, root):
+        out.write(f"  note: {hooks} (core.hooksPath) is inside the work tree\n")
+    out.write(
+        f"  skip once: {hook.SKIP_VARIABLE}=1 git push; skip every pre-push hook: git push --no-verify\n"
+    )
+    return 0
+
+
+def uninstall(repo_dir: Path, out: TextIO) -> int:
+    """Remove preflight's pre-push hook and restore the one it chained."""
+    with Repository(repo_dir) as repo:
+        hooks = repo.git_path("hooks")
+    done = hook.uninstall(hooks)
+    messages = {
+        "absent": f"no pre-push hook at {done.hook}: nothing to remove",
+        "foreign": f"{done.hook} was not written by preflight: left alone",
+        "removed": f"removed {done.hook}",
+        "restored": f"removed preflight's hook; the earlier hook is back at {done.hook}",
+    }
+    out.write(f"preflight: {messages[done.action]}\n")
+    return 0
+
+
+def run(
+    repo_dir: Path,
+    remote: str | None,
+    stdin: TextIO,
+    environ: Mapping[str, str],
+    out: TextIO,
+    fmt: str = "compact",
+    fail_above: int | None = None,
+    callgraph: bool = True,
+    color: bool = False,
+) -> int:
+    """Check what is being pushed; the exit code is the gate (0 pass, 1 fail, 2 input error)."""
+    skip = environ.get(hook.SKIP_VARIABLE, "")
+    if skip not in ("", "0"):
+        out.write(f"preflight: skipped ({hook.SKIP_VARIABLE}={skip}): this push was not checked\n")
+        return 0
+    target = _target(repo_dir, remote, stdin, environ)
+    if isinstance(target, str):
+        out.write(f"preflight: nothing to check: {target}\n")
+        return 0
+    from preflight.commands import check
+
+    # The objects a check builds live until the process ends, so cyclic garbage collection only
+    # costs time here: 15-20% of a warm run (bench/results/hook.md). Restored for in-process callers.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return check.run(target, fmt, out, environ, fail_above=fail_above, color=color, callgraph=callgraph)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _target(repo_dir: Path, remote: str | None, stdin: TextIO, environ: Mapping[str, str]) -> Target | str:
+    """What to check, or why there is nothing to check."""
+    from_ref, to_ref = environ.get("PRE_COMMIT_FROM_REF"), environ.get("PRE_COMMIT_TO_REF")
+    if from_ref and to_ref:
+        return Target(repo_dir, from_ref, to_ref)
+    if environ.get("PRE_COMMIT_LOCAL_BRANCH"):
+        return "the remote has none of these commits yet (a first push)"
+    if environ.get("PRE_COMMIT"):
+        return Target(repo_dir)
+    if stdin.isatty():
+        raise InputError(
+            "hook run reads git's pre-push input (`<local ref> <local sha> <remote ref> <remote sha>` "
+            "lines) on standard input; let `git push` run it (`preflight hook install`), or use "
+            "`preflight check --base REF`"
+        )
+    lines = tuple(stdin.read().splitlines())
+    if not any(pushes_code(line) for line in lines):
+        deletions = any(line.strip() for line in lines)
+        return "only branch deletions pushed" if deletions else "no refs pushed"
+    return Target(repo_dir, pre_push=lines, remote=remote)
+
+
+def pushes_code(line: str) -> bool:
+    """False for blank lines and ref deletions; malformed lines count, so that they are reported."""
+    parts = line.split()
+    return bool(parts) and not (len(parts) == 4 and parts[1] == ZERO_OID)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """True when path is under root but not in its .git directory."""
+    try:
+        relative = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return bool(relative.parts) and relative.parts[0] != ".git"

@@ -1,0 +1,84 @@
+"""Change-risk features of a pending change, fast enough for a pre-push hook.
+
+The change base..head is treated as ONE commit: its files and lines are the diff
+merge-base(base, head)..head (renames detected), its author and time are the head commit's, and
+it is a fix when any non-merge commit subject of the range is. Its history is only what is
+reachable from the merge base, read with the definitions of preflight.history.features (so the
+same coefficients apply), but without streaming the whole history:
+
+- the touched files' history (changes, fixes, authors, size, age) from path-limited
+  `git log`s over the touched paths, through renames (preflight.history.paths);
+- the author's commit count from the author counts of the last merge base, moved to this one
+  (preflight.history.authors);
+- the call sites of functions whose signature changed from `git grep` at the merge base.
+
+These are concurrent git processes. Where the result can differ from the full pass over the
+same history: the path-limited logs use git's default history simplification, so side-branch
+commits whose changes to those paths a merge discarded are not counted; call sites are counted
+in the merge base's files, where the full pass keeps a running sum of diffs (merge resolutions
+can move it); the full pass orders all commits by date across branches, this one sees only the
+merge base's ancestors.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from preflight import repository
+from preflight.history import code, paths
+from preflight.history.authors import AuthorCounts
+from preflight.history.features import FEATURES, code_change, is_fix
+from preflight.history.log import LogCommit, parse_changes
+from preflight.history.paths import commits_of
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """The features of one pending change, as the full pass would give them for one commit."""
+
+    values: tuple[float, ...]
+    """One value per name in FEATURES, with history.features' definitions."""
+    commits: int
+    """Non-merge commits reachable from the merge base: the history the features saw."""
+    seconds: float
+    """Wall time of the computation."""
+    notes: tuple[str, ...]
+    """What was approximated for this change, for the report."""
+
+    def get(self, name: str) -> float:
+        """The value of one feature by name."""
+        return self.values[FEATURES.index(name)]
+
+
+def features(repo_dir: Path, base: str, head: str) -> Pending:
+    """The features of the change base..head as one commit, from the history of their merge base."""
+    started = time.perf_counter()
+    repo = Path(repo_dir)
+    merge_base = repository.merge_base_of(repo, base, head)
+    git_dir = repository.common_dir(repo)
+    authors = AuthorCounts(repo, git_dir, merge_base)  # may walk the whole history: start it first
+    diff = repository.start_diff(repo, merge_base, head)
+    in_range = commits_of(repository.start_range_log(repo, merge_base, head).text())
+    tip = in_range[0] if in_range else commits_of(repository.start_head_log(repo, head).text())[0]
+    files, hunks = parse_changes(diff.text())
+    change = code_change(hunks)
+    names = set(change.signatures)
+    grep = repository.start_grep(repo, merge_base, sorted(names)) if names else None
+    touched = {f.old_path or f.path for f in files}
+    tracker, notes = paths.history(repo, merge_base, touched, repository.has_path_filters(git_dir))
+    counts = authors.result()
+    tracker.author_commits[tip.author] = max(counts.get(tip.author, 0), 0)
+    if grep is not None:
+        found = code.call_sites(grep.text())
+        tracker.calls.update({name: found[name] for name in names})
+    non_merges = [c for c in in_range if len(c.parents) <= 1]
+    if len(non_merges) > 1:
+        notes.append(f"{len(non_merges)} commits scored as one change")
+    if not files:
+        notes.append(f"no changes between the merge base {merge_base[:12]} and {head}")
+    commit = LogCommit(tip.sha, tip.parents, tip.author, tip.time, tip.subject, files)
+    values = tracker.features(commit, change, fix=any(is_fix(c.subject) for c in non_merges))
+    total = sum(n for n in counts.values() if n > 0)
+    return Pending(values, total, time.perf_counter() - started, tuple(notes))

@@ -1,0 +1,112 @@
+"""The likelihood half of the score: the probability that the change is defective.
+
+The probability comes from the history model (preflight.history.model) applied to the
+change's features (preflight.history.pending). It enters the score twice (see
+preflight.risk): LIKELIHOOD_POINTS times the probability on its own, and as a multiplier
+of the impact points, 0.5 + p / (p + base rate): exactly 1 for the repository's average
+change, down to 0.5 for a change history says is very safe, up to 1.5 for a very risky one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from preflight.models import Driver, Likelihood
+
+LIKELIHOOD_POINTS = 30.0
+ASSUMED_BASE_RATE = 0.15
+"""The probability assumed when no history could be read (the default model's typical change)."""
+KEEP_WHEN_SPLIT = frozenset(
+    {"directories", "subsystems", "developers", "author_experience", "age_days", "is_fix"}
+)
+"""Features that stay as they are when a change is split in two; the others (sums over the
+files and lines of the change) halve, and the entropy loses one bit."""
+SHOWN_DRIVERS = 3
+
+_LABELS = {
+    "lines_added": "{:,.0f} lines added",
+    "lines_deleted": "{:,.0f} lines deleted",
+    "files": "{:,.0f} files",
+    "directories": "{:,.0f} directories",
+    "subsystems": "{:,.0f} top-level packages",
+    "entropy": "spread over files ({:.1f} bits)",
+    "new_files": "{:,.0f} new files",
+    "file_size": "{:,.0f} lines in the touched files",
+    "past_changes": "{:,.0f} earlier changes to these files",
+    "past_fixes": "{:,.0f} earlier fixes to these files",
+    "developers": "{:,.0f} earlier authors of these files",
+    "author_experience": "the author's {:,.0f} earlier commits",
+    "author_file_experience": "the author's {:,.0f} earlier commits to these files",
+    "age_days": "code last changed {:,.0f} days before",
+    "config_files": "{:,.0f} configuration files",
+    "migration_files": "{:,.0f} migration files",
+    "dependency_files": "{:,.0f} dependency files",
+    "test_files": "{:,.0f} test files",
+    "is_fix": "a fix",
+    "complexity_change": "{:+,.0f} decision points (complexity)",
+    "signature_changes": "{:,.0f} changed signatures",
+    "signature_callers": "{:,.0f} call sites of the changed signatures",
+}
+
+
+def multiplier(probability: float, base_rate: float) -> float:
+    """How the defect probability scales the impact points: 1.0 at the base rate, in (0.5, 1.5)."""
+    return 0.5 + probability / (probability + base_rate) if probability + base_rate > 0 else 1.0
+
+
+def estimate(
+    values: Sequence[float],
+    coefficients: object,
+    history_commits: int = 0,
+    notes: Sequence[str] = (),
+) -> Likelihood:
+    """The probability of a defect for one change's features (FEATURES order), with its drivers."""
+    from preflight.history.features import FEATURES
+    from preflight.history.model import Coefficients, transform
+
+    assert isinstance(coefficients, Coefficients)
+    row = transform([list(values)])[0]
+    contributions = [w * float(t) for w, t in zip(coefficients.weights, row, strict=True)]
+    drivers = sorted(
+        (
+            Driver(name, float(value), part)
+            for name, value, part in zip(FEATURES, values, contributions, strict=True)
+            if abs(part) >= 0.005
+        ),
+        key=lambda d: -abs(d.log_odds),
+    )
+    halves = [
+        value if name in KEEP_WHEN_SPLIT else max(0.0, value - 1.0) if name == "entropy" else value / 2
+        for name, value in zip(FEATURES, values, strict=True)
+    ]
+    probability, if_split = (float(p) for p in coefficients.probability([list(values), halves]))
+    return Likelihood(
+        probability=probability,
+        base_rate=coefficients.base_rate,
+        source=coefficients.source,
+        drivers=tuple(drivers),
+        if_split=if_split,
+        history_commits=history_commits,
+        notes=tuple(notes),
+    )
+
+
+def describe(driver: Driver) -> str:
+    """A driver for people: "412 lines added (raises)"."""
+    label = _LABELS.get(driver.feature, driver.feature.replace("_", " ") + " {:,.1f}").format(driver.value)
+    return f"{label} ({'raises' if driver.log_odds > 0 else 'lowers'})"
+
+
+def detail(likelihood: Likelihood | None, factor: float) -> str:
+    """The likelihood factor's explanation: the probability, the base rate, the drivers, the scaling."""
+    if likelihood is None:
+        return (
+            f"unknown: no history features, so the average change ({ASSUMED_BASE_RATE:.0%}) is assumed; "
+            "impact x1.00"
+        )
+    shown = [describe(d) for d in likelihood.drivers[:SHOWN_DRIVERS]]
+    drivers = f"; drivers: {', '.join(shown)}" if shown else ""
+    return (
+        f"{likelihood.probability:.0%} chance the change is defective (average change "
+        f"{likelihood.base_rate:.0%}; model: {likelihood.source}){drivers}; impact x{factor:.2f}"
+    )

@@ -1,0 +1,37 @@
+"""Sinks: where a finished check goes besides the report (GitHub today).
+
+A sink receives the results after the report is written and never changes the exit
+code: the gate is what `check` decided. The stdout/file report stays in
+`commands/check.py`; sinks are the extra destinations `--github` turns on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from preflight.models import CheckResult
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a sink publishes: one finished `check` run."""
+
+    results: tuple[CheckResult, ...]
+    """One result per revision range (one on a pull request)."""
+    exit_code: int
+    """The gate's exit code, already decided (0 pass, 1 fail)."""
+    report: Path | None
+    """The report file written with --output, or None when it went to standard output."""
+
+    def worst(self) -> CheckResult | None:
+        """The result that decides the outputs: a failing one first, then the highest score."""
+        return max(self.results, key=lambda r: (not r.decision.passed, r.risk.score), default=None)
+
+
+class Sink(Protocol):
+    """A destination for a finished check."""
+
+    def publish(self, outcome: Outcome) -> None:
+        """Send the outcome; raise PreflightError only for a problem the user can fix."""

@@ -1,0 +1,80 @@
+"""A check run named `preflight` with annotations on the changed functions.
+
+GitHub takes at most 50 annotations per request: the check run is created with the
+first 50 and each further batch is appended with a PATCH of the same output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from preflight.models import CheckResult
+from preflight.sinks.api import GitHub
+from preflight.sinks.comments import fit
+from preflight.sinks.workflow import Annotation
+
+NAME = "preflight"
+BATCH = 50
+"""Annotations per request (GitHub's limit)."""
+SUMMARY_LIMIT = 65_535
+"""output.summary and output.text are limited to 65,535 characters."""
+LEVELS = {"notice": "notice", "warning": "warning", "error": "failure"}
+
+
+def conclusion(results: Sequence[CheckResult]) -> str:
+    """failure when the gate failed, neutral on a warning (or an advisory fail), else success."""
+    if any(not r.decision.passed for r in results):
+        return "failure"
+    return "neutral" if any(r.decision.verdict != "pass" for r in results) else "success"
+
+
+def title(results: Sequence[CheckResult]) -> str:
+    """One line: the deciding score, level and verdict."""
+    worst = max(results, key=lambda r: (not r.decision.passed, r.risk.score), default=None)
+    if worst is None:
+        return "preflight: nothing to check"
+    return f"risk {worst.risk.score}/100 ({worst.risk.level}): {worst.decision.verdict}"
+
+
+def create(
+    api: GitHub,
+    repository: str,
+    head_sha: str,
+    results: Sequence[CheckResult],
+    summary: str,
+    found: Sequence[Annotation],
+) -> int:
+    """Create the completed check run on head_sha with every annotation; returns its id."""
+    batches = [found[i : i + BATCH] for i in range(0, len(found), BATCH)] or [[]]
+    output: dict[str, Any] = {"title": title(results), "summary": fit(summary, SUMMARY_LIMIT)}
+    run = api.json(
+        "POST",
+        f"/repos/{repository}/check-runs",
+        {
+            "name": NAME,
+            "head_sha": head_sha,
+            "status": "completed",
+            "conclusion": conclusion(results),
+            "output": {**output, "annotations": [_annotation(a) for a in batches[0]]},
+        },
+    )
+    run_id = int(run["id"])
+    for batch in batches[1:]:
+        api.json(
+            "PATCH",
+            f"/repos/{repository}/check-runs/{run_id}",
+            {"output": {**output, "annotations": [_annotation(a) for a in batch]}},
+        )
+    return run_id
+
+
+def _annotation(item: Annotation) -> dict[str, Any]:
+    return {
+        "path": item.path,
+        "start_line": item.start,
+        "end_line": item.end,
+        "annotation_level": LEVELS[item.level],
+        "title": item.title,
+        "message": item.message,
+    }

@@ -1,0 +1,138 @@
+"""The sticky pull-request comment: one per pull request, found by marker and author, updated.
+
+A comment is preflight's when its body has MARKER on a line of its own AND its author
+is the token's own user; a similar marker in someone else's comment is ignored. Two
+runs racing on one pull request can both find nothing and both create a comment, so
+after creating, the comments are listed again and the author's newer duplicates are
+deleted: both runs keep the oldest, and the loser writes its body into it. A
+duplicate that the list did not show yet is removed by the next run's update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from preflight.report.markdown import MARKER
+from preflight.sinks.api import GitHub, GitHubError
+
+LIMIT = 65_536
+"""GitHub's maximum comment body; longer bodies are refused with 422."""
+CUT_NOTE = (
+    "\n\n> [!NOTE]\n> This report was cut to fit GitHub's 65,536-character comment limit; "
+    "the full report is in the job summary.\n"
+)
+GITHUB_ACTIONS = "github-actions[bot]"
+"""The author of comments made with the workflow's GITHUB_TOKEN, when the token cannot say."""
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """What happened to the sticky comment."""
+
+    action: str
+    """created, updated or unchanged."""
+    comment_id: int
+    url: str
+    removed: int = 0
+    """Duplicates of the author's deleted (a race, or a retried create)."""
+
+
+def size(text: str) -> int:
+    """Length in UTF-16 code units: never less than the characters GitHub counts."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit(body: str, limit: int = LIMIT) -> str:
+    """The body unchanged when it fits, else cut at a line boundary with open blocks closed."""
+    if size(body) <= limit:
+        return body
+    budget = limit - size(CUT_NOTE) - 200  # room for the closers below
+    kept: list[str] = []
+    used = 0
+    for line in body.splitlines(keepends=True):
+        if used + size(line) > budget:
+            if not kept:  # one enormous first line: cut inside it
+                kept.append(line.encode("utf-16-le")[: budget * 2].decode("utf-16-le", "ignore"))
+            break
+        kept.append(line)
+        used += size(line)
+    text = "".join(kept)
+    closers = ""
+    if sum(1 for line in kept if line.lstrip().startswith("```")) % 2:
+        closers += "\n```"
+    closers += "\n</details>" * max(0, text.count("<details") - text.count("</details>"))
+    return text + closers + CUT_NOTE
+
+
+def is_ours(comment: dict[str, Any], author: str) -> bool:
+    """The marker on a line of its own, written by `author` (a bot's `[bot]` suffix optional)."""
+    body = comment.get("body")
+    user = comment.get("user")
+    login = user.get("login") if isinstance(user, dict) else None
+    if not isinstance(body, str) or not isinstance(login, str):
+        return False
+    return _login(login) == _login(author) and any(line.strip() == MARKER for line in body.splitlines())
+
+
+def viewer(api: GitHub) -> str:
+    """The token's own login: /user for user tokens, GraphQL's viewer for app and Actions tokens."""
+    try:
+        user = api.json("GET", "/user")
+        if isinstance(user, dict) and isinstance(user.get("login"), str):
+            return str(user["login"])
+    except GitHubError as e:
+        if e.status not in (401, 403, 404):  # installation tokens may not read /user
+            raise
+    try:
+        answer = api.json("POST", api.graphql, {"query": "query { viewer { login } }"})
+        login = answer["data"]["viewer"]["login"]
+        if isinstance(login, str):
+            return login
+    except (GitHubError, KeyError, TypeError):
+        pass
+    return GITHUB_ACTIONS
+
+
+def upsert(api: GitHub, repository: str, number: int, body: str, author: str) -> Posted:
+    """Create or update the single sticky comment on pull request `number`."""
+    body = fit(body)
+    listing = f"/repos/{repository}/issues/{number}/comments"
+    mine = _own(api, listing, author)
+    if mine:
+        keep = mine[0]
+        removed = _delete(api, repository, mine[1:])
+        if keep.get("body") == body:
+            return Posted("unchanged", int(keep["id"]), str(keep.get("html_url", "")), removed)
+        updated = api.json("PATCH", f"/repos/{repository}/issues/comments/{keep['id']}", {"body": body})
+        return Posted("updated", int(updated["id"]), str(updated.get("html_url", "")), removed)
+    created = api.json("POST", listing, {"body": body})
+    mine = _own(api, listing, author) or [created]
+    keep = mine[0]
+    removed = _delete(api, repository, [c for c in mine if c["id"] != keep["id"]])
+    if keep["id"] == created["id"]:
+        return Posted("created", int(created["id"]), str(created.get("html_url", "")), removed)
+    # Another run created the oldest comment at the same time: ours was removed, write into theirs.
+    updated = api.json("PATCH", f"/repos/{repository}/issues/comments/{keep['id']}", {"body": body})
+    return Posted("updated", int(updated["id"]), str(updated.get("html_url", "")), removed)
+
+
+def _own(api: GitHub, listing: str, author: str) -> list[dict[str, Any]]:
+    """The author's marked comments across every page, oldest first."""
+    return sorted((c for c in api.pages(listing) if is_ours(c, author)), key=lambda c: int(c["id"]))
+
+
+def _delete(api: GitHub, repository: str, comments: list[dict[str, Any]]) -> int:
+    """Delete duplicates; one already deleted by a racing run (404) counts as gone."""
+    for comment in comments:
+        try:
+            api.call("DELETE", f"/repos/{repository}/issues/comments/{comment['id']}")
+        except GitHubError as e:
+            if e.status != 404:
+                raise
+    return len(comments)
+
+
+def _login(login: str) -> str:
+    login = login.lower()
+    return login[: -len("[bot]")] if login.endswith("[bot]") else login
