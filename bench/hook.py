@@ -23,6 +23,7 @@ import csv
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -178,11 +179,22 @@ def hook_run(work: Path, head: str) -> tuple[float, int, str]:
     """Seconds, exit code and output of `preflight hook run` in a fresh process, as git runs it."""
     line = _line(work, head)
     start = time.perf_counter()
+    used = _cpu()
     done = subprocess.run(
         [str(PREFLIGHT), "hook", "run", "origin", str(work.parent / "origin.git")],
         input=line, cwd=work, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"},
     )  # fmt: skip
+    CPU.append(_cpu() - used)
     return time.perf_counter() - start, done.returncode, done.stdout + done.stderr
+
+
+CPU: list[float] = []
+"""CPU seconds (user + system) of every hook run, in order: less disturbed by a busy machine."""
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def git_push(work: Path) -> float:
@@ -198,6 +210,7 @@ class Scenario:
 
     cold: list[float] = field(default_factory=list)
     warm: list[float] = field(default_factory=list)
+    warm_cpu: list[float] = field(default_factory=list)
     same: list[float] = field(default_factory=list)
     push: list[float] = field(default_factory=list)
     output: str = ""
@@ -222,6 +235,7 @@ def measure(work: Path, repeat: int) -> Scenario:
         number += 1
         seconds, _, found.output = hook_run(work, typical_change(work, number))
         found.warm.append(seconds)
+        found.warm_cpu.append(CPU[-1])
         found.same.append(hook_run(work, git(work, "rev-parse", "HEAD").strip())[0])
     subprocess.run([str(PREFLIGHT), "hook", "install", "--repo", str(work)], check=True, capture_output=True)
     for _ in range(repeat):  # each push's hook run leaves the cache warm for the next one
@@ -233,12 +247,22 @@ def measure(work: Path, repeat: int) -> Scenario:
     return found
 
 
+def calibrate() -> float:
+    """Best of 5 of a fixed pure-Python loop: how fast this machine was while the benchmark ran."""
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        sum(range(10_000_000))
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
 def spread(seconds: list[float]) -> str:
     """best / median / max."""
     return f"{min(seconds):.2f} / {statistics.median(seconds):.2f} / {max(seconds):.2f} s"
 
 
-def render(results: dict[str, Scenario], lines: int, files: int, repeat: int) -> str:
+def render(results: dict[str, Scenario], lines: int, files: int, repeat: int, speed: list[float]) -> str:
     """The Markdown results: timings, then where the time goes, then what the hook printed."""
     out = [
         "# Pre-push hook: a typical push on a 100,000-line repository",
@@ -246,17 +270,29 @@ def render(results: dict[str, Scenario], lines: int, files: int, repeat: int) ->
         f"`python -m bench.hook --repeat {repeat}`; {platform.python_implementation()} "
         f"{platform.python_version()}, {os.cpu_count()} cores. Repository: {lines:,} lines in "
         f"{files:,} Python files. Push: 3 functions modified in 3 files, 1 added. Times are whole "
-        "processes: best / median / max.",
+        "processes: best / median / max; CPU time is user + system of the process, which a busy "
+        "machine disturbs less than wall time. Machine speed probe (`sum(range(10**7))`, best of 5) "
+        f"before / after: {speed[0]:.3f} / {speed[1]:.3f} s.",
         "",
-        "| runtime data | cold (no cache) | warm, new commit | warm, same commit | `git push --dry-run` (warm) |",
-        "|---|---|---|---|---|",
+        "| runtime data | cold (no cache) | warm, new commit | its CPU time | warm, same commit "
+        "| `git push --dry-run` (warm) |",
+        "|---|---|---|---|---|---|",
     ]
     for name, found in results.items():
-        cells = [spread(found.cold), spread(found.warm), spread(found.same), spread(found.push)]
+        cells = [spread(found.cold), spread(found.warm), spread(found.warm_cpu), spread(found.same)]
+        cells.append(spread(found.push))
         out.append(f"| {name} | " + " | ".join(cells) + " |")
     out += ["", "## Where a warm run's time goes (one new commit each)", ""]
     for name, found in results.items():
         out.append(hook_profile.render(name, found.imports, found.packages, found.stages))
+    out += [
+        "## Heavy imports on the hook's path",
+        "",
+        "Each measured in a fresh interpreter after what is loaded before it on the hook's path "
+        "(`-I`, 7 runs):",
+        "",
+        hook_profile.render_imports(hook_profile.import_costs()),
+    ]
     for name, found in results.items():
         out += ["", f"Output of the last warm run, {name}:", "", "```text", found.output.rstrip(), "```"]
     return "\n".join(out) + "\n"
@@ -269,13 +305,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=Path("bench/results/hook.md"))
     args = parser.parse_args(argv)
     results = {}
+    speed = [calibrate()]
     for name, runtime in (("none (static only)", False), ("snapshot", True)):
         work = prepare(args.cache.resolve(), "runtime" if runtime else "static", runtime)
         results[name] = measure(work, args.repeat)
         found = results[name]
-        print(name, *(spread(s) for s in (found.cold, found.warm, found.same, found.push)), flush=True)
+        timings = (found.cold, found.warm, found.warm_cpu, found.same, found.push)
+        print(name, *(spread(s) for s in timings), flush=True)
+    speed.append(calibrate())
     files, lines = callgraph.python_lines(work)
-    args.output.write_text(render(results, lines, files, args.repeat), encoding="utf-8")
+    args.output.write_text(render(results, lines, files, args.repeat, speed), encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
 

@@ -306,6 +306,47 @@ def _stage_progress(stage: str, done: int, total: int) -> None:
 
 
 @cli.command()
+@click.argument("revisions", metavar="A..B")
+@repo_option
+@click.option(
+    "--snapshot",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Runtime snapshot from `preflight collect`. Default: runtime.snapshot in .preflight.yml at A.",
+)
+@click.option(
+    "--calls",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="CSV of runtime traffic with columns qualname,calls_per_min (instead of a snapshot).",
+)
+@format_option("markdown", "html", "json", help="Digest format (html: one self-contained page with plots).")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the digest to this file instead of standard output.",
+)
+@click.option("--no-callgraph", is_flag=True, help="Skip the static call graph (faster, less context).")
+def report(
+    revisions: str,
+    repo_dir: Path,
+    snapshot: Path | None,
+    calls: Path | None,
+    fmt: str,
+    output: Path | None,
+    no_callgraph: bool,
+) -> int:
+    """Release digest: every change merged in A..B, scored as `check` scores it at its parent.
+
+    Merge commits and squash-merged pull requests (subject ending in "(#N)") on the first-parent
+    line of B are one change each, as is every other commit on that line.
+    """
+    from preflight.commands import report as command
+
+    return command.run(
+        repo_dir, revisions, fmt, sys.stdout, snapshot, calls, output, callgraph=not no_callgraph
+    )
+
+
+@cli.command()
 @click.argument("path", type=click.Path(path_type=Path), default=Path("."))
 @format_option(
     "text",

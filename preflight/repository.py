@@ -412,13 +412,15 @@ def start_head_log(repo: Path, head: str) -> GitRun:
     return GitRun(repo, args, f"git log -1 {head}")
 
 
-def start_path_log(repo: Path, tip: str, paths: Iterable[str]) -> GitRun:
-    """The non-merge commits reachable from tip that touch paths, oldest first, as -z
+def start_path_log(repo: Path, tips: Iterable[str], paths: Iterable[str]) -> GitRun:
+    """The non-merge commits reachable from tips that touch paths, oldest first, as -z
     HISTORY_FORMAT records with the -z --name-status of those paths (no rename detection, no
-    content diffs). Paths go on stdin, literally: any number of them, any characters in them."""
+    content diffs). Tips and paths go on stdin, literally: any number, any characters."""
     args = ["--literal-pathspecs", "log", "--stdin", "-z", "--no-merges", "--reverse", "--date-order"]
     args += ["--name-status", "--no-renames", "--no-show-signature", f"--format={HISTORY_FORMAT}"]
-    return GitRun(repo, args, f"git log {tip} -- <paths>", stdin="\n".join([tip, "--", *paths]) + "\n")
+    starts = sorted(set(tips))
+    feed = "\n".join([*starts, "--", *paths]) + "\n"
+    return GitRun(repo, args, f"git log {' '.join(starts)} -- <paths>", stdin=feed)
 
 
 def start_line_counts(repo: Path, revision: str, paths: Iterable[str]) -> GitRun:
@@ -457,9 +459,15 @@ def common_dir(repo: Path) -> Path:
     return repo / done.stdout.strip()
 
 
-def has_path_filters(git_dir: Path) -> bool:
-    """True when the commit-graph carries changed-path Bloom filters: then git answers a log of one
-    path without reading the trees of most commits, and a log per path beats one log of all."""
+def has_path_filters(repo: Path, git_dir: Path) -> bool:
+    """True when git reads a commit-graph that carries changed-path Bloom filters: then it answers
+    a log of one path without reading the trees of most commits. git does not read the graph in a
+    shallow clone or when replace refs exist (they could change what a commit is)."""
+    if (git_dir / "shallow").exists():
+        return False
+    args = ["for-each-ref", "--count=1", "--format=%(refname)", "refs/replace/"]
+    if subprocess.run(_command(repo, args), capture_output=True, text=True).stdout.strip():
+        return False
     info = git_dir / "objects" / "info"
     graphs = [info / "commit-graph"]
     chain = info / "commit-graphs" / "commit-graph-chain"

@@ -255,7 +255,7 @@ def test_git_runs_run_at_once_and_read_stdin(git_repo: Path) -> None:
     first = commit(git_repo, {"a.txt": "a\n", "b c.txt": "b\n"})
     second = commit(git_repo, {"a.txt": "aa\n"})
     runs = [
-        repository.start_path_log(git_repo, second, ["b c.txt"]),
+        repository.start_path_log(git_repo, [second], ["b c.txt"]),
         repository.start_head_log(git_repo, second),
     ]
     path_log, head_log = (run.text() for run in runs)
@@ -277,11 +277,14 @@ def test_merged_commits_and_common_dir(git_repo: Path) -> None:
 def test_path_filters_are_found_in_the_commit_graph(git_repo: Path) -> None:
     commit(git_repo, {"a.txt": "a\n"})
     git_dir = git_repo / ".git"
-    assert not repository.has_path_filters(git_dir)
+    assert not repository.has_path_filters(git_repo, git_dir)
     git(git_repo, "commit-graph", "write", "--reachable")
-    assert not repository.has_path_filters(git_dir)
+    assert not repository.has_path_filters(git_repo, git_dir)
     git(git_repo, "commit-graph", "write", "--reachable", "--changed-paths")
-    assert repository.has_path_filters(git_dir)
+    assert repository.has_path_filters(git_repo, git_dir)
     (git_dir / "objects" / "info" / "commit-graph").unlink()
     git(git_repo, "commit-graph", "write", "--reachable", "--changed-paths", "--split")
-    assert repository.has_path_filters(git_dir)
+    assert repository.has_path_filters(git_repo, git_dir)
+    empty = git(git_repo, "hash-object", "-w", "--stdin", stdin="")
+    git(git_repo, "replace", empty, git(git_repo, "rev-parse", "HEAD:a.txt"))
+    assert not repository.has_path_filters(git_repo, git_dir)  # git reads no commit-graph then

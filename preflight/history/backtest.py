@@ -6,34 +6,41 @@ split in time: the model learns on the oldest TRAIN_SHARE of commits, with SZZ
 labels as known at the end of that period (only fixes committed in it), and is
 evaluated on the newer commits with all labels, so nothing is learnt from the future.
 
-Within the training period, the weights are fitted on the older part and the newest
-CALIBRATION_SHARE of it is held out to recalibrate them (model.recalibrate: Platt scaling,
-which keeps the ranking). Why Platt on the newest slice: the gate scores changes newer than
-anything it learnt from, and a project's rate of bug-inducing changes drifts over its life
-(young projects churn, mature ones fix), so the probabilities should be fitted to the
-period nearest the one they will be used in; two parameters can be estimated from a slice
-of a few hundred commits, where a free-form recalibration (isotonic, binning) could not.
-The cost: those labels are the most right-censored (fixes of the newest commits come
-later), which pulls the probabilities down a little. base_rate is then the mean
+Within the training period, the newest CALIBRATION_SHARE is held out. On the older part the
+weights are fitted towards the documented defaults (fitting.fit_toward) at each of STRENGTHS;
+the strength whose model ranks the held-out commits best is kept (ties: the stronger, nearer
+the defaults). Project histories are short and SZZ labels noisy; an unrestrained fit learns
+the quirks of one period (on click it ranked the held-out slice worse than chance), while the
+defaults carry what the literature and other projects agree on. The same held-out commits
+then recalibrate the kept model (fitting.recalibrate: intercept, then slope, each only when a
+likelihood-ratio test says so; the ranking is unchanged). Why recalibrate on the newest slice:
+the gate scores changes newer than anything it learnt from, and a project's rate of
+bug-inducing changes drifts over its life, so the probabilities should fit the period nearest
+the one they will be used in. The cost: those labels are the most right-censored (fixes of the
+newest commits come later), which pulls the probabilities down. base_rate is the mean
 recalibrated probability over the whole training period.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from preflight.errors import InputError
-from preflight.history import features, incidents, metrics, model, szz
+from preflight.history import features, fitting, incidents, metrics, model, szz
 
 TRAIN_SHARE = 0.6
 """Share of the commits (oldest first) used for fitting; the rest is the evaluation period."""
 CALIBRATION_SHARE = 0.2
-"""Share of the training period (its newest commits) held out to recalibrate the fitted weights."""
+"""Share of the training period (its newest commits) held out to choose the strength and recalibrate."""
+STRENGTHS = (0.001, 0.01, 0.1, 1.0, math.inf)
+"""How hard the fit pulls the weights towards the defaults, per training commit (inf: the defaults'
+weights, a new intercept)."""
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): total is 0 when unknown."""
@@ -79,7 +86,7 @@ class BacktestResult:
 
 
 def _fit(
-    repo_path: str | Path, x: np.ndarray, y: np.ndarray
+    repo_path: str | Path, x: np.ndarray, y: np.ndarray, prior: model.Coefficients
 ) -> tuple[model.Coefficients, model.Coefficients]:
     """(recalibrated, as fitted) coefficients from the training period's rows (oldest first)."""
     cut = len(y)
@@ -88,14 +95,21 @@ def _fit(
     start = int(cut * (1 - CALIBRATION_SHARE))
     name = Path(repo_path).name
     if not 0 < y[:start].sum() < start or not 0 < y[start:].sum() < cut - start:  # too few to hold out
-        fitted = model.fit(
-            x, y, source=f"fitted on {cut} commits of {name} (not recalibrated: too few labels)"
-        )
+        source = f"fitted on {cut} commits of {name} toward the defaults (too few labels to hold any out)"
+        fitted = fitting.fit_toward(prior, x, y, 0.1, source)
         return fitted, fitted
-    fitted = model.fit(x[:start], y[:start], source=f"fitted on {start} commits of {name}")
-    source = f"fitted on {start} commits of {name}, recalibrated on the next {cut - start}"
-    calibrated = model.recalibrate(fitted, x[start:], y[start:], source)
-    return model.with_base_rate(calibrated, x), model.with_base_rate(fitted, x)
+    best, best_auc, strength = prior, -1.0, math.inf
+    for candidate_strength in sorted(STRENGTHS, reverse=True):  # on a tie, the one nearer the defaults
+        candidate = fitting.fit_toward(prior, x[:start], y[:start], candidate_strength)
+        found = metrics.auc(candidate.probability(x[start:]), y[start:])
+        if found > best_auc:
+            best, best_auc, strength = candidate, found, candidate_strength
+    source = (
+        f"fitted on {start} commits of {name} toward the defaults (strength {strength:g}, chosen on the"
+        f" next {cut - start}), recalibrated on those"
+    )
+    calibrated = fitting.recalibrate(best, x[start:], y[start:], source)
+    return fitting.with_base_rate(calibrated, x), fitting.with_base_rate(replace(best, source=source), x)
 
 
 def backtest(
@@ -134,7 +148,8 @@ def backtest(
     if fit:
         known = known_at(cut)
         train_y = np.array([c.sha in known for c in commits[:cut]], dtype=np.float64)
-        chosen, uncalibrated = _fit(repo_path, values[:cut], train_y)
+        prior = coefficients or model.DEFAULT_COEFFICIENTS
+        chosen, uncalibrated = _fit(repo_path, values[:cut], train_y, prior)
         if save_coefficients is not None:
             model.save(chosen, save_coefficients)
         scored += [

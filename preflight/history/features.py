@@ -14,7 +14,7 @@ with "/" matches the whole path (fnmatch: "*" also crosses directories).
 Function-level features come from the hunks of .py files (see preflight.history.code):
 complexity_change is decision points added minus removed, signature_changes the functions
 whose parameter list changed, signature_callers the call sites of those names in the
-repository before the commit. Both skip test files. The call sites are counted once per
+repository before the commit; the first two skip test files. The call sites are counted per
 added line and uncounted per removed line over every .py file (tests included) as the stream
 passes, so they are the running sum of the diffs (merge resolutions are not seen).
 

@@ -72,7 +72,7 @@ def calibration(
     probabilities: Sequence[float] | Array, labels: Sequence[int] | Array, bins: int = 10
 ) -> Calibration:
     """Calibration of probabilities against outcomes (see the module docstring); equal-count bins."""
-    from preflight.history.model import irls
+    from preflight.history.fitting import irls
 
     p, y = _arrays(probabilities, labels)
     order = np.argsort(p, kind="stable")

@@ -12,10 +12,14 @@ are diffed in full with rename detection, as the full pass diffs every commit, a
 renamed an older path into it, the older path's commits up to the rename go in front (at most
 RENAME_ROUNDS renames back).
 
-With changed-path Bloom filters in the commit-graph, each path is one `git log` (CONCURRENT at
-a time): git then skips the commits that did not touch it without reading their trees.
-Without them, one `git log` reads all paths of a round: one walk over the history instead of
-one per path.
+With changed-path Bloom filters in a commit-graph git reads, and at most PER_PATH_LIMIT
+paths, each path is one `git log` (CONCURRENT at a time): git then skips the commits that did
+not touch it without reading their trees (git 2.39 uses the filters for one path only).
+Otherwise one `git log` reads all paths of a round: one walk over the history instead of one
+per path (past PATHSPEC_LIMIT paths, without a pathspec at all). These can differ slightly:
+history simplification decides per pathspec, so a side branch pruned for one path alone may
+be kept when several paths are asked together, and without a pathspec nothing is pruned (as
+in the full pass).
 """
 
 from __future__ import annotations
@@ -41,6 +45,12 @@ RENAME_ROUNDS = 3
 """How many renames back a file's history is followed."""
 CONCURRENT = 4
 """Path logs running at once (with Bloom filters)."""
+PER_PATH_LIMIT = 8
+"""Above this many paths one log of all of them (one walk) beats a log per path, filters or not."""
+PATHSPEC_LIMIT = 40
+"""Above this many paths the log lists every commit's files and they are filtered here: git's
+pathspec matching costs about as much per path as a walk (97 paths: 4 s, no pathspec: 1.5 s,
+on scipy's 38,000 commits)."""
 _COMMIT_ID = re.compile(r"(?:^|(?<=\0))([0-9a-f]{40})\0")
 
 
@@ -55,17 +65,26 @@ def _by_commit(text: str) -> dict[str, tuple[FileChange, ...]]:
     return {parts[i]: parse_numstat(parts[i + 1]) for i in range(1, len(parts) - 1, 2)}
 
 
-def _logs(repo: Path, tip: str, paths: Iterable[str], per_path: bool) -> dict[str, list[LogCommit]]:
-    """The commits that touched each path, oldest first, each with only that path's FileChange
-    (no line counts; added is 1 where the commit added the path)."""
-    ordered = sorted(set(paths))
+def _logs(repo: Path, tips: dict[str, str], per_path: bool) -> dict[str, list[LogCommit]]:
+    """The commits reachable from tips[path] that touched each path, oldest first, each with only
+    that path's FileChange (no line counts; added is 1 where the commit added the path)."""
+    ordered = sorted(tips)
     if per_path and len(ordered) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
+        def log(path: str) -> str:
+            return repository.start_path_log(repo, [tips[path]], [path]).text()
+
         with ThreadPoolExecutor(CONCURRENT) as pool:  # each thread waits on its own git process
-            texts = list(pool.map(lambda path: repository.start_path_log(repo, tip, [path]).text(), ordered))
+            texts = list(pool.map(log, ordered))
+    elif ordered:  # git matches each tree entry against every pathspec: past a few dozen, list all
+        texts = [
+            repository.start_path_log(
+                repo, tips.values(), ordered if len(ordered) <= PATHSPEC_LIMIT else []
+            ).text()
+        ]
     else:
-        texts = [repository.start_path_log(repo, tip, ordered).text()] if ordered else []
+        texts = []
     wanted = set(ordered)
     found: defaultdict[str, list[LogCommit]] = defaultdict(list)
     for text in texts:
@@ -156,7 +175,7 @@ def _origins(repo: Path, fronts: dict[str, list[LogCommit]]) -> dict[str, tuple[
 def history(repo: Path, tip: str, paths: Iterable[str], per_path: bool) -> tuple[Tracker, list[str]]:
     """A Tracker holding each path's state at tip as the full pass would (see the module docstring)."""
     sizes = repository.start_line_counts(repo, tip, sorted(set(paths))) if paths else None
-    chains = dict(_logs(repo, tip, paths, per_path))
+    chains = dict(_logs(repo, dict.fromkeys(paths, tip), per_path))
     fronts = dict(chains)  # the oldest path of each chain -> its commits, keyed by the chain's path
     front_of = {path: path for path in chains}
     notes: list[str] = []
@@ -167,7 +186,10 @@ def history(repo: Path, tip: str, paths: Iterable[str], per_path: bool) -> tuple
         if round_ == RENAME_ROUNDS:
             notes.append(f"file history followed back through {RENAME_ROUNDS} renames only")
             break
-        older = _logs(repo, tip, (change.old_path or "" for _, change in origins.values()), per_path)
+        # an older name's history ends at its rename: read it from there, not from the tip
+        older = _logs(
+            repo, {change.old_path or "": rename.parents[0] for rename, change in origins.values()}, per_path
+        )
         moved: dict[str, list[LogCommit]] = {}
         for target, front in list(front_of.items()):
             if front not in origins or target not in fronts:

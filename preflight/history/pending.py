@@ -17,7 +17,13 @@ same history: the path-limited logs use git's default history simplification, so
 commits whose changes to those paths a merge discarded are not counted; call sites are counted
 in the merge base's files, where the full pass keeps a running sum of diffs (merge resolutions
 can move it); the full pass orders all commits by date across branches, this one sees only the
-merge base's ancestors.
+merge base's ancestors; file sizes are the line counts at the merge base, which the full pass's
+running sums equal on a linear history. Side effect: the author counts are written to the git
+directory (preflight/history/authors.json), as the code index writes its cache there.
+
+Measured (bench/results/backtest.md, scipy: 38,143 commits, 20 merged pull requests, warm):
+median 210 ms with changed-path Bloom filters in the commit-graph (54-384 ms up to 7 files,
+2-4 s for 27-97 files), median 770 ms without a commit-graph.
 """
 
 from __future__ import annotations
@@ -67,7 +73,8 @@ def features(repo_dir: Path, base: str, head: str) -> Pending:
     names = set(change.signatures)
     grep = repository.start_grep(repo, merge_base, sorted(names)) if names else None
     touched = {f.old_path or f.path for f in files}
-    tracker, notes = paths.history(repo, merge_base, touched, repository.has_path_filters(git_dir))
+    per_path = len(touched) <= paths.PER_PATH_LIMIT and repository.has_path_filters(repo, git_dir)
+    tracker, notes = paths.history(repo, merge_base, touched, per_path)
     counts = authors.result()
     tracker.author_commits[tip.author] = max(counts.get(tip.author, 0), 0)
     if grep is not None:

@@ -12,7 +12,7 @@ import pytest
 from preflight.cli import main
 from tests.conftest import commit
 
-STRICT = "gate:\n  mode: blocking\n  warn_above: 2\n  fail_above: 5\n"
+STRICT = "gate:\n  mode: blocking\n  warn_above: 1\n  fail_above: 2\n"  # any behavioural change fails
 CODE = "def f():\n    return 1\n"
 CHANGED = "def f():\n    return 10\n"
 
@@ -30,8 +30,8 @@ def test_the_base_policy_blocks_and_the_change_cannot_loosen_it(
     commit(git_repo, {"app.py": CHANGED, ".preflight.yml": "gate:\n  mode: advisory\n"}, "loosen the gate")
     code, decision = check(git_repo, base, capsys)
     assert code == 1
-    assert decision["verdict"] == "fail" and decision["mode"] == "blocking" and decision["threshold"] == 5
-    assert re.fullmatch(r"score \d+ is above the threshold 5", str(decision["reason"]))
+    assert decision["verdict"] == "fail" and decision["mode"] == "blocking" and decision["threshold"] == 2
+    assert re.fullmatch(r"score \d+ is above the threshold 2", str(decision["reason"]))
     assert any("gate.missing_runtime: open" in note for note in decision["notes"])  # type: ignore[union-attr]
 
 

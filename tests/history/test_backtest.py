@@ -47,7 +47,10 @@ def test_fit_on_the_past_and_evaluate_on_the_future(git_repo: Path, tmp_path: Pa
     calibration = by_name["model"].calibration
     assert calibration is not None and calibration.observed == 5 / 15
     assert sum(n for n, _, _ in calibration.deciles) == 15
-    assert result.coefficients.source == "fitted on 16 commits of repo, recalibrated on the next 5"
+    assert result.coefficients.source.startswith(
+        "fitted on 16 commits of repo toward the defaults (strength "
+    )
+    assert result.coefficients.source.endswith(", chosen on the next 5), recalibrated on those")
     assert 0 < result.coefficients.base_rate < 1
     assert load(out) == result.coefficients
     assert {"szz", "metrics"} <= set(seen)

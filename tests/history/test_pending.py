@@ -154,3 +154,27 @@ def test_history_is_followed_back_through_three_renames(git_repo: Path) -> None:
     assert found.notes == ("file history followed back through 3 renames only",)
     one_short = features(git_repo, "HEAD~2", "HEAD~1")
     assert one_short.get("past_changes") == 4.0 and one_short.notes == ()
+
+
+def test_an_unchanged_move_is_followed_by_content_and_name(git_repo: Path) -> None:
+    commit_at(git_repo, {"a/__init__.py": "VERSION = 0\n"}, "start")
+    commit_at(git_repo, {"a/__init__.py": "VERSION = 1\n", "b/other.py": "VERSION = 1\n"}, "bump", day=1)
+    (git_repo / "c").mkdir()
+    git(git_repo, "mv", "a/__init__.py", "c/__init__.py")
+    commit_at(
+        git_repo, {"b/other.py": None}, "move a to c, drop b", day=2
+    )  # two deleted files hold that content
+    head = commit_at(git_repo, {"c/__init__.py": "VERSION = 2\n"}, "bump again", day=3, author="bob")
+    found = features(git_repo, "HEAD~1", head)
+    assert found.get("past_changes") == 3.0  # a/__init__.py's two commits (same name preferred) and the move
+    assert_same_as_one_commit(git_repo, "HEAD~1", head, "bump again")
+
+
+def test_a_change_to_many_files_reads_one_log_without_pathspecs(git_repo: Path) -> None:
+    names = [f"pkg/m{i:02}.py" for i in range(45)]  # more than paths.PATHSPEC_LIMIT
+    commit_at(git_repo, {name: f"x = {i}\n" for i, name in enumerate(names)}, "start")
+    commit_at(git_repo, {names[0]: "x = 100\n", "other.py": "y = 1\n"}, "Fix x", day=1, author="bob")
+    head = commit_at(git_repo, {name: f"x = {i}\nz = 2\n" for i, name in enumerate(names)}, "grow", day=2)
+    found = features(git_repo, "HEAD~1", head)
+    assert (found.get("files"), found.get("past_changes"), found.get("past_fixes")) == (45.0, 46.0, 1.0)
+    assert_same_as_one_commit(git_repo, "HEAD~1", head, "grow")

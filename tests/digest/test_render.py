@@ -1,0 +1,116 @@
+"""The digest rendered: Markdown and HTML with hostile names made inert, JSON, plot geometry."""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import re
+
+import pytest
+
+from preflight.digest import Digest, plots, render, summary
+from tests.digest import release
+
+PAGE_TAGS = {
+    *("html", "head", "meta", "title", "style", "body", "header", "footer", "section", "div", "p"),
+    *("h1", "h2", "b", "i", "span", "code", "table", "tr", "th", "td"),
+    *("svg", "defs", "marker", "path", "line", "rect", "text", "g"),
+}
+"""Every element the page template writes: anything else was smuggled in through a name."""
+
+
+class Tags(html.parser.HTMLParser):
+    """Start tags and attribute names, as a browser's tokenizer would see them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attributes: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attributes.update(name for name, _ in attrs)
+
+
+def test_html_escapes_hostile_titles_names_and_services(shop_digest: Digest) -> None:
+    page = render.html(shop_digest)
+    parsed = Tags()
+    parsed.feed(page)
+    assert set(parsed.tags) <= PAGE_TAGS
+    assert not any(name.startswith("on") for name in parsed.attributes)  # no event handlers
+    assert "<script" not in page.lower() and "<img" not in page
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; &#34;quotes&#34; &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "shop.x&lt;img src=x onerror=alert(2)&gt;.run" in page  # a function in a hostile file
+    assert "pay&#34;&lt;b&gt;svc&lt;/b&gt;" in page  # a hostile service name, in the graph
+    assert "Tweak &lt;i&gt;run&lt;/i&gt;" in page
+
+
+def test_html_is_self_contained(shop_digest: Digest) -> None:
+    page = render.html(shop_digest)
+    assert page.startswith("<!DOCTYPE html>")
+    assert "default-src 'none'; style-src 'unsafe-inline'; img-src data:" in page  # no script, no fetch
+    assert re.findall(r"https?://[^\s\"']+", page) == ["http://www.w3.org/2000/svg"] * 3  # namespaces
+    assert not re.search(r"\b(src|href)=", page.replace("src=x onerror", ""))
+    assert re.findall(r"url\(([^)]*)\)", page) == ["#arrow"] * len(plots.service_graph(shop_digest).edges)  # type: ignore[union-attr]
+    for plot in ('id="risk-chart"', 'id="traffic-chart"', 'id="service-graph"'):
+        assert plot in page
+
+
+def test_markdown_has_no_html(shop_digest: Digest) -> None:
+    text = render.markdown(shop_digest)
+    assert "<" not in text
+    assert (
+        '| #11 | &lt;b&gt;bold&lt;/b&gt; &amp; "quotes" &lt;script&gt;alert\\(1\\)&lt;/script&gt; |' in text
+    )
+    assert "| shop\\.x&lt;img src=x onerror=alert\\(2\\)&gt;\\.run | unknown | unknown |" in text
+    assert "### SLOs at risk" in text and "| checkout\\-availability | checkout | 10% |" in text
+
+
+def test_json_document_round_trips(shop_digest: Digest) -> None:
+    doc = json.loads(render.dumps(shop_digest))
+    assert doc["changes"][0]["title"] == release.HOSTILE  # raw in JSON: escaping is the reader's
+    assert doc["totals"]["changes"] == len(shop_digest.changes) == 5
+    assert doc["changes"][0]["check"]["schema_version"] == 1
+
+
+def test_service_graph_layers_callers_left_of_callees(shop_digest: Digest) -> None:
+    graph = plots.service_graph(shop_digest)
+    assert graph is not None and graph.hidden == 0
+    x = {node.name: node.x for node in graph.nodes}
+    assert x["frontend"] < x["cart"] == x["checkout"] < x[release.EVIL_SERVICE]
+    marked = {node.name: (node.changed, node.affected) for node in graph.nodes}
+    assert marked["cart"] == (True, True) and marked["frontend"] == (False, True)
+    assert marked[release.EVIL_SERVICE] == (False, False)
+    assert len(graph.edges) == 3
+
+
+def test_cycles_share_a_layer_and_big_graphs_are_cut() -> None:
+    cyclic = summary.build("a..b", "a", "b", (), [("a", "b", 1.0), ("b", "a", 1.0), ("b", "c", None)])
+    graph = plots.service_graph(cyclic)
+    assert graph is not None
+    x = {node.name: node.x for node in graph.nodes}
+    assert x["a"] == x["b"] < x["c"]
+    assert any(" C" in path and path.count(",") == 4 for path in graph.edges)
+    chain = summary.build("a..b", "a", "b", (), [(f"s{i}", f"s{i + 1}", None) for i in range(99)])
+    big = plots.service_graph(chain)
+    assert big is not None and len(big.nodes) == plots.MAX_SERVICES and big.hidden == 60
+    assert plots.service_graph(summary.build("a..b", "a", "b", ())) is None
+
+
+def test_bar_charts(shop_digest: Digest) -> None:
+    risk = plots.risk_bars(shop_digest.changes)
+    assert len(risk.bars) == 5 and risk.height == 5 * plots.ROW + 36
+    for bar, change in zip(risk.bars, shop_digest.changes, strict=True):
+        assert bar.width == pytest.approx(max(change.result.risk.score / 100 * plots.PLOT, 1.0))
+        assert bar.colour == plots.FILL[change.result.risk.level]
+    traffic = plots.traffic_bars(shop_digest.services)
+    assert traffic is not None and [b.label for b in traffic.bars] == ["cart", "checkout"]
+    assert traffic.ticks[-1][1] == "1.0k"  # 600 calls/min rounds up to a 1,000 axis
+    assert plots.traffic_bars(()) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(0.5, "0.5"), (12, "12"), (950, "950"), (12_300, "12.3k"), (4_100_000, "4.1M")]
+)
+def test_rates_are_compact(value: float, text: str) -> None:
+    assert plots.rate(value) == text

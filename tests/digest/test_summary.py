@@ -1,0 +1,42 @@
+"""The digest's summaries: what counts as an SLO at risk, the top factor, totals of nothing."""
+
+from __future__ import annotations
+
+from preflight.digest import summary
+from preflight.models import Estimate, Factor, SloImpact
+
+
+def slo(before: float | None, after: float, burn: float, breach: float | None) -> SloImpact:
+    return SloImpact(
+        name="checkout-availability",
+        service="checkout",
+        indicator="availability",
+        objective=0.99,
+        sli_before=before,
+        sli_after=Estimate(after, after, after),
+        burn_rate=Estimate(burn, burn, burn),
+        budget_remaining=0.1,
+        hours_to_exhaust=None,
+        breach_probability=breach,
+        critical_path=("checkout",),
+    )
+
+
+def test_an_slo_is_at_risk_when_the_change_makes_it_burn() -> None:
+    assert summary.at_risk(slo(0.99, 0.9, 10.0, 1.0))
+    assert summary.at_risk(slo(None, 0.9, 10.0, None))  # no baseline: the burn speaks
+    assert not summary.at_risk(slo(0.99, 0.99, 1.0, 1.0))  # already burning, the change leaves it
+    assert not summary.at_risk(slo(0.999, 0.998, 0.5, 0.0))  # worse, but within budget
+
+
+def test_top_factor_is_the_largest_positive_one() -> None:
+    factors = (Factor("history", -5.0, "safer"), Factor("traffic", 12.0, "hot"), Factor("size", 3.0, "x"))
+    assert summary.top_factor(factors) == factors[1]
+    assert summary.top_factor(factors[:1]) is None
+
+
+def test_an_empty_range_has_zero_totals() -> None:
+    digest = summary.build("a..a", "a", "a", ())
+    assert digest.totals.changes == 0 and digest.totals.functions == 0
+    assert dict(digest.totals.by_level) == {"low": 0, "medium": 0, "high": 0, "critical": 0}
+    assert (digest.hot, digest.slos, digest.services) == ((), (), ())
