@@ -300,9 +300,16 @@ def backtest(
 
 
 def _stage_progress(stage: str, done: int, total: int) -> None:
-    """A status line per stage on a terminal: a count, or a share when the total is known."""
-    where = f"{done / total:4.0%} of {total:,}" if total else f"{done:,}"
+    """A progress bar per stage on a terminal (a count when the total is unknown)."""
+    if total:
+        filled = min(BAR_WIDTH, BAR_WIDTH * done // total)
+        where = f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {done / total:4.0%} {done:,}/{total:,}"
+    else:
+        where = f"{done:,}"
     click.echo(f"\r\033[K{stage}: {where}", err=True, nl=False)
+
+
+BAR_WIDTH = 30
 
 
 @cli.command()

@@ -257,3 +257,13 @@ def test_console_script_is_installed() -> None:
     script = Path(sys.executable).parent / "preflight"
     done = subprocess.run([str(script), "--help"], capture_output=True, text=True, env=GIT_ENV)
     assert done.returncode == 0 and "changes" in done.stdout
+
+
+def test_the_backtest_progress_bar(capsys: pytest.CaptureFixture[str]) -> None:
+    from preflight.cli import _stage_progress
+
+    _stage_progress("features", 1500, 6000)
+    _stage_progress("szz", 7, 0)
+    err = capsys.readouterr().err
+    assert "features: [#######.......................]  25% 1,500/6,000" in err
+    assert err.endswith("szz: 7")  # no bar without a total (click drops the escape off a terminal)

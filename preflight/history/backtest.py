@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from preflight import repository
 from preflight.errors import InputError
 from preflight.history import features, fitting, incidents, metrics, model, szz
 
@@ -124,7 +125,9 @@ def backtest(
 ) -> BacktestResult:
     """Score every commit of range with only what was known at its parent; measure ranking and calibration."""
     report = progress or (lambda stage, done, total: None)
-    history = features.extract(repo_path, range, lambda seen: report("features", seen, 0))
+    tip = (range or "HEAD").split("..")[-1] or "HEAD"
+    total = len(repository.rev_list(Path(repo_path), tip)) if progress is not None else 0  # for the bar
+    history = features.extract(repo_path, range, lambda seen: report("features", seen, total))
     commits = history.commits
     if len(commits) < 10:
         raise InputError(f"{repo_path}: only {len(commits)} non-merge commits in range; a backtest needs 10+")

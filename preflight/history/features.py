@@ -271,6 +271,7 @@ def extract(
     tracker = Tracker()
     commits: list[CommitFeatures] = []
     merges: list[LogCommit] = []
+    seen = 0
     for seen, commit in enumerate(stream_commits(path, tip), 1):
         if len(commit.parents) > 1:
             merges.append(commit)
@@ -282,4 +283,6 @@ def extract(
             tracker.update(commit, change)
         if progress is not None and seen % 500 == 0:
             progress(seen)
+    if progress is not None:
+        progress(seen)  # the end, so a bar reaches 100%
     return History(tuple(commits), tuple(merges), time.perf_counter() - started)

@@ -25,12 +25,12 @@ def buggy_history(repo: Path, rounds: int = 12) -> dict[str, list[str]]:
 
 def test_fit_on_the_past_and_evaluate_on_the_future(git_repo: Path, tmp_path: Path) -> None:
     shas = buggy_history(git_repo)
-    seen: list[str] = []
+    seen: list[tuple[str, int, int]] = []
     out = tmp_path / "coefficients.json"
     result = backtest(
         git_repo,
         fit=True,
-        progress=lambda stage, done, total: seen.append(stage),
+        progress=lambda stage, done, total: seen.append((stage, done, total)),
         save_coefficients=out,
         resamples=50,
     )
@@ -53,7 +53,8 @@ def test_fit_on_the_past_and_evaluate_on_the_future(git_repo: Path, tmp_path: Pa
     assert result.coefficients.source.endswith(", chosen on the next 5), recalibrated on those")
     assert 0 < result.coefficients.base_rate < 1
     assert load(out) == result.coefficients
-    assert {"szz", "metrics"} <= set(seen)
+    assert {"szz", "metrics"} <= {stage for stage, _, _ in seen}
+    assert ("features", 36, 36) in seen  # every commit streamed, with the total known
     assert result.commits_per_second > 0
     ET.fromstring(result.svg())
     assert shas["big"][0] != shas["fix"][0]
