@@ -139,9 +139,9 @@ def test_no_behaviour_changed_scores_only_the_likelihood() -> None:
 
 def test_without_history_the_average_change_is_assumed_and_said() -> None:
     risk = assess(Exposure((item(ChangeKind.MODIFIED, (Aspect.BODY,)),), None))
-    # likelihood 30 * 0.15 = 4.5; unknown 5; m = 1
-    assert points(risk) == [("defect likelihood", 4.5), ("unknown traffic", 5.0)]
-    assert risk.score == 10 and risk.confidence == "low"
+    # likelihood 30 * 0.131 = 3.9 (the default model's average change); unknown 5; m = 1
+    assert points(risk) == [("defect likelihood", 3.9), ("unknown traffic", 5.0)]
+    assert risk.score == 9 and risk.confidence == "low"
     assert risk.factors[0].detail.startswith("unknown: no history features")
     assert (
         "no git history features: the defect likelihood is assumed average: confidence at most medium"

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from preflight.history.model import DEFAULT_BASE_RATE
 from preflight.models import Driver, Likelihood
 
 LIKELIHOOD_POINTS = 30.0
-ASSUMED_BASE_RATE = 0.15
-"""The probability assumed when no history could be read (the default model's typical change)."""
+ASSUMED_BASE_RATE = DEFAULT_BASE_RATE
+"""The probability assumed when no history could be read: the default model's average change."""
 KEEP_WHEN_SPLIT = frozenset(
     {"directories", "subsystems", "developers", "author_experience", "age_days", "is_fix"}
 )
