@@ -117,12 +117,7 @@ def _thresholds(policy: Gate, context: Context) -> tuple[int, int, list[str]]:
 
 def _budget_cut(impact: Impact) -> tuple[int, str]:
     """Points off the thresholds for the SLO at risk with the least budget left."""
-    at_risk = [
-        slo
-        for slo in impact.slos
-        if slo.budget_remaining is not None
-        and ((slo.breach_probability or 0.0) > 0 or (slo.burn_rate is not None and slo.burn_rate.median > 1))
-    ]
+    at_risk = [slo for slo in impact.slos if slo.budget_remaining is not None and slo.burns]
     worst = min(at_risk, key=lambda slo: slo.budget_remaining or 0.0, default=None)
     if worst is None or worst.budget_remaining is None:
         return 0, ""

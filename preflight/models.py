@@ -269,6 +269,13 @@ class SloImpact:
     """Services from the fault to the SLO's service, fault first."""
     notes: tuple[str, ...] = ()
 
+    @property
+    def burns(self) -> bool:
+        """The fault may burn this SLO: a chance of breach, or a median burn rate above budget."""
+        return (self.breach_probability or 0.0) > 0 or (
+            self.burn_rate is not None and self.burn_rate.median > 1
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Impact:

@@ -10,8 +10,8 @@ from preflight.commands.check import write_atomic
 from preflight.errors import InputError
 from preflight.history import backtest as history
 from preflight.history.metrics import Calibration
+from preflight.history.model import COEFFICIENTS_FILE
 
-COEFFICIENTS_FILE = ".preflight/coefficients.json"
 """Where --fit writes what it learnt, in the repository (`check` reads it from the base revision)."""
 
 

@@ -99,8 +99,7 @@ def at_risk(slo: SloImpact) -> bool:
     """A chance of breaching the SLO, or a burn rate above the budgeted one, that the change
     causes: an SLO already burning too fast is not put at risk by a change that leaves it alone."""
     worse = slo.sli_before is None or slo.sli_after is None or slo.sli_after.median < slo.sli_before
-    burning = (slo.breach_probability or 0.0) > 0 or (slo.burn_rate is not None and slo.burn_rate.median > 1)
-    return worse and burning
+    return worse and slo.burns
 
 
 def slos_at_risk(changes: Sequence[Scored]) -> tuple[SloRisk, ...]:

@@ -33,6 +33,8 @@ LINEAR = frozenset({"entropy", "is_fix"})
 """Features used as they are."""
 SIGNED = frozenset({"complexity_change"})
 """Features that can be negative: they enter as sign(x) log(1 + |x|); all others as log(1 + x)."""
+COEFFICIENTS_FILE = ".preflight/coefficients.json"
+"""Where `backtest --fit` writes the coefficients and `check` reads them (at the base revision)."""
 FORMAT_VERSION = 2
 """Version 2: base_rate; the function-level features; no past_churn."""
 

@@ -47,9 +47,7 @@ def blast_radius(result: CheckResult) -> str | None:
         return None
     by_name = {s.service: s for s in impact.services}
     sources = sorted({f.service for f in result.exposure.functions if f.change.behavioural and f.service})
-    at_risk = [
-        s for s in impact.slos if (s.breach_probability or 0) > 0 or (s.burn_rate and s.burn_rate.median > 1)
-    ]
+    at_risk = [s for s in impact.slos if s.burns]
     paths = [s.critical_path for s in at_risk if s.critical_path]
     wanted = [*sources, *(name for path in paths for name in path)]
     wanted += [
