@@ -18,20 +18,7 @@ from socketserver import ThreadingMixIn
 from types import FrameType
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from shop import telemetry, web
-
-SERVICES = (
-    "frontend",
-    "checkout",
-    "cart",
-    "productcatalog",
-    "currency",
-    "payment",
-    "shipping",
-    "email",
-    "recommendation",
-    "ad",
-)
+from shop import SERVICES, telemetry, web
 
 
 class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
