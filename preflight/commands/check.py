@@ -49,7 +49,8 @@ def run(
         settings = load_settings(repo, ranges[0].merge_base if ranges else None, config_file, mode)
         if snapshot is None and calls is None and settings.snapshot:
             snapshot = target.repo_dir / settings.snapshot
-        runtime = exposure.load(calls, snapshot)  # bad runtime data fails before any work
+        # bad runtime data fails before any work
+        runtime = exposure.load(calls, snapshot, runtime_cache(repo))
         reach = code_reach(repo, settings, runtime) if callgraph else None
         impact = change_impact(settings, runtime)
         override = gate_override(repo, settings.gate, environ)
@@ -161,12 +162,15 @@ def change_impact(settings: config.Config, runtime: exposure.Runtime) -> pipelin
     services = runtime.services()
     if services is None:
         return None
-    from preflight import propagation
     from preflight.propagation import change
 
-    edges, endpoints, slos = services
-    graph = propagation.from_snapshot(edges, endpoints).with_config(settings)
-    return lambda found: change.predict(found, graph, slos)
+    graph = services.graph().with_config(settings)
+    return lambda found: change.predict(found, graph, services.slos)
+
+
+def runtime_cache(repo: Repository) -> Path:
+    """Where a snapshot's prepared form is kept: in the clone's git directory, never committed."""
+    return repo.git_dir / "preflight" / "runtime"
 
 
 def code_reach(repo: Repository, settings: config.Config, runtime: exposure.Runtime) -> pipeline.Reach:

@@ -103,21 +103,7 @@ def score(
 def service_edges(runtime: exposure.Runtime) -> tuple[tuple[str, str, float | None], ...]:
     """The snapshot's service-to-service calls, summed per pair (empty without services)."""
     services = runtime.services()
-    if services is None:
-        return ()
-    import pandas as pd  # the snapshot's tables are DataFrames: pandas is loaded already
-
-    edges, _, _ = services
-    rates: dict[tuple[str, str], float | None] = {}
-    for caller, callee, rate in zip(
-        edges["caller_service"], edges["callee_service"], edges["calls_per_min"], strict=True
-    ):
-        if not isinstance(caller, str) or not isinstance(callee, str) or not caller or not callee:
-            continue  # a span from outside the graph (no caller service): not a call between services
-        known = None if pd.isna(rate) else float(rate)
-        seen = rates.get((caller, callee))
-        rates[(caller, callee)] = known if seen is None else seen + (known or 0.0)
-    return tuple((a, b, rate) for (a, b), rate in sorted(rates.items()))
+    return () if services is None else services.rates
 
 
 def runtime_location(calls: Path | None, snapshot: Path | None) -> str | None:

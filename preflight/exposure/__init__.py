@@ -12,10 +12,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from preflight.errors import InputError
-from preflight.models import ChangeSet, Exposure, FunctionExposure, SloStatus
+from preflight.exposure import prepared
+from preflight.exposure.prepared import Prepared, Services
+from preflight.models import ChangeSet, Exposure, FunctionExposure
 
 REQUIRED_COLUMNS = ("qualname", "calls_per_min")
 
@@ -87,8 +89,8 @@ class Runtime(Protocol):
     def rates(self) -> Mapping[str, float]:
         """Calls/min of every function with runtime data, by repository qualified name."""
 
-    def services(self) -> tuple[Any, Any, tuple[SloStatus, ...]] | None:
-        """(edges, endpoints, SLOs) for the service graph, or None when the data has no services."""
+    def services(self) -> Services | None:
+        """The measured service graph and its SLOs, or None when the data has no services."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,42 +104,36 @@ class _Calls:
     def rates(self) -> Mapping[str, float]:
         return self.calls or {}
 
-    def services(self) -> tuple[Any, Any, tuple[SloStatus, ...]] | None:
+    def services(self) -> Services | None:
         return None
 
 
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
-    snapshot: Any
+    prepared: Prepared
     location: str
 
     def join(self, changes: ChangeSet, now: datetime.datetime) -> Exposure:
-        from preflight.exposure import snapshot
-
-        return snapshot.join(changes, self.snapshot, self.location, now)
+        return self.prepared.join(changes, self.location, now)
 
     def rates(self) -> Mapping[str, float]:
-        from preflight.exposure import snapshot
+        return self.prepared.rates
 
-        return snapshot.rates(self.snapshot)
-
-    def services(self) -> tuple[Any, Any, tuple[SloStatus, ...]] | None:
-        from preflight.exposure import snapshot
-
-        edges = self.snapshot.table("edges")
-        if edges.empty:
-            return None
-        return edges, self.snapshot.table("endpoints"), snapshot.all_slos(self.snapshot)
+    def services(self) -> Services | None:
+        return self.prepared.services
 
 
-def load(calls_file: Path | None = None, snapshot_dir: Path | None = None) -> Runtime:
-    """Read and validate the runtime data (a snapshot, a calls CSV, or none) before any other work."""
+def load(
+    calls_file: Path | None = None, snapshot_dir: Path | None = None, cache_dir: Path | None = None
+) -> Runtime:
+    """Read and validate the runtime data (a snapshot, a calls CSV, or none) before any other work.
+
+    With a cache_dir, a snapshot seen before is read from its prepared form there (no pandas).
+    """
     if calls_file is not None and snapshot_dir is not None:
         raise InputError("--calls and --snapshot both given; pass one source of runtime data")
     if snapshot_dir is not None:
-        from preflight.runtime import snapshot
-
-        return _Snapshot(snapshot.read(snapshot_dir), str(snapshot_dir))
+        return _Snapshot(prepared.load(snapshot_dir, cache_dir), str(snapshot_dir))
     if calls_file is not None:
         return _Calls(load_calls(calls_file), str(calls_file))
     return _Calls(None, None)

@@ -1,152 +1,226 @@
-"""Join changed functions to a runtime snapshot: traffic, share of service, latency, errors, endpoints, SLOs."""
+"""Join changed functions to a runtime snapshot: traffic, share of service, latency, errors, endpoints, SLOs.
+
+`prepare` reads the snapshot's tables once (pandas) into a `Prepared`: what the snapshot
+knows of every function, by name, plus the service graph. The join itself is a lookup
+(exposure/prepared.py), which a warm run does from a cached `Prepared` without pandas.
+"""
 
 from __future__ import annotations
 
 import datetime
-from typing import Any
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any, cast
 
 import pandas as pd
 
-from preflight.models import ChangeSet, Exposure, FunctionChange, FunctionExposure, RuntimeInfo, SloStatus
+from preflight.exposure.prepared import FunctionRuntime, Prepared, Services
+from preflight.models import ChangeSet, Exposure, SloStatus
 from preflight.runtime.snapshot import Snapshot
 
 # Traces measure executions; profiles and tables are a weaker second choice.
 SOURCE_RANK = {"otlp": 0, "jaeger": 0, "zipkin": 0, "table": 1, "pstats": 2, "folded": 3}
+Row = dict[str, Any]
 
 
 def join(changes: ChangeSet, snapshot: Snapshot, location: str, now: datetime.datetime) -> Exposure:
     """Every changed function with what the snapshot knows; no rows means unknown, never zero."""
-    functions = snapshot.table("functions")
-    key = functions["code_qualname"].fillna(functions["qualname"])
-    names = {str(name) for name in key.dropna()}
-    rows = [_expose(change, functions[key == _name(change, names)], snapshot) for change in changes.functions]
-    return Exposure(tuple(rows), location, runtime_info(snapshot, location, now))
+    return prepare(snapshot).join(changes, location, now)
 
 
 def rates(snapshot: Snapshot) -> dict[str, float]:
     """Calls/min per function (repository name when resolved), from its best source, over services."""
-    functions = snapshot.table("functions").dropna(subset=["calls_per_min"])
-    if functions.empty:
-        return {}
-    functions = functions.assign(
-        key=functions["code_qualname"].fillna(functions["qualname"]),
-        rank=functions["source"].map(SOURCE_RANK).fillna(9),
-    ).dropna(subset=["key"])
-    best = functions[functions["rank"] == functions.groupby("key")["rank"].transform("min")]
-    return {str(k): float(v) for k, v in best.groupby("key")["calls_per_min"].sum().items()}
+    return prepare(snapshot).rates
 
 
-def _best_source(rows: pd.DataFrame) -> pd.DataFrame:
-    """The rows from the most direct source present (traces before tables before profiles)."""
-    rank = rows["source"].map(SOURCE_RANK).fillna(9)
-    return rows[rank == rank.min()]
+def prepare(snapshot: Snapshot) -> Prepared:
+    """Every change-independent answer of the snapshot, in one pass over each table."""
+    by_name: dict[str, list[Row]] = defaultdict(list)
+    for row in _records(snapshot.table("functions")):
+        name = _known(row["code_qualname"]) or _known(row["qualname"])
+        if name is not None:
+            by_name[str(name)].append(row)
+    served: dict[str, float] = defaultdict(float)
+    for row in _records(snapshot.table("endpoints")):
+        requests = _known(row["requests_per_min"])
+        if _known(row["service"]) is not None and requests is not None:
+            served[row["service"]] += float(requests)
+    reached: dict[tuple[Any, Any], list[Row]] = defaultdict(list)
+    for row in _records(snapshot.table("function_endpoints")):
+        reached[(row["service"], row["qualname"])].append(row)
+    slos_by_service: dict[Any, list[tuple[Any, SloStatus]]] = defaultdict(list)
+    all_slos = []
+    for row in _records(snapshot.table("slos")):
+        status = _slo(row)
+        all_slos.append(status)
+        slos_by_service[row["service"]].append((_known(row["route"]), status))
+    context = _Context(served, reached, slos_by_service)
+    meta = snapshot.meta
+    return Prepared(
+        functions={name: _function(rows, context) for name, rows in by_name.items()},
+        rates=_rates(by_name),
+        services=_services(snapshot, tuple(all_slos)),
+        meta={
+            "generated_at": meta.get("generated_at"),
+            "window_start": meta.get("window_start"),
+            "window_end": meta.get("window_end"),
+            "resolution_rate": (meta.get("resolution") or {}).get("rate"),
+        },
+    )
 
 
-def _name(change: FunctionChange, names: set[str]) -> str:
-    """Production runs the base, so the base name is tried first."""
-    for name in (change.old_qualname, change.qualname):
-        if name is not None and name in names:
-            return name
-    return change.qualname
+class _Context:
+    """The other tables, grouped for the per-function answers."""
+
+    def __init__(
+        self,
+        served: Mapping[str, float],
+        reached: Mapping[tuple[Any, Any], list[Row]],
+        slos: Mapping[Any, list[tuple[Any, SloStatus]]],
+    ) -> None:
+        self.served, self.reached, self.slos = served, reached, slos
+
+    def share(self, service: str | None, calls: float | None) -> float | None:
+        served = self.served.get(service) if service is not None else None
+        if calls is None or served is None or served <= 0:
+            return None
+        return min(1.0, calls / served)
+
+    def routes(self, service: str | None, qualname: Any) -> tuple[str, ...]:
+        if service is None:
+            return ()
+        rows = sorted(self.reached.get((service, qualname), ()), key=_calls, reverse=True)
+        return tuple(str(r["route"]) for r in rows if _known(r["route"]) is not None)
+
+    def slos_of(self, service: str | None, routes: tuple[str, ...]) -> tuple[SloStatus, ...]:
+        if service is None:
+            return ()
+        return tuple(s for route, s in self.slos.get(service, ()) if route is None or route in routes)
 
 
-def _expose(change: FunctionChange, rows: pd.DataFrame, snapshot: Snapshot) -> FunctionExposure:
-    rows = rows.dropna(subset=["calls"])
-    if rows.empty:
-        return FunctionExposure(change, None)
+def _function(rows: list[Row], context: _Context) -> FunctionRuntime | None:
+    rows = [r for r in rows if _known(r["calls"]) is not None]
+    if not rows:
+        return None
     best = _best_source(rows)
-    per_service = best.groupby("service", dropna=False)["calls_per_min"].sum(min_count=1)
-    calls = None if per_service.isna().all() else float(per_service.sum())
-    top = best.sort_values("calls", ascending=False).iloc[0]
-    service = None if pd.isna(top["service"]) else str(top["service"])
-    qualname = top["code_qualname"] if not pd.isna(top["code_qualname"]) else top["qualname"]
-    routes = _routes(snapshot, service, qualname)
-    return FunctionExposure(
-        change=change,
+    known = [float(r["calls_per_min"]) for r in best if _known(r["calls_per_min"]) is not None]
+    calls = sum(known) if known else None
+    top = max(best, key=_calls)  # the first of the busiest
+    service = None if _known(top["service"]) is None else str(top["service"])
+    qualname = _known(top["code_qualname"]) or top["qualname"]
+    routes = context.routes(service, qualname)
+    return FunctionRuntime(
         calls_per_min=calls,
         service=service,
-        services=tuple(sorted(str(s) for s in best["service"].dropna().unique())),
-        share_of_service=_share(snapshot, service, calls),
+        services=tuple(sorted({str(r["service"]) for r in best if _known(r["service"]) is not None})),
+        share_of_service=context.share(service, calls),
         p50_ms=_float(top["p50_ms"]),
         p99_ms=_float(top["p99_ms"]),
         error_rate=_float(top["error_rate"]),
         endpoints=routes,
-        slos=_slos(snapshot, service, routes),
+        slos=context.slos_of(service, routes),
         source=str(top["source"]),
     )
 
 
-def _float(value: Any) -> float | None:
-    return None if pd.isna(value) else float(value)
+def _rates(by_name: Mapping[str, list[Row]]) -> dict[str, float]:
+    found = {}
+    for name, rows in by_name.items():
+        measured = [r for r in rows if _known(r["calls_per_min"]) is not None]
+        if measured:
+            found[name] = float(sum(float(r["calls_per_min"]) for r in _best_source(measured)))
+    return found
 
 
-def _share(snapshot: Snapshot, service: str | None, calls: float | None) -> float | None:
-    endpoints = snapshot.table("endpoints")
-    served = endpoints[endpoints["service"] == service]["requests_per_min"].sum(min_count=1)
-    if calls is None or pd.isna(served) or served <= 0:
+def _best_source(rows: list[Row]) -> list[Row]:
+    """The rows from the most direct source present (traces before tables before profiles)."""
+    ranks = [SOURCE_RANK.get(r["source"], 9) for r in rows]
+    best = min(ranks)
+    return [r for r, rank in zip(rows, ranks, strict=True) if rank == best]
+
+
+def _services(snapshot: Snapshot, slos: tuple[SloStatus, ...]) -> Services | None:
+    """The measured service graph, when the snapshot has calls between services."""
+    edges = snapshot.table("edges")
+    if edges.empty:
         return None
-    return min(1.0, calls / float(served))
+    from preflight.propagation import from_snapshot
+
+    graph = from_snapshot(edges, snapshot.table("endpoints"))
+    return Services(tuple(graph.services()), tuple(graph.calls()), _pair_rates(_records(edges)), slos)
 
 
-def _routes(snapshot: Snapshot, service: str | None, qualname: Any) -> tuple[str, ...]:
-    reached = snapshot.table("function_endpoints")
-    rows = reached[(reached["service"] == service) & (reached["qualname"] == qualname)]
-    return tuple(str(r) for r in rows.sort_values("calls", ascending=False)["route"].dropna())
-
-
-def _slos(snapshot: Snapshot, service: str | None, routes: tuple[str, ...]) -> tuple[SloStatus, ...]:
-    slos = snapshot.table("slos")
-    return slo_statuses(
-        slos[(slos["service"] == service) & (slos["route"].isna() | slos["route"].isin(routes))]
-    )
+def _pair_rates(edges: Iterable[Row]) -> tuple[tuple[str, str, float | None], ...]:
+    """Calls/min per (caller, callee), summed over routes; spans from outside the graph left out."""
+    found: dict[tuple[str, str], float | None] = {}
+    for row in edges:
+        caller, callee = row["caller_service"], row["callee_service"]
+        if not isinstance(caller, str) or not isinstance(callee, str) or not caller or not callee:
+            continue  # a span from outside the graph (no caller service): not a call between services
+        rate = _float(row["calls_per_min"])
+        seen = found.get((caller, callee))
+        found[(caller, callee)] = rate if seen is None else seen + (rate or 0.0)
+    return tuple((a, b, rate) for (a, b), rate in sorted(found.items()))
 
 
 def all_slos(snapshot: Snapshot) -> tuple[SloStatus, ...]:
     """Every SLO in the snapshot, with its error budget state."""
-    return slo_statuses(snapshot.table("slos"))
+    return tuple(_slo(row) for row in _records(snapshot.table("slos")))
 
 
 def service_share(snapshot: Snapshot, service: str, qualname: str) -> float | None:
     """Share of a service's requests that run a function (its calls / the service's requests)."""
-    functions = snapshot.table("functions")
-    key = functions["code_qualname"].fillna(functions["qualname"])
-    rows = functions[(functions["service"] == service) & (key == qualname)].dropna(subset=["calls_per_min"])
-    calls = _best_source(rows)["calls_per_min"].sum(min_count=1)  # one source, not traces + profiles
-    return None if pd.isna(calls) else _share(snapshot, service, float(calls))
+    rows = [
+        r
+        for r in _records(snapshot.table("functions"))
+        if r["service"] == service
+        and (_known(r["code_qualname"]) or _known(r["qualname"])) == qualname
+        and _known(r["calls_per_min"]) is not None
+    ]
+    if not rows:
+        return None
+    calls = sum(float(r["calls_per_min"]) for r in _best_source(rows))  # one source, not traces + profiles
+    served = sum(
+        float(r["requests_per_min"])
+        for r in _records(snapshot.table("endpoints"))
+        if r["service"] == service and _known(r["requests_per_min"]) is not None
+    )
+    return min(1.0, calls / served) if served > 0 else None
 
 
-def slo_statuses(rows: pd.DataFrame) -> tuple[SloStatus, ...]:
-    return tuple(
-        SloStatus(
-            name=str(r["name"]),
-            service=str(r["service"]),
-            indicator=str(r["indicator"]),
-            objective=_float(r["objective"]),
-            window=None if pd.isna(r["window"]) else str(r["window"]),
-            threshold_ms=_float(r["threshold_ms"]),
-            route=None if pd.isna(r["route"]) else str(r["route"]),
-            budget_remaining=_float(r["budget_remaining"]),
-            budget_source="unknown" if pd.isna(r["budget_source"]) else str(r["budget_source"]),
-        )
-        for _, r in rows.iterrows()
+def _slo(row: Row) -> SloStatus:
+    return SloStatus(
+        name=str(row["name"]),
+        service=str(row["service"]),
+        indicator=str(row["indicator"]),
+        objective=_float(row["objective"]),
+        window=None if _known(row["window"]) is None else str(row["window"]),
+        threshold_ms=_float(row["threshold_ms"]),
+        route=None if _known(row["route"]) is None else str(row["route"]),
+        budget_remaining=_float(row["budget_remaining"]),
+        budget_source="unknown" if _known(row["budget_source"]) is None else str(row["budget_source"]),
     )
 
 
-def runtime_info(snapshot: Snapshot, location: str, now: datetime.datetime) -> RuntimeInfo:
-    """Freshness and coverage of the snapshot."""
-    meta = snapshot.meta
-    end = meta.get("window_end")
-    age = None
-    if isinstance(end, str):
-        # Python 3.10's fromisoformat does not read a trailing Z
-        ended = datetime.datetime.fromisoformat(end.replace("Z", "+00:00"))
-        age = round((now - ended).total_seconds() / 3600, 2)
-    resolution = meta.get("resolution") or {}
-    return RuntimeInfo(
-        location=location,
-        generated_at=meta.get("generated_at"),
-        window_start=meta.get("window_start"),
-        window_end=end if isinstance(end, str) else None,
-        age_hours=age,
-        resolution_rate=resolution.get("rate"),
-    )
+def _records(frame: pd.DataFrame) -> list[Row]:
+    return cast(list[Row], frame.to_dict("records"))
+
+
+def _known(value: Any) -> Any:
+    """The value, or None for every spelling of missing (None, NaN, pd.NA, NaT)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _float(value: Any) -> float | None:
+    known = _known(value)
+    return None if known is None else float(known)
+
+
+def _calls(row: Row) -> float:
+    value = _float(row["calls"])
+    return -math.inf if value is None else value

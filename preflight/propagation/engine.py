@@ -157,12 +157,32 @@ def _plan(graph: ServiceGraph, faults: list[Fault]) -> list[tuple[bool, list[str
     return plan
 
 
+class SparseRows:
+    """A matrix of few non-zeros, as much of scipy.sparse as the engine needs: `matrix @ dense`.
+
+    Duplicate (row, column) entries add up, as in a COO matrix. Hand-written because
+    importing scipy.sparse costs the pre-push hook more than a whole Monte Carlo run.
+    """
+
+    def __init__(self, values: list[float], at: list[int], to: list[int], shape: tuple[int, int]) -> None:
+        order = np.argsort(np.asarray(at, dtype=np.intp), kind="stable")
+        self.to = np.asarray(to, dtype=np.intp)[order]
+        self.values = np.asarray(values, dtype=float)[order]
+        self.rows, self.starts = np.unique(np.asarray(at, dtype=np.intp)[order], return_index=True)
+        self.shape = shape
+
+    def __matmul__(self, dense: np.ndarray) -> np.ndarray:
+        out = np.zeros((self.shape[0], dense.shape[1]))
+        out[self.rows] = np.add.reduceat(self.values[:, None] * dense[self.to], self.starts, axis=0)
+        return out
+
+
 @dataclass
 class _Step:
     start: int
     stop: int
     fail: Any
-    """Sparse (step rows x all rows): n of plain calls without a fallback, for log-survival (None: none)."""
+    """SparseRows (step rows x all rows): n of plain calls without a fallback, for log-survival (None: none)."""
     wrong: Any
     """Sparse: n of every plain call, for wrong values (no fallback absorbs them)."""
     delay: Any
@@ -240,8 +260,6 @@ class _Engine:
         inbound: np.ndarray,
     ) -> _Step:
         """Rows start..stop: their plain calls as sparse matrices, the rest as special calls."""
-        from scipy.sparse import csr_matrix
-
         plain: dict[str, tuple[list[int], list[int], list[float]]] = {
             name: ([], [], []) for name in ("fail", "wrong", "delay")
         }
@@ -259,7 +277,7 @@ class _Engine:
                     plain[name][2].append(per_request(call))
         size = len(inbound)
         matrices = {
-            name: csr_matrix((values, (at, to)), shape=(stop - start, size)) if values else None
+            name: SparseRows(values, at, to, (stop - start, size)) if values else None
             for name, (at, to, values) in plain.items()
         }
         return _Step(

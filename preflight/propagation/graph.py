@@ -16,7 +16,6 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from scipy.special import ndtr
 
 from preflight.config import CallSettings, Config
 from preflight.errors import InputError
@@ -307,7 +306,25 @@ def share_below(limit: np.ndarray | float, p50: np.ndarray | float, p90: np.ndar
     """P(latency <= limit) for the lognormal through this p50 and p90 (a p90 below the p50 counts as it)."""
     median = np.maximum(p50, 1e-9)
     sigma = np.maximum(np.log(np.maximum(p90, median)) - np.log(median), 1e-6) / Z90
-    return np.asarray(ndtr((np.log(np.maximum(limit, 1e-9)) - np.log(median)) / sigma))
+    return normal_cdf((np.log(np.maximum(limit, 1e-9)) - np.log(median)) / sigma)
+
+
+# erfc(z) ~ t * exp(-z^2 + P(t)), t = 1 / (1 + z/2), for z >= 0: the Chebyshev fit of Press et
+# al., Numerical Recipes (2nd ed., 6.2), relative error below 1.2e-7 everywhere. Hand-written
+# instead of scipy.special.ndtr because importing scipy.special costs the pre-push hook about
+# 0.25 s, more than the whole Monte Carlo, and this accuracy is far inside its sampling error.
+_ERFC = (-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277)  # fmt: skip
+
+
+def normal_cdf(x: np.ndarray | float) -> np.ndarray:
+    """The standard normal CDF, elementwise (relative error of its tails below 1.2e-7)."""
+    z = np.abs(np.asarray(x, dtype=float)) / math.sqrt(2)
+    t = 1 / (1 + 0.5 * z)
+    poly = np.zeros_like(t)
+    for coefficient in reversed(_ERFC):
+        poly = poly * t + coefficient
+    upper = 0.5 * t * np.exp(-z * z + poly)  # P(X > |x|)
+    return np.asarray(np.where(np.asarray(x) < 0, upper, 1 - upper))
 
 
 def p90_from(p50: float | None, upper: float | None, z: float) -> float | None:

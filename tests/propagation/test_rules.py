@@ -817,3 +817,34 @@ def test_one_core_gives_the_numbers_of_many(monkeypatch: pytest.MonkeyPatch) -> 
     many = simulate(_chunk_graph(), faults, trials=3 * engine.CHUNK_TRIALS, seed=2)
     monkeypatch.setattr(engine.os, "cpu_count", lambda: 1)
     assert simulate(_chunk_graph(), faults, trials=3 * engine.CHUNK_TRIALS, seed=2) == many
+
+
+def test_normal_cdf_matches_the_error_function() -> None:
+    import math
+
+    import numpy as np
+
+    from preflight.propagation.graph import normal_cdf
+
+    x = np.linspace(-9, 9, 3601)
+    exact = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in x])
+    found = normal_cdf(x)
+    assert np.max(np.abs(found - exact)) < 1e-7
+    lower = x < 0
+    assert np.max(np.abs(found[lower] - exact[lower]) / exact[lower]) < 2e-7  # tails stay relative-accurate
+    assert float(normal_cdf(1.6448536)) == pytest.approx(0.95, abs=1e-7)
+
+
+def test_sparse_rows_multiply_like_a_dense_matrix_and_add_duplicates() -> None:
+    import numpy as np
+
+    from preflight.propagation.engine import SparseRows
+
+    rng = np.random.default_rng(7)
+    at, to = [3, 0, 3, 5, 3], [1, 2, 1, 0, 4]  # (3, 1) twice; rows 1, 2, 4 have no entries
+    values = [0.5, 2.0, 1.5, 1.0, 3.0]
+    dense = np.zeros((6, 5))
+    for a, b, v in zip(at, to, values, strict=True):
+        dense[a, b] += v
+    x = rng.random((5, 4))
+    assert np.allclose(SparseRows(values, at, to, (6, 5)) @ x, dense @ x, rtol=0, atol=1e-12)
