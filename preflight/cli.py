@@ -436,13 +436,26 @@ def simulate(
 @click.option(
     "--output-dir",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Where to build the example repository and write reports. Default: a new temp dir.",
+    help="Where to build the example repository and write reports (a new directory, or one without "
+    "shop/ in it). Default: a new temp dir.",
 )
-def demo(output_dir: Path | None) -> int:
-    """Build a small example repository with real commits and check it."""
+@click.option(
+    "--scenario",
+    metavar="NAME",
+    help="Check only this scenario: docs-only, rare-function, hot-checkout-path, helper-signature or "
+    "new-module. Default: all five.",
+)
+def demo(output_dir: Path | None, scenario: str | None) -> int:
+    """Check the shop example's five scenario pull requests, end to end.
+
+    Builds a git repository from examples/shop (ten services, their SLOs, a snapshot of recorded
+    telemetry) with a branch per scenario, runs `check` on each against main, prints a summary and
+    writes each scenario's Markdown and JSON report and one HTML digest. Needs preflight's source
+    checkout (`make demo`); offline, a few seconds.
+    """
     from preflight.commands import demo as command
 
-    return command.run(output_dir, sys.stdout)
+    return command.run(output_dir, sys.stdout, scenario)
 
 
 @cli.group()

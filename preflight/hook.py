@@ -16,11 +16,11 @@ import stat
 import subprocess
 import sys
 import sysconfig
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from preflight.errors import PreflightError
+from preflight.files import write_atomic
 
 HOOK = "pre-push"
 CHAINED = "pre-push.preflight-chained"
@@ -139,13 +139,4 @@ def uninstall(hooks: Path) -> Installed:
 
 def _write_executable(path: Path, text: str) -> None:
     """Write via a temporary file and rename, so a failure never leaves half a hook."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        mode = stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_atomic(path, text, stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)

@@ -192,9 +192,16 @@ class Repository:
         )
         return self._git("rev-parse", "HEAD")
 
-    def switch_new_branch(self, name: str) -> None:
-        """Create a branch at HEAD and check it out."""
-        self._git("checkout", "-q", "-b", name)
+    def switch_new_branch(self, name: str, start: str = "HEAD") -> None:
+        """Create a branch at start (HEAD by default) and check it out."""
+        self._git("checkout", "-q", "-b", name, start)
+
+    def apply(self, patch: Path) -> None:
+        """Apply a patch file (git diff output) to the work tree; GitError when it does not apply."""
+        try:
+            self._git("apply", str(patch))
+        except git.GitCommandError as e:
+            raise GitError(f"{patch}: does not apply to {self.root}: {e.stderr.strip()}") from e
 
     def file_at(self, revision: str | None, path: str) -> bytes | None:
         """A file's content at a revision, or None when it does not exist there."""

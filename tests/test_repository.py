@@ -288,3 +288,17 @@ def test_path_filters_are_found_in_the_commit_graph(git_repo: Path) -> None:
     empty = git(git_repo, "hash-object", "-w", "--stdin", stdin="")
     git(git_repo, "replace", empty, git(git_repo, "rev-parse", "HEAD:a.txt"))
     assert not repository.has_path_filters(git_repo, git_dir)  # git reads no commit-graph then
+
+
+def test_branch_from_a_start_and_apply_a_patch(git_repo: Path, tmp_path: Path) -> None:
+    base = commit(git_repo, {"a.py": "x = 1\n"})
+    commit(git_repo, {"a.py": "x = 2\n"})
+    patch = tmp_path / "change.patch"
+    patch.write_text(git(git_repo, "diff", base, "HEAD") + "\n", encoding="utf-8")
+    with Repository(git_repo) as repo:
+        repo.switch_new_branch("again", base)
+        assert (git_repo / "a.py").read_text(encoding="utf-8") == "x = 1\n"
+        repo.apply(patch)
+        assert (git_repo / "a.py").read_text(encoding="utf-8") == "x = 2\n"
+        with pytest.raises(GitError, match=r"change\.patch: does not apply"):
+            repo.apply(patch)  # already applied: its old lines are gone

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any, TextIO
 
-from preflight.commands.check import write_atomic
 from preflight.errors import InputError
+from preflight.files import write_atomic
 from preflight.history import backtest as history
 from preflight.history.metrics import Calibration
 from preflight.history.model import COEFFICIENTS_FILE

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -13,6 +11,7 @@ from typing import TextIO
 from preflight import config, exposure, pipeline
 from preflight.commands import Target
 from preflight.errors import InputError
+from preflight.files import write_atomic
 from preflight.models import CheckResult, Exposure, Likelihood, RevisionRange
 from preflight.report import document, text
 from preflight.repository import Repository
@@ -206,16 +205,3 @@ def render(result: CheckResult, fmt: str, color: bool = False) -> str:
     from preflight.report import markdown  # jinja2: only when rendering Markdown (the hook never does)
 
     return markdown.render_check(result)
-
-
-def write_atomic(path: Path, content: str) -> None:
-    """Write via a temporary file and rename, so a failure never leaves a half-written report."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

@@ -75,12 +75,17 @@ def summary(meta: dict[str, Any], output: Path) -> str:
         f"endpoints {rows['endpoints']}, SLOs {rows['slos']}"
     )
     resolution = meta["resolution"]
+    elsewhere = resolution.get("outside") or 0
+    why = "standard library, installed packages, paths outside paths.map"
     if resolution["rate"] is not None:
         lines.append(
-            f"resolved {resolution['resolved']}/{resolution['functions']} runtime functions to the repository "
-            f"({resolution['rate']:.0%})"
+            f"resolved {resolution['resolved']}/{resolution['functions'] - elsewhere} runtime functions to the "
+            f"repository ({resolution['rate']:.0%})"
+            + (f"; {elsewhere} more are outside it, not counted ({why})" if elsewhere else "")
         )
         lines.extend(f"  unresolved: {name}" for name in resolution["unresolved"][:10])
+    elif elsewhere:
+        lines.append(f"no runtime function could be the repository's: all {elsewhere} are outside it ({why})")
     elif resolution["repository"] is None:
         lines.append("functions not resolved to code: no repository (run inside a checkout or pass --repo)")
     return "\n".join(lines) + "\n"

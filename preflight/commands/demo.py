@@ -1,190 +1,274 @@
-"""`preflight demo`: build a small shop repository with real commits and check the last change."""
+"""`preflight demo`: the shop example as a git repository, every scenario through `check`.
+
+The example (examples/shop in preflight's source checkout: ten services, their SLOs, a snapshot
+built from their recorded telemetry, and scenario patches) becomes the main branch of a new
+repository, and each scenario a branch with its patch applied. Each branch goes through
+`preflight check` against main, with the example's .preflight.yml, SLOs and committed snapshot,
+as of the moment the telemetry was recorded (scored later, the recording would count as stale).
+The terminal gets one screen: a block per scenario and a table of expected against found; the
+full reports go to files: each scenario's Markdown (the pull-request comment) and JSON, and one
+HTML digest of them all.
+"""
 
 from __future__ import annotations
 
 import datetime
+import io
+import json
+import shutil
 import tempfile
-import textwrap
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from preflight import exposure, pipeline
-from preflight.changes.revisions import resolve
-from preflight.commands.check import change_likelihood, code_reach, render, write_atomic
-from preflight.config import Config
+from preflight.commands import Target, check
+from preflight.errors import InputError
+from preflight.files import write_atomic
 from preflight.models import CheckResult
-from preflight.repository import Repository, init_repository
+from preflight.report.escaping import terminal
+from preflight.repository import init_repository
+from preflight.sinks import Outcome
 
-BASE = {
-    "src/shop/__init__.py": '"""A tiny shop used by the preflight demo."""\n',
-    "src/shop/pricing.py": '''
-        """Prices, discounts and taxes."""
-
-        TAX_RATE = 0.2
-
-
-        def apply_discount(price, percent):
-            """Price after a percentage discount."""
-            return round(price * (1 - percent / 100), 2)
-
-
-        def with_tax(price):
-            return round(price * (1 + TAX_RATE), 2)
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "shop"
+"""The example in preflight's source checkout (an editable install, as `make demo` makes); a
+wheel does not ship it, and the demo then says where to get it."""
+COPIED = ("shop", "slos", "snapshot", ".preflight.yml", "README.md")
+"""What the demo repository holds: the code, the SLOs, the snapshot and the config (the README
+because a scenario edits it); not the raw telemetry, which the snapshot already summarizes."""
+WIDTH = 100
+"""Longest line of a scenario block; the reports have every explanation whole."""
 
 
-        def format_price(amount, currency="EUR"):
-            return f"{amount:.2f} {currency}"
-        ''',
-    "src/shop/cart.py": '''
-        """The shopping cart."""
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One pull request of the example (scenarios/<name>.patch) and what the example expects."""
 
-        from shop.pricing import apply_discount, with_tax
+    name: str
+    change: str
+    """What the change does, in a line (its commit subject)."""
+    level: str
+    """The risk level the example expects (examples/shop/README.md)."""
+    low_confidence: bool = False
+    """Expected to be scored with low confidence: an unknown, not a safe change."""
 
-
-        class Cart:
-            def __init__(self):
-                self.items = []
-
-            def add(self, sku, price, quantity=1):
-                self.items.append((sku, price, quantity))
-
-            def total(self, discount=0):
-                subtotal = sum(price * quantity for _, price, quantity in self.items)
-                return with_tax(apply_discount(subtotal, discount))
-        ''',
-    "src/shop/api.py": '''
-        """HTTP handlers (Flask)."""
-
-        from flask import Flask, jsonify, request
-
-        from shop.cart import Cart
-
-        app = Flask(__name__)
+    @property
+    def expected(self) -> str:
+        """The expectation as the summary shows it."""
+        return f"{self.level}, confidence low" if self.low_confidence else self.level
 
 
-        @app.post("/cart/total")
-        def get_cart():
-            cart = Cart()
-            for sku, price in request.json["items"]:
-                cart.add(sku, price)
-            return jsonify(total=cart.total(request.json.get("discount", 0)))
+SCENARIOS = (
+    Scenario("docs-only", "a troubleshooting section in the README, no code", "low"),
+    Scenario("rare-function", "ad.get_random_ads, home page only (the page renders without ads)", "low"),
+    Scenario(
+        "hot-checkout-path",
+        "currency.convert in exact decimals, rounded to the cent (every checkout)",
+        "high",
+    ),
+    Scenario("helper-signature", "money.from_float takes its arguments the other way round", "high"),
+    Scenario("new-module", "a new shop/loyalty.py that nothing runs yet", "low", low_confidence=True),
+)
 
 
-        @app.get("/health")
-        def health():
-            return {"ok": True}
-        ''',
-}
+class _Kept:
+    """A sink that keeps what each `check` run decided."""
 
-# One pull request: a behaviour change in the hottest function, a signature change,
-# a comment-only edit, a renamed helper and a brand-new function with no traffic of its own
-# yet, called from the hot cart total (so its traffic is inferred from that caller).
-CHANGE = {
-    "src/shop/pricing.py": '''
-        """Prices, discounts and taxes."""
+    def __init__(self) -> None:
+        self.outcomes: list[Outcome] = []
 
-        TAX_RATE = 0.2
+    def publish(self, outcome: Outcome) -> None:
+        self.outcomes.append(outcome)
 
 
-        def apply_discount(price, percent):
-            """Price after a percentage discount."""
-            if percent > 50:
-                percent = 50  # never more than half off
-            return round(price * (1 - percent / 100), 2)
-
-
-        def with_tax(price):
-            # VAT applies to every order
-            return round(price * (1 + TAX_RATE), 2)
-
-
-        def render_price(amount, currency="EUR"):
-            return f"{amount:.2f} {currency}"
-
-
-        def loyalty_points(total):
-            return int(total // 10)
-        ''',
-    "src/shop/cart.py": '''
-        """The shopping cart."""
-
-        from shop.pricing import apply_discount, loyalty_points, with_tax
-
-
-        class Cart:
-            def __init__(self):
-                self.items = []
-
-            def add(self, sku, price, quantity=1, gift=False):
-                self.items.append((sku, price, quantity, gift))
-
-            def total(self, discount=0):
-                subtotal = sum(price * quantity for _, price, quantity, _ in self.items)
-                total = with_tax(apply_discount(subtotal, discount))
-                self.points = loyalty_points(total)
-                return total
-        ''',
-}
-
-CALLS = """qualname,calls_per_min
-shop.pricing.apply_discount,42000
-shop.pricing.with_tax,42000
-shop.pricing.format_price,300
-shop.cart.Cart.add,61000
-shop.cart.Cart.total,42000
-shop.api.get_cart,42000
-shop.api.health,600
-"""
-FAIL_ABOVE = 40
-
-
-def build(root: Path) -> Repository:
-    """Create the example repository with two commits: the base and the pull request."""
-    repo = init_repository(root)
-    _write(root, BASE)
-    repo.commit_all("shop: first version")
-    repo.switch_new_branch("feature/discount-cap")
-    _write(root, CHANGE)
-    repo.commit_all("pricing: cap discounts at 50%, gift flag on cart items")
-    return repo
-
-
-def _write(root: Path, files: dict[str, str]) -> None:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
-
-
-def run(output_dir: Path | None, out: TextIO) -> int:
-    """Build the example, run `check` on it and print the result; exits 0 (it is a demo)."""
-    root = Path(output_dir) if output_dir else Path(tempfile.mkdtemp(prefix="preflight-demo-"))
-    root.mkdir(parents=True, exist_ok=True)
-    repo_dir = root / "shop"
-    calls = root / "calls.csv"
-    calls.write_text(CALLS, encoding="utf-8")
-    with build(repo_dir) as repo:
-        revisions = resolve(repo, "main", "HEAD", {})
-        runtime = exposure.load(calls)
-        now = datetime.datetime.now(datetime.timezone.utc)
-        likely = change_likelihood(repo, revisions.merge_base)
-        reach = code_reach(repo, Config(), runtime)
-        result = pipeline.check(repo, revisions, runtime, FAIL_ABOVE, now, reach, likely=likely)
-    _print(result, root, out)
+def run(output_dir: Path | None, out: TextIO, scenario: str | None = None, example: Path = EXAMPLE) -> int:
+    """Build the example repository, check every scenario (or the one named), print one screen and
+    write the reports; exits 0 (it is a demo: the table says whether each level is the expected one)."""
+    chosen = select(scenario)
+    if not example.is_dir():
+        raise InputError(
+            f"the demo runs the shop example of preflight's source checkout, and {example} does not exist: "
+            "a wheel install does not ship it; clone preflight's repository and run `make demo` there"
+        )
+    missing = [name for name in COPIED if not (example / name).exists()]
+    missing += [
+        f"scenarios/{s.name}.patch"
+        for s in chosen
+        if not (example / "scenarios" / f"{s.name}.patch").is_file()
+    ]
+    if missing:
+        raise InputError(f"{example}: the shop example lacks {', '.join(missing)}; restore it from git")
+    root = output_dir if output_dir is not None else Path(tempfile.mkdtemp(prefix="preflight-demo-"))
+    repo_dir, reports = root / "shop", root / "reports"
+    if repo_dir.exists():
+        raise InputError(f"--output-dir {root}: {repo_dir} exists already; pass a new directory or remove it")
+    base = build(repo_dir, example, chosen)
+    now = recorded_at(example / "snapshot") or datetime.datetime.now(datetime.timezone.utc)
+    kept = _Kept()
+    for item in chosen:
+        target = Target(repo_dir, "main", f"scenario/{item.name}")
+        report = reports / f"{item.name}.md"
+        # The real `check`, as `preflight check --base main --head scenario/NAME` runs it; no
+        # environment, so a CI runner's GITHUB_* variables cannot redirect it.
+        check.run(target, "markdown", io.StringIO(), {}, output=report, now=now, sinks=(kept,))
+    results = [outcome.results[0] for outcome in kept.outcomes]
+    for item, result in zip(chosen, results, strict=True):
+        write_atomic(reports / f"{item.name}.json", check.render(result, "json"))
+    digest = root / "digest.html"
+    write_atomic(digest, html_digest(repo_dir, base, chosen, results))
+    out.write(screen(chosen, results, root, now))
     return 0
 
 
-def _print(result: CheckResult, root: Path, out: TextIO) -> None:
-    markdown_path, json_path = root / "report.md", root / "report.json"
-    write_atomic(markdown_path, render(result, "markdown"))
-    write_atomic(json_path, render(result, "json"))
-    out.write(f"Example repository: {root / 'shop'} (branch feature/discount-cap vs main)\n")
-    out.write(f"Runtime data: {root / 'calls.csv'}\n\n")
-    out.write(render(result, "text"))
-    gate = "pass" if result.decision.passed else "fail"
-    out.write(
-        f"\nWith --fail-above {FAIL_ABOVE} the gate would {gate} "
-        f"(exit {0 if result.decision.passed else 1}).\n"
-        f"Markdown report (the PR comment): {markdown_path}\nJSON report: {json_path}\n"
-        f"Try it yourself: preflight check --repo {root / 'shop'} --base main --calls {root / 'calls.csv'}\n"
+def select(name: str | None) -> tuple[Scenario, ...]:
+    """Every scenario, or the one named; InputError listing the names for an unknown one."""
+    if name is None:
+        return SCENARIOS
+    found = tuple(s for s in SCENARIOS if s.name == name)
+    if not found:
+        raise InputError(
+            f"--scenario {name!r}: unknown; choose one of {', '.join(s.name for s in SCENARIOS)}"
+        )
+    return found
+
+
+def build(repo_dir: Path, example: Path, scenarios: tuple[Scenario, ...]) -> str:
+    """The example on main, and a branch scenario/NAME per scenario with its patch committed;
+    main's sha."""
+    repo_dir.mkdir(parents=True)
+    for name in COPIED:
+        source = example / name
+        if source.is_dir():
+            shutil.copytree(source, repo_dir / name, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+        else:
+            shutil.copy(source, repo_dir / name)
+    with init_repository(repo_dir) as repo:
+        base = repo.commit_all("shop: ten services, their SLOs, and a snapshot of their recorded telemetry")
+        for item in scenarios:
+            repo.switch_new_branch(f"scenario/{item.name}", "main")
+            repo.apply(example / "scenarios" / f"{item.name}.patch")
+            repo.commit_all(f"{item.name}: {item.change}")
+    return base
+
+
+def recorded_at(snapshot: Path) -> datetime.datetime | None:
+    """When the snapshot's telemetry ended (its window end), or None when it does not say."""
+    try:
+        end = json.loads((snapshot / "meta.json").read_text(encoding="utf-8")).get("window_end")
+        return datetime.datetime.fromisoformat(end.replace("Z", "+00:00")) if isinstance(end, str) else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def html_digest(
+    repo_dir: Path, base: str, scenarios: tuple[Scenario, ...], results: list[CheckResult]
+) -> str:
+    """One self-contained HTML page over every scenario, from `preflight report`'s renderer."""
+    from preflight import config, exposure
+    from preflight.commands import report
+    from preflight.digest import Merged, Scored, summary
+    from preflight.digest import render as renderer
+
+    snapshot = repo_dir / (config.load_file(repo_dir / ".preflight.yml").snapshot or "snapshot")
+    scored = tuple(
+        Scored(
+            Merged(result.changes.revisions.head_sha, base, "commit", None, f"{item.name}: {item.change}"),
+            result,
+        )
+        for item, result in zip(scenarios, results, strict=True)
     )
+    edges = report.service_edges(exposure.load(None, snapshot))
+    digest = summary.build("main..scenario/*", base, "scenario/*", scored, edges, str(snapshot))
+    return renderer.html(digest)
+
+
+def screen(
+    scenarios: tuple[Scenario, ...], results: list[CheckResult], root: Path, now: datetime.datetime
+) -> str:
+    """What the terminal shows: a block per scenario, the summary table, where the reports are."""
+    count = len(scenarios)
+    lines = [
+        f"preflight demo: {count} pull request{'s' * (count != 1)} to the shop example (10 services, SLOs, recorded",
+        "telemetry), each a branch checked against main by `preflight check` with the example's",
+        f".preflight.yml, SLOs and snapshot, as of the recording ({now:%Y-%m-%d %H:%M} UTC).",
+    ]
+    # What caps every scenario's confidence (the new repository's short history) is said once.
+    shared = set.intersection(*(set(caps(r)) for r in results)) if count > 1 else set()
+    lines += [
+        _fit(f"Unknown for every scenario: {terminal(why)} (confidence at most {cap})")
+        for why, cap in sorted(shared)
+    ]
+    lines.append("")
+    for item, result in zip(scenarios, results, strict=True):
+        lines += [*block(item, result, shared), ""]
+    lines += table(scenarios, results)
+    first = scenarios[-1].name if len(scenarios) == 1 else "hot-checkout-path"
+    lines += [
+        "",
+        f"Repository: {root / 'shop'} (branches main and scenario/NAME)",
+        f"Reports: {root / 'reports'}/NAME.md (the pull-request comment) and NAME.json",
+        f"HTML digest of {'every scenario' if count > 1 else 'the scenario'}: {root / 'digest.html'}",
+        f"Try one: preflight check --repo {root / 'shop'} --base main --head scenario/{first} --format text",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def caps(result: CheckResult) -> list[tuple[str, str]]:
+    """The unknowns that capped the confidence: (why, the cap)."""
+    found = [u.rsplit(": confidence at most ", 1) for u in result.risk.unknowns]
+    return [(parts[0], parts[1]) for parts in found if len(parts) == 2]
+
+
+def block(
+    item: Scenario, result: CheckResult, shared: AbstractSet[tuple[str, str]] = frozenset()
+) -> list[str]:
+    """One scenario: what it changes, its score and gate, its top factors, its confidence."""
+    risk, decision = result.risk, result.decision
+    gate = f"{decision.verdict}" + (
+        f" ({decision.mode}: fails above {decision.threshold})" if decision.threshold is not None else ""
+    )
+    lines = [
+        f"{item.name}: {item.change}",
+        f"  risk {risk.score}/100 {risk.level}, gate {gate}, confidence {risk.confidence}",
+    ]
+    top = sorted(risk.factors, key=lambda f: -abs(f.points))[:3]
+    lines += [_fit(f"  {f.points:+6.1f}  {f.name}: {terminal(f.detail)}") for f in top]
+    capped = [why for why, cap in caps(result) if (why, cap) not in shared]
+    if capped:
+        lines.append(_fit(f"  unknown: {terminal('; '.join(capped))}"))
+    return lines
+
+
+def table(scenarios: tuple[Scenario, ...], results: list[CheckResult]) -> list[str]:
+    """Every scenario's score, level, confidence and verdict against what the example expects."""
+    rows = [("scenario", "score", "level", "confidence", "gate", "expected", "")]
+    for item, result in zip(scenarios, results, strict=True):
+        risk = result.risk
+        met = risk.level == item.level and (not item.low_confidence or risk.confidence == "low")
+        rows.append(
+            (
+                item.name,
+                str(risk.score),
+                risk.level,
+                risk.confidence,
+                result.decision.verdict,
+                item.expected,
+                "as expected" if met else "DIFFERS",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(
+            cell.rjust(width) if i == 1 else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    ]
+
+
+def _fit(line: str) -> str:
+    """The line, or as many of its words as fit in WIDTH, then an ellipsis."""
+    if len(line) <= WIDTH:
+        return line
+    cut = line.rfind(" ", 0, WIDTH - 1)
+    return line[: cut if cut > WIDTH // 2 else WIDTH - 1].rstrip(" ;,(") + "…"

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import TextIO
 
 from preflight import config, exposure, pipeline
-from preflight.commands.check import change_impact, change_likelihood, code_reach, gate_override, write_atomic
+from preflight.commands.check import change_impact, change_likelihood, code_reach, gate_override
 from preflight.digest import Digest, Merged, Scored, history, summary
 from preflight.errors import InputError
+from preflight.files import write_atomic
 from preflight.models import RevisionRange
 from preflight.repository import Repository
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from preflight import repository
 from preflight.errors import GitError
-from preflight.history.model import write_atomic
+from preflight.files import write_atomic
 
 CACHE = Path("preflight") / "history" / "authors.json"
 """Where the counts live, relative to the git directory."""

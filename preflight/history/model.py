@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from preflight.errors import InputError
+from preflight.files import write_atomic
 from preflight.history.features import FEATURES
 
 Array = NDArray[np.float64]
@@ -104,19 +103,6 @@ def transform(values: Sequence[Sequence[float]] | Array) -> Array:
     logged = np.where(signed, np.sign(x) * np.log1p(np.abs(x)), np.log1p(np.maximum(x, 0.0)))
     out: Array = np.where(linear, x, logged)
     return out
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write text via a temporary file and a rename: a partial write never replaces a good file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def save(coefficients: Coefficients, path: str | Path) -> None:

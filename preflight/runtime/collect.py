@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -13,7 +13,7 @@ import pandas as pd
 from preflight.config import PathMapping
 from preflight.errors import InputError
 from preflight.runtime import adapters, budgets, parallel, snapshot
-from preflight.runtime.identity import CodeIndex, resolve
+from preflight.runtime.identity import CodeIndex, outside, resolve
 from preflight.runtime.records import SourceReport, Span
 from preflight.runtime.schema import TABLES
 from preflight.runtime.spans import SpanAggregator
@@ -100,15 +100,19 @@ def collect(
     index: CodeIndex | None,
     now: datetime.datetime,
     progress: Callable[[Progress], None] | None = None,
+    pulled: Sequence[tuple[SourceReport, dict[str, pd.DataFrame]]] = (),
 ) -> dict[str, Any]:
-    """Read every source into a new snapshot at output; return its meta (the summary)."""
+    """Read every source into a new snapshot at output; return its meta (the summary).
+
+    pulled: span tables already aggregated elsewhere (clickhouse.pull), with their reports.
+    """
     registry = adapters.registry(options.service, options.window_seconds)
     if options.fmt is not None and options.fmt not in registry:
         raise InputError(f"--format {options.fmt!r}: unknown; choose one of {', '.join(registry)}")
     files = expand(sources)
-    if not files:
+    if not files and not pulled:
         raise InputError("no telemetry files found in the sources given")
-    reports: list[SourceReport] = []
+    reports: list[SourceReport] = [report for report, _ in pulled]
     current: list[Progress] = []
 
     def tell(done: int) -> None:
@@ -132,7 +136,7 @@ def collect(
             report = adapter.read(path, sink)
         reports.append(report)
         tell(current[-1].bytes_total)
-    tables = _tables(sink)
+    tables = _tables(sink, [spans for _, spans in pulled])
     resolution = _resolve(tables["functions"], index, options.path_map)
     tables["slos"] = budgets.apply(tables["slos"], sink.rows["slo_budgets"], tables["endpoints"])
     meta = _meta(reports, tables, resolution, now)
@@ -145,8 +149,8 @@ def collect(
     return meta
 
 
-def _tables(sink: _Sink) -> dict[str, pd.DataFrame]:
-    from_spans = [aggregator.tables() for aggregator in sink.aggregators.values()]
+def _tables(sink: _Sink, pulled: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    from_spans = [aggregator.tables() for aggregator in sink.aggregators.values()] + pulled
     tables = {}
     for name in TABLES:
         parts = [snapshot.conform(name, spans[name]) for spans in from_spans if name in spans]
@@ -159,11 +163,14 @@ def _tables(sink: _Sink) -> dict[str, pd.DataFrame]:
 def _resolve(
     functions: pd.DataFrame, index: CodeIndex | None, path_map: tuple[PathMapping, ...]
 ) -> dict[str, Any]:
-    """Fill code_path/code_qualname in place; return the resolution rate and what stayed unresolved."""
+    """Fill code_path/code_qualname in place; return the resolution rate and what stayed unresolved.
+    The rate counts only functions that could be the repository's: the others (standard library,
+    installed packages, paths outside paths.map) are counted as `outside`."""
     if index is None:
         return {
             "repository": None,
             "functions": len(functions),
+            "outside": None,
             "resolved": None,
             "rate": None,
             "unresolved": [],
@@ -171,6 +178,7 @@ def _resolve(
     paths: list[str | None] = []
     names: list[str | None] = []
     unresolved: list[str] = []
+    elsewhere = 0
     for qualname, file_path, line in zip(
         functions["qualname"], functions["file_path"], functions["line"], strict=True
     ):
@@ -183,17 +191,20 @@ def _resolve(
         )
         paths.append(found.path if found else None)
         names.append(found.qualname if found else None)
-        if found is None:
+        if found is None and not pd.isna(file_path) and outside(str(file_path), path_map):
+            elsewhere += 1
+        elif found is None:
             unresolved.append(_describe(qualname, file_path, line))
     functions["code_path"] = pd.Series(paths, dtype="string")
     functions["code_qualname"] = pd.Series(names, dtype="string")
     total = len(functions)
-    resolved = total - len(unresolved)
+    resolved = total - elsewhere - len(unresolved)
     return {
         "repository": True,
         "functions": total,
+        "outside": elsewhere,
         "resolved": resolved,
-        "rate": round(resolved / total, 4) if total else None,
+        "rate": round(resolved / (total - elsewhere), 4) if total > elsewhere else None,
         "unresolved": sorted(set(unresolved))[:MAX_UNRESOLVED_LISTED],
     }
 

@@ -6,10 +6,15 @@ through `paths.map`, else the repository path sharing the longest suffix with
 the deployed one (`/app/shop/cart.py`, `.../site-packages/shop/cart.py`), then
 the innermost definition whose span, decorators included, holds the line
 (profilers report a decorated function at its first decorator line).
+
+A function that matches nothing counts against the resolution rate only when it could be the
+repository's code: not the standard library or an installed package, and, when `paths.map` says
+where the repository is deployed, under one of its prefixes (see `outside`).
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -87,6 +92,21 @@ def resolve(
             if definition is not None:
                 return Resolved(definition.path, definition.qualname, f"{how}+line")
     return None
+
+
+_LIBRARY = re.compile(r"(?:^|/)(?:(?:site|dist)-packages|lib/(?:python|pypy)\d+(?:\.\d+)?t?)/")
+"""Installed packages and the standard library of a POSIX interpreter (`lib/python3.12/`): paths
+from the recording machine, so recognised by their shape, not by this machine's sysconfig."""
+
+
+def outside(file_path: str, path_map: tuple[PathMapping, ...] = ()) -> bool:
+    """True when a deployed file path cannot be the repository's code: the standard library, an
+    installed package, or (when paths.map is set) an absolute path under none of its prefixes."""
+    normalized = file_path.replace("\\", "/")
+    if _LIBRARY.search(normalized):
+        return True
+    absolute = normalized.startswith("/") or normalized[1:3] == ":/"
+    return absolute and bool(path_map) and not any(normalized.startswith(m.deployed) for m in path_map)
 
 
 def repo_path(index: CodeIndex, deployed: str, path_map: tuple[PathMapping, ...]) -> tuple[str | None, str]:

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from preflight.errors import InputError
+from preflight.files import umask_mode
 from preflight.runtime.schema import SCHEMA_VERSION, TABLES
 
 META = "meta.json"
@@ -52,6 +53,7 @@ def write(snapshot: Snapshot, directory: Path) -> None:
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
+        os.chmod(staging, umask_mode(executable=True))  # mkdtemp's 0700 would hide it from others
         for name in TABLES:
             conform(name, snapshot.table(name)).to_parquet(staging / f"{name}.parquet", index=False)
         meta = {"schema_version": SCHEMA_VERSION, **snapshot.meta}

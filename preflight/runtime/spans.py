@@ -51,8 +51,13 @@ def quantile_ms(histogram: dict[int, int], total: int, q: float) -> float:
     for index in sorted(histogram):
         seen += histogram[index]
         if seen > rank:
-            return 0.0 if index == _ZERO_BUCKET else 2 * _GAMMA**index / (_GAMMA + 1) / 1e6
+            return bucket_ms(index)
     raise ValueError("rank beyond the histogram total")
+
+
+def bucket_ms(index: int) -> float:
+    """The duration a histogram bucket reports, in milliseconds."""
+    return 0.0 if index == _ZERO_BUCKET else 2 * _GAMMA**index / (_GAMMA + 1) / 1e6
 
 
 class _Stats:

@@ -1,33 +1,106 @@
-"""`preflight demo`: a real repository, real commits, the whole check."""
+"""`preflight demo`: the shop example as a real repository, every scenario through the real `check`."""
 
 from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
+import pytest
+
+from preflight.cli import main
 from preflight.commands import demo
+from preflight.errors import InputError
+from tests.conftest import git
+
+EXPECTED = {
+    "docs-only": ("low", "pass"),
+    "rare-function": ("low", "pass"),
+    "hot-checkout-path": ("high", "warn"),
+    "helper-signature": ("high", "warn"),
+    "new-module": ("low", "pass"),
+}
 
 
-def test_demo_builds_a_repository_and_reports(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One demo run (a few seconds): its directory and what it printed."""
+    root = tmp_path_factory.mktemp("demo")
     out = io.StringIO()
-    assert demo.run(tmp_path, out) == 0
-    text = out.getvalue()
-    assert "~ modified shop.pricing.apply_discount [body]" in text
-    assert "~ modified shop.cart.Cart.add [signature, body]" in text
-    assert ". cosmetic shop.pricing.with_tax" in text
-    assert "> renamed  shop.pricing.render_price (was shop.pricing.format_price)" in text
+    assert demo.run(root, out) == 0
+    return root, out.getvalue()
+
+
+def test_every_scenario_is_a_branch_of_the_example(ran: tuple[Path, str]) -> None:
+    root, _ = ran
+    patches = sorted(p.stem for p in (demo.EXAMPLE / "scenarios").glob("*.patch"))
+    assert patches == sorted(s.name for s in demo.SCENARIOS) == sorted(EXPECTED)
+    repo = root / "shop"
+    branches = git(repo, "branch", "--format=%(refname:short)").split()
+    assert sorted(branches) == sorted(["main", *(f"scenario/{name}" for name in EXPECTED)])
+    for name in EXPECTED:  # one commit on main each: the scenario's patch
+        assert git(repo, "rev-list", "--count", f"main..scenario/{name}").strip() == "1"
+    assert (repo / ".preflight.yml").is_file() and (repo / "snapshot" / "meta.json").is_file()
+    assert not git(repo, "status", "--porcelain").strip()
+
+
+def test_each_scenario_scores_its_expected_level_with_the_real_check(ran: tuple[Path, str]) -> None:
+    root, _ = ran
+    for name, (level, verdict) in EXPECTED.items():
+        report = json.loads((root / "reports" / f"{name}.json").read_text(encoding="utf-8"))
+        assert (report["risk"]["level"], report["decision"]["verdict"]) == (level, verdict), name
+        assert report["head_ref"] == f"scenario/{name}" and report["runtime"] is not None
+        markdown = (root / "reports" / f"{name}.md").read_text(encoding="utf-8")
+        assert markdown.startswith("<!-- preflight:report -->")
+    new_module = json.loads((root / "reports" / "new-module.json").read_text(encoding="utf-8"))
+    assert new_module["risk"]["confidence"] == "low"  # an unknown, not a safe change
+    hot = json.loads((root / "reports" / "hot-checkout-path.json").read_text(encoding="utf-8"))
+    assert {f["name"] for f in hot["risk"]["factors"]} >= {"traffic", "front door", "SLO at risk"}
+    # the snapshot's functions outside the repository (standard library) no longer count against it
+    assert not any("matched the code" in u for u in hot["risk"]["unknowns"])
+
+
+def test_one_screen_per_scenario_and_a_summary(ran: tuple[Path, str]) -> None:
+    root, text = ran
+    lines = text.splitlines()
+    assert len(lines) <= 50  # one screen
+    assert max(len(line) for line in lines if str(root) not in line) <= demo.WIDTH
+    assert "risk 59/100 high, gate warn (blocking: fails above 70), confidence low" in text
+    assert "   +20.6  traffic: shop.currency.convert runs 115 calls/min (measured)" in text
+    # the new repository's one commit of history caps every scenario: said once, not five times
     assert (
-        "+ added    shop.pricing.loyalty_points  src/shop/pricing.py:22  +2 -0  calls ~42,000/min inferred"
+        "Unknown for every scenario: only 1 commit of history before the change (confidence at most medium)"
         in text
     )
-    assert (
-        "reached from POST /cart/total: shop.api.get_cart -> shop.cart.Cart.total -> shop.pricing.loyalty_points"
-        in text
-    )
-    assert "unknown: no runtime data for shop.pricing.loyalty_points; 42,000 calls/min inferred" in text
-    assert "the gate would fail (exit 1)" in text
-    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
-    assert report["decision"]["passed"] is False
-    assert (tmp_path / "report.md").read_text(encoding="utf-8").startswith("<!-- preflight:report -->")
-    assert (tmp_path / "shop" / ".git").is_dir()
+    assert text.count("1 commit of history") == 1
+    assert "  unknown: 2 of 2 changed functions lack measured traffic\n" in text
+    table = lines[lines.index(next(line for line in lines if line.startswith("scenario "))) :]
+    for name, (level, verdict) in EXPECTED.items():
+        row = next(line for line in table if line.startswith(f"{name} "))
+        assert row.split()[2:5:2] == [level, verdict] and row.endswith("as expected"), row
+    assert f"HTML digest of every scenario: {root / 'digest.html'}" in text
+    page = (root / "digest.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "hot-checkout-path: currency.convert" in page
+    assert "<script" not in page
+
+
+def test_one_scenario_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--output-dir", str(tmp_path), "--scenario", "docs-only"]) == 0
+    out = capsys.readouterr().out
+    assert "docs-only  " in out and "rare-function" not in out
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["docs-only.json", "docs-only.md"]
+    assert main(["demo", "--output-dir", str(tmp_path)]) == 2  # never builds over an earlier run
+    assert "shop exists already" in capsys.readouterr().err
+    assert main(["demo", "--scenario", "nope"]) == 2
+    assert "choose one of docs-only, rare-function" in capsys.readouterr().err
+
+
+def test_without_the_example_it_says_where_to_get_it(tmp_path: Path) -> None:
+    example = tmp_path / "examples" / "shop"
+    with pytest.raises(InputError, match="a wheel install does not ship it"):
+        demo.run(tmp_path / "out", io.StringIO(), example=example)
+    shutil.copytree(demo.EXAMPLE / "scenarios", example / "scenarios")
+    with pytest.raises(InputError, match="the shop example lacks shop, slos, snapshot"):
+        demo.run(tmp_path / "out", io.StringIO(), example=example)
+    assert not (tmp_path / "out").exists()

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import cProfile
+import datetime
+import runpy
 from pathlib import Path
 
 from preflight.config import PathMapping
 from preflight.repository import Repository
-from preflight.runtime.identity import CodeDefinition, CodeIndex, index_repository, repo_path, resolve
+from preflight.runtime import collect
+from preflight.runtime.identity import (
+    CodeDefinition,
+    CodeIndex,
+    index_repository,
+    outside,
+    repo_path,
+    resolve,
+)
 from tests.conftest import commit
 
 CART = """import functools
@@ -89,3 +100,40 @@ def test_unknown_stays_unresolved(git_repo: Path) -> None:
     assert resolve(idx, "other.module.fn", "/x/y.py", 3) is None
     assert resolve(idx, None, None, None) is None
     assert resolve(idx, None, "/app/src/shop/cart.py", 1) is None  # an import line, not in a function
+
+
+def test_outside_the_repository_by_the_shape_of_the_path() -> None:
+    for library in (
+        "/root/.pyenv/versions/3.11.7/lib/python3.11/json/decoder.py",
+        "/usr/lib/python3/dist-packages/yaml/reader.py",
+        "/app/.venv/lib/python3.13t/site-packages/flask/app.py",
+        "C:\\Python311\\Lib\\site-packages\\flask\\app.py",
+        "/opt/pypy/lib/pypy3.10/os.py",
+    ):
+        assert outside(library), library
+    assert not outside("/srv/shop/shop/cart.py")
+    assert not outside("shop/cart.py")
+    mapping = (PathMapping("/srv/shop/", ""),)
+    assert not outside("/srv/shop/shop/cart.py", mapping)
+    assert outside("/opt/vendor/tool.py", mapping)  # paths.map says where the repository runs
+    assert not outside("shop/cart.py", mapping)  # a relative path is under no prefix: it may still be ours
+
+
+def test_resolution_rate_counts_only_what_could_be_the_repositorys(git_repo: Path, tmp_path: Path) -> None:
+    sha = commit(
+        git_repo,
+        {"shop/cart.py": "import json\n\n\ndef total(items):\n    return json.dumps(sorted(items))\n"},
+    )
+    total = runpy.run_path(str(git_repo / "shop" / "cart.py"))["total"]
+    profiler = cProfile.Profile()
+    profiler.runcall(total, [3, 1, 2])  # the repository's function and the standard library's json
+    profiler.dump_stats(tmp_path / "cart.pstats")
+    with Repository(git_repo) as repo:
+        code = index_repository(repo, sha)
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
+    options = collect.Options(service="cart", window_seconds=1.0)
+    meta = collect.collect([tmp_path / "cart.pstats"], tmp_path / "snap", options, code, now)
+    resolution = meta["resolution"]
+    assert resolution["outside"] >= 2  # json.dumps, JSONEncoder.encode, ...
+    assert resolution["functions"] == resolution["outside"] + 1
+    assert (resolution["resolved"], resolution["rate"], resolution["unresolved"]) == (1, 1.0, [])
