@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck bench bench-collect clean
+.PHONY: demo test lint typecheck bench bench-collect validate-example clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(VENV)/.installed-test
 
 bench-collect: $(VENV)/.installed-test
 	$(BIN)/python -m bench.collect --spans 1000000
+
+# Real faults in the running shop example vs preflight's prediction (about 5 minutes; VALIDATE_ARGS=--seconds 20).
+validate-example: $(VENV)/.installed-test
+	$(BIN)/python examples/shop/validate.py --output examples/shop/validation.md $(VALIDATE_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
