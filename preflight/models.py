@@ -160,6 +160,8 @@ class InferredTraffic:
     """Direct callers with runtime data, and their calls/min."""
     unknown_callers: int
     """Direct callers without runtime data."""
+    service: str | None = None
+    """Where its busiest caller with data runs: the service a fault in it would show in first."""
 
 
 @dataclass(frozen=True, slots=True)

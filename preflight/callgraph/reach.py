@@ -59,19 +59,25 @@ def _path(entry: str, parent: Mapping[str, str | None]) -> tuple[str, ...]:
 
 
 def infer(
-    function: str, reverse: Mapping[str, set[str]], known: Mapping[str, float]
+    function: str,
+    reverse: Mapping[str, set[str]],
+    known: Mapping[str, float],
+    homes: Mapping[str, str] | None = None,
 ) -> InferredTraffic | None:
-    """Calls/min from the direct callers' runtime data, or None when no caller has any."""
+    """Calls/min from the direct callers' runtime data, or None when no caller has any;
+    homes (function -> service) names the service of the busiest caller with data."""
     callers = sorted(c for c in reverse.get(function, ()) if c != function)
     with_data = tuple((c, known[c]) for c in callers if c in known)
     if not with_data:
         return None
     unknown = len(callers) - len(with_data)
+    busiest = max(with_data, key=lambda pair: pair[1])[0]  # the first of equals: callers are sorted
     return InferredTraffic(
         calls_per_min=sum(rate for _, rate in with_data),
         confidence="medium" if unknown == 0 else "low",
         callers=with_data,
         unknown_callers=unknown,
+        service=(homes or {}).get(busiest),
     )
 
 
@@ -88,9 +94,10 @@ def attach(
     edges: Mapping[str, frozenset[str]],
     entries: Mapping[str, Sequence[str]],
     rates: Mapping[str, float],
+    homes: Mapping[str, str] | None = None,
 ) -> Exposure:
     """Each changed function with the entry points that reach it, its number of callers and,
-    lacking runtime data, the traffic inferred from its callers."""
+    lacking runtime data, the traffic inferred from its callers (and their service, from homes)."""
     reverse = callers_of(edges)
     items = []
     for item in exposure.functions:
@@ -98,7 +105,7 @@ def attach(
         if item.change.new_lines is None:  # removed: not in the head's graph
             items.append(item)
             continue
-        inferred = infer(name, reverse, rates) if item.calls_per_min is None else None
+        inferred = infer(name, reverse, rates, homes) if item.calls_per_min is None else None
         callers = len(reverse.get(name, set()) - {name})
         items.append(replace(item, routes=routes(name, reverse, entries), inferred=inferred, callers=callers))
     return replace(exposure, functions=tuple(items))

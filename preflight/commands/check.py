@@ -178,7 +178,7 @@ def code_reach(repo: Repository, settings: config.Config, runtime: exposure.Runt
     from preflight.callgraph.entrypoints import Pattern
 
     patterns = tuple(Pattern(decorator, kind) for decorator, kind in settings.entry_points)
-    rates = runtime.rates()  # once for every range
+    rates, homes = runtime.rates(), runtime.homes()  # once for every range
 
     def attach(found: Exposure, revisions: RevisionRange) -> Exposure:
         code = cache.index(repo, revisions.head_sha, patterns=patterns)
@@ -187,7 +187,7 @@ def code_reach(repo: Repository, settings: config.Config, runtime: exposure.Runt
             entries.setdefault(entry.qualname, []).append(
                 reach.label(entry.kind, entry.framework, entry.detail)
             )
-        return reach.attach(found, code.graph.edges, entries, rates)
+        return reach.attach(found, code.graph.edges, entries, rates, homes)
 
     return attach
 

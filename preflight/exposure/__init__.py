@@ -92,6 +92,9 @@ class Runtime(Protocol):
     def services(self) -> Services | None:
         """The measured service graph and its SLOs, or None when the data has no services."""
 
+    def homes(self) -> Mapping[str, str]:
+        """The service that runs each function most, by repository qualified name (when known)."""
+
 
 @dataclass(frozen=True, slots=True)
 class _Calls:
@@ -107,6 +110,9 @@ class _Calls:
     def services(self) -> Services | None:
         return None
 
+    def homes(self) -> Mapping[str, str]:
+        return {}
+
 
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
@@ -121,6 +127,11 @@ class _Snapshot:
 
     def services(self) -> Services | None:
         return self.prepared.services
+
+    def homes(self) -> Mapping[str, str]:
+        return {
+            name: found.service for name, found in self.prepared.functions.items() if found and found.service
+        }
 
 
 def load(

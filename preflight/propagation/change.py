@@ -5,7 +5,9 @@ executions raising (ERROR_RANGE), and each execution getting slower (SLOWDOWN_RA
 times its own measured p50, or of the service's latency when the function's is not
 measured). Both are weighted by the share of the service's requests that run it;
 when that share is unknown the function is assumed to run in every request (the
-cautious bound) and the report says so.
+cautious bound) and the report says so. A function without runtime data of its own
+but with traffic inferred from its callers is injected in the service of its busiest
+caller, weighted by the inferred calls over that service's requests.
 """
 
 from __future__ import annotations
@@ -31,15 +33,26 @@ def faults(exposure: Exposure, graph: ServiceGraph) -> tuple[list[Fault], list[s
     low, high = ERROR_RANGE
     slow_low, slow_high = SLOWDOWN_RANGE
     for item in exposure.functions:
-        if not item.change.behavioural or item.service is None or item.service not in graph.graph:
+        service, share, inferred = item.service, item.share_of_service, False
+        if service is None and item.inferred is not None and item.inferred.service is not None:
+            service, inferred = (
+                item.inferred.service,
+                True,
+            )  # no data of its own: it fails where its callers run
+            share = _inferred_share(item.inferred.calls_per_min, graph, service)
+        if not item.change.behavioural or service is None or service not in graph.graph:
             continue
-        share = item.share_of_service
         if share is None:
             share = 1.0
             notes.append(
-                f"{item.change.qualname}: share of {item.service}'s requests unknown, assumed every request"
+                f"{item.change.qualname}: share of {service}'s requests unknown, assumed every request"
             )
-        target = f"{item.service}:{item.change.qualname}"
+        elif inferred:
+            notes.append(
+                f"{item.change.qualname}: no runtime data of its own; from its callers' traffic it runs in "
+                f"{service}, in about {share:.0%} of its requests"
+            )
+        target = f"{service}:{item.change.qualname}"
         found.append(parse(f"{target}:error={low}..{high}").with_share(share))
         if item.p50_ms:
             added = f"{item.p50_ms * (slow_low - 1):.3f}ms..{item.p50_ms * (slow_high - 1):.3f}ms"
@@ -47,6 +60,14 @@ def faults(exposure: Exposure, graph: ServiceGraph) -> tuple[list[Fault], list[s
         else:
             found.append(parse(f"{target}:latency=x{slow_low}..x{slow_high}").with_share(share))
     return found, notes
+
+
+def _inferred_share(calls_per_min: float, graph: ServiceGraph, service: str) -> float | None:
+    """Inferred calls over the requests the service serves (at most every request); None if unknown."""
+    requests = graph.service(service).requests_per_s if service in graph.graph else None
+    if not requests:
+        return None
+    return min(1.0, calls_per_min / (requests * 60))
 
 
 def predict(

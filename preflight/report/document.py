@@ -133,6 +133,7 @@ def exposure_fields(item: FunctionExposure) -> dict[str, Any]:
             "confidence": item.inferred.confidence,
             "callers": [{"qualname": q, "calls_per_min": rate} for q, rate in item.inferred.callers],
             "unknown_callers": item.inferred.unknown_callers,
+            "service": item.inferred.service,
         },
     }
 

@@ -54,6 +54,16 @@ def test_inferred_traffic_from_callers() -> None:
     assert infer("app.views.cart", reverse, {"x": 1.0}) is None  # nobody calls it
 
 
+def test_inferred_traffic_lives_in_the_busiest_callers_service() -> None:
+    reverse = callers_of(EDGES)
+    rates = {"app.views.cart": 20.0, "app.views.checkout": 100.0}
+    homes = {"app.views.cart": "web", "app.views.checkout": "checkout"}
+    found = infer("app.cart.total", reverse, rates, homes)
+    assert found is not None and found.service == "checkout"
+    unknown_home = infer("app.cart.total", reverse, rates, {"app.views.cart": "web"})
+    assert unknown_home is not None and unknown_home.service is None  # the busiest caller's is unknown
+
+
 def test_labels_read_like_how_the_entry_point_is_invoked() -> None:
     from preflight.callgraph.reach import label
 

@@ -66,7 +66,7 @@ def test_one_screen_per_scenario_and_a_summary(ran: tuple[Path, str]) -> None:
     lines = text.splitlines()
     assert len(lines) <= 50  # one screen
     assert max(len(line) for line in lines if str(root) not in line) <= demo.WIDTH
-    assert "risk 59/100 high, gate warn (blocking: fails above 70), confidence low" in text
+    assert "risk 62/100 high, gate warn (blocking: fails above 70), confidence low" in text
     assert "   +20.6  traffic: shop.currency.convert runs 115 calls/min (measured)" in text
     # the new repository's one commit of history caps every scenario: said once, not five times
     assert (

@@ -1,0 +1,49 @@
+"""A diff's failure modes: where each changed function is injected, and with what share."""
+
+from __future__ import annotations
+
+from preflight.models import Exposure, FunctionExposure, InferredTraffic
+from preflight.propagation import change
+from preflight.propagation.graph import Call, Service, ServiceGraph
+from tests.exposure.test_snapshot_join import fn
+
+GRAPH = ServiceGraph(
+    [Service("frontend", requests_per_s=10.0), Service("ad", requests_per_s=1.0)],
+    [Call("frontend", "ad", per_request=0.1, fallback=True)],
+)
+
+
+def inferred(service: str | None, calls: float) -> InferredTraffic:
+    return InferredTraffic(calls, "medium", (("shop.ad.get_ads", calls),), 0, service)
+
+
+def test_a_function_known_only_from_its_callers_fails_where_its_busiest_caller_runs() -> None:
+    item = FunctionExposure(fn("shop.ad.pick"), None, inferred=inferred("ad", 30.0))
+    faults, notes = change.faults(Exposure((item,), "snap"), GRAPH)
+    assert {f.service for f in faults} == {"ad"}
+    assert {f.share for f in faults} == {0.5}  # 30 calls/min of the 60 requests/min ad serves
+    assert notes == ["shop.ad.pick: no runtime data of its own; from its callers' traffic it runs in ad, "
+                     "in about 50% of its requests"]  # fmt: skip
+
+
+def test_more_inferred_calls_than_requests_count_as_every_request() -> None:
+    item = FunctionExposure(fn("shop.ad.pick"), None, inferred=inferred("ad", 600.0))
+    faults, _ = change.faults(Exposure((item,), "snap"), GRAPH)
+    assert {f.share for f in faults} == {1.0}
+
+
+def test_without_a_service_for_its_callers_nothing_is_injected() -> None:
+    items = (
+        FunctionExposure(fn("shop.ad.pick"), None, inferred=inferred(None, 30.0)),
+        FunctionExposure(fn("shop.new.thing"), None),
+        FunctionExposure(fn("shop.ad.pick"), None, inferred=inferred("billing", 30.0)),  # not in the graph
+    )
+    assert change.faults(Exposure(items, "snap"), GRAPH) == ([], [])
+
+
+def test_measured_traffic_wins_over_inferred() -> None:
+    item = FunctionExposure(
+        fn("shop.ad.get_ads"), 6.0, service="frontend", share_of_service=0.01, inferred=inferred("ad", 30.0)
+    )
+    faults, notes = change.faults(Exposure((item,), "snap"), GRAPH)
+    assert {(f.service, f.share) for f in faults} == {("frontend", 0.01)} and notes == []
