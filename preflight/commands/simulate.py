@@ -49,7 +49,7 @@ def run(
     for i, fault in enumerate(faults):
         if fault.function is None:
             continue
-        share = None if snap is None else exposure.service_share(snap, fault.service, fault.function)
+        share = None if snap is None else exposure.runs_per_request(snap, fault.service, fault.function)
         if share is None:
             raise InputError(
                 f"--inject {fault.spec!r}: the share of {fault.service}'s requests that run "

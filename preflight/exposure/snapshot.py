@@ -169,8 +169,9 @@ def all_slos(snapshot: Snapshot) -> tuple[SloStatus, ...]:
     return tuple(_slo(row) for row in _records(snapshot.table("slos")))
 
 
-def service_share(snapshot: Snapshot, service: str, qualname: str) -> float | None:
-    """Share of a service's requests that run a function (its calls / the service's requests)."""
+def runs_per_request(snapshot: Snapshot, service: str, qualname: str) -> float | None:
+    """A function's executions per request of a service (its calls / the service's requests): below 1
+    the share of requests that run it, above 1 how many times each request runs it."""
     rows = [
         r
         for r in _records(snapshot.table("functions"))
@@ -186,7 +187,7 @@ def service_share(snapshot: Snapshot, service: str, qualname: str) -> float | No
         for r in _records(snapshot.table("endpoints"))
         if r["service"] == service and _known(r["requests_per_min"]) is not None
     )
-    return min(1.0, calls / served) if served > 0 else None
+    return calls / served if served > 0 else None
 
 
 def _slo(row: Row) -> SloStatus:

@@ -7,7 +7,9 @@ measured). Both are weighted by the share of the service's requests that run it;
 when that share is unknown the function is assumed to run in every request (the
 cautious bound) and the report says so. A function without runtime data of its own
 but with traffic inferred from its callers is injected in the service of its busiest
-caller, weighted by the inferred calls over that service's requests.
+caller, weighted by the inferred calls over that service's requests. A function that
+runs k > 1 times per request fails a request when any execution fails (1 - (1 - e)^k)
+and adds k times its slowdown.
 """
 
 from __future__ import annotations
@@ -33,41 +35,51 @@ def faults(exposure: Exposure, graph: ServiceGraph) -> tuple[list[Fault], list[s
     low, high = ERROR_RANGE
     slow_low, slow_high = SLOWDOWN_RANGE
     for item in exposure.functions:
-        service, share, inferred = item.service, item.share_of_service, False
-        if service is None and item.inferred is not None and item.inferred.service is not None:
-            service, inferred = (
-                item.inferred.service,
-                True,
-            )  # no data of its own: it fails where its callers run
-            share = _inferred_share(item.inferred.calls_per_min, graph, service)
+        service, calls = item.service, item.calls_per_min
+        inferred = service is None and item.inferred is not None and item.inferred.service is not None
+        if inferred:
+            assert item.inferred is not None  # for mypy: checked just above
+            # no runtime data of its own: it fails where its callers run
+            service, calls = item.inferred.service, item.inferred.calls_per_min
         if not item.change.behavioural or service is None or service not in graph.graph:
             continue
-        if share is None:
-            share = 1.0
-            notes.append(
-                f"{item.change.qualname}: share of {service}'s requests unknown, assumed every request"
-            )
+        runs = per_request(calls, graph, service)
+        if runs is None and not inferred:
+            runs = item.share_of_service
+        name = item.change.qualname
+        if runs is None:
+            runs = 1.0
+            notes.append(f"{name}: share of {service}'s requests unknown, assumed every request")
         elif inferred:
             notes.append(
-                f"{item.change.qualname}: no runtime data of its own; from its callers' traffic it runs in "
-                f"{service}, in about {share:.0%} of its requests"
+                f"{name}: no runtime data of its own; from its callers' traffic it runs in {service}, "
+                + (
+                    f"in about {runs:.0%} of its requests"
+                    if runs <= 1
+                    else f"about {runs:.1f} times per request"
+                )
             )
-        target = f"{service}:{item.change.qualname}"
-        found.append(parse(f"{target}:error={low}..{high}").with_share(share))
+        elif runs > 1:
+            notes.append(
+                f"{name}: runs about {runs:.1f} times per {service} request: errors compound, delays add"
+            )
+        target = f"{service}:{name}"
+        found.append(parse(f"{target}:error={low}..{high}").with_share(runs))
         if item.p50_ms:
             added = f"{item.p50_ms * (slow_low - 1):.3f}ms..{item.p50_ms * (slow_high - 1):.3f}ms"
-            found.append(parse(f"{target}:latency={added}").with_share(share))
+            found.append(parse(f"{target}:latency={added}").with_share(runs))
         else:
-            found.append(parse(f"{target}:latency=x{slow_low}..x{slow_high}").with_share(share))
+            found.append(parse(f"{target}:latency=x{slow_low}..x{slow_high}").with_share(runs))
     return found, notes
 
 
-def _inferred_share(calls_per_min: float, graph: ServiceGraph, service: str) -> float | None:
-    """Inferred calls over the requests the service serves (at most every request); None if unknown."""
+def per_request(calls_per_min: float | None, graph: ServiceGraph, service: str) -> float | None:
+    """A function's executions per request of its service (above 1 when a request runs it several
+    times); None when either rate is unknown."""
     requests = graph.service(service).requests_per_s if service in graph.graph else None
-    if not requests:
+    if calls_per_min is None or not requests:
         return None
-    return min(1.0, calls_per_min / (requests * 60))
+    return calls_per_min / (requests * 60)
 
 
 def predict(

@@ -44,6 +44,8 @@ class Fault:
     share: float = 1.0
     """Share of the service's requests that execute the function (1 for the whole service)."""
     spec: str = ""
+    executions: float = 1.0
+    """Executions per request that runs it (at least 1): errors compound over them, delays add up."""
 
     def sample(self, rng: np.random.Generator, trials: int) -> np.ndarray:
         """The magnitude per trial: fixed, or drawn from its range."""
@@ -53,8 +55,10 @@ class Fault:
             return rng.uniform(self.low, self.high, trials)
         return np.exp(rng.uniform(math.log(self.low), math.log(self.high), trials))
 
-    def with_share(self, share: float) -> Fault:
-        return replace(self, share=share)
+    def with_share(self, per_request: float) -> Fault:
+        """Weighted by the function's executions per request of its service (calls / requests):
+        below 1, the share of requests that run it; above, every request runs it that many times."""
+        return replace(self, share=min(1.0, per_request), executions=max(1.0, per_request))
 
 
 def parse(spec: str) -> Fault:

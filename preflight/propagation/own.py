@@ -55,7 +55,8 @@ class OwnFaults:
             if fault.kind in ("error", "wrong"):
                 target = self.error if fault.kind == "error" else self.wrong
                 previous = target.get(row, np.zeros(trials))
-                target[row] = 1 - (1 - previous) * (1 - share * magnitude)
+                failed = 1 - (1 - magnitude) ** fault.executions  # a request fails if any execution does
+                target[row] = 1 - (1 - previous) * (1 - share * failed)
             elif fault.kind == "network":
                 self.network[row] = self.network.get(row, np.zeros(trials)) + share * magnitude
             elif fault.kind == "latency":
@@ -88,7 +89,7 @@ class OwnFaults:
                 )
                 continue
             added = (magnitude - 1) * base if fault.ratio and base is not None else magnitude
-            delays[q] = delays[q] + fault.share * added
+            delays[q] = delays[q] + fault.share * fault.executions * added
 
     def columns(self, columns: slice) -> OwnFaults:
         """The same faults for a chunk of the trials."""

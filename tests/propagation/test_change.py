@@ -47,3 +47,12 @@ def test_measured_traffic_wins_over_inferred() -> None:
     )
     faults, notes = change.faults(Exposure((item,), "snap"), GRAPH)
     assert {(f.service, f.share) for f in faults} == {("frontend", 0.01)} and notes == []
+
+
+def test_a_function_run_several_times_per_request_is_injected_that_many_times() -> None:
+    item = FunctionExposure(fn("shop.money.from_float"), 180.0, service="ad", share_of_service=1.0)
+    faults, notes = change.faults(Exposure((item,), "snap"), GRAPH)
+    assert {(f.share, f.executions) for f in faults} == {(1.0, 3.0)}  # 180 calls over 60 requests/min
+    assert notes == [
+        "shop.money.from_float: runs about 3.0 times per ad request: errors compound, delays add"
+    ]

@@ -118,6 +118,23 @@ def test_function_share_scales_an_error_fault() -> None:
     assert error(impact, "a") == pytest.approx(0.1)
 
 
+def test_a_function_run_several_times_per_request_compounds_its_errors() -> None:
+    # validate-example: list_products runs from_float 9 times; 20% of executions failing failed
+    # 87% of requests, not 20%
+    fault = parse("b:pkg.mod.fn:error=0.2").with_share(3.0)
+    assert (fault.share, fault.executions) == (1.0, 3.0)
+    impact = run([A, B], [Call("a", "b", per_request=1)], fault)
+    assert error(impact, "b") == pytest.approx(1 - 0.8**3)  # 0.488: any of the three raising fails it
+    assert error(impact, "a") == pytest.approx(1 - 0.8**3)
+
+
+def test_a_function_run_several_times_per_request_adds_its_delay_each_time() -> None:
+    once = run([A, B], [Call("a", "b", per_request=1)], parse("b:pkg.fn:latency=40ms").with_share(1.0))
+    twice = run([A, B], [Call("a", "b", per_request=1)], parse("b:pkg.fn:latency=40ms").with_share(2.0))
+    assert added_p90(once, "b") == pytest.approx(40.0)
+    assert added_p90(twice, "b") == pytest.approx(80.0)
+
+
 # --- fallback / wrong --------------------------------------------------------------------------
 
 
