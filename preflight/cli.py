@@ -195,12 +195,31 @@ def publish(report: Path, pull_request: int | None) -> int:
 
 
 @cli.command()
-@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--output",
     type=click.Path(path_type=Path, file_okay=False),
     required=True,
     help="Snapshot directory to write (replaced atomically).",
+)
+@click.option(
+    "--from",
+    "clickhouse_url",
+    metavar="URL",
+    help="Spans the OpenTelemetry collector's ClickHouse exporter stored, aggregated inside "
+    "ClickHouse: clickhouse://[USER@]HOST[:PORT]/DATABASE[/TABLE] (clickhouses:// for HTTPS; "
+    "password from $PREFLIGHT_CLICKHOUSE_PASSWORD).",
+)
+@click.option(
+    "--since",
+    metavar="DURATION",
+    help="With --from: spans that started this long before --window-end (90s, 30m, 24h, 7d).  [default: 24h]",
+)
+@click.option(
+    "--window-start", metavar="TIME", help="With --from: first span start, ISO 8601 (UTC if no offset)."
+)
+@click.option(
+    "--window-end", metavar="TIME", help="With --from: end of the window (exclusive). Default: now."
 )
 @click.option(
     "--format",
@@ -238,8 +257,12 @@ def collect(
     service: str | None,
     window_seconds: float | None,
     config_file: Path | None,
+    clickhouse_url: str | None,
+    since: str | None,
+    window_start: str | None,
+    window_end: str | None,
 ) -> int:
-    """Build a runtime snapshot from telemetry, profiles and SLO files."""
+    """Build a runtime snapshot from telemetry, profiles and SLO files, or a ClickHouse server."""
     from preflight.commands import collect as command
 
     return command.run(
@@ -254,6 +277,11 @@ def collect(
         window_seconds=window_seconds,
         config_file=config_file,
         progress=_progress if sys.stderr.isatty() else None,
+        clickhouse_url=clickhouse_url,
+        since=since,
+        window_start=window_start,
+        window_end=window_end,
+        environ=os.environ,
     )
 
 

@@ -1,16 +1,20 @@
-"""`preflight collect`: build a runtime snapshot from telemetry files."""
+"""`preflight collect`: build a runtime snapshot from telemetry files or a ClickHouse server."""
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from preflight import config
-from preflight.errors import GitError
+from preflight.errors import GitError, InputError
 from preflight.repository import Repository
 from preflight.runtime.collect import Progress
+
+if TYPE_CHECKING:
+    from preflight.runtime.clickhouse import Engine, Target
 
 
 def run(
@@ -26,10 +30,28 @@ def run(
     config_file: Path | None = None,
     progress: Callable[[Progress], None] | None = None,
     now: datetime.datetime | None = None,
+    clickhouse_url: str | None = None,
+    since: str | None = None,
+    window_start: str | None = None,
+    window_end: str | None = None,
+    environ: Mapping[str, str] | None = None,
+    connect: Callable[[Target], AbstractContextManager[Engine]] | None = None,
 ) -> int:
-    """Read the sources, resolve functions against the repository at revision, write the snapshot."""
-    from preflight.runtime import collect, identity
+    """Read the sources (and the spans of a ClickHouse window), resolve functions against the
+    repository at revision, write the snapshot. connect: how to reach the server (default:
+    clickhouse-connect; the tests pass chDB)."""
+    from preflight.runtime import clickhouse, collect, identity
 
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    if clickhouse_url is not None:
+        target = clickhouse.parse_url(clickhouse_url, environ or {})
+        span = clickhouse.window(since, window_start, window_end, now)
+    elif since is not None or window_start is not None or window_end is not None:
+        raise InputError("--since, --window-start and --window-end choose ClickHouse spans: pass --from too")
+    elif not sources:
+        raise InputError(
+            "nothing to collect: pass telemetry files or directories, or --from clickhouse://HOST/DB"
+        )
     settings = config.load_file(config_file) if config_file is not None else None
     index = None
     if repo_dir is not None:
@@ -47,9 +69,11 @@ def run(
                 settings = settings or config.from_revision(repo, sha)
                 index = identity.index_repository(repo, sha)
     options = collect.Options(fmt, service, window_seconds, settings.path_map if settings else ())
-    meta = collect.collect(
-        sources, output, options, index, now or datetime.datetime.now(datetime.timezone.utc), progress
-    )
+    pulled = []
+    if clickhouse_url is not None:
+        with (connect or clickhouse.connect)(target) as engine:
+            pulled.append(clickhouse.pull(engine, target, span))
+    meta = collect.collect(sources, output, options, index, now, progress, pulled)
     out.write(summary(meta, output))
     return 0
 
