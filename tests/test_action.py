@@ -105,7 +105,9 @@ def test_workflows_are_least_privilege_and_fork_safe() -> None:
     steps = poster["jobs"]["comment"]["steps"]
     assert not any("checkout" in step.get("uses", "") for step in steps)  # never runs PR code
     scheduled = load(ROOT / "examples/workflows/preflight-snapshot.yml")
-    assert scheduled["permissions"] == {"contents": "read"}  # the ClickHouse password is a secret, not a grant
+    assert scheduled["permissions"] == {
+        "contents": "read"
+    }  # the ClickHouse password is a secret, not a grant
     assert set(scheduled[True]) == {"schedule", "workflow_dispatch"}  # never a pull request's code
 
 

@@ -2,9 +2,11 @@
 
 Keys are content addresses: a blob id names exact bytes, and the path fixes the module
 name, so a cached summary can never be stale; there is nothing to invalidate. A cold
-build summarizes the missing files in one process per core. Beside the entries, one
-pack file holds the last tree's summaries and solver state (store.py), so that a warm run
-reads one file and re-solves only what a change can alter (incremental.py).
+build summarizes the missing files in one process per core (the workers write the entries).
+Beside the entries, one pack file holds the last tree's summaries and solver state
+(store.py), so that a warm run reads one file and re-solves only what a change can alter
+(incremental.py); and graph.bin holds the last result (results.py), so that a run over the
+same files reads only the graph and entry points.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from pathlib import Path
 
 import orjson
 
-from preflight.callgraph import CallGraph, FileSummary, fixpoint, incremental, store, summarize
+from preflight.callgraph import CallGraph, FileSummary, fixpoint, incremental, results, store, summarize
 from preflight.callgraph.entrypoints import EntryPoint, Pattern, find
 from preflight.callgraph.model import RawSummary, raw_from_bytes
+from preflight.callgraph.state import State
 from preflight.callgraph.summary import parse
 from preflight.changes import sources
 from preflight.repository import Repository
@@ -134,17 +137,48 @@ def index_files(
     patterns: tuple[Pattern, ...] = (),
 ) -> CodeIndex:
     """(path, blob id, read bytes) per file -> call graph and entry points, cached by (blob, path)."""
+    salt = _patterns_key(patterns)
+    key = _result_key(files, salt, directory / PACK)
     with _paused_gc():
+        known = results.read(directory / RESULT, key)
+        if known is not None:
+            graph, stored, skipped = known
+            return CodeIndex(
+                graph, tuple(EntryPoint(*r) for r in stored), IndexStats(len(files), 0, skipped, "unchanged")
+            )
         pack = store.read(directory / PACK)
         raws, entries, blobs, stats = _gather(files, directory, workers, patterns, pack)
         solved, how = incremental.solve(raws.values(), pack.solved if pack is not None else None)
         graph = fixpoint.graph(solved.program, solved.state)
-        salt = _patterns_key(patterns)
         if pack is None or pack.salt != salt or solved.redone > REWRITE_SHARE:
-            rows = {path: tuple(astuple(e) for e in found) for path, found in entries.items()}
-            store.write(directory / PACK, store.Pack(blobs, salt, rows, solved))
-    found = [entry for path in sorted(entries) for entry in entries[path]]
-    return CodeIndex(graph, tuple(found), IndexStats(stats.files, stats.parsed, stats.skipped, how))
+            by_path = {path: tuple(astuple(e) for e in found) for path, found in entries.items()}
+            kept = solved
+            if solved.state.widened:  # never resumed from (incremental.py): keep the summaries only
+                kept = incremental.Solved(solved.raws, solved.program, State(widened=True), solved.redone)
+            store.write(directory / PACK, store.Pack(blobs, salt, by_path, kept))
+            key = _result_key(files, salt, directory / PACK)  # the pack it now rests on
+        del solved, pack, raws  # the state is most of the memory: let it go before writing the result
+        ordered = tuple(entry for path in sorted(entries) for entry in entries[path])
+        results.write(directory / RESULT, key, graph, tuple(astuple(e) for e in ordered), stats.skipped)
+    return CodeIndex(graph, ordered, IndexStats(stats.files, stats.parsed, stats.skipped, how))
+
+
+RESULT = "graph.bin"
+"""The last graph and entry points, for a run over the same files: read instead of the pack."""
+
+
+def _result_key(files: list[tuple[str, str, Callable[[], bytes]]], salt: str, pack: Path) -> bytes:
+    """What a result depends on: every (path, blob), the patterns, the solver's code (in the pack's
+    header) and the pack itself (its header and CRC), so a result never outlives its pack."""
+    digest = hashlib.blake2b(store.HEADER + salt.encode(), digest_size=16)
+    try:
+        with pack.open("rb") as handle:
+            digest.update(handle.read(len(store.HEADER) + 4))
+    except OSError:
+        digest.update(b"no pack")
+    for path, blob, _ in sorted(files, key=lambda f: f[0]):
+        digest.update(f"{path}\0{blob}\n".encode("utf-8", "surrogatepass"))
+    return digest.digest()
 
 
 PACK = "solved.pack"
@@ -208,13 +242,10 @@ def _gather(
             skipped += 1
         else:
             texts.append((path, blob, text))
-    for (path, blob, _), (summary, found) in zip(
-        texts, _summarize_all(texts, workers, patterns), strict=True
+    for (path, blob, _), (summary, encoded) in zip(
+        texts, _summarize_all(texts, directory, workers, patterns), strict=True
     ):
-        raws[path], entries[path], blobs[path] = summary.raw(), found, blob
-        entry = _entry(directory, blob, path)
-        store.replace_quietly(entry, [summary.to_bytes()])
-        store.replace_quietly(entry.with_suffix(f".{salt}.entries"), [_entries_to_json(found)])
+        raws[path], entries[path], blobs[path] = raw_from_bytes(summary), _entries_from_json(encoded), blob
     return raws, entries, blobs, IndexStats(len(files), len(texts), skipped)
 
 
@@ -252,31 +283,45 @@ def _one(path: str, text: str, patterns: tuple[Pattern, ...]) -> tuple[FileSumma
 
 
 def _summarize_chunk(
-    chunk: list[tuple[str, str]], patterns: tuple[Pattern, ...]
+    chunk: list[tuple[str, str, str]], patterns: tuple[Pattern, ...], directory: Path
 ) -> list[tuple[bytes, bytes]]:
+    """Summarize and cache some files: (summary, entry points) as the cache stores them."""
+    salt = _patterns_key(patterns)
     results = []
-    for path, text in chunk:
+    for path, blob, text in chunk:
         summary, found = _one(path, text, patterns)
-        results.append((summary.to_bytes(), _entries_to_json(found)))
+        encoded = summary.to_bytes(), _entries_to_json(found)
+        entry = _entry(directory, blob, path)
+        store.replace_quietly(entry, [encoded[0]])
+        store.replace_quietly(entry.with_suffix(f".{salt}.entries"), [encoded[1]])
+        results.append(encoded)
     return results
 
 
+CHUNKS_PER_WORKER = 8
+"""Work goes out in this many pieces per worker, so a worker slowed by other load takes fewer."""
+
+
 def _summarize_all(
-    texts: list[tuple[str, str, str]], workers: int | None, patterns: tuple[Pattern, ...]
-) -> list[tuple[FileSummary, list[EntryPoint]]]:
+    texts: list[tuple[str, str, str]], directory: Path, workers: int | None, patterns: tuple[Pattern, ...]
+) -> Iterator[tuple[bytes, bytes]]:
+    """(summary, entry points) encoded as cached, per file in order; cached as they are made.
+
+    A generator: the caller decodes each piece as it arrives, so the encoded results of a
+    million lines are never all in memory at once.
+    """
     count = workers or os.cpu_count() or 1
-    pairs = [(path, text) for path, _, text in texts]
-    if count < 2 or len(pairs) < PARALLEL_MIN_FILES:
-        return [_one(path, text, patterns) for path, text in pairs]
+    if count < 2 or len(texts) < PARALLEL_MIN_FILES:
+        yield from _summarize_chunk(texts, patterns, directory)
+        return
     import multiprocessing  # only now: a warm run parses a few files in this process
     from concurrent.futures import ProcessPoolExecutor
 
-    chunks = [pairs[i::count] for i in range(count)]
+    size = -(-len(texts) // (count * CHUNKS_PER_WORKER))
+    chunks = [texts[start : start + size] for start in range(0, len(texts), size)]
     # spawn, not fork: the parent holds git helper processes and may hold library threads.
     with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn")) as pool:
-        results = list(pool.map(_summarize_chunk, chunks, [patterns] * count))
-    by_path = {}
-    for chunk, encoded in zip(chunks, results, strict=True):
-        for (path, _), (summary, found) in zip(chunk, encoded, strict=True):
-            by_path[path] = (FileSummary.from_bytes(summary), _entries_from_json(found))
-    return [by_path[path] for path, _ in pairs]
+        for encoded in pool.map(
+            _summarize_chunk, chunks, [patterns] * len(chunks), [directory] * len(chunks)
+        ):
+            yield from encoded

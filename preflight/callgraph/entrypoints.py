@@ -13,9 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from tree_sitter import Node, Tree
+from tree_sitter import Node, Query, QueryCursor, Tree
 
-from preflight.callgraph.scopes import plain_string
 from preflight.changes.definitions import _PARSER
 from preflight.changes.sources import module_name
 from preflight.changes.tokens import literal
@@ -68,6 +67,17 @@ _REGISTER_CALLS = {
     "add_websocket_route": ("WS", 1, "route"),
 }
 _INTERESTING = frozenset({"decorated_definition", "class_definition", "call", "assignment", "if_statement"})
+_QUERY = Query(
+    _PARSER.language,  # type: ignore[arg-type]
+    " ".join(
+        f"({kind}) @n"
+        for kind in sorted(
+            _INTERESTING | {"function_definition", "import_statement", "import_from_statement"}
+        )
+    ),
+)
+_ROUTE_PACKAGES = frozenset({"starlette", "fastapi", "django"})
+"""Where the route classes and functions registered by call live (_STARLETTE_ROUTES, _DJANGO)."""
 
 
 @dataclass(slots=True)
@@ -96,23 +106,27 @@ def find(path: str, source: str, extra: Sequence[Pattern] = (), tree: Tree | Non
         tree = _PARSER.parse(source.encode("utf-8", "surrogateescape"))
     scan = _Scan(path, module_name(path))
     nodes: list[tuple[Node, str]] = []
-    stack = [(tree.root_node, "")]
-    while stack:  # iterative pre-order: long expressions nest deeper than Python's recursion limit
-        node, prefix = stack.pop()
+    # The query finds the few node types that matter in C; walking every node in Python was
+    # most of the time. Sorted by start, longest first, they come in the pre-order of a walk.
+    found = QueryCursor(_QUERY).captures(tree.root_node).get("n", [])
+    found.sort(key=lambda n: (n.start_byte, -n.end_byte))
+    enclosing: list[tuple[int, str]] = []  # (end byte, prefix inside) of the open definitions
+    for node in found:
+        while enclosing and enclosing[-1][0] <= node.start_byte:
+            enclosing.pop()
+        prefix = enclosing[-1][1] if enclosing else ""
         kind = node.type
-        inner = prefix
         if kind in ("function_definition", "class_definition"):
             inner = f"{prefix}{_text(node.child_by_field_name('name'))}."
             if kind == "class_definition":
                 scan.classes[_qual(scan, inner)] = node
             else:
                 scan.functions.add(_qual(scan, inner))
+            enclosing.append((node.end_byte, inner))
         elif kind in ("import_statement", "import_from_statement"):
             _add_import(scan, node)
         if kind in _INTERESTING:
             nodes.append((node, prefix))
-        if kind != "string" or not plain_string(node):
-            stack.extend((child, inner) for child in reversed(node.named_children))
     for node, prefix in nodes:
         _visit(scan, node, prefix, extra)
     if path.endswith("__main__.py") and not any(e.kind == "main" for e in scan.found):
@@ -206,10 +220,20 @@ def _call(scan: _Scan, call: Node, prefix: str) -> None:
     func = call.child_by_field_name("function")
     if func is None:
         return
-    args = _arguments(call)
-    attr = _text(func.child_by_field_name("attribute")) if func.type == "attribute" else _text(func)
-    resolved = _resolve(scan, func, prefix)
+    attribute = func.type == "attribute"
+    attr = _text(func.child_by_field_name("attribute")) if attribute else _text(func)
     web = next((f for f in _WEB if f in scan.evidence), None)
+    # Most calls register nothing: decide that from the name and the imports before reading arguments.
+    routes = not _ROUTE_PACKAGES.isdisjoint(scan.evidence) or scan.module.partition(".")[0] in _ROUTE_PACKAGES
+    if not (
+        routes
+        or (attribute and attr in _REGISTER_CALLS and web is not None)
+        or (attribute and attr in _ENQUEUE_ARG and "rq" in scan.evidence)
+        or (attribute and attr == "set_defaults" and "argparse" in scan.evidence)
+    ):
+        return
+    args = _arguments(call)
+    resolved = _resolve(scan, func, prefix) if routes else None
     if func.type == "attribute" and attr in _REGISTER_CALLS and web is not None:
         _route(scan, call, prefix, web, *_REGISTER_CALLS[attr], args)
     elif resolved in _STARLETTE_ROUTES:

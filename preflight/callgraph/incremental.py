@@ -50,6 +50,8 @@ def solve(raws: Iterable[RawSummary], before: Solved | None = None) -> tuple[Sol
     by_path = {raw[0]: raw for raw in raws}
     if before is None:
         return scratch(by_path), "scratch"
+    if before.state.widened and not before.state.slots:  # kept without its state: see cache.index_files
+        return _instead(before, by_path), "scratch: a slot was widened"
     changed = sorted(
         path
         for path in by_path.keys() | before.raws.keys()

@@ -46,8 +46,9 @@ class Members(Names):
     def read(self, slot: str) -> Values:
         readers = self._readers.get(slot)
         if readers is None:
-            readers = self._readers[slot] = set()
-        readers.add(self._current)
+            self._readers[slot] = {self._current}
+        else:
+            readers.add(self._current)
         return self._slots.get(slot, EMPTY)
 
     def add(self, slot: str, values: Values) -> None:

@@ -22,9 +22,14 @@ MAX_ENTRY_POINTS = 5
 def callers_of(edges: Mapping[str, frozenset[str]]) -> dict[str, set[str]]:
     """The reversed graph: callee -> callers."""
     reverse: dict[str, set[str]] = {}
+    find = reverse.get
     for caller, callees in edges.items():
         for callee in callees:
-            reverse.setdefault(callee, set()).add(caller)
+            known = find(callee)
+            if known is None:
+                reverse[callee] = {caller}
+            else:
+                known.add(caller)
     return reverse
 
 

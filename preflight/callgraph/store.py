@@ -14,10 +14,10 @@ import marshal
 import os
 import tempfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from preflight import __version__
 from preflight.callgraph.incremental import Solved
@@ -94,14 +94,21 @@ def read(path: Path) -> Pack | None:
 
 def write(path: Path, pack: Pack) -> None:
     """Replace the pack at path (via a temporary file and a rename); a failure leaves the old one."""
-    parts = [marshal.dumps(part, 4) for part in _payload(pack)]
-    crc = 0
-    for part in parts:
-        crc = zlib.crc32(part, zlib.crc32(len(part).to_bytes(8, "big"), crc))
-    chunks = [HEADER + crc.to_bytes(4, "big")]
-    for part in parts:  # no joined copy: the state of a large repository is tens of MB
-        chunks += [len(part).to_bytes(8, "big"), part]
-    replace_quietly(path, chunks)
+
+    def fill(handle: BinaryIO) -> None:
+        handle.write(HEADER + bytes(4))  # the CRC, written once the parts are
+        crc = 0
+        for part in _payload(pack):  # one part in memory at a time: a large state is hundreds of MB
+            data = marshal.dumps(part, 4)
+            size = len(data).to_bytes(8, "big")
+            crc = zlib.crc32(data, zlib.crc32(size, crc))
+            handle.write(size)
+            handle.write(data)
+            del data
+        handle.seek(len(HEADER))
+        handle.write(crc.to_bytes(4, "big"))
+
+    write_quietly(path, fill)
 
 
 def replace_quietly(path: Path, chunks: Iterable[bytes]) -> None:
@@ -110,6 +117,16 @@ def replace_quietly(path: Path, chunks: Iterable[bytes]) -> None:
     Cache files only save time: when one cannot be written (read-only clone, full disk)
     the run goes on without it.
     """
+
+    def fill(handle: BinaryIO) -> None:
+        for chunk in chunks:
+            handle.write(chunk)
+
+    write_quietly(path, fill)
+
+
+def write_quietly(path: Path, fill: Callable[[BinaryIO], None]) -> None:
+    """replace_quietly with the content written by fill(handle)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
@@ -117,8 +134,7 @@ def replace_quietly(path: Path, chunks: Iterable[bytes]) -> None:
         return
     try:
         with os.fdopen(fd, "wb") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
+            fill(handle)
         os.replace(tmp, path)
     except OSError:
         os.unlink(tmp)
@@ -127,8 +143,15 @@ def replace_quietly(path: Path, chunks: Iterable[bytes]) -> None:
         raise
 
 
+RAW_PARTS = 8
+"""The summaries go in this many parts: marshal doubles its buffer as it grows, so one part of
+a million lines' summaries would hold over 200 MB at once while the pack is written."""
+
+
 def _payload(pack: Pack) -> tuple[Any, ...]:
-    """Three parts, each marshalled alone (loading one huge object graph is slower)."""
+    """The parts, each marshalled alone (loading one huge object graph is slower, and writing
+    holds one part's bytes at a time): the tables, the summaries in RAW_PARTS pieces, then each
+    field of the state."""
     solved, program, state = pack.solved, pack.solved.program, pack.solved.state
     meta = {
         "blobs": pack.blobs,
@@ -139,10 +162,21 @@ def _payload(pack: Pack) -> tuple[Any, ...]:
         "mro": program.mro,
         "seeds": program.seeds,
     }
-    return meta, solved.raws, tuple(getattr(state, name) for name in State.__slots__)
+    paths = sorted(solved.raws)
+    step = -(-len(paths) // RAW_PARTS) or 1
+    pieces = [
+        {path: solved.raws[path] for path in paths[i : i + step]} for i in range(0, step * RAW_PARTS, step)
+    ]
+    return (meta, *pieces, *(getattr(state, name) for name in State.__slots__))
 
 
-def _unpack(payload: dict[str, Any], raws: dict[str, RawSummary], fields: tuple[Any, ...]) -> Pack:
+def _unpack(payload: dict[str, Any], *parts: Any) -> Pack:
+    if len(parts) != RAW_PARTS + len(State.__slots__):
+        raise ValueError("not a pack of this format")
+    raws: dict[str, RawSummary] = {}
+    for piece in parts[:RAW_PARTS]:
+        raws.update(piece)
+    fields = parts[RAW_PARTS:]
     program = Program()
     for path in sorted(raws):
         add_tables(program, raws[path])
@@ -155,7 +189,5 @@ def _unpack(payload: dict[str, Any], raws: dict[str, RawSummary], fields: tuple[
     program.owners = payload["owners"]
     program.mro = payload["mro"]
     program.seeds = payload["seeds"]
-    if len(fields) != len(State.__slots__):
-        raise ValueError("not a state of this format")
     state = State(**dict(zip(State.__slots__, fields, strict=True)))
     return Pack(payload["blobs"], payload["salt"], payload["entries"], Solved(raws, program, state))
