@@ -16,13 +16,13 @@ def run(
     spec: str, snapshot_dir: Path, repo_dir: Path, fmt: str, out: TextIO, now: datetime.datetime | None = None
 ) -> int:
     """Print everything the snapshot knows about the function; unknown is said, never zero."""
-    from preflight.exposure import snapshot as join
+    from preflight.exposure.snapshot import prepare
     from preflight.runtime import snapshot
 
     change = locate(spec, repo_dir)
     snap = snapshot.read(snapshot_dir)
     revisions = RevisionRange("", "", None, "", None, "context")
-    exposure = join.join(ChangeSet(revisions, (), (change,)), snap, str(snapshot_dir), now or _now())
+    exposure = prepare(snap).join(ChangeSet(revisions, (), (change,)), str(snapshot_dir), now or _now())
     item = exposure.functions[0]
     doc: dict[str, Any] = {
         "schema_version": document.SCHEMA_VERSION,

@@ -15,10 +15,9 @@ that does not parse is ignored and rewritten.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from preflight import __version__
+from preflight.files import write_atomic
 from preflight.models import ChangeSet, Exposure, FunctionChange, FunctionExposure, RuntimeInfo, SloStatus
 
 if TYPE_CHECKING:
@@ -115,16 +115,16 @@ class Prepared:
 def load(directory: Path, cache_dir: Path | None) -> Prepared:
     """The snapshot's Prepared: from the cache when it has this snapshot, else read, prepared and stored."""
     key = identity(directory) if cache_dir is not None else None
-    if cache_dir is not None and key is not None:
-        found = _read(cache_dir / f"{key}.json")
-        if found is not None:
-            return found
+    cached = cache_dir / f"{key}.json" if cache_dir is not None and key is not None else None
+    found = _read(cached) if cached is not None else None
+    if found is not None:
+        return found
     from preflight.exposure.snapshot import prepare
     from preflight.runtime import snapshot
 
     prepared = prepare(snapshot.read(directory))
-    if cache_dir is not None and key is not None:
-        _write(cache_dir, f"{key}.json", prepared)
+    if cached is not None:
+        _write(cached, prepared)
     return prepared
 
 
@@ -148,16 +148,10 @@ def _read(path: Path) -> Prepared | None:
         return None  # absent, or damaged: prepare again
 
 
-def _write(directory: Path, name: str, prepared: Prepared) -> None:
+def _write(path: Path, prepared: Prepared) -> None:
     """Atomically, and never an error: a cache that cannot be written only costs the next run time."""
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        handle, staging = tempfile.mkstemp(prefix=f".{name}.", dir=directory)
-        with os.fdopen(handle, "wb") as out:
-            out.write(orjson.dumps(to_plain(prepared)))
-        os.replace(staging, directory / name)
-    except OSError:
-        pass
+    with contextlib.suppress(OSError):
+        write_atomic(path, orjson.dumps(to_plain(prepared)).decode())
 
 
 def to_plain(prepared: Prepared) -> dict[str, Any]:

@@ -7,7 +7,6 @@ knows of every function, by name, plus the service graph. The join itself is a l
 
 from __future__ import annotations
 
-import datetime
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -16,22 +15,12 @@ from typing import Any, cast
 import pandas as pd
 
 from preflight.exposure.prepared import FunctionRuntime, Prepared, Services
-from preflight.models import ChangeSet, Exposure, SloStatus
+from preflight.models import SloStatus
 from preflight.runtime.snapshot import Snapshot
 
 # Traces measure executions; profiles and tables are a weaker second choice.
 SOURCE_RANK = {"otlp": 0, "jaeger": 0, "zipkin": 0, "table": 1, "pstats": 2, "folded": 3}
 Row = dict[str, Any]
-
-
-def join(changes: ChangeSet, snapshot: Snapshot, location: str, now: datetime.datetime) -> Exposure:
-    """Every changed function with what the snapshot knows; no rows means unknown, never zero."""
-    return prepare(snapshot).join(changes, location, now)
-
-
-def rates(snapshot: Snapshot) -> dict[str, float]:
-    """Calls/min per function (repository name when resolved), from its best source, over services."""
-    return prepare(snapshot).rates
 
 
 def prepare(snapshot: Snapshot) -> Prepared:

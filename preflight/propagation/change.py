@@ -36,11 +36,10 @@ def faults(exposure: Exposure, graph: ServiceGraph) -> tuple[list[Fault], list[s
     slow_low, slow_high = SLOWDOWN_RANGE
     for item in exposure.functions:
         service, calls = item.service, item.calls_per_min
-        inferred = service is None and item.inferred is not None and item.inferred.service is not None
-        if inferred:
-            assert item.inferred is not None  # for mypy: checked just above
-            # no runtime data of its own: it fails where its callers run
-            service, calls = item.inferred.service, item.inferred.calls_per_min
+        from_callers = item.inferred if service is None and item.inferred and item.inferred.service else None
+        inferred = from_callers is not None
+        if from_callers is not None:  # no runtime data of its own: it fails where its callers run
+            service, calls = from_callers.service, from_callers.calls_per_min
         if not item.change.behavioural or service is None or service not in graph.graph:
             continue
         runs = per_request(calls, graph, service)

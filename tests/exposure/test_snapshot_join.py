@@ -6,7 +6,7 @@ import datetime
 
 import pandas as pd
 
-from preflight.exposure.snapshot import join
+from preflight.exposure.snapshot import prepare
 from preflight.models import ChangeKind, ChangeSet, FunctionChange, LineSpan, RevisionRange
 from preflight.runtime.snapshot import Snapshot, conform
 
@@ -126,7 +126,7 @@ def snapshot() -> Snapshot:
 
 
 def test_join_prefers_traces_and_reports_everything() -> None:
-    exposure = join(ChangeSet(REVISIONS, (), (fn("shop.cart.add"),)), snapshot(), "snap", NOW)
+    exposure = prepare(snapshot()).join(ChangeSet(REVISIONS, (), (fn("shop.cart.add"),)), "snap", NOW)
     item = exposure.functions[0]
     assert (item.calls_per_min, item.service, item.source) == (60.0, "cart", "otlp")
     assert item.share_of_service == 0.5  # 60 of the 120 requests/min cart serves
@@ -142,12 +142,10 @@ def test_renamed_function_uses_the_base_name_and_missing_is_unknown() -> None:
     changes = ChangeSet(
         REVISIONS, (), (fn("shop.cart.total", old="shop.cart.old_total"), fn("shop.cart.new"))
     )
-    renamed, new = join(changes, snapshot(), "snap", NOW).functions
+    renamed, new = prepare(snapshot()).join(changes, "snap", NOW).functions
     assert renamed.calls_per_min == 3.0
     assert new.calls_per_min is None and new.service is None and new.slos == ()
 
 
 def test_rates_by_repository_name_from_the_best_source() -> None:
-    from preflight.exposure.snapshot import rates
-
-    assert rates(snapshot()) == {"shop.cart.add": 60.0, "shop.cart.old_total": 3.0}
+    assert prepare(snapshot()).rates == {"shop.cart.add": 60.0, "shop.cart.old_total": 3.0}
