@@ -102,6 +102,10 @@ class FunctionChange:
     """Diff lines added inside the function at head."""
     removed_lines: int
     """Diff lines removed inside the function at base."""
+    signature_break: tuple[str, ...] | None = None
+    """For modified functions with a signature aspect, by Python's calling rules: None when the
+    parameters and async-ness did not change (annotations, return type), () when every call the
+    old signature accepted still binds the same way, else why not ("timeout is now required")."""
 
     @property
     def behavioural(self) -> bool:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import tree_sitter_python
 from tree_sitter import Language, Node, Parser, Tree
 
+from preflight.changes.signatures import Parameters, extract
 from preflight.changes.tokens import SKIPPED, literal, node_name, tokens
 from preflight.models import LineSpan
 
@@ -98,6 +99,11 @@ class Definition:
     def signature(self) -> str:
         """Fingerprint of parameters, defaults, annotations, return type and async."""
         return self.code[0]
+
+    @property
+    def parameters(self) -> tuple[Parameters, ...]:
+        """The parameter list of each merged definition, as callers see it (not cached: rarely asked)."""
+        return tuple(extract(item.func, item.outer) for item in self._items)
 
     @property
     def decorators(self) -> str:

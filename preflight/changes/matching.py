@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from preflight.changes.definitions import Definition
+from preflight.changes.signatures import signature_break
 from preflight.models import Aspect, ChangeKind, FunctionChange, LineSpan
 
 
@@ -111,6 +112,12 @@ def _compare(old: _Side, new: _Side, force: bool = False) -> FunctionChange | No
         kind = ChangeKind.COSMETIC
     else:
         return None
+    # Parameters are extracted only here, for the few functions whose signature changed.
+    broken = (
+        signature_break(a.parameters, b.parameters)
+        if kind is ChangeKind.MODIFIED and Aspect.SIGNATURE in aspects
+        else None
+    )
     return FunctionChange(
         path=new.pair.new_path or "",
         old_path=old.pair.old_path,
@@ -122,6 +129,7 @@ def _compare(old: _Side, new: _Side, force: bool = False) -> FunctionChange | No
         old_lines=a.span,
         added_lines=_count(b.span, new.pair.added_lines),
         removed_lines=_count(a.span, old.pair.removed_lines),
+        signature_break=broken,
     )
 
 
