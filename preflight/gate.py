@@ -47,39 +47,44 @@ def decide(
     mode = policy.mode
     if fail_above is not None:  # --fail-above on the command line: blocking at that threshold
         mode, fail, warn = "blocking", fail_above, min(warn, fail_above)
-    score = risk.score
-    if context.runtime_missing and policy.missing_runtime == "closed":
-        verdict = "fail"
-        reason = (
-            "no runtime data for the changed functions, and the policy fails closed (gate.missing_runtime)"
-        )
-    elif score > fail:
-        verdict, reason = "fail", f"score {score} is above the threshold {fail}"
-    elif score > warn:
-        verdict, reason = "warn", f"score {score} is above the warn threshold {warn}"
-    else:
-        verdict, reason = "pass", f"score {score} is at or below the threshold {fail}"
+    word, reason = verdict(risk.score, warn, fail, mode, context, policy.missing_runtime)
     if context.runtime_missing and policy.missing_runtime == "open":
-        notes.append(
-            "no runtime data for the changed functions: judged by the score (gate.missing_runtime: open)"
-        )
-    passed = verdict != "fail" or mode == "advisory"
+        notes.append("no runtime data for the changed functions: judged by the score alone")
     override = None
-    if not passed and context.override is not None:
-        passed, override = True, context.override
+    if word == "fail" and context.override is not None:
+        word, override = "warn", context.override
         reason = f"{reason}; overridden by {override}"
-    if mode == "advisory":
-        reason = f"advisory: {reason}" + (" (the check does not fail)" if verdict == "fail" else "")
     return Decision(
-        passed=passed,
         threshold=fail if mode == "blocking" else None,
         reason=reason,
-        verdict=verdict,
+        verdict=word,
         warn_above=warn,
         mode=mode,
         override=override,
         notes=tuple(notes),
     )
+
+
+def verdict(
+    score: int, warn: int, fail: int, mode: str, context: Context, missing_runtime: str = "open"
+) -> tuple[str, str]:
+    """The one verdict word (pass, warn, fail) and its reason; `fail` exactly when the check fails.
+
+    Every renderer and sink shows this word. An advisory gate never fails, so a score above its
+    fail threshold is a `warn` whose reason says it would fail in blocking mode.
+    """
+    if context.runtime_missing and missing_runtime == "closed":
+        word = "fail"
+        reason = "no runtime data for the changed functions, and the gate fails without it"
+    elif score > fail:
+        word, reason = "fail", f"score {score} is above the fail threshold {fail}"
+    elif score > warn:
+        word, reason = "warn", f"score {score} is above the warn threshold {warn}"
+    else:
+        word, reason = "pass", f"score {score} is at or below the warn threshold {warn}"
+    if mode == "advisory" and word == "fail":
+        return "warn", f"{reason}: it would fail in blocking mode (this gate is advisory)"
+    return word, reason
 
 
 def _thresholds(policy: Gate, context: Context) -> tuple[int, int, list[str]]:
@@ -111,7 +116,7 @@ def _thresholds(policy: Gate, context: Context) -> tuple[int, int, list[str]]:
         cut, why = _budget_cut(context.impact)
         if cut:
             warn, fail = max(0, warn - cut), max(0, fail - cut)
-            notes.append(f"{why}: thresholds lowered by {cut} (gate.budget_tightening)")
+            notes.append(f"{why}: thresholds lowered by {cut}")
     return min(warn, fail), fail, notes
 
 

@@ -194,7 +194,15 @@ class FunctionExposure:
     inferred: InferredTraffic | None = None
     """When calls_per_min is unknown: an estimate from its callers, if any has data."""
     callers: int | None = None
-    """Functions in the head's call graph that call it; None without a code index."""
+    """Callers at risk: production functions in the head's call graph that call it and that the
+    change did not itself modify or add; None without a code index."""
+    production: bool = True
+    """False when its file is non-production (tests, docs, examples, ...: config paths.non_production):
+    listed, but never scored for traffic, callers or unknown traffic."""
+    callers_left_out: int = 0
+    """Callers in non-production files, not counted in callers."""
+    callers_updated: int = 0
+    """Production callers the change itself modified or added, not counted in callers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +227,11 @@ class Exposure:
     source: str | None
     """Where the runtime data came from (a file or snapshot path), or None when there was none."""
     runtime: RuntimeInfo | None = None
+    callers_left_out: int | None = None
+    """Distinct non-production functions that call a changed function; None without a code index."""
+    entry_points_left_out: int | None = None
+    """Entry points in non-production files (commands defined inside tests, ...), never used as
+    entry points; None without a code index."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,17 +365,21 @@ class Risk:
     """What would lower the score."""
 
 
+VERDICTS = ("pass", "warn", "fail")
+"""The gate's verdict words, mildest first: a list of results is as bad as its worst."""
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     """The gate's verdict."""
 
-    passed: bool
     threshold: int | None
     """The fail threshold applied (--fail-above or the gate policy's); None means advisory."""
     reason: str
     verdict: str = "pass"
-    """pass, warn or fail: what the score means under the policy (also in advisory mode, where
-    a fail does not fail the check)."""
+    """pass, warn or fail, from preflight.gate.verdict: the one word every output shows; `fail`
+    exactly when the check fails (exit code 1). An advisory gate's crossed fail threshold is a
+    `warn` whose reason says so."""
     warn_above: int | None = None
     mode: str = "advisory"
     """advisory or blocking."""
@@ -370,6 +387,11 @@ class Decision:
     """What overrode a failing gate (a pull-request label or a commit trailer), recorded."""
     notes: tuple[str, ...] = ()
     """How the thresholds were set: rules that matched, tightening for error budgets, missing data."""
+
+    @property
+    def passed(self) -> bool:
+        """The check passes (exit code 0) unless the verdict is fail."""
+        return self.verdict != "fail"
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,7 +109,7 @@ def test_check_joins_calls_file(
     doc = json.loads(capsys.readouterr().out)
     assert doc["functions"][0]["calls_per_min"] == 60000
     assert doc["risk"]["confidence"] == "medium"  # two commits of history are too few to trust
-    assert "only 1 commit of history before the change: confidence at most medium" in doc["risk"]["unknowns"]
+    assert "only 1 commit of history before the change (confidence at most medium)" in doc["risk"]["unknowns"]
     assert [f["name"] for f in doc["risk"]["factors"]] == ["defect likelihood", "traffic"]
     assert doc["risk"]["score"] == round(sum(f["points"] for f in doc["risk"]["factors"]))
 

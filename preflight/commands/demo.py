@@ -215,8 +215,9 @@ def screen(
 
 def caps(result: CheckResult) -> list[tuple[str, str]]:
     """The unknowns that capped the confidence: (why, the cap)."""
-    found = [u.rsplit(": confidence at most ", 1) for u in result.risk.unknowns]
-    return [(parts[0], parts[1]) for parts in found if len(parts) == 2]
+    from preflight.risk.explain import cap_of
+
+    return [found for found in map(cap_of, result.risk.unknowns) if found is not None]
 
 
 def block(

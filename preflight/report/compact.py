@@ -12,7 +12,7 @@ SHOWN = 3
 def check_compact(result: CheckResult, color: bool = False) -> str:
     """Verdict, score and reason on one line; functions, top factors, SLOs at risk and how to see more."""
     risk, decision, rev = result.risk, result.decision, result.changes.revisions
-    verdict = "FAIL" if not decision.passed else "WARN" if decision.verdict != "pass" else "PASS"
+    verdict = decision.verdict.upper()
     if color:
         code = {"PASS": 32, "WARN": 33}.get(verdict, 31)
         verdict = f"\033[{code}m{verdict}\033[0m"

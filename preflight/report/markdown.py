@@ -1,27 +1,46 @@
 """The Markdown report (the PR comment), rendered with jinja2.
 
-A reviewer decides from the headline and the factor table; the tables, the blast-radius
-diagram and the collapsed details are for digging deeper. GitHub refuses comments over
-65,536 characters, so long changes are summarized: fewer rows and list items first, then
-no details, and as a last resort the text is cut at a line with a note.
+A reviewer decides from the headline, read in 10 seconds: the verdict, score, level and
+confidence, the one or two reasons about the change itself that drove the score, the gate's
+reason and, in one line, what is unknown. Then at most ROWS of the riskiest functions, in a
+table with only the columns that have data, the SLOs at risk and computed advice. Everything
+else (the blast-radius diagram, how the score adds up, the other functions, details) is
+collapsed. The comment is kept under BUDGET characters: fewer list items first, then no
+details, and as a last resort the text is cut at a line with a note. The JSON has everything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from preflight.models import CheckResult, Driver, Estimate, FunctionExposure
+from preflight.models import (
+    ChangeKind,
+    CheckResult,
+    Estimate,
+    Factor,
+    FunctionExposure,
+    Impact,
+    Likelihood,
+    Risk,
+)
 from preflight.report import escaping, mermaid
+from preflight.report.text import non_production
+from preflight.risk.impact import traffic
 
 MARKER = "<!-- preflight:report -->"
 LEVEL_ICON = {"low": "🟢", "medium": "🟡", "high": "🟠", "critical": "🔴"}
 GITHUB_LIMIT = 65_536
-BUDGET = 60_000
-"""Characters the comment may use: room is left for what a sink appends."""
-SUMMARIES = ((50, 30, True), (20, 10, True), (10, 5, False))
+BUDGET = 15_000
+"""Characters the comment may use: a reviewer's page, well under GitHub's limit."""
+ROWS = 10
+"""The riskiest functions shown in the table; the rest are listed collapsed."""
+REASONS = 2
+"""Factors named in the headline."""
+SUMMARIES = ((ROWS, 30, True), (ROWS, 10, True), (5, 5, False))
 """(function rows, items per list, details shown), tried in order until the comment fits."""
 
 
@@ -37,11 +56,10 @@ def _environment() -> Environment:
     env.filters["md"] = escaping.markdown
     env.filters["rate"] = _rate
     env.filters["entries"] = _entries
-    env.filters["pct"] = lambda value: "unknown" if value is None else f"{value:.1%}"
-    env.filters["ms"] = lambda value: "unknown" if value is None else f"{value:,.1f} ms"
+    env.filters["pct"] = _pct
     env.filters["burn"] = _burn
     env.filters["hours"] = _hours
-    env.filters["driver"] = _driver
+    env.filters["drivers"] = _drivers
     return env
 
 
@@ -69,21 +87,20 @@ def _hours(value: Estimate | None) -> str:
     return f"{value.median / 24:,.1f} days" if value.median >= 48 else f"{value.median:,.1f} h"
 
 
-def _driver(driver: Driver) -> str:
-    from preflight.risk.likelihood import describe
+def _drivers(likelihood: Likelihood) -> str:
+    from preflight.risk.likelihood import drivers
 
-    return escaping.markdown(describe(driver))
+    return drivers(likelihood)
 
 
-def _busiest(item: FunctionExposure) -> tuple[float, str]:
-    rate = (
-        item.calls_per_min
-        if item.calls_per_min is not None
-        else item.inferred.calls_per_min
-        if item.inferred
-        else -1.0
-    )
-    return -rate, item.change.qualname
+def _riskiest(item: FunctionExposure) -> tuple[bool, float, int, int, str]:
+    """Production code first, busiest first (measured, or inferred at its discount), then callers a
+    break leaves, then size."""
+    known = traffic(item)
+    rate = known[0] * known[1] if known is not None else -1.0
+    change = item.change
+    at_risk = (item.callers or 0) if change.signature_break or change.kind is ChangeKind.REMOVED else 0
+    return not item.production, -rate, -at_risk, -(change.added_lines + change.removed_lines), change.qualname
 
 
 def render_check(result: CheckResult) -> str:
@@ -99,30 +116,31 @@ def render_check(result: CheckResult) -> str:
 
 def _context(result: CheckResult, rows: int, items: int, details: bool) -> dict[str, Any]:
     risk, decision = result.risk, result.decision
-    behavioural = sorted((f for f in result.exposure.functions if f.change.behavioural), key=_busiest)
+    behavioural = sorted((f for f in result.exposure.functions if f.change.behavioural), key=_riskiest)
     other = [f for f in result.exposure.functions if not f.change.behavioural]
     impact = result.impact
-    slos = [s for s in impact.slos if s.burn_rate is not None] if impact is not None else []
-    positive = [f for f in risk.factors if f.points > 0]
-    verdict = {"pass": "PASS", "warn": "WARN", "fail": "FAIL"}[decision.verdict]
-    if decision.override is not None:
-        verdict += " (overridden)"
-    elif decision.mode == "advisory" and decision.verdict != "pass":
-        verdict += " (advisory)"
+    slos = [s for s in impact.slos if s.burn_rate is not None and s.burns] if impact is not None else []
+    shown = behavioural[:rows]
+    rest = behavioural[rows:]
     return {
         "marker": MARKER,
         "result": result,
         "risk": risk,
         "decision": decision,
-        "verdict": verdict,
+        "verdict": decision.verdict.upper(),
         "icon": LEVEL_ICON[risk.level],
-        "why": max(positive, key=lambda f: f.points, default=None),
+        "why": reasons(risk),
+        "headline_unknown": risk.unknowns[0] if risk.unknowns else "",
         "revisions": result.changes.revisions,
-        "rows": behavioural[:rows],
+        "rows": shown,
+        "table": table(shown),
         "behavioural_count": len(behavioural),
+        "rest": rest[: items * 3],
+        "rest_cut": max(0, len(rest) - items * 3),
         "diagram": mermaid.blast_radius(result),
+        "blast_summary": blast_summary(impact) if impact is not None else "",
         "slos": slos[:items],
-        "unknowns": _capped(risk.unknowns, items),
+        "unknowns": _capped(risk.unknowns[1:], items),
         "details": details,
         "likelihood": result.likelihood,
         "reached": [f for f in behavioural if f.routes][:items],
@@ -130,7 +148,93 @@ def _context(result: CheckResult, rows: int, items: int, details: bool) -> dict[
         "other": other[:items],
         "warnings": _capped(result.changes.warnings, items),
         "cut": _cut_note(len(other), items),
+        "non_production": _sentence(non_production(result.exposure)),  # our words: no `md` needed
     }
+
+
+def reasons(risk: Risk) -> list[Factor]:
+    """The one or two factors that drove the score, about the change itself: unknown traffic is a
+    penalty for what preflight does not know, said in the Unknown line instead."""
+    about = [f for f in risk.factors if f.points > 0 and f.name != "unknown traffic"]
+    return sorted(about, key=lambda f: -f.points)[:REASONS]
+
+
+def blast_summary(impact: Impact) -> str:
+    """One line for the collapsed diagram: how many services, and the front door most affected."""
+    affected = [s for s in impact.services if s.affected]
+    doors = sorted((s for s in impact.services if s.front_door), key=lambda s: -s.affected_probability)
+    door = f"; front door {doors[0].service} affected in {doors[0].affected_probability:.0%} of simulations"
+    return f"{len(affected)} of {len(impact.services)} services affected" + (door if doors else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of the functions table: shown only when some row has data for it."""
+
+    title: str
+    align: str
+    cell: Callable[[FunctionExposure], str]
+    has_data: Callable[[FunctionExposure], bool]
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _function(item: FunctionExposure) -> str:
+    return escaping.markdown(item.change.qualname) + ("" if item.production else " (not production)")
+
+
+def _kind(item: FunctionExposure) -> str:
+    change = item.change
+    aspects = f" ({', '.join(a.value for a in change.aspects)})" if change.aspects else ""
+    return change.kind.value + aspects
+
+
+def _callers(item: FunctionExposure) -> str:
+    return "" if item.callers is None else f"{item.callers:,}"
+
+
+def _slos(item: FunctionExposure) -> str:
+    shown = [f"{escaping.markdown(s.name)} ({_pct(s.budget_remaining)} left)" for s in item.slos[:3]]
+    return ", ".join(shown) + (f" +{len(item.slos) - 3}" if len(item.slos) > 3 else "")
+
+
+def _pct(value: float | None) -> str:
+    return "unknown" if value is None else f"{value:.1%}"
+
+
+def _ms(value: float | None) -> str:
+    """Milliseconds to two significant digits below 1 ms: a measured 0.034 ms is not 0.0 ms."""
+    if value is None:
+        return "unknown"
+    return f"{value:,.1f} ms" if value >= 1 else f"{value:.2g} ms"
+
+
+COLUMNS = (
+    Column("function", "---", _function, lambda f: True),
+    Column("change", "---", _kind, lambda f: True),
+    Column("calls/min", "---:", _rate, lambda f: traffic(f) is not None),
+    Column("p99", "---:", lambda f: _ms(f.p99_ms), lambda f: f.p99_ms is not None),
+    Column("errors", "---:", lambda f: _pct(f.error_rate), lambda f: f.error_rate is not None),
+    Column("service", "---", lambda f: escaping.markdown(f.service or "unknown"), lambda f: bool(f.service)),
+    Column("callers", "---:", _callers, lambda f: bool(f.callers)),
+    Column("entry points", "---", _entries, lambda f: bool(f.endpoints or f.routes)),
+    Column("SLOs (budget left)", "---", _slos, lambda f: bool(f.slos)),
+)
+
+
+def table(rows: Sequence[FunctionExposure]) -> list[str]:
+    """The functions table's lines, with only the columns that have data in some row."""
+    if not rows:
+        return []
+    columns = [c for c in COLUMNS if any(c.has_data(f) for f in rows)]
+    lines = [
+        "| " + " | ".join(c.title for c in columns) + " |",
+        "|" + "|".join(c.align for c in columns) + "|",
+    ]
+    lines += ["| " + " | ".join(c.cell(f) for c in columns) + " |" for f in rows]
+    return lines
 
 
 def _capped(values: Sequence[str], limit: int) -> list[str]:

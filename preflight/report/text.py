@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from preflight.models import ChangeSet, CheckResult, Estimate, FunctionChange, Impact
+from preflight.models import ChangeSet, CheckResult, Estimate, Exposure, FunctionChange, Impact
 from preflight.report.escaping import terminal as _t
 
 _MARK = {"added": "+", "removed": "-", "modified": "~", "renamed": ">", "cosmetic": "."}
@@ -41,7 +41,7 @@ def function_line(fn: FunctionChange) -> str:
 def check_text(result: CheckResult, color: bool = False) -> str:
     """The `preflight check --format text` summary."""
     risk, decision = result.risk, result.decision
-    verdict = "FAIL" if not decision.passed else "WARN" if decision.verdict != "pass" else "PASS"
+    verdict = decision.verdict.upper()
     if color:
         code = {"PASS": 32, "WARN": 33}.get(verdict, 31)
         verdict = f"\033[{code}m{verdict}\033[0m"
@@ -57,11 +57,16 @@ def check_text(result: CheckResult, color: bool = False) -> str:
         where = f" in {_t(item.service)}" if item.service else ""
         if item.calls_per_min is None and item.inferred is not None:
             rate = f"~{item.inferred.calls_per_min:,.0f}/min inferred"
-        lines.append(f"  {function_line(item.change)}  calls {rate}{where}")
+        lines.append(
+            f"  {function_line(item.change)}  calls {rate}{where}"
+            + ("" if item.production else "  (not production: not scored)")
+        )
         for route in item.routes[:3]:
             lines.append(
                 f"      reached from {_t(route.label)}: {' -> '.join(_t(step) for step in route.path)}"
             )
+    if summary := non_production(result.exposure):
+        lines.append(summary)
     if result.impact is not None:
         lines.extend(impact_lines(result.impact, limit=5))
     for unknown in risk.unknowns:
@@ -71,6 +76,30 @@ def check_text(result: CheckResult, color: bool = False) -> str:
     for warning in result.changes.warnings:
         lines.append(f"warning: {_t(warning)}")
     return "\n".join(lines) + "\n"
+
+
+NON_PRODUCTION = "tests, docs, examples, benchmarks, scripts"
+"""How reports name non-production code (config.NON_PRODUCTION and paths.non_production)."""
+
+
+def non_production(exposure: Exposure) -> str:
+    """One line on what was left out as non-production code ("" when nothing was): a change to
+    such code alone is a test-only change; callers and entry points there were not counted."""
+    said = []
+    behavioural = [f for f in exposure.functions if f.change.behavioural]
+    if behavioural and not any(f.production for f in behavioural):
+        said.append(
+            f"test-only change: every changed function is in non-production code ({NON_PRODUCTION}), "
+            "none is scored for traffic or callers"
+        )
+    callers, entries = exposure.callers_left_out, exposure.entry_points_left_out
+    counts = [
+        *([f"{callers:,} caller{'s' * (callers != 1)} of the changed functions"] if callers else []),
+        *([f"{entries:,} entry point{'s' * (entries != 1)}"] if entries else []),
+    ]
+    if counts:
+        said.append(f"left out as non-production ({NON_PRODUCTION}): {' and '.join(counts)}")
+    return "; ".join(said)
 
 
 def impact_text(impact: Impact) -> str:

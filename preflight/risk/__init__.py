@@ -4,10 +4,11 @@
 
 p is the probability that the change is defective (history features, preflight.risk.likelihood)
 and impact the points for what a fault in the changed code would reach (preflight.risk.impact):
-traffic, front doors, SLOs and their remaining budget, callers of a changed signature, and
-unknown traffic. The likelihood factor carries both of its terms, 30p + (m - 1) * impact, so
-it is negative for a change that history says is safer than average; the factors always add
-up to the score. When they would pass 100 every factor is scaled down by the same ratio.
+traffic, front doors, SLOs and their remaining budget, callers a signature break leaves behind,
+and unknown traffic. The factors are the terms of that sum: the defect likelihood carries
+30p, and each impact factor carries m(p) times its points, so no factor is ever negative and
+they always add up to the score. When they would pass 100 every factor is scaled down by the
+same ratio.
 """
 
 from __future__ import annotations
@@ -49,18 +50,13 @@ def score(
     if probability is None:
         probability = likelihood.probability if likelihood is not None else ASSUMED_BASE_RATE
     parts = impact_points.factors(behavioural, impact, share, compatible)
-    exposure = sum(f.points for f in parts)
     m = multiplier(probability, base)
-    like = LIKELIHOOD_POINTS * probability + (m - 1.0) * exposure
-    factors = [Factor("defect likelihood", like, detail(likelihood, m)), *parts]
+    factors = [
+        Factor("defect likelihood", LIKELIHOOD_POINTS * probability, detail(likelihood, m)),
+        *(Factor(f.name, f.points * m, f.detail) for f in parts),
+    ]
     raw = sum(f.points for f in factors)
     scale = 100.0 / raw if raw > 100.0 else 1.0
-    if scale < 1.0:
-        factors[0] = Factor(
-            factors[0].name,
-            factors[0].points,
-            f"{factors[0].detail}; every factor scaled x{scale:.2f} to fit 100",
-        )
     rounded = tuple(
         Factor(f.name, round(f.points * scale, 1), f.detail) for f in factors if round(f.points * scale, 1)
     )
@@ -74,7 +70,9 @@ def assess(
     paths: Sequence[str] = (),
 ) -> Risk:
     """Score the change (changed `paths` tell whether tests changed too) and explain every point."""
-    behavioural = [f for f in exposure.functions if f.change.behavioural]
+    # functions in tests, docs, examples, ... are listed but never scored: a test-only change
+    # scores as its history says, with no traffic, caller or unknown-traffic points
+    behavioural = [f for f in exposure.functions if f.change.behavioural and f.production]
     scored = score(behavioural, impact, likelihood)
     confidence, unknowns = explain.confidence(exposure, behavioural, likelihood)
     return Risk(

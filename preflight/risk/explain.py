@@ -3,15 +3,17 @@
 Confidence starts high; each unknown caps it and says so:
 - no runtime data at all for changed behaviour: low;
 - changed functions without measured traffic: low when more than half, medium when more
-  than a tenth (inferred traffic counts as unmeasured);
+  than a tenth (inferred traffic counts as unmeasured); said in one line, not one per function
+  (the JSON has each function's data);
 - a snapshot older than STALE_HOURS, or one whose runtime functions matched the code for
   less than MIN_RESOLUTION of them: medium;
 - no history features, or fewer than SHORT_HISTORY commits before the change: medium.
 
 What would lower the score is computed, not guessed: each suggestion is the same score
 function run on the changed input (a flag or canary exposing CANARY of the traffic, the old
-signature kept, the change split in two halves). Tests are advised without a number: the
-history model gives tests no discount, because in real history changed tests track size.
+signature kept, the change split in two halves), and shown only when it saves WORTH_SAYING
+points. Advice that would not lower the score (add tests: the history model gives tests no
+discount, because in real history changed tests track size) is not given.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ STALE_HOURS = 7 * 24.0
 MIN_RESOLUTION = 0.8
 SHORT_HISTORY = 50
 CANARY = 0.05
+RUNTIME_HELP = "see `preflight collect --help` and the README's Runtime data section"
+"""Where a reviewer learns to give preflight runtime data."""
 WORTH_SAYING = 3
 """Points a suggestion must save to be shown."""
 _ORDER = {"high": 2, "medium": 1, "low": 0}
@@ -33,28 +37,28 @@ def confidence(
     exposure: Exposure, behavioural: Sequence[FunctionExposure], likelihood: Likelihood | None
 ) -> tuple[str, tuple[str, ...]]:
     """(high, medium or low; the unknowns, each saying how it capped the confidence)."""
-    from preflight.risk.impact import short, traffic
-
     caps: list[tuple[str, str]] = []
-    unknowns = [f"no runtime data for {short(f.change.qualname)}" for f in behavioural if traffic(f) is None]
-    for f in behavioural:
-        if f.calls_per_min is None and f.inferred is not None:
-            callers = len(f.inferred.callers)
-            unknowns.append(
-                f"no runtime data for {short(f.change.qualname)}; {f.inferred.calls_per_min:,.0f} calls/min inferred "
-                f"from {callers} caller{'s' * (callers != 1)} ({f.inferred.confidence} confidence)"
-                + (f", {f.inferred.unknown_callers} more without data" if f.inferred.unknown_callers else "")
-            )
+    unknowns: list[str] = []
+    count = len(behavioural)
     measured = sum(f.calls_per_min is not None for f in behavioural)
+    inferred = sum(f.calls_per_min is None and f.inferred is not None for f in behavioural)
     if behavioural and exposure.source is None:
-        caps.append(("low", "no runtime data was given: traffic and blast radius are unknown"))
-    elif behavioural and measured < len(behavioural):
-        share = measured / len(behavioural)
+        caps.append(
+            (
+                "low",
+                f"no runtime data for {count:,} of {count:,} changed functions: traffic and blast radius "
+                f"unknown; add a snapshot ({RUNTIME_HELP})",
+            )
+        )
+    elif measured < count:
+        share = measured / count
         level = "low" if share < 0.5 else "medium" if share < 0.9 else "high"
+        guessed = f" ({inferred:,} estimated from their callers)" if inferred else ""
         caps.append(
             (
                 level,
-                f"{len(behavioural) - measured} of {len(behavioural)} changed functions lack measured traffic",
+                f"no runtime data for {count - measured:,} of {count:,} changed functions{guessed}: "
+                "their traffic is unknown",
             )
         )
     runtime = exposure.runtime
@@ -86,8 +90,17 @@ def confidence(
     level = "high"
     for cap, _ in caps:
         level = min(level, cap, key=_ORDER.__getitem__)
-    unknowns += [f"{why}: confidence at most {cap}" for cap, why in caps if cap != "high"]
+    unknowns += [f"{why}{_CAPPED}{cap})" if cap != "high" else why for cap, why in caps]
     return level, tuple(unknowns)
+
+
+_CAPPED = " (confidence at most "
+
+
+def cap_of(unknown: str) -> tuple[str, str] | None:
+    """(why, the confidence it capped) of an unknown that `confidence` wrote; None for other notes."""
+    why, found, cap = unknown.rpartition(_CAPPED)
+    return (why, cap.rstrip(")")) if found and cap.endswith(")") else None
 
 
 def lower_it(
@@ -99,9 +112,8 @@ def lower_it(
     paths: Sequence[str],
 ) -> tuple[str, ...]:
     """Suggestions that would lower the score, each with the score it would have."""
-    from preflight.history.features import TEST_GLOBS, matches
     from preflight.risk import score
-    from preflight.risk.impact import hottest, short, signature_breaks, traffic
+    from preflight.risk.impact import hottest, short, signature_breaks
 
     advice = []
     top = hottest(behavioural)
@@ -129,18 +141,4 @@ def lower_it(
                 f"split the change in two: each half scores about {halves} (defect likelihood "
                 f"{likelihood.probability:.0%} -> {likelihood.if_split:.0%})"
             )
-    if behavioural and not any(matches(path, TEST_GLOBS) for path in paths):
-        name = short((top[0] if top is not None else behavioural[0]).change.qualname)
-        advice.append(
-            f"add tests that exercise {name}: the change touches no test file (the score does not change: "
-            "the model gives tests no discount)"
-        )
-    unknown = [f for f in behavioural if traffic(f) is None]
-    if unknown:
-        advice.append(
-            "provide runtime data (--snapshot or --calls) so traffic is measured, not unknown"
-            if source is None
-            else f"add runtime data for the {len(unknown):,} changed function{'s' * (len(unknown) != 1)} "
-            f"missing from {source}"
-        )
     return tuple(advice)

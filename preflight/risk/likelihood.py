@@ -30,7 +30,6 @@ _LABELS = {
     "files": "{:,.0f} files",
     "directories": "{:,.0f} directories",
     "subsystems": "{:,.0f} top-level packages",
-    "entropy": "spread over files ({:.1f} bits)",
     "new_files": "{:,.0f} new files",
     "file_size": "{:,.0f} lines in the touched files",
     "past_changes": "{:,.0f} earlier changes to these files",
@@ -93,21 +92,31 @@ def estimate(
 
 
 def describe(driver: Driver) -> str:
-    """A driver for people: "412 lines added (raises)"."""
-    label = _LABELS.get(driver.feature, driver.feature.replace("_", " ") + " {:,.1f}").format(driver.value)
-    return f"{label} ({'raises' if driver.log_odds > 0 else 'lowers'})"
+    """A driver for people: "412 lines added"."""
+    if driver.feature == "entropy":  # 2**bits: the number of equally changed files with that spread
+        return f"changes spread over about {2**driver.value:,.0f} files"
+    return _LABELS.get(driver.feature, driver.feature.replace("_", " ") + " {:,.1f}").format(driver.value)
 
 
 def detail(likelihood: Likelihood | None, factor: float) -> str:
-    """The likelihood factor's explanation: the probability, the base rate, the drivers, the scaling."""
+    """The likelihood factor for a reviewer: the probability against the average change, and what
+    that does to the weight of the impact (`factor`, the multiplier m(p))."""
     if likelihood is None:
         return (
-            f"unknown: no history features, so the average change ({ASSUMED_BASE_RATE:.0%}) is assumed; "
-            "impact x1.00"
+            f"no history to learn from: the average change's {ASSUMED_BASE_RATE:.0%} chance of a defect "
+            "is assumed"
         )
-    shown = [describe(d) for d in likelihood.drivers[:SHOWN_DRIVERS]]
-    drivers = f"; drivers: {', '.join(shown)}" if shown else ""
+    than = "above" if likelihood.probability > likelihood.base_rate else "below"
+    if abs(factor - 1.0) < 0.05:
+        than, weight = "about", "its impact counts as it is"
+    else:
+        weight = f"its impact counts {'more' if factor > 1 else 'less'}"
     return (
-        f"{likelihood.probability:.0%} chance the change is defective (average change "
-        f"{likelihood.base_rate:.0%}; model: {likelihood.source}){drivers}; impact x{factor:.2f}"
+        f"{likelihood.probability:.0%} chance the change is defective, {than} the "
+        f"{likelihood.base_rate:.0%} of an average change here: {weight}"
     )
+
+
+def drivers(likelihood: Likelihood) -> str:
+    """The features that weigh most in the probability, for the report's details."""
+    return ", ".join(describe(d) for d in likelihood.drivers[:SHOWN_DRIVERS])

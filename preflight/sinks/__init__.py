@@ -7,11 +7,12 @@ code: the gate is what `check` decided. The stdout/file report stays in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from preflight.models import CheckResult
+from preflight.models import VERDICTS, CheckResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +27,13 @@ class Outcome:
     """The report file written with --output, or None when it went to standard output."""
 
     def worst(self) -> CheckResult | None:
-        """The result that decides the outputs: a failing one first, then the highest score."""
-        return max(self.results, key=lambda r: (not r.decision.passed, r.risk.score), default=None)
+        """The result that decides the outputs (see deciding)."""
+        return deciding(self.results)
+
+
+def deciding(results: Sequence[CheckResult]) -> CheckResult | None:
+    """The result whose verdict a list of results shows: the worst verdict, then the highest score."""
+    return max(results, key=lambda r: (VERDICTS.index(r.decision.verdict), r.risk.score), default=None)
 
 
 class Sink(Protocol):

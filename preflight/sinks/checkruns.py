@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from preflight.models import CheckResult
+from preflight.sinks import deciding
 from preflight.sinks.api import GitHub
 from preflight.sinks.comments import fit
 from preflight.sinks.workflow import Annotation
@@ -23,15 +24,15 @@ LEVELS = {"notice": "notice", "warning": "warning", "error": "failure"}
 
 
 def conclusion(results: Sequence[CheckResult]) -> str:
-    """failure when the gate failed, neutral on a warning (or an advisory fail), else success."""
-    if any(not r.decision.passed for r in results):
-        return "failure"
-    return "neutral" if any(r.decision.verdict != "pass" for r in results) else "success"
+    """failure when the gate failed, neutral on a warning, else success: the worst verdict."""
+    worst = deciding(results)
+    verdict = worst.decision.verdict if worst is not None else "pass"
+    return {"fail": "failure", "warn": "neutral"}.get(verdict, "success")
 
 
 def title(results: Sequence[CheckResult]) -> str:
     """One line: the deciding score, level and verdict."""
-    worst = max(results, key=lambda r: (not r.decision.passed, r.risk.score), default=None)
+    worst = deciding(results)
     if worst is None:
         return "preflight: nothing to check"
     return f"risk {worst.risk.score}/100 ({worst.risk.level}): {worst.decision.verdict}"

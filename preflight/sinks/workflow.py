@@ -128,9 +128,7 @@ def append_summary(path: Path, reports: Iterable[str]) -> None:
 
 
 def _level(result: CheckResult) -> str:
-    if not result.decision.passed:
-        return "error"
-    return "warning" if result.decision.verdict in ("warn", "fail") else "notice"
+    return {"fail": "error", "warn": "warning"}.get(result.decision.verdict, "notice")
 
 
 def _traffic(item: FunctionExposure) -> float:

@@ -67,14 +67,16 @@ def test_one_screen_per_scenario_and_a_summary(ran: tuple[Path, str]) -> None:
     assert len(lines) <= 50  # one screen
     assert max(len(line) for line in lines if str(root) not in line) <= demo.WIDTH
     assert "risk 62/100 high, gate warn (blocking: fails above 70), confidence low" in text
-    assert "   +20.6  traffic: shop.currency.convert runs 115 calls/min (measured)" in text
+    assert "   +19.8  traffic: shop.currency.convert runs 115 calls/min (measured)" in text
     # the new repository's one commit of history caps every scenario: said once, not five times
     assert (
         "Unknown for every scenario: only 1 commit of history before the change (confidence at most medium)"
         in text
     )
     assert text.count("1 commit of history") == 1
-    assert "  unknown: 2 of 2 changed functions lack measured traffic\n" in text
+    assert (
+        "  unknown: no runtime data for 2 of 2 changed functions: their traffic is unknown\n" in text
+    )
     table = lines[lines.index(next(line for line in lines if line.startswith("scenario "))) :]
     for name, (level, verdict) in EXPECTED.items():
         row = next(line for line in table if line.startswith(f"{name} "))

@@ -31,8 +31,8 @@ def test_the_base_policy_blocks_and_the_change_cannot_loosen_it(
     code, decision = check(git_repo, base, capsys)
     assert code == 1
     assert decision["verdict"] == "fail" and decision["mode"] == "blocking" and decision["threshold"] == 2
-    assert re.fullmatch(r"score \d+ is above the threshold 2", str(decision["reason"]))
-    assert any("gate.missing_runtime: open" in note for note in decision["notes"])  # type: ignore[union-attr]
+    assert re.fullmatch(r"score \d+ is above the fail threshold 2", str(decision["reason"]))
+    assert "no runtime data for the changed functions: judged by the score alone" in decision["notes"]  # type: ignore[operator]
 
 
 def test_a_commit_trailer_overrides_and_is_recorded(
@@ -44,7 +44,7 @@ def test_a_commit_trailer_overrides_and_is_recorded(
         git_repo, {"app.py": CHANGED}, "hotfix\n\nPreflight-Override: incident 42, rollback ready\n"
     )
     code, decision = check(git_repo, base, capsys)
-    assert code == 0 and decision["verdict"] == "fail" and decision["passed"] is True
+    assert code == 0 and decision["verdict"] == "warn" and decision["passed"] is True
     assert decision["override"] == (
         f"the commit trailer Preflight-Override: 'incident 42, rollback ready' in {head[:12]}"
     )
@@ -72,4 +72,4 @@ def test_missing_runtime_data_fails_closed_when_the_policy_says_so(
     base = commit(git_repo, {".preflight.yml": policy, "app.py": CODE})
     commit(git_repo, {"app.py": CHANGED})
     code, decision = check(git_repo, base, capsys)
-    assert code == 1 and "fails closed" in str(decision["reason"])
+    assert code == 1 and "the gate fails without it" in str(decision["reason"])

@@ -17,14 +17,14 @@ NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 CODE = "".join(f"def f{n}():\n    return {n}\n\n\n" for n in range(5))
 
 
-def result(repo_dir: Path, fail_above: int | None = None) -> CheckResult:
+def result(repo_dir: Path, fail_above: int | None = None, calls: Path | None = None) -> CheckResult:
     base = commit(repo_dir, {"app/core.py": CODE})
     commit(
         repo_dir, {"app/core.py": CODE.replace("return", "return -"), "app/new.py": "def g():\n    pass\n"}
     )
     with Repository(repo_dir) as repo:
         revisions = resolve(repo, base, None, {})
-        return pipeline.check(repo, revisions, exposure.load(), fail_above, NOW)
+        return pipeline.check(repo, revisions, exposure.load(calls), fail_above, NOW)
 
 
 def slo(name: str, breach: float | None) -> SloImpact:
@@ -46,11 +46,13 @@ def test_a_pass_names_functions_factors_and_how_to_see_more(git_repo: Path) -> N
     )
 
 
-def test_a_failure_says_why_and_what_would_lower_it_in_colour(git_repo: Path) -> None:
-    found = result(git_repo, fail_above=0)
+def test_a_failure_says_why_and_what_would_lower_it_in_colour(git_repo: Path, tmp_path: Path) -> None:
+    calls = tmp_path / "calls.csv"
+    calls.write_text("qualname,calls_per_min\napp.core.f0,60000\n")
+    found = result(git_repo, fail_above=0, calls=calls)
     text = check_compact(found, color=True)
     assert text.startswith("preflight \033[31mFAIL\033[0m HEAD: risk ")
-    assert "\n  to lower the risk: " in text
+    assert "\n  to lower the risk: ship app.core.f0 behind a feature flag or a 5% canary: score " in text
 
 
 def test_slos_at_risk_are_listed_by_breach_probability(git_repo: Path) -> None:

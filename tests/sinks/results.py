@@ -42,9 +42,7 @@ def function(
     return FunctionExposure(change, calls_per_min, service="cart" if calls_per_min else None)
 
 
-def result(
-    *functions: FunctionExposure, score: int = 42, verdict: str = "pass", passed: bool = True
-) -> CheckResult:
+def result(*functions: FunctionExposure, score: int = 42, verdict: str = "pass") -> CheckResult:
     """A check result with these functions, score and decision."""
     paths = sorted({f.change.path for f in functions})
     files = tuple(FileChange(p, p, "modified", "Python", "full", 1, 1) for p in paths)
@@ -53,5 +51,5 @@ def result(
         changes=ChangeSet(REVISIONS, files, tuple(f.change for f in functions)),
         exposure=Exposure(tuple(functions), None),
         risk=Risk(score, level, (), (), "low"),
-        decision=Decision(passed, 50 if verdict != "pass" else None, f"score {score}", verdict=verdict),
+        decision=Decision(50 if verdict != "pass" else None, f"score {score}", verdict=verdict),
     )

@@ -102,7 +102,7 @@ def test_a_check_run_gets_every_annotation_in_batches_of_50(
 ) -> None:
     state, url = fake_github
     many = [function(f"app.m.f{i}", path="app/m.py", lines=(i + 1, i + 1)) for i in range(120)]
-    outcome = Outcome((result(*many, score=80, verdict="fail", passed=False),), 1, None)
+    outcome = Outcome((result(*many, score=80, verdict="fail"),), 1, None)
     out, err, _ = publish(environ(tmp_path, url), outcome, comment=False, check_run=True)
     (run,) = state.check_runs.values()
     assert (run["name"], run["head_sha"], run["conclusion"]) == ("preflight", HEAD, "failure")

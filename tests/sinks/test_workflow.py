@@ -54,8 +54,10 @@ def test_annotations_cover_behavioural_functions_busiest_first() -> None:
 def test_levels_follow_the_decision() -> None:
     item = function("app.core.f")
     assert workflow.annotate([result(item)])[0].level == "notice"
-    assert workflow.annotate([result(item, verdict="fail")])[0].level == "warning"  # advisory fail
-    assert workflow.annotate([result(item, verdict="fail", passed=False)])[0].level == "error"
+    assert (
+        workflow.annotate([result(item, verdict="warn")])[0].level == "warning"
+    )  # advisory over its fail threshold
+    assert workflow.annotate([result(item, verdict="fail")])[0].level == "error"
 
 
 def test_annotation_commands_stay_within_the_runners_limits() -> None:
@@ -64,7 +66,7 @@ def test_annotation_commands_stay_within_the_runners_limits() -> None:
     assert len(lines) == workflow.PER_LEVEL and dropped == 20
     assert "title=preflight%3A modified app.m.f29" in lines[0]  # the busiest are kept
     mixed = workflow.annotate([result(*many[:20]), result(*many[:20], verdict="warn")])
-    mixed += workflow.annotate([result(*many, verdict="fail", passed=False)])
+    mixed += workflow.annotate([result(*many, verdict="fail")])
     lines, dropped = workflow.annotation_commands(mixed)
     assert len(lines) == 30 and dropped == len(mixed) - 30
 
@@ -82,7 +84,7 @@ def test_outputs_use_the_delimiter_form_only_for_multiline_values(tmp_path: Path
 
 def test_outputs_of_the_deciding_result(tmp_path: Path) -> None:
     passing = result(function("app.core.f"), score=30)
-    failing = result(function("app.core.g"), score=20, verdict="fail", passed=False)
+    failing = result(function("app.core.g"), score=20, verdict="fail")
     outcome = Outcome((passing, failing), 1, tmp_path / "report.md")
     assert workflow.outputs(outcome.results, outcome.worst(), outcome.report) == {
         "report": str(tmp_path / "report.md"),
