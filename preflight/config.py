@@ -7,6 +7,9 @@ believes a setting took effect when it did not.
 
 from __future__ import annotations
 
+import fnmatch
+import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +22,45 @@ CONFIG_FILE = ".preflight.yml"
 NOT_YET = {
     "slos": "SLO files in the config (pass them to `preflight collect`)",
 }
+
+TEST_GLOBS = ("test_*.py", "*_test.py", "conftest.py", "tests/*", "*/tests/*", "test/*", "*/test/*")
+"""Test files (the history model's `test_files` feature counts these; fitted coefficients assume them)."""
+NON_PRODUCTION = (
+    *TEST_GLOBS,
+    "docs/*",
+    "doc/*",
+    "examples/*",
+    "example/*",
+    "bench/*",
+    "benchmark/*",
+    "benchmarks/*",
+    "scripts/*",
+    "setup.py",
+    "noxfile.py",
+)
+"""Files that do not run in production by default. Not `tools/` (often shipped code) nor `tasks.py`
+(a celery app's tasks module as often as an invoke file): a repository adds them in paths.non_production."""
+
+
+def matches(path: str, globs: tuple[str, ...]) -> bool:
+    """True when path matches one of globs: a glob without "/" matches the file name, one with
+    "/" the whole path ("*" also crosses directories, so `tests/*` is everything under tests/)."""
+    names, paths = _compiled(globs)
+    return bool(
+        (names is not None and names.match(path.rsplit("/", 1)[-1]))
+        or (paths is not None and paths.match(path))
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(globs: tuple[str, ...]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """One regular expression for the name globs and one for the path globs (fnmatchcase's
+    rules): the history pass and the code index ask this for every file."""
+
+    def join(selected: list[str]) -> re.Pattern[str] | None:
+        return re.compile("|".join(fnmatch.translate(g) for g in selected)) if selected else None
+
+    return join([g for g in globs if "/" not in g]), join([g for g in globs if "/" in g])
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +134,15 @@ class Config:
     """services.<name>.utilization: CPU utilization (0-1) for queueing when CPU cost rises."""
     gate: Gate = Gate()
     """gate: the policy that turns the score into a decision."""
+    production: tuple[str, ...] = ()
+    """paths.production: globs of files that are production even when non_production matches them."""
+    non_production: tuple[str, ...] = NON_PRODUCTION
+    """NON_PRODUCTION plus paths.non_production: files whose functions are never entry points,
+    callers, reach paths or sources of inferred traffic, and whose changes score as test changes."""
+
+    def is_production(self, path: str) -> bool:
+        """True unless path is non-production (production globs win)."""
+        return matches(path, self.production) or not matches(path, self.non_production)
 
 
 def parse(text: str, source: str) -> Config:
@@ -107,6 +158,8 @@ def parse(text: str, source: str) -> Config:
     sections = _mapping(root, source, "the top level")
     snapshot = None
     path_map: tuple[PathMapping, ...] = ()
+    production: tuple[str, ...] = ()
+    non_production: tuple[str, ...] = ()
     entry_points: tuple[tuple[str, str], ...] = ()
     calls: tuple[tuple[str, str, CallSettings], ...] = ()
     utilization: tuple[tuple[str, float], ...] = ()
@@ -116,7 +169,7 @@ def parse(text: str, source: str) -> Config:
         if name == "runtime":
             snapshot = _runtime(value, source)
         elif name == "paths":
-            path_map = _paths(value, source)
+            path_map, production, non_production = _paths(value, source)
         elif name == "entry_points":
             entry_points = _entry_points(value, source)
         elif name == "services":
@@ -141,6 +194,8 @@ def parse(text: str, source: str) -> Config:
         calls=calls,
         utilization=utilization,
         gate=gate,
+        production=production,
+        non_production=NON_PRODUCTION + non_production,
     )
 
 
@@ -224,12 +279,19 @@ def _entry_points(node: yaml.Node, source: str) -> tuple[tuple[str, str], ...]:
     return tuple(patterns)
 
 
-def _paths(node: yaml.Node, source: str) -> tuple[PathMapping, ...]:
+def _paths(node: yaml.Node, source: str) -> tuple[tuple[PathMapping, ...], tuple[str, ...], tuple[str, ...]]:
+    """paths: {map: {deployed: repo}, production: [globs], non_production: [globs]}."""
     mappings: list[PathMapping] = []
+    globs: dict[str, tuple[str, ...]] = {"production": (), "non_production": ()}
     for key, value in _mapping(node, source, "`paths`"):
         name = _key(key, source)
+        if name in globs:
+            globs[name] = _globs(value, source, f"`paths.{name}`")
+            continue
         if name != "map":
-            raise InputError(f"{source}:{_line(key)}: unknown key `paths.{name}`; allowed: map")
+            raise InputError(
+                f"{source}:{_line(key)}: unknown key `paths.{name}`; allowed: map, production, non_production"
+            )
         for deployed, repo in _mapping(value, source, "`paths.map` (deployed prefix: repository prefix)"):
             mappings.append(
                 PathMapping(
@@ -239,7 +301,15 @@ def _paths(node: yaml.Node, source: str) -> tuple[PathMapping, ...]:
                     else _string(repo, source, "a repository path prefix"),
                 )
             )
-    return tuple(mappings)
+    return tuple(mappings), globs["production"], globs["non_production"]
+
+
+def _globs(node: yaml.Node, source: str, where: str) -> tuple[str, ...]:
+    """A list of path globs; `dir/` is shorthand for everything under dir (`dir/*`)."""
+    if not isinstance(node, yaml.SequenceNode):
+        raise InputError(f"{source}:{_line(node)}: {where} must be a list of path globs")
+    found = (_string(item, source, f"an entry of {where}") for item in node.value)
+    return tuple(glob + "*" if glob.endswith("/") else glob for glob in found)
 
 
 CALL_KEYS = ("calls_per_request", "mode", "timeout_ms", "retries", "fallback")

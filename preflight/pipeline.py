@@ -6,8 +6,8 @@ import datetime
 from collections.abc import Callable
 
 from preflight import changes, gate, risk
-from preflight.config import Gate
-from preflight.exposure import Runtime
+from preflight.config import Config, Gate
+from preflight.exposure import Runtime, mark_production
 from preflight.models import CheckResult, Exposure, Impact, Likelihood, RevisionRange
 from preflight.repository import Repository
 
@@ -19,6 +19,8 @@ Override = Callable[[RevisionRange], "str | None"]
 """Finds a request to pass a failing gate (a pull-request label, a commit trailer), described."""
 Likely = Callable[[RevisionRange], "Likelihood | None"]
 """The probability that the change is defective, from history before it (None: no history)."""
+Production = Callable[[str], bool]
+"""Whether a repository path is production code (config.Config.is_production of the base)."""
 
 
 def check(
@@ -32,17 +34,18 @@ def check(
     policy: Gate | None = None,
     override: Override | None = None,
     likely: Likely | None = None,
+    production: Production | None = None,
 ) -> CheckResult:
     """changes -> exposure (+ code index) -> propagation -> risk -> gate (runtime data validated before)."""
     change_set = changes.compute(repo, revisions)
-    joined = runtime.join(change_set, now)
+    joined = mark_production(runtime.join(change_set, now), production or Config().is_production)
     if reach is not None:
         joined = reach(joined, revisions)
     impact = propagate(joined) if propagate is not None else None
     likelihood = likely(revisions) if likely is not None else None
     paths = tuple(f.path for f in change_set.files)
     assessed = risk.assess(joined, impact, likelihood, paths)
-    behavioural = [f for f in joined.functions if f.change.behavioural]
+    behavioural = [f for f in joined.functions if f.change.behavioural and f.production]
     context = gate.Context(
         paths=paths,
         services=tuple(sorted({f.service for f in behavioural if f.service})),

@@ -6,15 +6,24 @@ the sum of its direct callers' calls/min, each caller counted once per execution
 upper bound when the call is conditional and an underestimate when a caller calls it in a
 loop, so it is marked `inferred` with a confidence: medium when every direct caller has
 runtime data, low when only some do, and no estimate at all when none does.
+
+Non-production code (tests, docs, examples, ...: config.Config.is_production) is left out
+here, at query time, so the cached graph stays the same whatever the base's policy says:
+its functions are never callers, never on a path, never entry points and never a source
+of inferred traffic.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 
-from preflight.models import Exposure, InferredTraffic, ReachRoute
+from preflight.models import ChangeKind, Exposure, InferredTraffic, ReachRoute
+
+NONE: frozenset[str] = frozenset()
+UPDATED_KINDS = frozenset({ChangeKind.MODIFIED, ChangeKind.ADDED})
+"""A caller changed in these ways was updated with the change: its call is not at risk."""
 
 MAX_ENTRY_POINTS = 5
 
@@ -33,13 +42,45 @@ def callers_of(edges: Mapping[str, frozenset[str]]) -> dict[str, set[str]]:
     return reverse
 
 
+def non_production(
+    functions: Mapping[str, tuple[str, int, int]],
+    nodes: Collection[str],
+    is_production: Callable[[str], bool],
+) -> frozenset[str]:
+    """The functions and modules among nodes (and every function) whose file is not production.
+
+    A function's file is in the graph; a module's is the file of its functions, or, for a module
+    without any, its dotted name as a path (`pkg.mod` -> `pkg/mod.py`).
+    """
+    verdicts: dict[str, bool] = {}  # per file: there are far fewer files than functions
+
+    def production(path: str) -> bool:
+        known = verdicts.get(path)
+        if known is None:
+            known = verdicts[path] = is_production(path)
+        return known
+
+    from preflight.changes.sources import module_name
+
+    modules = {module_name(path): path for path, _, _ in functions.values()}
+    left_out = {name for name, (path, _, _) in functions.items() if not production(path)}
+    for node in nodes:
+        if node not in functions:
+            path = modules.get(node) or node.replace(".", "/") + ".py"
+            if not production(path):
+                left_out.add(node)
+    return frozenset(left_out)
+
+
 def routes(
     function: str,
     reverse: Mapping[str, set[str]],
     entries: Mapping[str, Sequence[str]],
     limit: int = MAX_ENTRY_POINTS,
+    excluded: Collection[str] = NONE,
 ) -> tuple[ReachRoute, ...]:
-    """Entry points reaching function, nearest first, each with one shortest path (breadth-first)."""
+    """Entry points reaching function, nearest first, each with one shortest path (breadth-first),
+    through no excluded (non-production) caller."""
     parent: dict[str, str | None] = {function: None}
     queue = deque([function])
     found: list[ReachRoute] = []
@@ -50,7 +91,7 @@ def routes(
             if len(found) >= limit:
                 break
         for caller in sorted(reverse.get(node, ())):
-            if caller not in parent:
+            if caller not in parent and caller not in excluded:
                 parent[caller] = node
                 queue.append(caller)
     return tuple(found)
@@ -68,10 +109,11 @@ def infer(
     reverse: Mapping[str, set[str]],
     known: Mapping[str, float],
     homes: Mapping[str, str] | None = None,
+    excluded: Collection[str] = NONE,
 ) -> InferredTraffic | None:
-    """Calls/min from the direct callers' runtime data, or None when no caller has any;
-    homes (function -> service) names the service of the busiest caller with data."""
-    callers = sorted(c for c in reverse.get(function, ()) if c != function)
+    """Calls/min from the direct (production) callers' runtime data, or None when no caller has
+    any; homes (function -> service) names the service of the busiest caller with data."""
+    callers = sorted(c for c in reverse.get(function, ()) if c != function and c not in excluded)
     with_data = tuple((c, known[c]) for c in callers if c in known)
     if not with_data:
         return None
@@ -100,17 +142,39 @@ def attach(
     entries: Mapping[str, Sequence[str]],
     rates: Mapping[str, float],
     homes: Mapping[str, str] | None = None,
+    excluded: Collection[str] = NONE,
 ) -> Exposure:
-    """Each changed function with the entry points that reach it, its number of callers and,
-    lacking runtime data, the traffic inferred from its callers (and their service, from homes)."""
+    """Each changed function with the entry points that reach it, its callers at risk and,
+    lacking runtime data, the traffic inferred from its callers (and their service, from homes).
+
+    excluded names non-production functions and modules: they are left out of all three and
+    counted (callers_left_out). Callers the change itself modified or added are not at risk
+    (updated with it) and are counted apart (callers_updated); they still carry traffic.
+    """
     reverse = callers_of(edges)
+    entries = {name: labels for name, labels in entries.items() if name not in excluded}
+    updated = {f.change.qualname for f in exposure.functions if f.change.kind in UPDATED_KINDS}
     items = []
+    left_out: set[str] = set()
     for item in exposure.functions:
         name = item.change.qualname
         if item.change.new_lines is None:  # removed: not in the head's graph
             items.append(item)
             continue
-        inferred = infer(name, reverse, rates, homes) if item.calls_per_min is None else None
-        callers = len(reverse.get(name, set()) - {name})
-        items.append(replace(item, routes=routes(name, reverse, entries), inferred=inferred, callers=callers))
-    return replace(exposure, functions=tuple(items))
+        inferred = infer(name, reverse, rates, homes, excluded) if item.calls_per_min is None else None
+        callers = reverse.get(name, set()) - {name}
+        outside = callers.intersection(excluded)
+        left_out |= outside
+        production = callers - outside
+        changed = production & updated
+        items.append(
+            replace(
+                item,
+                routes=routes(name, reverse, entries, excluded=excluded),
+                inferred=inferred,
+                callers=len(production) - len(changed),
+                callers_left_out=len(outside),
+                callers_updated=len(changed),
+            )
+        )
+    return replace(exposure, functions=tuple(items), callers_left_out=len(left_out))

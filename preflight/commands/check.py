@@ -56,7 +56,17 @@ def run(
         likely = change_likelihood(repo, ranges[0].merge_base) if ranges else None
         for revisions in ranges:
             result = pipeline.check(
-                repo, revisions, runtime, fail_above, now, reach, impact, settings.gate, override, likely
+                repo,
+                revisions,
+                runtime,
+                fail_above,
+                now,
+                reach,
+                impact,
+                settings.gate,
+                override,
+                likely,
+                settings.is_production,
             )
             results.append(result)
             if not result.changes.files and fmt != "json":
@@ -173,7 +183,8 @@ def runtime_cache(repo: Repository) -> Path:
 
 
 def code_reach(repo: Repository, settings: config.Config, runtime: exposure.Runtime) -> pipeline.Reach:
-    """Entry points and inferred traffic from the call graph of the head (cached by blob id)."""
+    """Entry points and inferred traffic from the call graph of the head (cached by blob id),
+    production code only by the base's paths policy (applied here, so the cache never depends on it)."""
     from preflight.callgraph import cache, reach
     from preflight.callgraph.entrypoints import Pattern
 
@@ -182,12 +193,18 @@ def code_reach(repo: Repository, settings: config.Config, runtime: exposure.Runt
 
     def attach(found: Exposure, revisions: RevisionRange) -> Exposure:
         code = cache.index(repo, revisions.head_sha, patterns=patterns)
+        excluded = reach.non_production(code.graph.functions, code.graph.edges, settings.is_production)
         entries: dict[str, list[str]] = {}
+        left_out = 0
         for entry in code.entry_points:
+            if not settings.is_production(entry.path):
+                left_out += 1
+                continue
             entries.setdefault(entry.qualname, []).append(
                 reach.label(entry.kind, entry.framework, entry.detail)
             )
-        return reach.attach(found, code.graph.edges, entries, rates, homes)
+        attached = reach.attach(found, code.graph.edges, entries, rates, homes, excluded)
+        return dataclasses.replace(attached, entry_points_left_out=left_out)
 
     return attach
 

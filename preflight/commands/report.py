@@ -72,8 +72,9 @@ def score(
     scored = []
     for merged in found:
         settings = config.from_revision(repo, merged.parent)
-        if callgraph and settings.entry_points not in reaches:
-            reaches[settings.entry_points] = code_reach(repo, settings, runtime)
+        code = (settings.entry_points, settings.production, settings.non_production)
+        if callgraph and code not in reaches:
+            reaches[code] = code_reach(repo, settings, runtime)
         services = (settings.calls, settings.utilization)
         if services not in impacts:
             impacts[services] = change_impact(settings, runtime)
@@ -91,11 +92,12 @@ def score(
             runtime,
             None,
             now,
-            reaches[settings.entry_points] if callgraph else None,
+            reaches[code] if callgraph else None,
             impacts[services],
             settings.gate,
             gate_override(repo, settings.gate, {}),  # trailers only: a digest has no PR event
             change_likelihood(repo, merged.parent),
+            settings.is_production,
         )
         scored.append(Scored(merged, result))
     return tuple(scored)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import csv
 import datetime
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -78,6 +78,17 @@ def join(changes: ChangeSet, calls: dict[str, float] | None, source: str | None)
                     break
         rows.append(FunctionExposure(change, rate))
     return Exposure(tuple(rows), source if calls is not None else None)
+
+
+def mark_production(exposure: Exposure, is_production: Callable[[str], bool]) -> Exposure:
+    """Each function marked production or not by its file (tests, docs, ... are not scored)."""
+    return replace(
+        exposure,
+        functions=tuple(
+            item if is_production(item.change.path) else replace(item, production=False)
+            for item in exposure.functions
+        ),
+    )
 
 
 class Runtime(Protocol):

@@ -8,7 +8,8 @@ commits get no features (their changes are the merged commits'), but they are re
 incidents file can name a pull request by its merge.
 
 Fix commits: the subject (first paragraph) matches FIX_PATTERN. Files are
-classified by the globs below; a pattern without "/" matches the basename, one
+classified by the globs below (test files by preflight.config.TEST_GLOBS, one list with
+the non-production defaults); a pattern without "/" matches the basename, one
 with "/" matches the whole path (fnmatch: "*" also crosses directories).
 
 Function-level features come from the hunks of .py files (see preflight.history.code):
@@ -31,14 +32,24 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 from preflight import repository
+from preflight.config import TEST_GLOBS, matches
 from preflight.history import code
 from preflight.history.log import FileChange, LogCommit, PythonHunks, parse_record, records
 
-__all__ = ["FEATURES", "CommitFeatures", "FileChange", "History", "LogCommit", "extract", "is_fix"]
+__all__ = [
+    "FEATURES",
+    "TEST_GLOBS",
+    "CommitFeatures",
+    "FileChange",
+    "History",
+    "LogCommit",
+    "extract",
+    "is_fix",
+    "matches",
+]
 
 FIX_PATTERN = re.compile(r"\b(fix|fixe[sd]|fixing|bugs?|defects?|patch|crash|regression|errors?)\b", re.I)
 """What makes a commit a fix: one of these words in its subject, word-bounded, any case."""
@@ -70,7 +81,6 @@ DEPENDENCY_GLOBS = (
     "pdm.lock",
     "environment.yml",
 )
-TEST_GLOBS = ("test_*.py", "*_test.py", "conftest.py", "tests/*", "*/tests/*", "test/*", "*/test/*")
 
 FEATURES = (
     "lines_added",
@@ -104,12 +114,6 @@ _DAY = 86400.0
 def is_fix(subject: str) -> bool:
     """True when a commit subject says it fixes something (see FIX_PATTERN)."""
     return FIX_PATTERN.search(subject) is not None
-
-
-def matches(path: str, globs: tuple[str, ...]) -> bool:
-    """True when path matches one of globs (basename globs have no "/")."""
-    base = path.rsplit("/", 1)[-1]
-    return any(fnmatchcase(path if "/" in g else base, g) for g in globs)
 
 
 @dataclass(frozen=True, slots=True)

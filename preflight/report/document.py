@@ -57,6 +57,10 @@ def check_document(result: CheckResult) -> dict[str, Any]:
     risk = result.risk
     doc["runtime_source"] = result.exposure.source
     doc["runtime"] = runtime_fields(result.exposure.runtime)
+    doc["left_out"] = {
+        "callers": result.exposure.callers_left_out,
+        "entry_points": result.exposure.entry_points_left_out,
+    }
     doc["risk"] = {
         "score": risk.score,
         "level": risk.level,
@@ -125,6 +129,9 @@ def exposure_fields(item: FunctionExposure) -> dict[str, Any]:
         ],
         "source": item.source,
         "callers": item.callers,
+        "production": item.production,
+        "callers_left_out": item.callers_left_out,
+        "callers_updated": item.callers_updated,
         "reached_from": [{"entry": r.entry, "label": r.label, "path": list(r.path)} for r in item.routes],
         "inferred": None
         if item.inferred is None
