@@ -44,9 +44,10 @@ def run(
             revisions,
             base,
             head,
-            score(repo, found, runtime, now, callgraph),
+            score(repo, tuple(m for m in found if m.scored), runtime, now, callgraph),
             service_edges(runtime),
             runtime_location(calls, snapshot),
+            tuple(m for m in found if not m.scored),  # forward-ports: listed, never scored
         )
     report = render(digest, fmt)
     if output is not None:
@@ -127,8 +128,11 @@ def render(digest: Digest, fmt: str) -> str:
 
 def describe(digest: Digest) -> str:
     """One line for the terminal when the report goes to a file."""
+    skipped = digest.totals.skipped
+    branches = f"; {skipped} branch merge{'' if skipped == 1 else 's'} (forward-ports) not scored"
+    branches = branches if skipped else ""
     if not digest.changes:
-        return f"no changes in {digest.range}: nothing merged between its ends"
+        return f"no changes in {digest.range}: nothing merged between its ends{branches}"
     levels = ", ".join(f"{n} {level}" for level, n in digest.totals.by_level if n)
     count = digest.totals.changes
-    return f"{count} change{'' if count == 1 else 's'} in {digest.range} ({levels})"
+    return f"{count} change{'' if count == 1 else 's'} in {digest.range} ({levels}){branches}"

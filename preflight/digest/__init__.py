@@ -2,7 +2,8 @@
 scores it with what was known at its parent, then summarized (hot functions, SLOs at risk,
 traffic per service, totals) and rendered as Markdown, a self-contained HTML page or JSON.
 
-- history: the changes on the first-parent line of a range (merges, squash merges, commits);
+- history: the changes on the first-parent line of a range (merges, squash merges, commits),
+  and the merges of other long-lived branches (forward-ports), which are listed, not scored;
 - summary: the digest values from the scored changes (pure);
 - plots: the geometry of the HTML page's inline SVG plots (pure; networkx for the layout);
 - render: Markdown, HTML (jinja2, autoescaped) and JSON.
@@ -23,11 +24,19 @@ class Merged:
     parent: str | None
     """Its first parent: the change is parent..sha. None for a root commit (the empty tree)."""
     kind: str
-    """merge (a merge commit), squash (a subject ending in `(#N)`) or commit."""
+    """merge (a merge commit), squash (a subject ending in `(#N)`), commit, or branch: a merge of
+    another long-lived branch (a forward-port or back-merge), listed but not scored."""
     number: int | None
     """The pull request's number, when the commit names one."""
     title: str
     """The pull request's title (a merge's first body line), else the subject."""
+    reason: str | None = None
+    """Why a `branch` merge is not scored (`merges branch 8.1.x`); None for the other kinds."""
+
+    @property
+    def scored(self) -> bool:
+        """A change of the range itself, not a merge of another long-lived branch."""
+        return self.kind != "branch"
 
     @property
     def label(self) -> str:
@@ -76,9 +85,11 @@ class ServiceTraffic:
     """What the range changed in one service."""
 
     service: str
-    """Its name; empty for the changed functions whose service is unknown (no runtime data)."""
-    calls_per_min: float
-    """Calls/min of the distinct changed functions with known (or inferred) traffic."""
+    """Its name (measured, else where the simulation placed the function: its busiest caller's);
+    empty for the changed functions whose service is unknown."""
+    calls_per_min: float | None
+    """Calls/min of the distinct changed functions with known (or inferred) traffic; None when
+    none of them has any: unknown, not zero."""
     functions: int
     """Distinct functions changed behaviourally there."""
     unknown: int
@@ -98,13 +109,16 @@ class Totals:
     by_level: tuple[tuple[str, int], ...]
     """(level, changes) for low, medium, high, critical."""
     by_verdict: tuple[tuple[str, int], ...]
-    """(verdict, changes) for pass, warn, fail."""
+    """(verdict, changes) for pass, warn, fail, counted from the rows' own verdict words."""
     functions: int
     """Distinct functions changed behaviourally."""
     unknown: int
     """Of those, how many have no runtime data."""
-    calls_per_min: float
-    """Traffic touched: calls/min of the distinct changed functions with known (or inferred) traffic."""
+    calls_per_min: float | None
+    """Traffic touched: calls/min of the distinct changed functions with known (or inferred)
+    traffic; None when none has any (no runtime data): unknown, never zero."""
+    skipped: int = 0
+    """Merges of other long-lived branches (forward-ports, back-merges) listed but not scored."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,3 +140,6 @@ class Digest:
     """The service graph from the snapshot: (caller, callee, calls/min)."""
     runtime: str | None
     """Where the runtime data came from; None: static only."""
+    skipped: tuple[Merged, ...] = ()
+    """Merges of other long-lived branches on the first-parent line (kind `branch`), oldest
+    first: listed with their reason, never scored."""

@@ -28,6 +28,8 @@ ROW, LEFT, PLOT = 22, 260, 380
 NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 168, 48, 72, 22, 16
 MAX_SERVICES = 40
 MAX_LABEL = 34
+TOP_CHANGES = 20
+"""Changes shown in the risk chart and table; the rest are collapsed (JSON keeps all)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +110,13 @@ def _nice(top: float) -> float:
     return next(step * power for step in (1, 2, 5, 10) if step * power >= top)
 
 
+def by_risk(changes: Sequence[Scored]) -> list[Scored]:
+    """The changes riskiest first; equal scores in merge order."""
+    return sorted(changes, key=lambda c: -c.result.risk.score)
+
+
 def risk_bars(changes: Sequence[Scored]) -> BarChart:
-    """Risk score per change, in merge order, coloured by level, on a 0-100 axis."""
+    """Risk score per change, in the order given, coloured by level, on a 0-100 axis."""
     bars = tuple(
         Bar(
             label=short(f"{c.merged.label} {c.merged.title}"),
@@ -127,21 +134,21 @@ def risk_bars(changes: Sequence[Scored]) -> BarChart:
 
 def traffic_bars(services: Sequence[ServiceTraffic]) -> BarChart | None:
     """Calls/min the changed functions carry, per service; None when no service has any."""
-    shown = [s for s in services if s.calls_per_min > 0]
+    shown = [(s, s.calls_per_min) for s in services if s.calls_per_min]
     if not shown:
         return None
-    top = _nice(max(s.calls_per_min for s in shown))
+    top = _nice(max(calls for _, calls in shown))
     bars = tuple(
         Bar(
             label=short(s.service or "(service unknown)"),
-            title=f"{s.service or '(service unknown)'}: {s.calls_per_min:,.1f} calls/min in "
+            title=f"{s.service or '(service unknown)'}: {calls:,.1f} calls/min in "
             f"{s.functions} changed functions ({s.unknown} without data)",
-            text=f"{rate(s.calls_per_min)}/min" + (f" +{s.unknown} unknown" if s.unknown else ""),
+            text=f"{rate(calls)}/min" + (f" +{s.unknown} unknown" if s.unknown else ""),
             y=i * ROW,
-            width=max(s.calls_per_min / top * PLOT, 1.0),
+            width=max(calls / top * PLOT, 1.0),
             colour=FILL[s.level],
         )
-        for i, s in enumerate(shown)
+        for i, (s, calls) in enumerate(shown)
     )
     ticks = tuple((LEFT + share * PLOT, rate(share * top)) for share in (0, 0.25, 0.5, 0.75, 1))
     return BarChart(LEFT + PLOT + 130, len(bars) * ROW + 36, LEFT, bars, ticks)

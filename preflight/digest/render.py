@@ -45,12 +45,15 @@ def _factor(factor: Factor | None) -> str:
 
 
 def _context(digest: Digest) -> dict[str, Any]:
+    rows = [_row(change) for change in plots.by_risk(digest.changes)]
     return {
         "digest": digest,
         "totals": digest.totals,
         "levels": dict(digest.totals.by_level),
         "verdicts": dict(digest.totals.by_verdict),
-        "rows": [_row(change) for change in digest.changes],
+        "rows": rows[: plots.TOP_CHANGES],
+        "more": rows[plots.TOP_CHANGES :],
+        "skipped": digest.skipped,
         "base": digest.base[:12],
         "head": digest.head[:12],
     }
@@ -58,11 +61,12 @@ def _context(digest: Digest) -> dict[str, Any]:
 
 def _row(change: Scored) -> dict[str, Any]:
     result = change.result
-    services = sorted({f.service for f in result.exposure.functions if f.change.behavioural and f.service})
+    behavioural = (f for f in result.exposure.functions if f.change.behavioural)
+    services = sorted({name for f in behavioural if (name := summary.service(f))})
     return {
         "merged": change.merged,
         "risk": result.risk,
-        "verdict": result.decision.verdict,
+        "verdict": summary.verdict(change),
         "top": summary.top_factor(result.risk.factors),
         "functions": sum(f.change.behavioural for f in result.exposure.functions),
         "services": services,
@@ -76,12 +80,15 @@ def markdown(digest: Digest) -> str:
 
 def html(digest: Digest) -> str:
     """The digest as one self-contained HTML page with inline SVG plots."""
+    ranked = plots.by_risk(digest.changes)
+    rest = ranked[plots.TOP_CHANGES :]
     return (
         _environment(html=True)
         .get_template("digest.html.j2")
         .render(
             **_context(digest),
-            risk_chart=plots.risk_bars(digest.changes),
+            risk_chart=plots.risk_bars(ranked[: plots.TOP_CHANGES]),
+            rest_chart=plots.risk_bars(rest) if rest else None,
             traffic_chart=plots.traffic_bars(digest.services),
             graph=plots.service_graph(digest),
             fill=plots.FILL,
@@ -106,8 +113,12 @@ def document(digest: Digest) -> dict[str, Any]:
             "functions": totals.functions,
             "functions_unknown": totals.unknown,
             "calls_per_min": totals.calls_per_min,
+            "branch_merges_not_scored": totals.skipped,
         },
         "changes": [_change(change) for change in digest.changes],
+        "branch_merges": [
+            {"sha": m.sha, "parent": m.parent, "title": m.title, "reason": m.reason} for m in digest.skipped
+        ],
         "hot_functions": [
             {
                 "qualname": h.qualname,
@@ -158,7 +169,7 @@ def _change(change: Scored) -> dict[str, Any]:
         "score": result.risk.score,
         "level": result.risk.level,
         "confidence": result.risk.confidence,
-        "verdict": result.decision.verdict,
+        "verdict": summary.verdict(change),
         "top_factor": None if top is None else {"name": top.name, "points": top.points, "detail": top.detail},
         "check": check_document.check_document(result),
     }

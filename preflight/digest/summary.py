@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from preflight.digest import Digest, HotFunction, Scored, ServiceTraffic, SloRisk, Totals
+from preflight.digest import Digest, HotFunction, Merged, Scored, ServiceTraffic, SloRisk, Totals
 from preflight.models import Factor, FunctionExposure, SloImpact
 
 LEVELS = ("low", "medium", "high", "critical")
 VERDICTS = ("pass", "warn", "fail")
+
+
+def verdict(change: Scored) -> str:
+    """The verdict word of one change: the one its row shows and the totals count."""
+    return change.result.decision.verdict
 
 
 def build(
@@ -18,9 +23,11 @@ def build(
     changes: Sequence[Scored],
     edges: Iterable[tuple[str, str, float | None]] = (),
     runtime: str | None = None,
+    skipped: Sequence[Merged] = (),
 ) -> Digest:
     """Hot functions, SLOs at risk, traffic per service and totals of a range's scored changes."""
     changed = _functions(changes)
+    words = [verdict(c) for c in changes]
     return Digest(
         range=text,
         base=base,
@@ -32,16 +39,22 @@ def build(
         totals=Totals(
             changes=len(changes),
             by_level=tuple((level, sum(c.result.risk.level == level for c in changes)) for level in LEVELS),
-            by_verdict=tuple(
-                (verdict, sum(c.result.decision.verdict == verdict for c in changes)) for verdict in VERDICTS
-            ),
+            by_verdict=tuple((word, words.count(word)) for word in VERDICTS),
             functions=len(changed),
             unknown=sum(traffic(f) is None for f in changed.values()),
-            calls_per_min=sum(traffic(f) or 0.0 for f in changed.values()),
+            calls_per_min=known_sum(traffic(f) for f in changed.values()),
+            skipped=len(skipped),
         ),
         edges=tuple(edges),
         runtime=runtime,
+        skipped=tuple(skipped),
     )
+
+
+def known_sum(values: Iterable[float | None]) -> float | None:
+    """The sum of the known values; None when none is known (unknown traffic is not zero)."""
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
 
 
 def traffic(item: FunctionExposure) -> float | None:
@@ -49,6 +62,14 @@ def traffic(item: FunctionExposure) -> float | None:
     if item.calls_per_min is not None:
         return item.calls_per_min
     return item.inferred.calls_per_min if item.inferred is not None else None
+
+
+def service(item: FunctionExposure) -> str | None:
+    """Where the function runs: measured, else where the simulation placed it (its busiest
+    caller's service, as `check` injects it), else None."""
+    if item.service is not None:
+        return item.service
+    return item.inferred.service if item.inferred is not None else None
 
 
 def top_factor(factors: Iterable[Factor]) -> Factor | None:
@@ -83,7 +104,7 @@ def hot_functions(changes: Sequence[Scored]) -> tuple[HotFunction, ...]:
     hot = [
         HotFunction(
             qualname=name,
-            service=best[name].service,
+            service=service(best[name]),
             calls_per_min=traffic(best[name]),
             inferred=best[name].calls_per_min is None and best[name].inferred is not None,
             changes=tuple(touched),
@@ -150,15 +171,15 @@ def service_traffic(changes: Sequence[Scored]) -> tuple[ServiceTraffic, ...]:
     affected: dict[str, list[str]] = {}
     for change in changes:
         for item in _behavioural(change):
-            name = item.service or ""
+            name = service(item) or ""
             seen = functions.setdefault(name, {}).get(item.change.qualname)
             if seen is None or (traffic(item) or -1.0) > (traffic(seen) or -1.0):
                 functions[name][item.change.qualname] = item
             touched.setdefault(name, {})[change.merged.sha] = change
         impact = change.result.impact
-        for service in impact.services if impact is not None else ():
-            if service.affected and change.merged.label not in affected.setdefault(service.service, []):
-                affected[service.service].append(change.merged.label)
+        for hit in impact.services if impact is not None else ():
+            if hit.affected and change.merged.label not in affected.setdefault(hit.service, []):
+                affected[hit.service].append(change.merged.label)
     rows = []
     for name in {*functions, *affected}:
         items = functions.get(name, {}).values()
@@ -166,7 +187,7 @@ def service_traffic(changes: Sequence[Scored]) -> tuple[ServiceTraffic, ...]:
         rows.append(
             ServiceTraffic(
                 service=name,
-                calls_per_min=sum(traffic(f) or 0.0 for f in items),
+                calls_per_min=known_sum(traffic(f) for f in items),
                 functions=len(items),
                 unknown=sum(traffic(f) is None for f in items),
                 changes=tuple(c.merged.label for c in by),
@@ -174,5 +195,5 @@ def service_traffic(changes: Sequence[Scored]) -> tuple[ServiceTraffic, ...]:
                 affected_by=tuple(affected.get(name, ())),
             )
         )
-    rows.sort(key=lambda s: (-s.calls_per_min, -s.functions, s.service))
+    rows.sort(key=lambda s: (-(s.calls_per_min or 0.0), -s.functions, s.service))
     return tuple(rows)

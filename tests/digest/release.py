@@ -135,5 +135,7 @@ def digest(built: Release, snap: Path) -> Digest:
     with Repository(built.repo) as repo:
         base, head = history.resolve(repo, spec)
         runtime = exposure.load(None, snap)
-        scored = report.score(repo, history.merged(repo.root, base, head), runtime, NOW)
-        return summary.build(spec, base, head, scored, report.service_edges(runtime), str(snap))
+        found = history.merged(repo.root, base, head)
+        scored = report.score(repo, tuple(m for m in found if m.scored), runtime, NOW)
+        skipped = tuple(m for m in found if not m.scored)
+        return summary.build(spec, base, head, scored, report.service_edges(runtime), str(snap), skipped)
