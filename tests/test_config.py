@@ -154,3 +154,61 @@ def test_services_errors_name_file_and_line(text: str, message: str) -> None:
     with pytest.raises(InputError) as error:
         config.parse(text, "x.yml")
     assert message in str(error.value)
+
+
+def test_paths_production_and_non_production() -> None:
+    text = "paths:\n  production: [tests/fixtures/server.py]\n  non_production:\n    - tools/\n    - '*_demo.py'\n"
+    found = config.parse(text, "c.yml")
+    assert found.production == ("tests/fixtures/server.py",)
+    assert found.non_production == (*config.NON_PRODUCTION, "tools/*", "*_demo.py")  # `dir/` is dir/*
+    assert not found.is_production("tools/release.py")
+    assert not found.is_production("pkg/cart_demo.py")
+    assert not found.is_production("tests/test_cart.py")
+    assert found.is_production("tests/fixtures/server.py")  # production wins over non_production
+    assert found.is_production("pkg/cart.py")
+
+
+@pytest.mark.parametrize(
+    ("path", "production"),
+    [
+        ("tests/test_a.py", False),
+        ("pkg/tests/helpers.py", False),
+        ("test/a.py", False),
+        ("pkg/test_a.py", False),
+        ("pkg/a_test.py", False),
+        ("conftest.py", False),
+        ("docs/conf.py", False),
+        ("doc/conf.py", False),
+        ("examples/shop/serve.py", False),
+        ("bench/hook.py", False),
+        ("benchmarks/run.py", False),
+        ("scripts/readme.py", False),
+        ("setup.py", False),
+        ("noxfile.py", False),
+        ("src/click/core.py", True),
+        ("pkg/testing.py", True),
+        ("tools/release.py", True),
+        ("shop/tasks.py", True),  # a celery app's tasks module: production
+        ("pkg/docs/render.py", True),  # docs/ only at the top
+    ],
+)
+def test_default_non_production_paths(path: str, production: bool) -> None:
+    assert Config().is_production(path) is production
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("paths:\n  production: tests/\n", "c.yml:2: `paths.production` must be a list of path globs"),
+        ("paths:\n  non_production:\n    - 3\n", "c.yml:3: an entry of `paths.non_production` must be a"),
+        ("paths:\n  non_production: {a: b}\n", "c.yml:2: `paths.non_production` must be a list"),
+        (
+            "paths:\n  tests: [x]\n",
+            "c.yml:2: unknown key `paths.tests`; allowed: map, production, non_production",
+        ),
+    ],
+)
+def test_paths_globs_errors_name_file_and_line(text: str, message: str) -> None:
+    with pytest.raises(InputError) as error:
+        config.parse(text, "c.yml")
+    assert str(error.value).startswith(message), str(error.value)

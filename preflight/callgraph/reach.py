@@ -50,7 +50,7 @@ def non_production(
     """The functions and modules among nodes (and every function) whose file is not production.
 
     A function's file is in the graph; a module's is the file of its functions, or, for a module
-    without any, its dotted name as a path (`pkg.mod` -> `pkg/mod.py`).
+    without any, its dotted name as a path (`pkg.mod` -> `pkg/mod.py` or `pkg/mod/__init__.py`).
     """
     verdicts: dict[str, bool] = {}  # per file: there are far fewer files than functions
 
@@ -65,10 +65,14 @@ def non_production(
     modules = {module_name(path): path for path, _, _ in functions.values()}
     left_out = {name for name, (path, _, _) in functions.items() if not production(path)}
     for node in nodes:
-        if node not in functions:
-            path = modules.get(node) or node.replace(".", "/") + ".py"
-            if not production(path):
-                left_out.add(node)
+        if node in functions:
+            continue
+        path = modules.get(node)
+        guesses = (
+            (path,) if path else (node.replace(".", "/") + ".py", node.replace(".", "/") + "/__init__.py")
+        )
+        if not all(production(guess) for guess in guesses):
+            left_out.add(node)
     return frozenset(left_out)
 
 

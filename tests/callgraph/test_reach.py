@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from preflight.callgraph.reach import callers_of, infer, routes
+from preflight.callgraph.reach import callers_of, infer, non_production, routes
+from preflight.config import Config
 from preflight.models import InferredTraffic as Inferred
 from preflight.models import ReachRoute as Route
 
@@ -73,3 +74,39 @@ def test_labels_read_like_how_the_entry_point_is_invoked() -> None:
     assert label("grpc", "grpc", "Cart/Add") == "grpc method Cart/Add"
     assert label("main", "python", "python -m app") == "python -m app"
     assert label("cli", "argparse", "") == "argparse command"
+
+
+def test_non_production_names_functions_and_modules_by_their_file() -> None:
+    functions = {
+        "pkg.core.run": ("src/pkg/core.py", 1, 3),
+        "tests.test_core.test_run": ("tests/test_core.py", 4, 9),
+        "tests.test_core.test_run.cli": ("tests/test_core.py", 5, 7),
+        "docs.conf.setup": ("docs/conf.py", 1, 2),
+    }
+    nodes = [*functions, "pkg.core", "tests.test_core", "tests", "pkg", "scripts.release"]
+    found = non_production(functions, nodes, Config().is_production)
+    # a module without a def is found by its dotted name (tests -> tests.py or tests/__init__.py)
+    assert found == {
+        "tests.test_core.test_run",
+        "tests.test_core.test_run.cli",
+        "docs.conf.setup",
+        "tests.test_core",
+        "tests",
+        "scripts.release",
+    }
+    taken_back = Config(production=("tests/test_core.py",))
+    assert non_production(functions, nodes, taken_back.is_production) == {
+        "docs.conf.setup",
+        "tests",
+        "scripts.release",
+    }
+
+
+def test_routes_and_inference_skip_excluded_callers() -> None:
+    reverse = callers_of(EDGES)
+    excluded = frozenset({"app.jobs.nightly", "app.cart.total"})
+    entries = {name: labels for name, labels in ENTRIES.items() if name not in excluded}
+    assert routes("app.pricing.discount", reverse, entries, excluded=excluded) == ()
+    rates = {"app.jobs.nightly": 100.0, "app": 2.0}
+    found = infer("app.pricing.discount", reverse, rates, excluded=excluded)
+    assert found == Inferred(2.0, "medium", (("app", 2.0),), 0)
