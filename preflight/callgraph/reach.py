@@ -52,26 +52,22 @@ def non_production(
     A function's file is in the graph; a module's is the file of its functions, or, for a module
     without any, its dotted name as a path (`pkg.mod` -> `pkg/mod.py` or `pkg/mod/__init__.py`).
     """
-    verdicts: dict[str, bool] = {}  # per file: there are far fewer files than functions
-
-    def production(path: str) -> bool:
-        known = verdicts.get(path)
-        if known is None:
-            known = verdicts[path] = is_production(path)
-        return known
-
     from preflight.changes.sources import module_name
 
-    modules = {module_name(path): path for path, _, _ in functions.values()}
-    left_out = {name for name, (path, _, _) in functions.items() if not production(path)}
+    files = {path for path, _, _ in functions.values()}  # far fewer files than functions
+    modules = {module_name(path): path for path in files}
+    outside = {path for path in files if not is_production(path)}
+    left_out = {name for name, (path, _, _) in functions.items() if path in outside}
     for node in nodes:
         if node in functions:
             continue
         path = modules.get(node)
-        guesses = (
-            (path,) if path else (node.replace(".", "/") + ".py", node.replace(".", "/") + "/__init__.py")
-        )
-        if not all(production(guess) for guess in guesses):
+        if path is not None:
+            outside_module = path in outside
+        else:
+            stem = node.replace(".", "/")
+            outside_module = not (is_production(stem + ".py") and is_production(stem + "/__init__.py"))
+        if outside_module:
             left_out.add(node)
     return frozenset(left_out)
 
