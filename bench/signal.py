@@ -100,7 +100,8 @@ NOTES = """## Definitions
   that field, else (before it existed) callers > 0, since every signature edit with callers then
   scored them. The truth: `bench.signature_oracle.breaks(old_def, new_def)`, Python's calling
   rules on the two defs (decorators included) cut out of the two blobs with the stdlib `ast`.
-  False alarms: called breaking, the cross-check says compatible; missed: the reverse.
+  False alarms: called breaking, the cross-check says compatible; missed: the reverse. Those in
+  test files (is_test_path) are also counted apart, as the JSON before issue 16 scores all code.
 - Test code: a qualname whose module file is under tests/ or named test_*.py, *_test.py or
   conftest.py (modules mapped to files through the head's tree; a `tests`/`test_*` segment when
   no file matches). Counted in the default run's JSON: `reached_from` entries whose entry point
@@ -109,8 +110,9 @@ NOTES = """## Definitions
   has them.
 - Verdicts: JSON `decision.verdict`, the first PASS/WARN/FAIL word of the Markdown `###` heading,
   of the text's first line and of the compact first line, and the exit code (fail iff 1; 0
-  otherwise). A run set disagrees when these are not all the same word; counted per pair and
-  gate policy (3 per pair).
+  otherwise). A run set (one pair under one gate policy) disagrees when the words are not all
+  the same or a renderer's word is fail without exit code 1 (or the reverse); each such
+  mismatch is one disagreement.
 - Comment: the default run's Markdown, characters. Headline: the non-blank lines from the `###`
   heading to the first blank line after the first paragraph below it.
 - Time: wall seconds of each `check --format json` in a fresh process (default policy), after
@@ -276,6 +278,9 @@ class PairResult:
     score: int | None = None
     verdicts: dict[str, dict[str, Any]] = field(default_factory=dict)
     disagreements: list[str] = field(default_factory=list)
+    disagreeing_gates: list[str] = field(default_factory=list)
+    test_false_alarms: int = 0
+    test_missed: int = 0
     comment_chars: int = 0
     headline_lines: int = 0
     headline_chars: int = 0
@@ -312,6 +317,19 @@ def git(repo: Path, *args: str, env: Mapping[str, str] | None = None, input_text
         input=input_text,
     )
     return done.stdout
+
+
+def which_preflight(root: Path) -> Path:
+    """The preflight package a run under root imports (it must be root's, not an installed one)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import preflight; print(preflight.__file__)"],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(done.stdout.strip()).resolve()
 
 
 def with_policy(repo: Path, old: str, new: str, name: str, policy: str) -> tuple[str, str]:
@@ -435,10 +453,13 @@ def check_signatures(repo: Path, doc: Mapping[str, Any], oracle: Oracle | None, 
             result.unchecked.append(f"{name} ({type(e).__name__})")
             continue
         result.oracle_breaking += truth
+        in_tests = is_test_path(function["path"])  # shown apart: the JSON may not say what is production
         if said and not truth:
             result.false_alarms.append(name)
+            result.test_false_alarms += in_tests
         elif truth and not said:
             result.missed.append(name)
+            result.test_missed += in_tests
 
 
 def count_test_code(
@@ -476,7 +497,10 @@ def measure_pair(
         for name, run in runs.items():
             if run.code not in (0, 1):
                 result.errors.append(f"{gate} {name}: exit {run.code}: {run.stderr.strip()[-300:]}")
-        result.disagreements += [f"{gate}: {reason}" for reason in disagreement(words, codes)]
+        reasons = disagreement(words, codes)
+        result.disagreements += [f"{gate}: {reason}" for reason in reasons]
+        if reasons:
+            result.disagreeing_gates.append(gate)
         if policy is not None:
             continue
         result.seconds.append(runs["json"].seconds)
@@ -514,7 +538,10 @@ def summary(results: Sequence[PairResult]) -> dict[str, Any]:
         "test_functions_on_paths": sum(r.test_path_functions for r in results),
         "test_names_in_comments": sum(r.markdown_test_names for r in results),
         "callers_left_out": sum(left_out) if left_out else None,
-        "verdict_disagreements": sum(len(r.disagreements) for r in results),
+        "compatible_called_breaking_in_tests": sum(r.test_false_alarms for r in results),
+        "breaking_missed_in_tests": sum(r.test_missed for r in results),
+        "verdict_disagreements": sum(len(r.disagreeing_gates) for r in results),
+        "verdict_disagreement_reasons": sum(len(r.disagreements) for r in results),
         "run_sets": sum(len(r.verdicts) for r in results),
         "comment_chars": distribution(sizes),
         "comments_over_limit": sum(size > COMMENT_LIMIT for size in sizes),
@@ -534,7 +561,7 @@ def markdown_table(corpus: str, root: Path, results: Sequence[PairResult]) -> st
         f"{os.cpu_count()} cores. Command: `python -m bench.signal --corpus {corpus} --preflight-root {root}`.",
         "",
         "| pair | score | sig. edits | called breaking | cross-check breaking | false alarms | missed "
-        "| test entry routes | test fns on paths | test names in comment | verdict disagreements "
+        "| test entry routes | test fns on paths | test names in comment | run sets with verdicts disagreeing "
         "| comment chars | headline lines | check s |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -542,7 +569,7 @@ def markdown_table(corpus: str, root: Path, results: Sequence[PairResult]) -> st
         lines.append(
             f"| {r.package} {r.old} -> {r.new} | {r.score} | {r.signature_edits} | {r.called_breaking} "
             f"| {r.oracle_breaking} | {len(r.false_alarms)} | {len(r.missed)} | {r.test_entry_routes} "
-            f"| {r.test_path_functions} | {r.markdown_test_names} | {len(r.disagreements)} "
+            f"| {r.test_path_functions} | {r.markdown_test_names} | {len(r.disagreeing_gates)} of {len(r.verdicts)} "
             f"| {r.comment_chars:,} | {r.headline_lines} | {_seconds(r.seconds)} |"
         )
     sizes, heads, secs = total["comment_chars"], total["headline_lines"], total["check_seconds"]
@@ -555,14 +582,17 @@ def markdown_table(corpus: str, root: Path, results: Sequence[PairResult]) -> st
         f"| pairs (packages) | {total['pairs']} ({total['packages']}) | 12+ (5+) |",
         f"| signature edits (called breaking / cross-check breaking) | {total['signature_edits']} "
         f"({total['called_breaking']} / {total['cross_check_breaking']}) | |",
-        f"| compatible signature edits called breaking | {total['compatible_called_breaking']} | 0 |",
-        f"| breaking signature edits missed | {total['breaking_missed']} | 0 |",
+        f"| compatible signature edits called breaking (of them in test files) | "
+        f"{total['compatible_called_breaking']} ({total['compatible_called_breaking_in_tests']}) | 0 |",
+        f"| breaking signature edits missed (of them in test files) | {total['breaking_missed']} "
+        f"({total['breaking_missed_in_tests']}) | 0 |",
         f"| signature edits not cross-checked | {total['not_cross_checked']} | 0 |",
         f"| reach routes from a test entry point | {total['test_entry_routes']:,} | 0 |",
         f"| test functions on reach paths | {total['test_functions_on_paths']:,} | 0 |",
         f"| test qualnames named in comments | {total['test_names_in_comments']:,} | 0 |",
         f"| callers left out as non-production (reported) | {_maybe(total['callers_left_out'])} | |",
-        f"| verdict disagreements (of {total['run_sets']} run sets) | {total['verdict_disagreements']} | 0 |",
+        f"| run sets (pair x gate policy) whose verdict words or exit codes disagree, of {total['run_sets']} "
+        f"| {total['verdict_disagreements']} ({total['verdict_disagreement_reasons']} disagreements) | 0 |",
         f"| comment characters min / median / max | {sizes['min']:,} / {sizes['median']:,.0f} / "
         f"{sizes['max']:,} | max <= {COMMENT_LIMIT:,} |",
         f"| comments over {COMMENT_LIMIT:,} characters | {total['comments_over_limit']} | 0 |",
@@ -640,6 +670,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--packages", help="comma-separated: only these packages of the corpus")
     args = parser.parse_args(argv)
     root = args.preflight_root.resolve()
+    imported = which_preflight(root)
+    if not imported.is_relative_to(root):  # an editable install elsewhere would be measured instead
+        raise SystemExit(f"--preflight-root {root}: python imports preflight from {imported} instead")
     oracle = load_oracle(args.oracle)
     if oracle is None:
         print(
