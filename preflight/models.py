@@ -265,6 +265,9 @@ class ServiceImpact:
     """affected_probability >= 0.5."""
     front_door: bool
     """Nobody in the graph calls it: its numbers are what users see."""
+    path: tuple[str, ...] = ()
+    """When affected: the shortest call chain by which a fault reaches it, injected service
+    first (just itself where a fault was injected); empty otherwise."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,8 @@ def simulate(
         else _unchanged(graph, name, name in doors)
         for name in graph.graph.nodes
     ]
+    sources = list(dict.fromkeys(f.service for f in faults))
+    services = [replace(s, path=_reach(graph, sources, s.service)) if s.affected else s for s in services]
     by_name = {s.service: s for s in services}
     notes: list[str] = list(dict.fromkeys(state.assumptions))
     predicted = tuple(_slo(graph, state, by_name, slo, [f.service for f in faults], notes) for slo in slos)
@@ -81,6 +83,12 @@ def simulate(
         slos=predicted,
         assumptions=tuple(dict.fromkeys(notes)),
     )
+
+
+def _reach(graph: ServiceGraph, sources: Sequence[str], name: str) -> tuple[str, ...]:
+    """The shortest chain from an injected service to name, so a diagram can draw what reached it."""
+    paths = [path for source in sources if (path := graph.path(source, name))]
+    return min(paths, key=len, default=())
 
 
 def _estimate(values: np.ndarray) -> Estimate:

@@ -1,7 +1,11 @@
 """The blast radius as a Mermaid flowchart: where the change runs, what a fault in it reaches.
 
-Services are coloured by the share of simulations in which they are affected; arrows follow
-each at-risk SLO's critical path from the changed code's service to the SLO's service. Every
+Services are coloured by the share of simulations in which they are affected. The change node
+names the functions whose faults were injected and points at the services they were injected
+in; every other service drawn is reached by arrows along the call chain the fault travelled
+(each at-risk SLO's critical path, each affected service's path), so no affected service floats
+without the edge that reached it. Latency is written with its digits (0.034 ms, not 0.0 ms) and
+as unknown when it is. Every
 label comes from telemetry or the diff, so it is reduced to a safe alphabet and the rest is
 written as Mermaid entity codes (`#35;`): nothing can close the label, the code fence, or
 smuggle a link or HTML into the comment.
@@ -11,11 +15,14 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 
 from preflight.models import CheckResult, ServiceImpact
 
 MAX_SERVICES = 25
 MAX_LABEL = 60
+MAX_NAMES = 3
+"""Injected functions named in the change node; the rest are counted."""
 _SAFE = re.compile(r"[A-Za-z0-9 _./=()%+-]")
 LEVELS = ((0.8, "critical"), (0.5, "high"), (0.2, "medium"), (0.0, "low"))
 STYLES = {
@@ -46,35 +53,36 @@ def blast_radius(result: CheckResult) -> str | None:
     if impact is None:
         return None
     by_name = {s.service: s for s in impact.services}
-    sources = sorted({f.service for f in result.exposure.functions if f.change.behavioural and f.service})
+    injected = _injected(impact.faults)
     at_risk = [s for s in impact.slos if s.burns]
-    paths = [s.critical_path for s in at_risk if s.critical_path]
-    wanted = [*sources, *(name for path in paths for name in path)]
-    wanted += [
-        s.service for s in sorted(impact.services, key=lambda s: -s.affected_probability) if s.affected
+    affected = sorted((s for s in impact.services if s.affected), key=lambda s: -s.affected_probability)
+    # every chain starts at an injected service: a node is drawn only with the edges that reach it
+    chains = [
+        *((name,) for name in injected),
+        *(s.critical_path for s in at_risk if s.critical_path),
+        *(s.path for s in affected if s.path),
     ]
     shown: list[str] = []
-    for name in wanted:
-        if name not in shown and name in by_name and len(shown) < MAX_SERVICES:
-            shown.append(name)
+    drawn: list[tuple[str, ...]] = []
+    for chain in chains:
+        new = [name for name in dict.fromkeys(chain) if name not in shown]
+        if any(name not in by_name for name in chain) or len(shown) + len(new) > MAX_SERVICES:
+            continue  # a chain is drawn whole or not at all
+        shown += new
+        drawn.append(chain)
     if not shown:
         return None
     ids = {name: f"s{i}" for i, name in enumerate(shown)}
-    changed = [f.change.qualname for f in result.exposure.functions if f.change.behavioural and f.service]
-    more = f" +{len(changed) - 1} more" if len(changed) > 1 else ""
-    lines = [
-        "flowchart LR",
-        f'  change(["changed: {label(changed[0]) if changed else "code"}{more}"]):::change',
-    ]
+    lines = ["flowchart LR", f'  change(["{_change_label(result, injected)}"]):::change']
     lines += [
         f'  {ids[name]}["{_service_label(by_name[name])}"]:::{level(by_name[name].affected_probability)}'
         for name in shown
     ]
-    edges: list[str] = [f"  change --> {ids[name]}" for name in sources if name in ids]
-    for path in paths:
-        for a, b in itertools.pairwise(path):
-            edge = f"  {ids[a]} --> {ids[b]}" if a in ids and b in ids else ""
-            if edge and edge not in edges:
+    edges = [f"  change --> {ids[name]}" for name in injected if name in ids]
+    for chain in drawn:
+        for a, b in itertools.pairwise(chain):
+            edge = f"  {ids[a]} --> {ids[b]}"
+            if edge not in edges:
                 edges.append(edge)
     lines += edges
     for i, slo in enumerate(at_risk[:MAX_SERVICES]):
@@ -82,14 +90,52 @@ def blast_radius(result: CheckResult) -> str | None:
             chance = f" P(breach) {slo.breach_probability:.0%}" if slo.breach_probability is not None else ""
             lines.append(f'  slo{i}{{{{"SLO {label(slo.name)}{chance}"}}}}:::slo')
             lines.append(f"  {ids[slo.service]} -.-> slo{i}")
-    hidden = len({s.service for s in impact.services if s.affected} - set(shown))
+    hidden = len({s.service for s in affected} - set(shown))
     if hidden:
         lines.append(f'  more["… {hidden} more affected services"]:::low')
+        lines.append("  change -.- more")
     lines += [f"  classDef {name} {style}" for name, style in STYLES.items()]
     return "\n".join(lines)
+
+
+def _injected(faults: Sequence[str]) -> dict[str, list[str]]:
+    """Injected service -> the functions injected there, from `service[:function]:kind=value` specs."""
+    found: dict[str, list[str]] = {}
+    for spec in faults:
+        service, *function, _kind = spec.partition("=")[0].split(":")
+        names = found.setdefault(service, [])
+        if function and function[0] not in names:
+            names.append(function[0])
+    return found
+
+
+def _change_label(result: CheckResult, injected: dict[str, list[str]]) -> str:
+    """The functions whose faults were injected (a service-level fault: the changed functions)."""
+    names = list(dict.fromkeys(name for names in injected.values() for name in names))
+    if not names:
+        names = [f.change.qualname for f in result.exposure.functions if f.change.behavioural]
+    shown = [label(name) for name in names[:MAX_NAMES]]
+    more = [f"+{len(names) - MAX_NAMES} more"] if len(names) > MAX_NAMES else []
+    return "<br/>".join(["changed:", *shown, *more]) if shown else "changed code"
+
+
+def duration(ms: float | None) -> str:
+    """Milliseconds for a reader: unknown when unknown, and small values with their digits (a
+    0.034 ms function is not `0.0 ms`)."""
+    if ms is None:
+        return "unknown"
+    if abs(ms) >= 100:
+        return f"{ms:.0f} ms"
+    return f"{ms:.1f} ms" if abs(ms) >= 1 else f"{ms:.2g} ms"
 
 
 def _service_label(s: ServiceImpact) -> str:
     door = " (front door)" if s.front_door else ""
     errors = f"errors {s.error_rate_before:.1%} to {s.error_rate_after.median:.1%}"
-    return f"{label(s.service)}{door}<br/>{label(errors)}<br/>affected in {s.affected_probability:.0%}"
+    after = s.p90_ms_after.median if s.p90_ms_after is not None else None
+    p90 = (
+        f"p90 {duration(s.p90_ms_before)} to {duration(after)}"
+        if s.p90_ms_before is not None
+        else "p90 unknown"
+    )
+    return f"{label(s.service)}{door}<br/>{label(errors)}<br/>{label(p90)}<br/>affected in {s.affected_probability:.0%}"

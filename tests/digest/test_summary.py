@@ -40,3 +40,30 @@ def test_an_empty_range_has_zero_totals() -> None:
     assert digest.totals.changes == 0 and digest.totals.functions == 0
     assert dict(digest.totals.by_level) == {"low": 0, "medium": 0, "high": 0, "critical": 0}
     assert (digest.hot, digest.slos, digest.services) == ((), (), ())
+
+
+def test_a_function_known_from_callers_counts_in_the_service_the_simulation_placed_it() -> None:
+    from dataclasses import replace
+
+    from preflight.digest import Merged, Scored, plots
+    from preflight.models import ChangeKind, InferredTraffic
+    from tests.report.test_report import fn, result
+
+    base = result((fn("shop.money.from_float", ChangeKind.MODIFIED, path="shop/money.py"),), {}, None)
+    (item,) = base.exposure.functions
+    assert item.service is None and item.calls_per_min is None
+    placed = replace(
+        item, inferred=InferredTraffic(240.0, "low", (("shop.shipping.quote", 240.0),), 1, "shipping")
+    )
+    scored = Scored(
+        Merged("a" * 40, "b" * 40, "commit", None, "t"),
+        replace(base, exposure=replace(base.exposure, functions=(placed,))),
+    )
+    digest = summary.build("a..b", "a", "b", (scored,))
+    assert [(s.service, s.calls_per_min) for s in digest.services] == [("shipping", 240.0)]
+    chart = plots.traffic_bars(digest.services)
+    assert chart is not None and [bar.label for bar in chart.bars] == ["shipping"]
+    unplaced = replace(scored, result=replace(base, exposure=replace(base.exposure, functions=(item,))))
+    alone = summary.build("a..b", "a", "b", (unplaced,))
+    assert [(s.service, s.calls_per_min) for s in alone.services] == [("", None)]  # unknown, not 0
+    assert alone.totals.calls_per_min is None and plots.traffic_bars(alone.services) is None
