@@ -167,3 +167,16 @@ def test_the_same_change_in_production_code_is_scored(
     doc = json.loads(check(git_repo, base, capsys))
     assert function(doc, "app.helpers.helper")["production"] is True
     assert "unknown traffic" in [f["name"] for f in doc["risk"]["factors"]]
+
+
+def test_a_tests_only_change_needs_no_runtime_data_under_a_closed_gate(
+    git_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    closed = "gate:\n  mode: blocking\n  missing_runtime: closed\n"
+    base = commit(git_repo, {**BASE, ".preflight.yml": closed})
+    tests_only = commit(git_repo, {"tests/test_utils.py": TESTS.replace("helper", "helps")})
+    args = ["check", "--repo", str(git_repo), "--format", "json", "--base"]
+    assert main([*args, base, "--head", tests_only]) == 0
+    capsys.readouterr()
+    commit(git_repo, HEAD)  # production code without runtime data: the closed gate fails it
+    assert main([*args, tests_only]) == 1
