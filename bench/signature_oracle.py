@@ -2,8 +2,10 @@
 
 preflight.changes.signatures decides by rules over tree-sitter parameter lists. This
 module decides by brute force instead: it enumerates the call shapes that bind against
-the old signature (how many positional arguments, which keywords) and binds each one
-against the new signature with `inspect.Signature.bind`. A call breaks when it no longer
+the old signature (how many positional arguments, which keywords) and makes each call
+against a stub with the new parameter list, so CPython itself binds the arguments (not
+`inspect.Signature.bind`, which before Python 3.13 refuses `f(a=1)` for `def f(a=0, /, **kw)`
+although the call is valid). A call breaks when it no longer
 binds, or when an argument now lands on a different parameter:
 
 - a positional argument must reach the parameter of the same name (or `*args` both times),
@@ -14,7 +16,9 @@ binds, or when an argument now lands on a different parameter:
   parameter, since that changes what the keyword means;
 - async-ness must not change (a caller either awaits the result or does not).
 
-Nothing is imported or executed from the analysed source: defaults become placeholders.
+Nothing is imported or executed from the analysed source: the stub is compiled from a
+syntax tree built here that keeps only the parameter names (no annotations, no default
+expressions, no decorators, no body).
 """
 
 from __future__ import annotations
@@ -22,12 +26,18 @@ from __future__ import annotations
 import ast
 import inspect
 import itertools
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
+from typing import cast
 
 SUBSETS_UP_TO = 10
 """Keyword candidates up to which every subset is tried; beyond, singles, none and all."""
 _EXTRA = "zz_not_a_parameter"
 """A keyword no signature names: only **kwargs accepts it."""
+
+
+Stub = Callable[..., dict[str, object]]
+"""A compiled def with the analysed parameter list that returns its parameters' values."""
 
 
 def breaks(old_src: str, new_src: str) -> bool:
@@ -36,7 +46,11 @@ def breaks(old_src: str, new_src: str) -> bool:
     if isinstance(old_def, ast.AsyncFunctionDef) != isinstance(new_def, ast.AsyncFunctionDef):
         return True
     old, new = _signature(old_def), _signature(new_def)
-    return any(not _same_binding(old, new, n, keywords) for n, keywords in _calls(old, new))
+    old_stub, new_stub = _stub(old_def), _stub(new_def)
+    return any(
+        not _same_binding(old, new, old_stub, new_stub, n, keywords)
+        for n, keywords in _calls(old, new, old_stub)
+    )
 
 
 def _function(source: str) -> ast.FunctionDef | ast.AsyncFunctionDef:
@@ -57,7 +71,7 @@ def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> inspect.Signatur
             inspect.Parameter.POSITIONAL_ONLY
             if i < len(args.posonlyargs)
             else inspect.Parameter.POSITIONAL_OR_KEYWORD,
-            default=object() if i >= first_default else inspect.Parameter.empty,
+            default=None if i >= first_default else inspect.Parameter.empty,
         )
         for i, a in enumerate(positional)
     ]
@@ -68,7 +82,7 @@ def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> inspect.Signatur
             inspect.Parameter(
                 a.arg,
                 inspect.Parameter.KEYWORD_ONLY,
-                default=object() if default is not None else inspect.Parameter.empty,
+                default=None if default is not None else inspect.Parameter.empty,
             )
         )
     if args.kwarg is not None:
@@ -76,7 +90,39 @@ def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> inspect.Signatur
     return inspect.Signature(params)
 
 
-def _calls(old: inspect.Signature, new: inspect.Signature) -> Iterator[tuple[int, tuple[str, ...]]]:
+def _stub(node: ast.FunctionDef | ast.AsyncFunctionDef) -> Stub:
+    """`def stub(<the same parameters, defaults None>): return {name: value, ...}`, compiled."""
+    args = node.args
+
+    def bare(arg: ast.arg | None) -> ast.arg | None:
+        return None if arg is None else ast.arg(arg.arg)
+
+    signature = ast.arguments(
+        posonlyargs=[ast.arg(a.arg) for a in args.posonlyargs],
+        args=[ast.arg(a.arg) for a in args.args],
+        vararg=bare(args.vararg),
+        kwonlyargs=[ast.arg(a.arg) for a in args.kwonlyargs],
+        kw_defaults=[None if d is None else ast.Constant(None) for d in args.kw_defaults],
+        kwarg=bare(args.kwarg),
+        defaults=[ast.Constant(None) for _ in args.defaults],
+    )
+    names = [a.arg for a in (*signature.posonlyargs, *signature.args, *signature.kwonlyargs)]
+    names += [a.arg for a in (signature.vararg, signature.kwarg) if a is not None]
+    body = ast.Return(
+        ast.Dict(keys=[ast.Constant(n) for n in names], values=[ast.Name(n, ast.Load()) for n in names])
+    )
+    stub = ast.FunctionDef("stub", signature, [body], [], None, None)
+    if sys.version_info >= (3, 12):
+        stub.type_params = []
+    module = ast.fix_missing_locations(ast.Module([stub], []))
+    namespace: dict[str, object] = {}
+    exec(compile(module, "<signature oracle stub>", "exec"), namespace)
+    return cast(Stub, namespace["stub"])
+
+
+def _calls(
+    old: inspect.Signature, new: inspect.Signature, old_stub: Stub
+) -> Iterator[tuple[int, tuple[str, ...]]]:
     """(positional count, keyword names) of every call shape that binds against old."""
     kinds = {p.kind for p in old.parameters.values()}
     positional = sum(
@@ -90,22 +136,16 @@ def _calls(old: inspect.Signature, new: inspect.Signature) -> Iterator[tuple[int
         if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     ]
     if inspect.Parameter.VAR_KEYWORD in kinds:
-        # **kwargs takes any name: a fresh one, and every name the new signature gives meaning to.
+        # **kwargs takes any name: a fresh one, and every name either signature gives meaning to.
         more = [*old.parameters, *new.parameters, _EXTRA]
-        candidates += [n for n in dict.fromkeys(more) if n not in candidates and _plain(old, n)]
+        candidates += [n for n in dict.fromkeys(more) if n not in candidates]
     for n in range(most + 1):
         for keywords in _subsets(candidates):
             try:
-                old.bind(*_positional(n), **_keywords(keywords))
+                old_stub(*_positional(n), **_keywords(keywords))
             except TypeError:
                 continue
             yield n, keywords
-
-
-def _plain(signature: inspect.Signature, name: str) -> bool:
-    """The name can be a keyword in a call (not the name of *args or **kwargs itself)."""
-    p = signature.parameters.get(name)
-    return p is None or p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
 
 
 def _subsets(names: list[str]) -> Iterator[tuple[str, ...]]:
@@ -119,39 +159,47 @@ def _subsets(names: list[str]) -> Iterator[tuple[str, ...]]:
     yield tuple(names)
 
 
-def _positional(n: int) -> list[tuple[str, int]]:
+def _positional(n: int) -> list[tuple[str, object]]:
     return [("pos", i) for i in range(n)]
 
 
-def _keywords(names: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+def _keywords(names: tuple[str, ...]) -> dict[str, tuple[str, object]]:
     return {name: ("kw", name) for name in names}
 
 
-def _targets(bound: inspect.BoundArguments) -> dict[tuple[str, object], str]:
+def _targets(signature: inspect.Signature, values: dict[str, object]) -> dict[object, str]:
     """Which parameter each argument reached: a name, `*` or `**`."""
-    found: dict[tuple[str, object], str] = {}
-    for name, value in bound.arguments.items():
-        kind = bound.signature.parameters[name].kind
+    found: dict[object, str] = {}
+    for name, value in values.items():
+        kind = signature.parameters[name].kind
         if kind is inspect.Parameter.VAR_POSITIONAL:
-            found.update((marker, "*") for marker in value)
+            found.update((marker, "*") for marker in cast(tuple[object, ...], value))
         elif kind is inspect.Parameter.VAR_KEYWORD:
-            found.update((marker, "**") for marker in value.values())
-        else:
+            found.update((marker, "**") for marker in cast(dict[str, object], value).values())
+        elif value is not None:  # None is every default: no argument reached it
             found[value] = name
     return found
 
 
-def _same_binding(old: inspect.Signature, new: inspect.Signature, n: int, keywords: tuple[str, ...]) -> bool:
-    before = _targets(old.bind(*_positional(n), **_keywords(keywords)))
+def _same_binding(
+    old: inspect.Signature,
+    new: inspect.Signature,
+    old_stub: Stub,
+    new_stub: Stub,
+    n: int,
+    keywords: tuple[str, ...],
+) -> bool:
+    before = _targets(old, old_stub(*_positional(n), **_keywords(keywords)))
     try:
-        after = _targets(new.bind(*_positional(n), **_keywords(keywords)))
+        after = _targets(new, new_stub(*_positional(n), **_keywords(keywords)))
     except TypeError:
         return False
     for marker, was in before.items():
         now = after[marker]
+        kind, name = cast(tuple[str, str], marker)
         if was == now:
             continue
-        if marker[0] == "pos":
+        if kind == "pos":
             # A positional-only parameter renamed to a fresh name is the same parameter.
             old_param = old.parameters.get(was)
             renamed = (
@@ -162,8 +210,14 @@ def _same_binding(old: inspect.Signature, new: inspect.Signature, n: int, keywor
             )
             if not renamed:
                 return False
-        elif now == "**" and was != "**" and marker[1] in new.parameters and _plain(new, str(marker[1])):
+        elif now == "**" and was != "**" and _named(new, name):
             return False  # the name still means a (positional-only) parameter: the keyword changed meaning
-        elif now not in ("**", marker[1]):
+        elif now not in ("**", name):
             return False
     return True
+
+
+def _named(signature: inspect.Signature, name: str) -> bool:
+    """name is a named parameter (not the name of *args or **kwargs themselves)."""
+    p = signature.parameters.get(name)
+    return p is not None and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)

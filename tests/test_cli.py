@@ -74,6 +74,7 @@ def test_changes_json_document(
             "old_lines": {"start": 1, "end": 2},
             "added_lines": 1,
             "removed_lines": 1,
+            "signature_break": None,
         }
     ]
     assert doc["warnings"] == []

@@ -20,7 +20,7 @@ from enum import Enum
 
 from tree_sitter import Node
 
-from preflight.changes.tokens import node_text
+from preflight.changes.tokens import node_text, tokens
 
 
 class Kind(str, Enum):
@@ -39,13 +39,19 @@ class Parameter:
     """As written in the def."""
     kind: Kind
     """By position, by keyword, or both."""
-    has_default: bool
-    """A caller may leave it out."""
+    default: str | None
+    """The default value's normalized tokens; None when a caller must pass it."""
+
+    @property
+    def has_default(self) -> bool:
+        """A caller may leave it out."""
+        return self.default is not None
 
 
 @dataclass(frozen=True, slots=True)
 class Parameters:
-    """A def's parameter list as its callers see it: no annotations, no default values."""
+    """A def's parameter list as its callers see it: annotations left out, default values kept
+    (a changed default is a compatible change, not no change)."""
 
     positional: tuple[Parameter, ...]
     """Positional-only and positional-or-keyword parameters, in order (self/cls is the first)."""
@@ -75,7 +81,7 @@ def extract(func: Node, outer: Node) -> Parameters:
     for child in node.named_children if node is not None else ():
         kind = child.type
         if kind == "positional_separator":  # everything before `/` is positional-only
-            positional = [Parameter(p.name, Kind.POSITIONAL_ONLY, p.has_default) for p in positional]
+            positional = [Parameter(p.name, Kind.POSITIONAL_ONLY, p.default) for p in positional]
             continue
         # A typed `*args: int` or `**kw: str` wraps the splat; look inside.
         target = child.named_children[0] if kind == "typed_parameter" and child.named_children else child
@@ -86,13 +92,19 @@ def extract(func: Node, outer: Node) -> Parameters:
         if target.type == "dictionary_splat_pattern":
             var_keyword = True
             continue
-        has_default = kind in ("default_parameter", "typed_default_parameter")
-        name_node = child.child_by_field_name("name") if has_default else target
+        default = None
+        name_node: Node | None = target
+        if kind in ("default_parameter", "typed_default_parameter"):
+            name_node, value = child.child_by_field_name("name"), child.child_by_field_name("value")
+            found: list[str] = []
+            if value is not None:
+                tokens(value, found)
+            default = " ".join(found)
         name = node_text(name_node if name_node is not None else child)
         if starred:
-            keyword_only.append(Parameter(name, Kind.KEYWORD_ONLY, has_default))
+            keyword_only.append(Parameter(name, Kind.KEYWORD_ONLY, default))
         else:
-            positional.append(Parameter(name, Kind.POSITIONAL_OR_KEYWORD, has_default))
+            positional.append(Parameter(name, Kind.POSITIONAL_OR_KEYWORD, default))
     return Parameters(
         tuple(positional),
         tuple(keyword_only),
@@ -184,23 +196,36 @@ def breaks(old: Parameters, new: Parameters) -> tuple[str, ...]:
             reasons.append(f"keyword {p.name} no longer accepted")
     if old.var_keyword and not new.var_keyword:
         reasons.append("**kwargs no longer accepted")
-    reasons += _required(old, new, old_names)
+    if old.var_keyword:
+        # A keyword that **kwargs took next to a positional argument (f(1, a=2) against
+        # f(a, /, **kw)) now names that positional parameter: "multiple values for a".
+        usable = {p.name for p in old.named if p.kind is not Kind.POSITIONAL_ONLY}
+        for j, q in enumerate(new.positional[: len(old.positional)]):
+            if q.kind is Kind.POSITIONAL_OR_KEYWORD and q.name not in usable and q.name not in reported:
+                reasons.append(f"keyword {q.name}, taken by **kwargs, now clashes with parameter {j}")
+    reasons += _required(old, new)
     return tuple(reasons)
 
 
-def _required(old: Parameters, new: Parameters, old_names: set[str]) -> list[str]:
+def _required(old: Parameters, new: Parameters) -> list[str]:
     """New parameters without a default that some old call leaves out."""
     reasons = []
+    old_names = {p.name for p in old.named}
     old_by_name = {p.name: p for p in old.named}
+    renamed: dict[str, Parameter] = {}
+    for p, q in zip(old.positional, new.positional, strict=False):
+        if p.kind is Kind.POSITIONAL_ONLY and q.name != p.name and q.name not in old_names:
+            # Callers that passed p by position now pass q: p's name, if reused, is a new parameter.
+            renamed[q.name] = p
+            old_by_name.pop(p.name, None)
     for j, q in enumerate(new.named):
         if q.has_default:
             continue
-        before = old_by_name.get(q.name)
-        if before is None and j < len(new.positional) and j < len(old.positional):
-            # A renamed positional-only parameter is the same parameter.
-            same = old.positional[j]
-            if same.kind is Kind.POSITIONAL_ONLY and q.name not in old_names:
-                before = same
+        before = renamed.get(q.name) or old_by_name.get(q.name)
+        if before is None and q.name not in old_names and j < min(len(new.positional), len(old.positional)):
+            # A new name in an old position is reported as renamed already: required only if the
+            # old parameter was not.
+            before = old.positional[j]
         if before is None:
             reasons.append(f"new required parameter {q.name}")
         elif before.has_default:

@@ -243,4 +243,5 @@ def _function(f: FunctionChange) -> dict[str, Any]:
         "old_lines": _span(f.old_lines),
         "added_lines": f.added_lines,
         "removed_lines": f.removed_lines,
+        "signature_break": None if f.signature_break is None else list(f.signature_break),
     }
