@@ -191,6 +191,7 @@ def _service_impact(s: ServiceImpact) -> dict[str, Any]:
         "added_p90_ms": _estimate(s.added_p90_ms),
         "error_rate": {"before": s.error_rate_before, "after": _estimate(s.error_rate_after, 6)},
         "load_factor": _estimate(s.load_factor),
+        "path": list(s.path),
     }
 
 

@@ -131,6 +131,7 @@ def _context(result: CheckResult, rows: int, items: int, details: bool) -> dict[
         "icon": LEVEL_ICON[risk.level],
         "why": reasons(risk),
         "headline_unknown": risk.unknowns[0] if risk.unknowns else "",
+        "test_only": bool(behavioural) and not any(f.production for f in behavioural),
         "revisions": result.changes.revisions,
         "rows": shown,
         "table": table(shown),
@@ -204,18 +205,11 @@ def _pct(value: float | None) -> str:
     return "unknown" if value is None else f"{value:.1%}"
 
 
-def _ms(value: float | None) -> str:
-    """Milliseconds to two significant digits below 1 ms: a measured 0.034 ms is not 0.0 ms."""
-    if value is None:
-        return "unknown"
-    return f"{value:,.1f} ms" if value >= 1 else f"{value:.2g} ms"
-
-
 COLUMNS = (
     Column("function", "---", _function, lambda f: True),
     Column("change", "---", _kind, lambda f: True),
     Column("calls/min", "---:", _rate, lambda f: traffic(f) is not None),
-    Column("p99", "---:", lambda f: _ms(f.p99_ms), lambda f: f.p99_ms is not None),
+    Column("p99", "---:", lambda f: mermaid.duration(f.p99_ms), lambda f: f.p99_ms is not None),
     Column("errors", "---:", lambda f: _pct(f.error_rate), lambda f: f.error_rate is not None),
     Column("service", "---", lambda f: escaping.markdown(f.service or "unknown"), lambda f: bool(f.service)),
     Column("callers", "---:", _callers, lambda f: bool(f.callers)),

@@ -101,7 +101,7 @@ def test_test_code_is_never_an_entry_point_caller_path_or_traffic_source(
     assert echo["inferred"]["unknown_callers"] == 1  # main, without runtime data
     assert echo["production"] is True
     callers = next(f for f in doc["risk"]["factors"] if f["name"] == "callers")
-    assert "has 1 caller " in callers["detail"]
+    assert callers["detail"].endswith("; 1 caller the change did not update")  # not the 4 in tests
 
 
 def test_the_report_says_what_was_left_out(git_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -155,6 +155,9 @@ def test_a_tests_only_change_scores_as_a_test_change(
     text = check(git_repo, base, capsys, fmt="text")
     assert "test-only change: every changed function is in non-production code" in text
     assert "(not production: not scored)" in text
+    markdown = check(git_repo, base, capsys, fmt="markdown")
+    headline = markdown.split("\n\n", 1)[0]
+    assert "**Test-only change:** every changed function is in non-production code" in headline
 
 
 def test_the_same_change_in_production_code_is_scored(

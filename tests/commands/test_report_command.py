@@ -84,7 +84,7 @@ def test_the_gate_policy_comes_from_each_change_s_parent(
     git_repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     start = commit(git_repo, {"app.py": "def f():\n    return 1\n"})
-    strict = "gate:\n  warn_above: 0\n  fail_above: 1\n"
+    strict = "gate:\n  mode: blocking\n  warn_above: 0\n  fail_above: 1\n"
     commit(git_repo, {".preflight.yml": strict, "app.py": "def f():\n    return 2\n"}, "Strict gate (#1)")
     commit(git_repo, {"app.py": "def f():\n    return 3\n"}, "Later (#2)")
     doc = report(capsys, f"{start}..HEAD", "--repo", str(git_repo), "--no-callgraph")
