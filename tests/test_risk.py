@@ -45,6 +45,7 @@ def likely(p: float, base: float = 0.15, split: float | None = None, commits: in
 
 
 HOT = item(ChangeKind.MODIFIED, (Aspect.SIGNATURE, Aspect.BODY), 60000.0, "m.hot", callers=40)
+HOT = replace(HOT, change=replace(HOT.change, signature_break=("keyword proxies no longer accepted",)))
 NEW = item(ChangeKind.ADDED, name="m.new")
 
 
@@ -66,12 +67,14 @@ def test_factors_add_up_to_the_score() -> None:
     assert risk.factors[0].detail == (
         "30% chance the change is defective, above the 15% of an average change here: its impact counts more"
     )
-    assert risk.factors[2].detail == "m.hot changed its signature and has 40 callers in the call graph"
+    assert risk.factors[2].detail == (
+        "m.hot changed its signature (keyword proxies no longer accepted); 40 callers the change did not update"
+    )
 
 
 def test_a_change_history_says_is_safe_scales_the_impact_down() -> None:
     # m = 0.5 + 0.015 / 0.165 = 0.5909; likelihood 30 * 0.015 = 0.45; traffic 40 * 0.5909 = 23.6
-    hot = replace(HOT, change=replace(HOT.change, aspects=(Aspect.BODY,)))
+    hot = replace(HOT, change=replace(HOT.change, aspects=(Aspect.BODY,), signature_break=None))
     risk = assess(Exposure((hot,), "calls.csv"), likelihood=likely(0.015))
     assert points(risk) == [("defect likelihood", 0.4), ("traffic", 23.6)]
     assert all(f.points >= 0 for f in risk.factors)
@@ -199,10 +202,45 @@ def test_what_would_lower_it_is_computed_by_rescoring() -> None:
     assert risk.lower_it == (
         f"ship m.hot behind a feature flag or a 5% canary: score 79 -> {round(canary)} (a fault would "
         "reach 5% of the traffic)",
-        "keep the old signature of m.hot working for its 40 callers (a wrapper or defaulted parameters): "
-        f"score 79 -> {round(9 + 45 * 7 / 6)}",
+        "keep the old signature of m.hot working (keyword proxies no longer accepted) for the 40 callers the "
+        f"change did not update, with a wrapper, defaults or **kwargs: score 79 -> {round(9 + 45 * 7 / 6)}",
         f"split the change in two: each half scores about {round(split)} (defect likelihood 30% -> 20%)",
     )  # no advice that does not lower the score (add tests, add runtime data)
+
+
+@pytest.mark.parametrize(
+    ("signature_break", "scored"),
+    [
+        (None, False),  # annotations only (t.Optional[t.Any] -> t.Any | None)
+        ((), False),  # changed, and every old call still binds
+        (("timeout is now required", "async changed", "*args no longer accepted"), True),
+    ],
+)
+def test_only_a_breaking_signature_scores_its_callers(
+    signature_break: tuple[str, ...] | None, scored: bool
+) -> None:
+    hot = replace(HOT, change=replace(HOT.change, signature_break=signature_break))
+    risk = assess(Exposure((hot,), "calls.csv"), likelihood=likely(0.3))
+    callers = [f for f in risk.factors if f.name == "callers"]
+    advice = [a for a in risk.lower_it if a.startswith("keep")]
+    assert bool(callers) is scored and bool(advice) is scored
+    if scored:
+        assert callers[0].detail == (
+            "m.hot changed its signature (timeout is now required, async changed and 1 more); "
+            "40 callers the change did not update"
+        )
+        assert advice[0].startswith(
+            "keep the old signature of m.hot working (timeout is now required, async changed and 1 more) "
+            "for the 40 callers the change did not update"
+        )
+
+
+def test_a_removed_function_scores_its_callers() -> None:
+    gone = item(ChangeKind.REMOVED, (), 60000.0, "m.gone", callers=1)
+    risk = assess(Exposure((gone,), "calls.csv"), likelihood=likely(0.3))
+    assert [f.detail for f in risk.factors if f.name == "callers"] == [
+        "m.gone was removed; 1 caller the change did not update"
+    ]
 
 
 def test_score_what_if_arguments() -> None:

@@ -113,7 +113,7 @@ def lower_it(
 ) -> tuple[str, ...]:
     """Suggestions that would lower the score, each with the score it would have."""
     from preflight.risk import score
-    from preflight.risk.impact import hottest, short, signature_breaks
+    from preflight.risk.impact import at_risk, hottest, reasons, short, signature_breaks
 
     advice = []
     top = hottest(behavioural)
@@ -129,11 +129,14 @@ def lower_it(
         kept = score(behavioural, impact, likelihood, compatible=True).score
         widest = max(breaks, key=lambda f: f.callers or 0)
         if current - kept >= WORTH_SAYING:
-            advice.append(
-                f"keep the old signature of {short(widest.change.qualname)} working for its {widest.callers:,} "
-                f"caller{'s' * (widest.callers != 1)} "
-                f"(a wrapper or defaulted parameters): score {current} -> {kept}"
+            name, callers = short(widest.change.qualname), at_risk(widest.callers or 0)
+            how = (
+                f"keep the old signature of {name} working ({reasons(widest.change)}) for the {callers}, "
+                "with a wrapper, defaults or **kwargs"
+                if widest.change.signature_break
+                else f"keep {name} as a wrapper for the {callers}"  # it was removed
             )
+            advice.append(f"{how}: score {current} -> {kept}")
     if likelihood is not None and likelihood.if_split is not None:
         halves = score(behavioural, impact, likelihood, probability=likelihood.if_split).score
         if current - halves >= WORTH_SAYING:

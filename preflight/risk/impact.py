@@ -6,8 +6,8 @@ Points, before the defect likelihood scales them (see preflight.risk):
 - front door: up to 15, times the share of simulations in which a front door is affected;
 - SLO at risk: up to 25, times the probability that the SLO's remaining error budget is
   exhausted within its window (the propagation stage's breach probability);
-- callers: 3 per doubling of the callers of a function whose signature changed or that was
-  removed (code index), at most 15;
+- callers: 3 per doubling of the callers at risk (code index) of a function that was removed or
+  whose signature change breaks some old call by Python's calling rules, at most 15;
 - unknown traffic: 5 per changed function with no runtime data, measured or inferred, at
   most 15: a function nobody measured is not a function nobody calls.
 `share` scales what the fault reaches (a canary or a feature flag at 5% -> 0.05): traffic,
@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from preflight.models import Aspect, ChangeKind, Factor, FunctionExposure, Impact
+from preflight.models import ChangeKind, Factor, FunctionChange, FunctionExposure, Impact
 
 TRAFFIC_POINTS_PER_DECADE = 10.0
 TRAFFIC_CAP = 40.0
@@ -70,12 +70,37 @@ def hottest(behavioural: Sequence[FunctionExposure]) -> tuple[FunctionExposure, 
 
 
 def signature_breaks(behavioural: Sequence[FunctionExposure]) -> list[FunctionExposure]:
-    """Changed functions whose callers may break: a changed signature or a removal, with callers."""
+    """Changed functions that break their callers, with callers at risk: removed, or a signature
+    change that some old call no longer survives (FunctionChange.signature_break non-empty).
+    Annotation-only and compatible signature edits break nobody and are not scored."""
     return [
         f
         for f in behavioural
-        if f.callers and (f.change.kind is ChangeKind.REMOVED or Aspect.SIGNATURE in f.change.aspects)
+        if f.callers and (f.change.kind is ChangeKind.REMOVED or f.change.signature_break)
     ]
+
+
+SHOWN_BREAKS = 2
+"""Reasons of one break named in text; the JSON has them all."""
+
+
+def what_broke(change: FunctionChange) -> str:
+    """The exact break, after the function's name: `was removed`, `changed its signature (...)`."""
+    if change.kind is ChangeKind.REMOVED:
+        return "was removed"
+    return f"changed its signature ({reasons(change)})"
+
+
+def reasons(change: FunctionChange) -> str:
+    """The first SHOWN_BREAKS reasons of a signature break, and how many more."""
+    found = change.signature_break or ()
+    more = len(found) - SHOWN_BREAKS
+    return ", ".join(found[:SHOWN_BREAKS]) + (f" and {more} more" if more > 0 else "")
+
+
+def at_risk(callers: int) -> str:
+    """`12 callers the change did not update`: FunctionExposure.callers, in words."""
+    return f"{callers:,} caller{'s' * (callers != 1)} the change did not update"
 
 
 def factors(
@@ -103,13 +128,11 @@ def factors(
     if breaks:
         widest = max(breaks, key=lambda f: f.callers or 0)
         callers = widest.callers or 0
-        what = "was removed" if widest.change.kind is ChangeKind.REMOVED else "changed its signature"
         found.append(
             Factor(
                 "callers",
                 min(CALLERS_CAP, CALLER_POINTS_PER_DOUBLING * math.log2(1 + callers)),
-                f"{short(widest.change.qualname)} {what} and has {callers:,} caller{'s' * (callers != 1)} "
-                "in the call graph",
+                f"{short(widest.change.qualname)} {what_broke(widest.change)}; {at_risk(callers)}",
             )
         )
     unknown = [f for f in behavioural if traffic(f) is None]
