@@ -20,7 +20,7 @@ from enum import Enum
 
 from tree_sitter import Node
 
-from preflight.changes.tokens import node_text, tokens
+from preflight.changes.tokens import SKIPPED, node_text, tokens
 
 
 class Kind(str, Enum):
@@ -80,6 +80,8 @@ def extract(func: Node, outer: Node) -> Parameters:
     node = func.child_by_field_name("parameters")
     for child in node.named_children if node is not None else ():
         kind = child.type
+        if kind in SKIPPED:  # `# type: ignore` between parameters
+            continue
         if kind == "positional_separator":  # everything before `/` is positional-only
             positional = [Parameter(p.name, Kind.POSITIONAL_ONLY, p.default) for p in positional]
             continue

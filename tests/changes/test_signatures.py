@@ -215,6 +215,12 @@ def test_stubs_without_implementation_compare_overload_by_overload() -> None:
     assert verdict(old, dropped, "m.get") == ("parameter 1 (default) removed",)
 
 
+def test_comments_between_parameters_are_not_parameters() -> None:
+    old = "def split(  # type: ignore[override]\n    self, sep=None, maxsplit=-1\n): ...\n"
+    new = "def split(  # type: ignore[override]\n    self, sep=None, maxsplit=-1, *, strict=False\n): ...\n"
+    assert verdict(old, new, "m.split") == ()
+
+
 def test_methods_and_body_edits_keep_the_verdict() -> None:
     old = "class C:\n    def run(self, job, retries=3):\n        return job\n"
     new = "class C:\n    def run(self, job, *, retries=3):\n        return [job]\n"
