@@ -474,10 +474,10 @@ def count_test_code(
         for key in ("callers_left_out", "entry_points_left_out"):
             if isinstance(function.get(key), int):
                 setattr(result, key, (getattr(result, key) or 0) + function[key])
-    for key in ("callers_left_out", "entry_points_left_out"):  # a document-level count, if any
-        value = doc.get(key) if isinstance(doc.get(key), int) else (doc.get("risk") or {}).get(key)
-        if isinstance(value, int):
-            setattr(result, key, value)
+    left_out = doc.get("left_out") or {}  # the document-level counts: distinct callers, entry points
+    for key, name in (("callers_left_out", "callers"), ("entry_points_left_out", "entry_points")):
+        if isinstance(left_out.get(name), int):
+            setattr(result, key, left_out[name])
     result.test_path_functions = len(on_paths)
     result.markdown_test_names = len(test_mentions(markdown, modules))
 

@@ -56,8 +56,24 @@ def breaks(old_src: str, new_src: str) -> bool:
 def _function(source: str) -> ast.FunctionDef | ast.AsyncFunctionDef:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            return node
+            return _conventional(node)
     raise ValueError("no function definition in source")
+
+
+def _conventional(node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.FunctionDef | ast.AsyncFunctionDef:
+    """The def with the two conventions preflight applies made explicit: a leading `self`/`cls` and
+    leading `__name` parameters (PEP 484's spelling of positional-only) are positional-only."""
+    args = node.args
+    moved = 0
+    for i, arg in enumerate(args.args):
+        dunder = arg.arg.startswith("__") and not arg.arg.endswith("__")
+        if not (dunder or (i == 0 and not args.posonlyargs and arg.arg in ("self", "cls"))):
+            break
+        moved += 1
+    if args.posonlyargs and not moved:
+        return node
+    args.posonlyargs, args.args = [*args.posonlyargs, *args.args[:moved]], args.args[moved:]
+    return node
 
 
 def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> inspect.Signature:

@@ -6,7 +6,10 @@ default values are invisible to a call's binding, so `t.Optional[t.Any]` ->
 positional argument to a parameter by position (or to `*args`) and each keyword
 argument by name (or to `**kwargs`); the new signature breaks that call when it no
 longer binds, or binds an argument to a different parameter (a reorder or a rename).
-Positional-only parameters are reached only by position, so renaming one is safe.
+Positional-only parameters are reached only by position, so renaming one is safe. Two
+conventions count as positional-only too: a leading `self` or `cls` (nobody calls
+`obj.method(self=...)`), and leading parameters named `__name` (PEP 484's spelling of
+positional-only before Python 3.8, which type checkers enforce).
 
 Of a group of same-named definitions (`typing.overload` stubs, or defs under
 `if`/`else`), the callable ones are the non-overload definitions; overload stubs
@@ -108,13 +111,26 @@ def extract(func: Node, outer: Node) -> Parameters:
         else:
             positional.append(Parameter(name, Kind.POSITIONAL_OR_KEYWORD, default))
     return Parameters(
-        tuple(positional),
+        _conventional(positional),
         tuple(keyword_only),
         var_positional,
         var_keyword,
         any(c.type == "async" for c in func.children),
         outer is not func and _is_overload(outer),
     )
+
+
+def _conventional(positional: list[Parameter]) -> tuple[Parameter, ...]:
+    """The leading run of `self`/`cls` (first only) and `__name` parameters made positional-only."""
+    found = list(positional)
+    for i, p in enumerate(found):
+        if p.kind is Kind.POSITIONAL_ONLY:
+            continue
+        dunder = p.name.startswith("__") and not p.name.endswith("__")
+        if not (dunder or (i == 0 and p.name in ("self", "cls"))):
+            break
+        found[i] = Parameter(p.name, Kind.POSITIONAL_ONLY, p.default)
+    return tuple(found)
 
 
 def _is_overload(outer: Node) -> bool:

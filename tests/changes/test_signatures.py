@@ -36,6 +36,8 @@ UNCHANGED = [
     pytest.param("def f(a, b): ...", "def f(a: int, b: str) -> bool: ...", id="annotations added"),
     pytest.param("def f(a) -> int: ...", "def f(a) -> str: ...", id="return type"),
     pytest.param("def f(a, *args: int, **kw: str): ...", "def f(a, *args, **kw): ...", id="star annotations"),
+    # a leading self is positional-only by convention already: spelling it out changes nothing
+    pytest.param("def f(self, a): ...", "def f(self, /, a): ...", id="self made positional-only"),
 ]
 
 COMPATIBLE = [
@@ -57,6 +59,13 @@ COMPATIBLE = [
     ),
     pytest.param("def f(**kw): ...", "def f(*, timeout=None, **kw): ...", id="keyword made explicit"),
     pytest.param("def f(self, a): ...", "def f(self, a, b=0): ...", id="method: self is parameter 0"),
+    # conventions: a leading self/cls and leading __names are positional-only (nobody passes them by name)
+    pytest.param("def f(self, a): ...", "def f(cls, a): ...", id="self renamed"),
+    pytest.param(
+        "def f(__self, __callback, *args, **kwargs): ...",
+        "def f(self, callback, /, *args, **kwargs): ...",
+        id="PEP 484 positional-only names spelled with /",
+    ),
 ]
 
 BREAKING = [
@@ -142,12 +151,6 @@ BREAKING = [
         "def f(a, **kw): ...",
         ("keyword a, taken by **kwargs, now clashes with parameter 0",),
         id="positional-only opened to keywords beside **kwargs",
-    ),
-    pytest.param(
-        "def f(self, a): ...",
-        "def f(cls, a): ...",
-        ("parameter 0 renamed or moved (self -> cls)",),
-        id="self renamed",
     ),
 ]
 
