@@ -74,9 +74,7 @@ def test_one_screen_per_scenario_and_a_summary(ran: tuple[Path, str]) -> None:
         in text
     )
     assert text.count("1 commit of history") == 1
-    assert (
-        "  unknown: no runtime data for 2 of 2 changed functions: their traffic is unknown\n" in text
-    )
+    assert "  unknown: no runtime data for 2 of 2 changed functions: their traffic is unknown\n" in text
     table = lines[lines.index(next(line for line in lines if line.startswith("scenario "))) :]
     for name, (level, verdict) in EXPECTED.items():
         row = next(line for line in table if line.startswith(f"{name} "))
