@@ -235,8 +235,25 @@ def def_source(source: str, span_start: int, span_end: int) -> str | None:
         best = max(around, key=lambda n: (n.lineno, -(n.end_lineno or 0)))
     else:
         return None
+    if _is_overload(best):  # a stub describes the implementation; callers bind to the implementation
+        best = next(
+            (
+                n
+                for n in defs
+                if n.name == best.name
+                and n.col_offset == best.col_offset
+                and n.lineno > best.lineno
+                and not _is_overload(n)
+            ),
+            best,
+        )
     lines = source.splitlines()[_first_line(best) - 1 : best.end_lineno]
     return textwrap.dedent("\n".join(lines)) + "\n"
+
+
+def _is_overload(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    names = {d.attr if isinstance(d, ast.Attribute) else getattr(d, "id", "") for d in node.decorator_list}
+    return "overload" in names
 
 
 def _first_line(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:

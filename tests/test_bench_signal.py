@@ -186,3 +186,25 @@ def test_policy_commits_keep_the_release_diff_and_put_the_policy_at_the_base(git
     assert git(git_repo, "rev-parse", f"{base}^") == old
     assert git(git_repo, "diff", "--name-only", base, head) == git(git_repo, "diff", "--name-only", old, new)
     assert git(git_repo, "diff", new, head, "--", "pkg") == ""
+
+
+OVERLOADED = """\
+import typing as t
+
+
+@t.overload
+def edit(text: str) -> str: ...
+
+
+@t.overload
+def edit(text: None = None, filename: str | None = None) -> None: ...
+
+
+def edit(text=None, filename=None):
+    return text
+"""
+
+
+def test_def_source_of_an_overload_stub_is_the_implementation() -> None:
+    # the report's span may start at the first stub; callers bind to the implementation
+    assert signal.def_source(OVERLOADED, 4, 5) == "def edit(text=None, filename=None):\n    return text\n"

@@ -116,8 +116,14 @@ def render_check(result: CheckResult) -> str:
 
 def _context(result: CheckResult, rows: int, items: int, details: bool) -> dict[str, Any]:
     risk, decision = result.risk, result.decision
-    behavioural = sorted((f for f in result.exposure.functions if f.change.behavioural), key=_riskiest)
-    other = [f for f in result.exposure.functions if not f.change.behavioural]
+    functions = result.exposure.functions
+    test_only = any(f.change.behavioural for f in functions) and not any(
+        f.production for f in functions if f.change.behavioural
+    )
+    # Non-production changes (tests, docs, ...) are counted, not listed: the JSON has them.
+    listed = [f for f in functions if f.production or test_only]
+    behavioural = sorted((f for f in listed if f.change.behavioural), key=_riskiest)
+    other = [f for f in listed if not f.change.behavioural]
     impact = result.impact
     slos = [s for s in impact.slos if s.burn_rate is not None and s.burns] if impact is not None else []
     shown = behavioural[:rows]
@@ -131,7 +137,8 @@ def _context(result: CheckResult, rows: int, items: int, details: bool) -> dict[
         "icon": LEVEL_ICON[risk.level],
         "why": reasons(risk),
         "headline_unknown": risk.unknowns[0] if risk.unknowns else "",
-        "test_only": bool(behavioural) and not any(f.production for f in behavioural),
+        "test_only": test_only,
+        "unlisted": len(functions) - len(listed),
         "revisions": result.changes.revisions,
         "rows": shown,
         "table": table(shown),

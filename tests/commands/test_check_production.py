@@ -114,6 +114,22 @@ def test_the_report_says_what_was_left_out(git_repo: Path, capsys: pytest.Captur
     assert "\n" + line[0].upper() + line[1:] + ".\n" in details
 
 
+def test_changed_test_functions_are_counted_not_listed_beside_production_ones(
+    git_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = commit(git_repo, BASE)
+    commit(git_repo, {**HEAD, "tests/test_utils.py": TESTS.replace('echo("helper")', 'echo("helper", 1)')})
+    assert (
+        function(json.loads(check(git_repo, base, capsys)), "tests.test_utils.helper")["production"] is False
+    )
+    markdown = check(git_repo, base, capsys, fmt="markdown")
+    assert "tests.test_utils" not in markdown.replace("\\", "") and "app\\.utils\\.echo" in markdown
+    assert (
+        "1 changed function in non-production code (tests, docs, examples, benchmarks, scripts) not listed: "
+        "the JSON report has it." in markdown
+    )
+
+
 def test_paths_production_makes_a_test_path_production_again(
     git_repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
