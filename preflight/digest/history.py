@@ -9,9 +9,11 @@ back into a release branch, a `git pull` of the same branch) is not a change of 
 fixes were made, reviewed and released on that branch, and scoring it as one pull request gives
 one "change" the size of a release. Such merges are kept as kind `branch`, with the reason, and
 listed but not scored. Structure decides first, because a forward-port can be merged with any
-message (even through a pull request from a branch named `8.1.x`): a merge whose other side
-brings in merge commits of pull requests, or a tagged commit (a release cut on that branch), is a
-branch merge; a topic branch for one pull request has neither. Then git's own default message
+message (even through a pull request, click's "Merge stable into main (#2799)"): a merge whose
+other side brings in merge commits of pull requests, two or more squash-merged pull requests
+(`title (#N)`), or a tagged commit (a release cut on that branch), is a branch merge; a topic
+branch for one pull request has none of them, since its side leaves out everything already on
+the first parent. Then git's own default message
 `Merge branch 'X'` / `Merge remote-tracking branch 'X'` decides when X looks long-lived (a version
 such as `8.1.x` or `v2`, or main, master, trunk, develop, next, stable, release, maint...), and a
 `Merge tag 'X'` always does. Pull requests from a fork's `main` are not caught by name: only a
@@ -34,6 +36,8 @@ _RECORD = "%H %P%x00%s%x00%b"
 commit message can fake a field or a commit, as it could with printable separators."""
 _SIDE = "%P%x00%s%x00%D"
 """Parents, subject and tag names of a commit a merge brought in, NUL-separated as _RECORD."""
+SQUASHED_ON_A_BRANCH = 2
+"""Squash-merged pull requests (`title (#N)`) on a merge's other side that make it a branch merge."""
 _MERGED_PR = re.compile(r"^Merge pull request #(\d+)\b")
 _SQUASHED = re.compile(r"\(#(\d+)\)\s*$")
 _DEFAULT_MERGE = re.compile(r"^Merge (remote-tracking )?branch '([^']+)'(?: of \S+)?(?: into \S+)?\s*$")
@@ -133,8 +137,13 @@ def _side(repo_dir: Path, parents: Sequence[str]) -> tuple[int, list[str]]:
     text = "".join(repository.stream(repo_dir, [*args, *others, f"^{first}", "--"], what))
     fields = text.split("\0") if text else []
     pulls, tags = 0, []
+    squashed = 0
     for i in range(0, len(fields) - 2, 3):
         side_parents, side_subject, refs = fields[i : i + 3]
-        pulls += len(side_parents.split()) > 1 and _MERGED_PR.match(side_subject) is not None
+        merge = len(side_parents.split()) > 1
+        pulls += merge and _MERGED_PR.match(side_subject) is not None
+        squashed += not merge and _SQUASHED.search(side_subject) is not None
         tags += [ref.removeprefix("tag: ") for ref in refs.split(", ") if ref.startswith("tag: ")]
-    return pulls, tags
+    # Squash-merged pull requests landed on the other branch (its side excludes everything already
+    # in the first parent). One `(#N)` subject may be an author citing an issue; two are a branch.
+    return pulls + (squashed if squashed >= SQUASHED_ON_A_BRANCH else 0), tags

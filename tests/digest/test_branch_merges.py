@@ -101,6 +101,26 @@ def test_git_default_messages_of_long_lived_branches(git_repo: Path) -> None:
     ]
 
 
+def test_a_forward_port_through_a_pull_request_of_squashed_fixes(git_repo: Path) -> None:
+    """click's "Merge stable into main (#2799)": the stable side holds squash-merged pull requests."""
+    base = commit(git_repo, {"app.py": APP}, "Release 1.0.0")
+    git(git_repo, "checkout", "-q", "-b", "stable")
+    commit(git_repo, {"app.py": APP.replace("return x", "return x or 0")}, "Fix handle (#8)")
+    commit(git_repo, {"app.py": APP.replace("return y", "return y or 0")}, "Fix helper (#9)")
+    git(git_repo, "checkout", "-q", "main")
+    port = merge(git_repo, "stable", "Merge pull request #10 from someone/stable", "Merge stable into main")
+    # a topic branch whose one commit cites an issue the GitHub way is still a change
+    git(git_repo, "checkout", "-q", "-b", "topic-11")
+    commit(git_repo, {"new.py": "def feature():\n    return 2\n"}, "Add feature (#4)")
+    git(git_repo, "checkout", "-q", "main")
+    topic = merge(git_repo, "topic-11", "Merge pull request #11 from someone/topic-11", "Add feature")
+    found = history.merged(git_repo, base, "main")
+    assert [(m.sha, m.kind, m.reason) for m in found] == [
+        (port, "branch", "brings in 2 merged pull requests"),
+        (topic, "merge", None),
+    ]
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
