@@ -196,7 +196,12 @@ def _function(item: FunctionExposure) -> str:
 def _kind(item: FunctionExposure) -> str:
     change = item.change
     aspects = f" ({', '.join(a.value for a in change.aspects)})" if change.aspects else ""
-    return change.kind.value + aspects
+    breaks = change.signature_break or ()
+    # a break matters to callers outside the repository too, whom no call graph sees: say it here
+    said = "; ".join(escaping.markdown(b, 80) for b in breaks[:2]) + (
+        f"; +{len(breaks) - 2} more" if len(breaks) > 2 else ""
+    )
+    return change.kind.value + aspects + (f": breaks callers: {said}" if breaks else "")
 
 
 def _callers(item: FunctionExposure) -> str:

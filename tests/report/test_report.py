@@ -278,3 +278,22 @@ def test_the_last_resort_cut_closes_open_blocks() -> None:
     cut = _cut(text)
     assert len(cut) < BUDGET + 200 and cut.count("```") == 2 and cut.count("</details>") == 1
     assert cut.endswith("_Cut to fit GitHub's comment limit; the JSON report has everything._\n")
+
+
+def test_a_signature_break_is_named_in_the_functions_table() -> None:
+    # callers outside the repository break too, and no call graph sees them: the table says it
+    broken = replace(
+        fn("http.Client.__init__", ChangeKind.MODIFIED, (Aspect.SIGNATURE,)),
+        signature_break=(
+            "keyword proxies no longer accepted",
+            "keyword app no longer accepted",
+            "async changed",
+        ),
+    )
+    compatible = replace(fn("http.Client.get", ChangeKind.MODIFIED, (Aspect.SIGNATURE,)), signature_break=())
+    out = render_check(result((broken, compatible), None, None))
+    assert (
+        "| http\\.Client\\.\\_\\_init\\_\\_ | modified (signature): breaks callers: keyword proxies no longer "
+        "accepted; keyword app no longer accepted; +1 more |" in out
+    )
+    assert "| http\\.Client\\.get | modified (signature) |" in out
