@@ -57,6 +57,10 @@ def words(repo: Path, base: str, capsys: pytest.CaptureFixture[str]) -> tuple[di
             found[fmt] = re.search(r"preflight: (\w+) ·", heading).group(1).lower()  # type: ignore[union-attr]
         else:
             found[fmt] = out.split()[0].lower()
+    # the release digest over the same one change, judged by the same base policy
+    main(["report", f"{base}..HEAD", "--repo", str(repo), "--format", "json", "--no-callgraph"])
+    (row,) = json.loads(capsys.readouterr().out)["changes"]
+    found["digest"] = row["verdict"]
     # the pre-push hook's compact lines, from the same pipeline and base policy
     with Repository(repo) as opened:
         revisions = resolve(opened, base, None, {})
