@@ -26,7 +26,9 @@ NOT_YET = {
 TEST_GLOBS = ("test_*.py", "*_test.py", "conftest.py", "tests/*", "*/tests/*", "test/*", "*/test/*")
 """Test files (the history model's `test_files` feature counts these; fitted coefficients assume them)."""
 NON_PRODUCTION = (
-    *TEST_GLOBS,
+    # test directories anywhere but `test/` only at the root: a nested `test` package is as often
+    # shipped code (django/test/) as tests, whose files test_*.py still catches
+    *(g for g in TEST_GLOBS if g != "*/test/*"),
     "docs/*",
     "doc/*",
     "examples/*",
@@ -35,16 +37,18 @@ NON_PRODUCTION = (
     "benchmark/*",
     "benchmarks/*",
     "scripts/*",
-    "setup.py",
-    "noxfile.py",
+    "/setup.py",
+    "/noxfile.py",
 )
-"""Files that do not run in production by default. Not `tools/` (often shipped code) nor `tasks.py`
-(a celery app's tasks module as often as an invoke file): a repository adds them in paths.non_production."""
+"""Files that do not run in production by default. The packaging scripts only at the root (a
+`homeassistant/setup.py` is the product). Not `tools/` (often shipped code) nor `tasks.py` (a
+celery app's tasks module as often as an invoke file): a repository adds them in paths.non_production."""
 
 
 def matches(path: str, globs: tuple[str, ...]) -> bool:
     """True when path matches one of globs: a glob without "/" matches the file name, one with
-    "/" the whole path ("*" also crosses directories, so `tests/*` is everything under tests/)."""
+    "/" the whole path ("*" also crosses directories, so `tests/*` is everything under tests/),
+    and a leading "/" anchors a glob at the root (`/setup.py` is the root file only)."""
     names, paths = _compiled(globs)
     return bool(
         (names is not None and names.match(path.rsplit("/", 1)[-1]))
@@ -60,7 +64,7 @@ def _compiled(globs: tuple[str, ...]) -> tuple[re.Pattern[str] | None, re.Patter
     def join(selected: list[str]) -> re.Pattern[str] | None:
         return re.compile("|".join(fnmatch.translate(g) for g in selected)) if selected else None
 
-    return join([g for g in globs if "/" not in g]), join([g for g in globs if "/" in g])
+    return join([g for g in globs if "/" not in g]), join([g.removeprefix("/") for g in globs if "/" in g])
 
 
 @dataclass(frozen=True, slots=True)

@@ -388,6 +388,18 @@ def merged_commits(repo: Path, first_parent: str, merged_parent: str) -> set[str
     return set(done.stdout.split()) if done.returncode == 0 else set()
 
 
+def shares_commits(repo: Path, ref: str, tip: str, outside: str) -> bool:
+    """Whether ref and tip have commits in common that outside does not reach."""
+    bases = subprocess.run(
+        _command(repo, ["merge-base", "--all", "--end-of-options", ref, tip]), capture_output=True, text=True
+    ).stdout.split()
+    if not bases:
+        return False
+    args = ["rev-list", "--max-count=1", "--end-of-options", *bases, f"^{outside}", "--"]
+    done = subprocess.run(_command(repo, args), capture_output=True, text=True)
+    return done.returncode == 0 and bool(done.stdout.strip())
+
+
 def merge_base_of(repo: Path, base: str, head: str) -> str:
     """The merge base of two refs; GitError naming them when one is unknown or they share no history."""
     done = subprocess.run(

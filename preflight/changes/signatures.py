@@ -6,8 +6,11 @@ default values are invisible to a call's binding, so `t.Optional[t.Any]` ->
 positional argument to a parameter by position (or to `*args`) and each keyword
 argument by name (or to `**kwargs`); the new signature breaks that call when it no
 longer binds, or binds an argument to a different parameter (a reorder or a rename).
-Positional-only parameters are reached only by position, so renaming one is safe. Two
-conventions count as positional-only too: a leading `self` or `cls` (nobody calls
+Positional-only parameters are reached only by position, so renaming one is safe. A method is
+compared as callers call it, through an instance or its class: the `self` of a method and the
+`cls` of a classmethod are bound by Python and left out (a staticmethod has none), so converting
+a staticmethod to a classmethod breaks nobody; a property setter's value is passed by position.
+Two conventions count as positional-only too: a leading `self` or `cls` (nobody calls
 `obj.method(self=...)`), and leading parameters named `__name` (PEP 484's spelling of
 positional-only before Python 3.8, which type checkers enforce).
 
@@ -18,6 +21,7 @@ only describe them, so adding one never breaks a caller.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 
@@ -57,7 +61,8 @@ class Parameters:
     (a changed default is a compatible change, not no change)."""
 
     positional: tuple[Parameter, ...]
-    """Positional-only and positional-or-keyword parameters, in order (self/cls is the first)."""
+    """Positional-only and positional-or-keyword parameters, in the order callers pass them: a
+    method's `self` and a classmethod's `cls` are bound by Python and left out."""
     keyword_only: tuple[Parameter, ...]
     """Parameters after `*` or `*args`, in order."""
     var_positional: bool
@@ -68,6 +73,8 @@ class Parameters:
     """An `async def`: callers must await it."""
     overload: bool = False
     """A `typing.overload` stub: a description of the implementation, not callable code."""
+    unparsed: bool = False
+    """The parameter list has a syntax error: what callers may pass is unknown."""
 
     @property
     def named(self) -> tuple[Parameter, ...]:
@@ -105,18 +112,26 @@ def extract(func: Node, outer: Node) -> Parameters:
             if value is not None:
                 tokens(value, found)
             default = " ".join(found)
-        name = node_text(name_node if name_node is not None else child)
+        # Python reads identifiers in NFKC form: `ﬁ` and `fi` name the same parameter
+        name = unicodedata.normalize("NFKC", node_text(name_node if name_node is not None else child))
         if starred:
             keyword_only.append(Parameter(name, Kind.KEYWORD_ONLY, default))
         else:
             positional.append(Parameter(name, Kind.POSITIONAL_OR_KEYWORD, default))
+    decorators = _decorators(outer) if outer is not func else ()
+    if _in_class(outer) and "staticmethod" not in decorators and positional:
+        positional = positional[1:]  # self or cls: Python binds it, callers never pass it
+    if any(name.endswith(".setter") for name in decorators):
+        # `obj.x = value` passes the value by position: its name is nobody's business
+        positional = [Parameter(p.name, Kind.POSITIONAL_ONLY, p.default) for p in positional]
     return Parameters(
         _conventional(positional),
         tuple(keyword_only),
         var_positional,
         var_keyword,
         any(c.type == "async" for c in func.children),
-        outer is not func and _is_overload(outer),
+        "overload" in (name.split(".")[-1] for name in decorators),
+        node is not None and node.has_error,
     )
 
 
@@ -133,26 +148,38 @@ def _conventional(positional: list[Parameter]) -> tuple[Parameter, ...]:
     return tuple(found)
 
 
-def _is_overload(outer: Node) -> bool:
-    """Decorated with overload, typing.overload, t.overload, typing_extensions.overload."""
+def _decorators(outer: Node) -> tuple[str, ...]:
+    """The dotted names of a decorated definition's decorators (`overload`, `x.setter`, ...)."""
+    found = []
     for decorator in outer.named_children:
         if decorator.type == "decorator" and decorator.named_children:
             expression = decorator.named_children[0]
-            if (
-                expression.type in ("identifier", "attribute")
-                and node_text(expression).split(".")[-1] == "overload"
-            ):
-                return True
-    return False
+            if expression.type == "call":  # @functools.lru_cache(maxsize=1): the callee's name
+                expression = expression.child_by_field_name("function") or expression
+            if expression.type in ("identifier", "attribute"):
+                found.append(node_text(expression))
+    return tuple(found)
+
+
+def _in_class(outer: Node) -> bool:
+    """Defined directly in a class body: a method."""
+    block = outer.parent
+    return (
+        block is not None
+        and block.type == "block"
+        and block.parent is not None
+        and (block.parent.type == "class_definition")
+    )
 
 
 def signature_break(old: tuple[Parameters, ...], new: tuple[Parameters, ...]) -> tuple[str, ...] | None:
-    """None if no parameter list or async-ness changed; () if every old call still binds; else why not.
+    """None if no parameter list or async-ness changed (or one has a syntax error, so what callers
+    may pass is unknown); () if every old call still binds; else why not.
 
     old and new are every same-named definition of the function in each version.
     """
-    if old == new:
-        return None
+    if old == new or any(p.unparsed for p in (*old, *new)):
+        return None  # unchanged, or unknown: the file's parse warning says which line is broken
     before, after = _callable(old), _callable(new)
     if not before or not after:
         return ()  # a side with no definition at all has nothing to compare

@@ -5,19 +5,20 @@ whose subject ends in `(#N)` is a squash-merged pull request; any other first-pa
 change of its own (a direct push). Commits that merges brought in are not listed: their merge is.
 
 A merge of another long-lived branch (a maintenance branch merged forward into main, main merged
-back into a release branch, a `git pull` of the same branch) is not a change of this range: its
-fixes were made, reviewed and released on that branch, and scoring it as one pull request gives
-one "change" the size of a release. Such merges are kept as kind `branch`, with the reason, and
-listed but not scored. Structure decides first, because a forward-port can be merged with any
-message (even through a pull request, click's "Merge stable into main (#2799)"): a merge whose
-other side brings in merge commits of pull requests, two or more squash-merged pull requests
-(`title (#N)`), or a tagged commit (a release cut on that branch), is a branch merge; a topic
-branch for one pull request has none of them, since its side leaves out everything already on
-the first parent. Then git's own default message
-`Merge branch 'X'` / `Merge remote-tracking branch 'X'` decides when X looks long-lived (a version
-such as `8.1.x` or `v2`, or main, master, trunk, develop, next, stable, release, maint...), and a
-`Merge tag 'X'` always does. Pull requests from a fork's `main` are not caught by name: only a
-merge with git's default message is judged by its branch name.
+back into a release branch) is not a change of this range: its fixes were made, reviewed and
+released on that branch, and scoring it as one pull request gives one "change" the size of a
+release. Such merges are kept as kind `branch`, with the reason, and listed but not scored.
+
+Structure decides first, because a forward-port can be merged with any message, even through a
+pull request: a merge whose other side brings in merge commits of pull requests or a tagged
+commit (a release cut on that branch), or shares commits with a long-lived branch (`stable`,
+`origin/8.1.x`) or a tag that does not hold the merge itself, is a branch merge; a topic branch
+for one pull request is none of these. (Counting `title (#N)` subjects on the other side hid real
+pull requests: commits citing the issue they fix, backports of cherry-picks.) Then git's default
+message `Merge branch 'X'` / `Merge remote-tracking branch 'X'` decides when X looks long-lived (a
+version such as `8.1.x` or `v2`, or main, master, trunk, develop, next, stable, release, maint...),
+unless it names another repository (`of URL`: a contributor's fork), and `Merge tag 'X'` always
+does. A pull request from a fork's `main` is never judged by its name.
 """
 
 from __future__ import annotations
@@ -36,8 +37,6 @@ _RECORD = "%H %P%x00%s%x00%b"
 commit message can fake a field or a commit, as it could with printable separators."""
 _SIDE = "%P%x00%s%x00%D"
 """Parents, subject and tag names of a commit a merge brought in, NUL-separated as _RECORD."""
-SQUASHED_ON_A_BRANCH = 2
-"""Squash-merged pull requests (`title (#N)`) on a merge's other side that make it a branch merge."""
 _MERGED_PR = re.compile(r"^Merge pull request #(\d+)\b")
 _SQUASHED = re.compile(r"\(#(\d+)\)\s*$")
 _DEFAULT_MERGE = re.compile(r"^Merge (remote-tracking )?branch '([^']+)'(?: of \S+)?(?: into \S+)?\s*$")
@@ -98,7 +97,7 @@ def _parse(repo_dir: Path, hashes: str, subject: str, body: str) -> Merged:
     if len(parents) > 1:
         found = _MERGED_PR.match(subject)
         title = next((line.strip() for line in body.splitlines() if line.strip()), subject)
-        reason = _branch_merge(repo_dir, subject, parents)
+        reason = _branch_merge(repo_dir, sha, subject, parents)
         if reason is not None:
             return Merged(sha, parent, "branch", None, subject, reason)
         if found is None:  # a plain `git merge` of a topic branch: its subject says what was merged
@@ -110,18 +109,21 @@ def _parse(repo_dir: Path, hashes: str, subject: str, body: str) -> Merged:
     return Merged(sha, parent, "commit", None, subject)
 
 
-def _branch_merge(repo_dir: Path, subject: str, parents: Sequence[str]) -> str | None:
+def _branch_merge(repo_dir: Path, sha: str, subject: str, parents: Sequence[str]) -> str | None:
     """Why this merge brings in another long-lived branch rather than a change; None if it does not."""
     pulls, tags = _side(repo_dir, parents)
     if tags:
         return f"brings in release tag {tags[0]}" + (f" and {len(tags) - 1} more" if len(tags) > 1 else "")
     if pulls:
         return f"brings in {pulls} merged pull request{'s' if pulls > 1 else ''}"
+    line = _other_line(repo_dir, sha, parents)
+    if line is not None:
+        return line
     tag = _MERGED_TAG.match(subject)
     if tag is not None:
         return f"merges tag {tag.group(1)}"
     branch = _DEFAULT_MERGE.match(subject)
-    if branch is not None:
+    if branch is not None and " of " not in subject:  # `of URL`: someone else's branch, e.g. a fork's main
         remote, name = branch.groups()
         local = name.partition("/")[2] if remote else name  # origin/8.1.x is the branch 8.1.x
         if long_lived(name) or long_lived(local):
@@ -137,13 +139,30 @@ def _side(repo_dir: Path, parents: Sequence[str]) -> tuple[int, list[str]]:
     text = "".join(repository.stream(repo_dir, [*args, *others, f"^{first}", "--"], what))
     fields = text.split("\0") if text else []
     pulls, tags = 0, []
-    squashed = 0
     for i in range(0, len(fields) - 2, 3):
         side_parents, side_subject, refs = fields[i : i + 3]
-        merge = len(side_parents.split()) > 1
-        pulls += merge and _MERGED_PR.match(side_subject) is not None
-        squashed += not merge and _SQUASHED.search(side_subject) is not None
+        pulls += len(side_parents.split()) > 1 and _MERGED_PR.match(side_subject) is not None
         tags += [ref.removeprefix("tag: ") for ref in refs.split(", ") if ref.startswith("tag: ")]
-    # Squash-merged pull requests landed on the other branch (its side excludes everything already
-    # in the first parent). One `(#N)` subject may be an author citing an issue; two are a branch.
-    return pulls + (squashed if squashed >= SQUASHED_ON_A_BRANCH else 0), tags
+    return pulls, tags
+
+
+def _other_line(repo_dir: Path, merge: str, parents: Sequence[str]) -> str | None:
+    """A long-lived branch or a tag that does not hold the merge but shares commits with its other
+    side: the other side comes from a line of its own (stable, 8.1.x), not from a topic branch."""
+    first, other = parents[0], parents[1]
+    args = ["for-each-ref", "--format=%(refname)", f"--no-contains={merge}", "refs/heads", "refs/remotes"]
+    for ref in "".join(repository.stream(repo_dir, args, "git for-each-ref")).split():
+        name = ref.removeprefix("refs/heads/")
+        if ref.startswith("refs/remotes/"):  # refs/remotes/origin/stable is the branch stable
+            name = ref.removeprefix("refs/remotes/").partition("/")[2]
+        if name != "HEAD" and long_lived(name) and repository.shares_commits(repo_dir, ref, other, first):
+            return f"brings in commits of branch {name}"
+    args = [
+        "for-each-ref",
+        "--format=%(refname)",
+        f"--contains={other}",
+        f"--no-contains={merge}",
+        "refs/tags",
+    ]
+    tags = "".join(repository.stream(repo_dir, args, "git for-each-ref")).split()
+    return f"its other side was released as tag {tags[0].removeprefix('refs/tags/')}" if tags else None

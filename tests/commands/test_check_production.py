@@ -173,7 +173,7 @@ def test_a_tests_only_change_scores_as_a_test_change(
     assert "(not production: not scored)" in text
     markdown = check(git_repo, base, capsys, fmt="markdown")
     headline = markdown.split("\n\n", 1)[0]
-    assert "**Test-only change:** every changed function is in non-production code" in headline
+    assert "**Why:** a test-only change: every changed function is in non-production code" in headline
 
 
 def test_the_same_change_in_production_code_is_scored(

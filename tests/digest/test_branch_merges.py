@@ -92,6 +92,7 @@ def test_git_default_messages_of_long_lived_branches(git_repo: Path) -> None:
     commit(git_repo, {"b.py": "y = 2\n"}, "on main")
     for name in ("2.1.x", "develop", "cleanup-main-docs"):
         merge(git_repo, name)
+        git(git_repo, "branch", "-q", "-D", name)  # gone from this clone: only the message is left
     found = history.merged(git_repo, base, "main")
     assert [(m.title, m.kind, m.reason) for m in found] == [
         ("on main", "commit", None),
@@ -101,8 +102,9 @@ def test_git_default_messages_of_long_lived_branches(git_repo: Path) -> None:
     ]
 
 
-def test_a_forward_port_through_a_pull_request_of_squashed_fixes(git_repo: Path) -> None:
-    """click's "Merge stable into main (#2799)": the stable side holds squash-merged pull requests."""
+def test_a_forward_port_through_a_pull_request_is_found_by_the_branch_holding_it(git_repo: Path) -> None:
+    """click's "Merge stable into main (#2799)": its other side is on the branch stable, which does
+    not hold the merge; a topic branch's side is held by nothing long-lived but main, which does."""
     base = commit(git_repo, {"app.py": APP}, "Release 1.0.0")
     git(git_repo, "checkout", "-q", "-b", "stable")
     commit(git_repo, {"app.py": APP.replace("return x", "return x or 0")}, "Fix handle (#8)")
@@ -116,7 +118,7 @@ def test_a_forward_port_through_a_pull_request_of_squashed_fixes(git_repo: Path)
     topic = merge(git_repo, "topic-11", "Merge pull request #11 from someone/topic-11", "Add feature")
     found = history.merged(git_repo, base, "main")
     assert [(m.sha, m.kind, m.reason) for m in found] == [
-        (port, "branch", "brings in 2 merged pull requests"),
+        (port, "branch", "brings in commits of branch stable"),
         (topic, "merge", None),
     ]
 
