@@ -115,9 +115,13 @@ class Gate:
     """An SLO the change may burn with little error budget left lowers both thresholds."""
     rules: tuple[GateRule, ...] = ()
     override_label: str = "preflight-override"
-    """A pull request with this label passes a failing gate (recorded in the report)."""
-    override_trailer: str = "Preflight-Override"
-    """A commit trailer `Preflight-Override: <reason>` in the change does the same."""
+    """A pull request with this label passes a failing gate (recorded in the report): labels are
+    set by people with triage rights, not by the pull request's author."""
+    override_trailer: str | None = None
+    """Off by default. When set (e.g. `Preflight-Override`), a commit trailer `<name>: <reason>`
+    passes a failing gate, but only in a commit whose committer is in override_approvers."""
+    override_approvers: tuple[str, ...] = ()
+    """Committer emails whose commits may carry the override trailer (required with it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,6 +401,7 @@ GATE_KEYS = (
     "rules",
     "override_label",
     "override_trailer",
+    "override_approvers",
 )
 CHOICES = {"mode": ("advisory", "blocking"), "missing_runtime": ("open", "closed")}
 
@@ -418,18 +423,46 @@ def _gate(node: yaml.Node, source: str) -> Gate:
             values[name] = _score(value, source, where)
         elif name == "budget_tightening":
             values[name] = _bool(value, source, where)
-        elif name in ("override_label", "override_trailer"):
+        elif name == "override_label":
             values[name] = _string(value, source, where)
+        elif name == "override_trailer":
+            values[name] = None if _null(value) else _string(value, source, where)
+        elif name == "override_approvers":
+            values[name] = _emails(value, source, where)
         elif name == "rules":
             values[name] = _rules(value, source)
         else:
             raise InputError(f"{source}:{_line(key)}: unknown key {where}; allowed: {', '.join(GATE_KEYS)}")
     gate = Gate(**values)  # type: ignore[arg-type]
+    if gate.override_trailer is not None and not gate.override_approvers:
+        raise InputError(
+            f"{source}: `gate.override_trailer` needs `gate.override_approvers`, the committer emails "
+            "whose commits may carry it (otherwise a pull request's author could approve it); or use "
+            "the `gate.override_label` a maintainer sets"
+        )
     if gate.warn_above > gate.fail_above:
         raise InputError(
             f"{source}: `gate.warn_above` ({gate.warn_above}) is above `gate.fail_above` ({gate.fail_above})"
         )
     return gate
+
+
+def _null(node: yaml.Node) -> bool:
+    """A YAML null (`~`, `null`, nothing): turns a setting off."""
+    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"
+
+
+def _emails(node: yaml.Node, source: str, where: str) -> tuple[str, ...]:
+    """A non-empty list of email addresses, compared case-insensitively."""
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        raise InputError(f"{source}:{_line(node)}: {where} must be a non-empty list of committer emails")
+    found = []
+    for item in node.value:
+        email = _string(item, source, f"an entry of {where}").strip().lower()
+        if "@" not in email:
+            raise InputError(f"{source}:{_line(item)}: {where}: {email!r} is not an email address")
+        found.append(email)
+    return tuple(found)
 
 
 def _rules(node: yaml.Node, source: str) -> tuple[GateRule, ...]:

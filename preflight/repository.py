@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -15,6 +16,8 @@ from gitdb.util import hex_to_bin
 from preflight.errors import GitError
 
 ZERO_OID = "0" * 40
+_OID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+"""A full object id: SHA-1 (40 hex digits) or SHA-256 (64)."""
 
 # git's mode bits for the kinds of tree entries that are not regular files.
 MODE_SYMLINK = "120000"
@@ -82,14 +85,14 @@ class Repository:
     def has_commit(self, sha: str) -> bool:
         """True when the object exists locally and is a commit."""
         try:
-            return self._git("cat-file", "-t", sha) == "commit"
+            return self._git("cat-file", "-t", "--end-of-options", sha) == "commit"
         except git.GitCommandError:
             return False
 
     def merge_base(self, a: str, b: str) -> str | None:
         """The best common ancestor of two commits, or None if they share no history here."""
         try:
-            return self._git("merge-base", a, b) or None
+            return self._git("merge-base", "--end-of-options", a, b) or None
         except git.GitCommandError:
             return None
 
@@ -100,7 +103,7 @@ class Repository:
     def is_ancestor(self, a: str, b: str) -> bool:
         """True when commit a is reachable from commit b."""
         try:
-            self._git("merge-base", "--is-ancestor", a, b)
+            self._git("merge-base", "--is-ancestor", "--end-of-options", a, b)
         except git.GitCommandError:
             return False
         return True
@@ -140,7 +143,9 @@ class Repository:
         # The hook's remote may be a URL rather than a configured name: then exclude every remote.
         known = set(self._git("remote").split())
         exclude = f"--remotes={remote}" if remote in known else "--remotes"
-        out = self._git("rev-list", "--boundary", tip, "--not", exclude)
+        # tip comes from pre-push input: after --end-of-options it can only be a revision. The
+        # second --not turns the exclusion off again for it.
+        out = self._git("rev-list", "--boundary", "--not", exclude, "--not", "--end-of-options", tip)
         new = tuple(line for line in out.splitlines() if line and not line.startswith("-"))
         boundary = tuple(line[1:] for line in out.splitlines() if line.startswith("-"))
         return new, boundary
@@ -163,16 +168,21 @@ class Repository:
         )
         return parse_raw_diff(out)
 
-    def trailers(self, base: str | None, head: str, key: str) -> tuple[tuple[str, str], ...]:
-        """(commit sha, value) of every `key: value` trailer in the commits after base up to head."""
+    def trailers(self, base: str | None, head: str, key: str) -> tuple[tuple[str, str, str], ...]:
+        """(commit sha, committer email, value) of every `key: value` trailer after base up to head."""
         spec = f"{base}..{head}" if base else head
         out = self._git(
-            "log", f"--format=%H%x00%(trailers:key={key},valueonly,separator=%x1f)%x1e", spec, "--"
+            "log",
+            f"--format=%H%x00%ce%x00%(trailers:key={key},valueonly,separator=%x1f)%x1e",
+            "--end-of-options",
+            spec,
+            "--",
         )
         found = []
         for record in out.split("\x1e"):
-            sha, _, values = record.strip().partition("\x00")
-            found += [(sha, value.strip()) for value in values.split("\x1f") if value.strip()]
+            sha, _, rest = record.strip().partition("\x00")
+            email, _, values = rest.partition("\x00")
+            found += [(sha, email, value.strip()) for value in values.split("\x1f") if value.strip()]
         return tuple(found)
 
     def commit_all(self, message: str, name: str = "preflight demo", email: str = "demo@example.com") -> str:
@@ -221,12 +231,28 @@ class Repository:
             meta, _, path = entry.partition("\t")
             parts = meta.split()
             if len(parts) == 3 and parts[1] == "blob" and path.endswith(".py"):
-                files.append((path, parts[2]))
+                files.append((escape_path(path), parts[2]))
         return tuple(files)
 
     def read_blob(self, sha: str) -> bytes:
         """The content of a blob."""
         return bytes(self._repo.odb.stream(hex_to_bin(sha)).read())
+
+
+def is_oid(text: str) -> bool:
+    """True for a full object id as git prints it (40 or 64 lowercase hex digits)."""
+    return _OID.fullmatch(text) is not None
+
+
+def escape_path(path: str) -> str:
+    """A path git printed, with the bytes that are not UTF-8 shown as `\\xNN`.
+
+    gitpython decodes with surrogateescape; a lone surrogate cannot be written as UTF-8, so a
+    report or JSON naming the file would crash or be invalid. The escaped name is only shown and
+    matched between the diff and the call graph (contents are read by blob id, never by path)."""
+    if path.isascii():
+        return path
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def parse_raw_diff(out: str) -> tuple[RawChange, ...]:
@@ -238,10 +264,10 @@ def parse_raw_diff(out: str) -> tuple[RawChange, ...]:
         old_mode, new_mode, old_blob, new_blob, status = fields[i][1:].split(" ")
         letter = status[0]
         if letter in "RC":
-            old_path, new_path = fields[i + 1], fields[i + 2]
+            old_path, new_path = escape_path(fields[i + 1]), escape_path(fields[i + 2])
             i += 3
         else:
-            old_path = new_path = fields[i + 1]
+            old_path = new_path = escape_path(fields[i + 1])
             i += 2
         changes.append(
             RawChange(

@@ -62,6 +62,7 @@ def test_gate_policy() -> None:
     text = (
         "gate:\n  mode: blocking\n  warn_above: 30\n  fail_above: 60\n  missing_runtime: closed\n"
         "  budget_tightening: false\n  override_label: ship-it\n  override_trailer: Risk-Accepted\n"
+        "  override_approvers: [Lead@Example.com]\n"
         "  rules:\n    - paths: ['payments/**']\n      fail_above: 40\n    - services: [docs]\n"
         "      warn_above: 70\n      fail_above: 90\n"
     )
@@ -77,6 +78,7 @@ def test_gate_policy() -> None:
         ),
         override_label="ship-it",
         override_trailer="Risk-Accepted",
+        override_approvers=("lead@example.com",),
     )
     assert config.parse("", "c.yml").gate == config.Gate()  # advisory, warn 50, fail 75, fail-open
 

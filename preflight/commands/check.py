@@ -45,7 +45,8 @@ def run(
     results: list[CheckResult] = []
     with Repository(target.repo_dir) as repo:
         ranges = target.ranges(repo, environ)
-        settings = load_settings(repo, ranges[0].merge_base if ranges else None, config_file, mode)
+        policy_at = policy_revision(repo, ranges[0], environ) if ranges else None
+        settings = load_settings(repo, policy_at, config_file, mode)
         if snapshot is None and calls is None and settings.snapshot:
             snapshot = target.repo_dir / settings.snapshot
         # bad runtime data fails before any work
@@ -53,7 +54,7 @@ def run(
         reach = code_reach(repo, settings, runtime) if callgraph else None
         impact = change_impact(settings, runtime)
         override = gate_override(repo, settings.gate, environ)
-        likely = change_likelihood(repo, ranges[0].merge_base) if ranges else None
+        likely = change_likelihood(repo, policy_at) if ranges else None
         for revisions in ranges:
             result = pipeline.check(
                 repo,
@@ -83,6 +84,24 @@ def run(
     for sink in sinks:  # after the report is written: a sink never changes the gate's exit code
         sink.publish(Outcome(tuple(results), code, output))
     return code
+
+
+def policy_revision(repo: Repository, revisions: RevisionRange, environ: Mapping[str, str]) -> str | None:
+    """The commit whose `.preflight.yml` and coefficients judge the change: the target branch as it
+    is now, never the merge base (a branch started before the policy was tightened would be judged
+    by the old one) and never the change. On GitHub the base branch's fetched tip; for a push from
+    the hook the default branch's tip; else the base named (--base, the event's base commit)."""
+    base_ref = environ.get("GITHUB_BASE_REF")
+    if base_ref and revisions.source.startswith("github"):
+        tip = repo.commit_sha(f"origin/{base_ref}") or repo.commit_sha(base_ref)
+        if tip is not None:
+            return tip
+    if revisions.source == "pre-push":
+        default = repo.default_branch()
+        tip = repo.commit_sha(default) if default else None
+        if tip is not None:
+            return tip
+    return revisions.base_sha or revisions.merge_base
 
 
 def load_settings(
@@ -128,10 +147,13 @@ def gate_override(repo: Repository, policy: config.Gate, environ: Mapping[str, s
     def find(revisions: RevisionRange) -> str | None:
         if labelled:
             return f"the pull request label {policy.override_label!r}"
+        if policy.override_trailer is None:  # off unless the base's policy names approvers
+            return None
         found = repo.trailers(revisions.merge_base, revisions.head_sha, policy.override_trailer)
-        if found:
-            sha, reason = found[0]
-            return f"the commit trailer {policy.override_trailer}: {reason!r} in {sha[:12]}"
+        approved = [(sha, email, why) for sha, email, why in found if email.lower() in policy.override_approvers]
+        if approved:
+            sha, email, reason = approved[0]
+            return f"the commit trailer {policy.override_trailer}: {reason!r} in {sha[:12]}, committed by {email}"
         return None
 
     return find

@@ -39,14 +39,17 @@ def test_a_commit_trailer_overrides_and_is_recorded(
     git_repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("GITHUB_EVENT_PATH", raising=False)
-    base = commit(git_repo, {".preflight.yml": STRICT, "app.py": CODE})
+    # trailers are off unless the base's policy names who may commit one
+    policy = STRICT + "  override_trailer: Preflight-Override\n  override_approvers: [author@example.com]\n"
+    base = commit(git_repo, {".preflight.yml": policy, "app.py": CODE})
     head = commit(
         git_repo, {"app.py": CHANGED}, "hotfix\n\nPreflight-Override: incident 42, rollback ready\n"
     )
     code, decision = check(git_repo, base, capsys)
     assert code == 0 and decision["verdict"] == "warn" and decision["passed"] is True
     assert decision["override"] == (
-        f"the commit trailer Preflight-Override: 'incident 42, rollback ready' in {head[:12]}"
+        f"the commit trailer Preflight-Override: 'incident 42, rollback ready' in {head[:12]}, "
+        "committed by author@example.com"
     )
 
 
