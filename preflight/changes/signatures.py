@@ -162,14 +162,16 @@ def _decorators(outer: Node) -> tuple[str, ...]:
 
 
 def _in_class(outer: Node) -> bool:
-    """Defined directly in a class body: a method."""
-    block = outer.parent
-    return (
-        block is not None
-        and block.type == "block"
-        and block.parent is not None
-        and (block.parent.type == "class_definition")
-    )
+    """Defined in a class body, also under `if`/`try` there (attrs defines methods per Python
+    version): a method."""
+    node = outer.parent
+    while node is not None:
+        if node.type == "class_definition":
+            return True
+        if node.type in ("function_definition", "module"):
+            return False
+        node = node.parent
+    return False
 
 
 def signature_break(old: tuple[Parameters, ...], new: tuple[Parameters, ...]) -> tuple[str, ...] | None:
@@ -178,7 +180,7 @@ def signature_break(old: tuple[Parameters, ...], new: tuple[Parameters, ...]) ->
 
     old and new are every same-named definition of the function in each version.
     """
-    if old == new or any(p.unparsed for p in (*old, *new)):
+    if set(old) == set(new) or any(p.unparsed for p in (*old, *new)):
         return None  # unchanged, or unknown: the file's parse warning says which line is broken
     before, after = _callable(old), _callable(new)
     if not before or not after:

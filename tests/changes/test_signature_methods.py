@@ -42,3 +42,10 @@ def test_a_staticmethod_made_a_plain_function_argument_is_still_compared() -> No
         "parameter 0 renamed or moved (a -> b)",
         "parameter 1 renamed or moved (b -> a)",
     )
+
+
+def test_a_method_defined_under_if_in_the_class_body_is_a_method() -> None:
+    """attrs 23.2 defined build_class per Python version inside the class body; 24.1 plainly."""
+    old = "class C:\n    if X:\n        def f(self):\n            pass\n    else:\n        def f(self):\n            pass\n"
+    new = "class C:\n    def f(self):\n        pass\n"
+    assert verdict(old, new, "C.f") is None
