@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import IO
 
 from preflight.errors import GitError, InputError
 from preflight.models import RevisionRange
-from preflight.repository import ZERO_OID, Repository
+from preflight.repository import ZERO_OID, Repository, is_oid
 
 SHALLOW_FIX = (
     "the clone is shallow and does not contain the merge base; fetch full history "
@@ -119,6 +120,28 @@ def read_event(path: str | None) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
+def read_pre_push(stream: IO[str]) -> tuple[str, ...]:
+    """The lines of git's pre-push input; InputError naming the first line that is not UTF-8.
+
+    Read as bytes where the stream has them: a text stream's decoding would either fail before
+    any line is known, or (surrogateescape) hand on characters no output can encode."""
+    raw = getattr(stream, "buffer", None)
+    if raw is None:
+        return tuple(stream.read().splitlines())
+    lines = []
+    for number, line in enumerate(raw.read().splitlines(), start=1):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError as e:
+            shown = line.decode("utf-8", "backslashreplace")
+            raise InputError(
+                f"pre-push input line {number} is not UTF-8 text ({shown!r}, byte {e.start + 1}); git "
+                "writes `<local ref> <local oid> <remote ref> <remote oid>` lines: let `git push` run "
+                "the hook (`preflight hook install`)"
+            ) from None
+    return tuple(lines)
+
+
 def resolve_pre_push(repo: Repository, lines: Iterable[str], remote: str | None) -> tuple[RevisionRange, ...]:
     """Ranges from git's pre-push stdin: `<local ref> <local oid> <remote ref> <remote oid>` per line."""
     ranges: list[RevisionRange] = []
@@ -134,6 +157,7 @@ def resolve_pre_push(repo: Repository, lines: Iterable[str], remote: str | None)
         local_ref, local_oid, remote_ref, remote_oid = parts
         if local_oid == ZERO_OID:
             continue  # a branch deletion pushes no code
+        _check_oids(repo, number, local_oid, remote_oid)
         if remote_oid != ZERO_OID and repo.has_commit(remote_oid):
             merge_base = repo.merge_base(remote_oid, local_oid)
             if merge_base is not None:
@@ -143,6 +167,21 @@ def resolve_pre_push(repo: Repository, lines: Iterable[str], remote: str | None)
                 continue
         ranges.append(_new_branch_range(repo, local_ref, local_oid, remote_ref, remote))
     return tuple(ranges)
+
+
+def _check_oids(repo: Repository, number: int, local_oid: str, remote_oid: str) -> None:
+    """Both oids full hex object ids, the local one a commit here: nothing else reaches git."""
+    for what, oid in (("local", local_oid), ("remote", remote_oid)):
+        if not is_oid(oid):
+            raise InputError(
+                f"pre-push input line {number}: {what} oid {oid!r} is not an object id (40 or 64 "
+                "hex digits); let `git push` run the hook (`preflight hook install`)"
+            )
+    if repo.commit_sha(local_oid) is None:
+        raise InputError(
+            f"pre-push input line {number}: local oid {local_oid} names no commit in this "
+            "repository; push from the repository that has it, or run `git fsck` if it should be here"
+        )
 
 
 def _new_branch_range(

@@ -73,54 +73,59 @@ _SPECIAL = frozenset(
 
 
 def tokens(node: Node, out: list[str]) -> None:
-    """Append the normalized tokens of node; nested function definitions become placeholders."""
-    kind = node.type
-    if kind not in _SPECIAL:  # the common case first: plain nodes and leaves
-        children = node.children
-        if not children:
-            text = (node.text or b"").decode("utf-8", "replace")
-            if text not in _DROPPED_LEAVES:
-                out.append(text)
-            return
-        out.append("(" + _RENAMED_TYPES.get(kind, kind))
-        for child in children:
-            tokens(child, out)
-        out.append(")")
-        return
+    """Append the normalized tokens of node; nested function definitions become placeholders.
+
+    The walk keeps its own stack instead of recursing: valid Python nests as deep as it likes
+    (a 1,000-term `a + b + ...` is 1,000 levels), and Python's recursion limit is not the code's.
+    """
+    stack: list[Node | str] = [node]
+    pop, push = stack.pop, stack.append
+    while stack:
+        item = pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        kind = item.type
+        if kind not in _SPECIAL:  # the common case first: plain nodes and leaves
+            children = item.children
+            if not children:
+                text = (item.text or b"").decode("utf-8", "replace")
+                if text not in _DROPPED_LEAVES:
+                    out.append(text)
+                continue
+            out.append("(" + _RENAMED_TYPES.get(kind, kind))
+            push(")")
+            stack.extend(reversed(children))
+            continue
+        stack.extend(reversed(_special(item, kind)))
+
+
+def _special(node: Node, kind: str) -> list[Node | str]:
+    """The tokens (str) and subtrees still to walk (Node) of one node of a _SPECIAL kind, in order."""
     if kind in SKIPPED:
-        return
+        return []
     if kind == "function_definition" or kind == "decorated_definition":
         func = node if kind == "function_definition" else node.child_by_field_name("definition")
         if func is not None and func.type == "function_definition":
-            out.append(f"<def {node_name(func)}>")
-            return
-        # a decorated class: its methods are replaced one by one below
-    elif kind == "parenthesized_expression":
-        for child in node.named_children:
-            tokens(child, out)
-        return
-    elif kind == "subscript":
-        _subscript_tokens(node, out)
-        return
-    else:
-        value = literal(node)
-        if value is not None:
-            out.append(repr(value))
-        elif kind in ("string", "concatenated_string"):
-            _fstring_tokens(node, out)
-        else:
-            out.append(node_text(node).lower())
-        return
-    out.append("(" + kind)
-    for child in node.children:
-        tokens(child, out)
-    out.append(")")
+            return [f"<def {node_name(func)}>"]
+        # a decorated class: its methods are replaced one by one
+        return ["(" + kind, *node.children, ")"]
+    if kind == "parenthesized_expression":
+        return list(node.named_children)
+    if kind == "subscript":
+        return _subscript_items(node)
+    value = literal(node)
+    if value is not None:
+        return [repr(value)]
+    if kind in ("string", "concatenated_string"):
+        return _fstring_items(node)
+    return [node_text(node).lower()]
 
 
-def _fstring_tokens(node: Node, out: list[str]) -> None:
+def _fstring_items(node: Node) -> list[Node | str]:
     """An f-string (possibly implicitly concatenated) as Python sees it: literal text merged, values apart."""
     parts = [node] if node.type == "string" else [c for c in node.named_children if c.type == "string"]
-    out.append("(fstring")
+    items: list[Node | str] = ["(fstring"]
     pending: list[str] = []
     for part in parts:
         start = part.child_by_field_name("start") or part.children[0]
@@ -138,26 +143,27 @@ def _fstring_tokens(node: Node, out: list[str]) -> None:
                 pending.append(text.replace("{{", "{").replace("}}", "}"))
             elif child.type == "interpolation":
                 if pending:
-                    out.append(repr("".join(pending)))
+                    items.append(repr("".join(pending)))
                     pending = []
-                tokens(child, out)
+                items.append(child)
     if pending:
-        out.append(repr("".join(pending)))
-    out.append(")")
+        items.append(repr("".join(pending)))
+    items.append(")")
+    return items
 
 
-def _subscript_tokens(node: Node, out: list[str]) -> None:
+def _subscript_items(node: Node) -> list[Node | str]:
     """`a[1, 2]` is `a[(1, 2)]`: several subscripts (or a trailing comma) form a tuple."""
-    out.append("(subscript")
+    items: list[Node | str] = ["(subscript"]
     value = node.child_by_field_name("value")
     if value is not None:
-        tokens(value, out)
+        items.append(value)
     subscripts = node.children_by_field_name("subscript")
     as_tuple = len(subscripts) > 1 or any(c.type == "," for c in node.children)
     if as_tuple:
-        out.append("(tuple")
-    for subscript in subscripts:
-        tokens(subscript, out)
+        items.append("(tuple")
+    items.extend(subscripts)
     if as_tuple:
-        out.append(")")
-    out.append(")")
+        items.append(")")
+    items.append(")")
+    return items

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TextIO
 
 from preflight import hook
+from preflight.changes.revisions import read_pre_push
 from preflight.commands import Target
 from preflight.errors import InputError
 from preflight.repository import ZERO_OID, Repository
@@ -109,7 +110,7 @@ def _target(repo_dir: Path, remote: str | None, stdin: TextIO, environ: Mapping[
             "lines) on standard input; let `git push` run it (`preflight hook install`), or use "
             "`preflight check --base REF`"
         )
-    lines = tuple(stdin.read().splitlines())
+    lines = read_pre_push(stdin)
     if not any(pushes_code(line) for line in lines):
         deletions = any(line.strip() for line in lines)
         return "only branch deletions pushed" if deletions else "no refs pushed"
