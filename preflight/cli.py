@@ -100,8 +100,8 @@ def changes(
 )
 @click.option(
     "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the report to this file instead of standard output.",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    help="Write the report to this file (- for standard output, the default).",
 )
 @click.option(
     "--snapshot",
@@ -165,7 +165,7 @@ def check(
         os.environ,
         calls=calls,
         fail_above=fail_above,
-        output=output,
+        output=_file_or_stdout(output),
         color=fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
         snapshot=snapshot,
         callgraph=not no_callgraph,
@@ -323,6 +323,10 @@ def backtest(
     """Replay history: how well the risk model ranks the commits that later needed fixes."""
     from preflight.commands import backtest as command
 
+    if plot is not None and str(plot) == "-":  # stdout carries the backtest's own report
+        raise click.BadParameter(
+            "the plot cannot go to standard output; name an .svg file", param_hint="--plot"
+        )
     progress = _stage_progress if sys.stderr.isatty() else None
     return command.run(repo_dir, revisions, incidents, fit, plot, fmt, sys.stdout, progress)
 
@@ -356,8 +360,8 @@ BAR_WIDTH = 30
 @format_option("markdown", "html", "json", help="Digest format (html: one self-contained page with plots).")
 @click.option(
     "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the digest to this file instead of standard output.",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    help="Write the digest to this file (- for standard output, the default).",
 )
 @click.option("--no-callgraph", is_flag=True, help="Skip the static call graph (faster, less context).")
 def report(
@@ -377,8 +381,20 @@ def report(
     from preflight.commands import report as command
 
     return command.run(
-        repo_dir, revisions, fmt, sys.stdout, snapshot, calls, output, callgraph=not no_callgraph
+        repo_dir,
+        revisions,
+        fmt,
+        sys.stdout,
+        snapshot,
+        calls,
+        _file_or_stdout(output),
+        callgraph=not no_callgraph,
     )
+
+
+def _file_or_stdout(output: Path | None) -> Path | None:
+    """--output -: standard output, as if the option were not given (never a file named "-")."""
+    return None if output is not None and str(output) == "-" else output
 
 
 @cli.command()
@@ -549,10 +565,9 @@ def hook_run(
 
 def _target(repo_dir: Path, base: str | None, head: str | None, pre_push: bool, remote: str | None) -> Target:
     """What the range options name; with --pre-push the ranges come from standard input."""
-    from preflight.changes.revisions import read_pre_push
     from preflight.commands import Target
 
-    lines = read_pre_push(sys.stdin) if pre_push else None
+    lines = tuple(sys.stdin.read().splitlines()) if pre_push else None
     return Target(repo_dir, base, head, lines, remote)
 
 
@@ -583,36 +598,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _crash(verbose: bool) -> int:
-    """A bug: save the traceback, ask for a report, exit 3. This handler itself never fails.
-
-    The traceback may hold any text (file names, pre-push input decoded with surrogateescape):
-    it is written with backslashreplace, and anything failing here (no temp dir, a closed stderr)
-    still ends in exit 3 rather than a second traceback and Python's exit 1, which a pre-push hook
-    would report as "gate failed"."""
-    details = "".join(traceback.format_exc())
-    try:
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        fd, path = tempfile.mkstemp(prefix=f"preflight-crash-{stamp}-", suffix=".txt")
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
-            handle.write(f"preflight {__version__}, Python {sys.version.split()[0]}\n")
-            handle.write(details)
-        where = f"The traceback is saved in {path}"
-    except Exception as e:  # the report below must still be made
-        where = f"The traceback could not be saved ({type(e).__name__}); re-run with -v to see it"
-    message = (
-        f"preflight: internal error (a bug). {where}; please open an issue in preflight's repository "
-        "with it attached.\n"
-    )
+    """A bug: save the traceback, ask for a report, exit 3."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    fd, path = tempfile.mkstemp(prefix=f"preflight-crash-{stamp}-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f"preflight {__version__}, Python {sys.version.split()[0]}\n")
+        handle.write(traceback.format_exc())
     if verbose:
-        message = details + message
-    try:
-        stderr = sys.stderr.buffer if hasattr(sys.stderr, "buffer") else None
-        if stderr is not None:
-            sys.stderr.flush()
-            stderr.write(message.encode("utf-8", "backslashreplace"))
-            stderr.flush()
-        elif sys.stderr is not None:
-            sys.stderr.write(message.encode("ascii", "backslashreplace").decode("ascii"))
-    except Exception:  # nowhere left to report to; the exit code still says it
-        pass
+        traceback.print_exc()
+    click.echo(
+        f"preflight: internal error (a bug). The traceback is saved in {path}; please open an issue "
+        "in preflight's repository with that file attached.",
+        err=True,
+    )
     return 3
