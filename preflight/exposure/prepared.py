@@ -7,9 +7,11 @@ pandas; the answers are a `Prepared`, which the join then reads without pandas. 
 `check` or pre-push hook loads the `Prepared` from a JSON file in the clone's git directory
 instead of the Parquet tables, so it imports neither pandas nor pyarrow.
 
-The cache file is named by the snapshot's identity (meta.json's bytes and each table's size
-and modification time) and this module's FORMAT: a rebuilt or edited snapshot, or another
-preflight version, simply misses. It is JSON (plain data; nothing runs on load), and one
+The cache file is named by the snapshot's identity (the bytes of meta.json and of every table)
+and this module's FORMAT: a rebuilt, edited or damaged snapshot, or another preflight version,
+simply misses, and the tables are read and validated again (runtime/integrity.py). Sizes and
+modification times would not do: a copy restores them, and a damaged table of the same size
+would be answered from the good one's cache. It is JSON (plain data; nothing runs on load), and one
 that does not parse is ignored and rewritten.
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import hashlib
+import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,8 +29,11 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from preflight import __version__
+from preflight.errors import InputError
 from preflight.files import write_atomic
 from preflight.models import ChangeSet, Exposure, FunctionChange, FunctionExposure, RuntimeInfo, SloStatus
+from preflight.runtime.integrity import CLOCK_SKEW, REBUILD, timestamp
+from preflight.runtime.schema import TABLES
 
 if TYPE_CHECKING:
     from preflight.propagation.graph import Call, Service, ServiceGraph
@@ -95,13 +101,21 @@ class Prepared:
         return FunctionExposure(change, **{key: getattr(found, key) for key in FunctionRuntime.__slots__})
 
     def runtime_info(self, location: str, now: datetime.datetime) -> RuntimeInfo:
-        """Freshness and coverage of the snapshot."""
+        """Freshness and coverage of the snapshot; a window that ends in the future is an InputError."""
         end = self.meta.get("window_end")
+        meta = str(Path(location) / "meta.json")
+        ended = timestamp(end, meta, "window_end")
         age = None
-        if isinstance(end, str):
-            # Python 3.10's fromisoformat does not read a trailing Z
-            ended = datetime.datetime.fromisoformat(end.replace("Z", "+00:00"))
-            age = round((now - ended).total_seconds() / 3600, 2)
+        if ended is not None:
+            if ended - now > CLOCK_SKEW:
+                # a negative age is never stale: the collector's clock or this one is wrong
+                raise InputError(
+                    f"{meta}: window_end {end} is in the future ({(ended - now).total_seconds() / 3600:.2f} h "
+                    f"after this machine's {now.isoformat(timespec='seconds')}; "
+                    f"{CLOCK_SKEW.total_seconds() / 60:.0f} min of clock skew is allowed): correct the clock "
+                    f"that is wrong, then {REBUILD}"
+                )
+            age = max(0.0, round((now - ended).total_seconds() / 3600, 2))
         return RuntimeInfo(
             location=location,
             generated_at=self.meta.get("generated_at"),
@@ -129,15 +143,18 @@ def load(directory: Path, cache_dir: Path | None) -> Prepared:
 
 
 def identity(directory: Path) -> str | None:
-    """A name for exactly this snapshot on disk; None when it is not one (read then says why)."""
+    """A name for exactly these bytes on disk; None when a file is missing or unreadable (read says why)."""
     digest = hashlib.blake2b(f"{__version__}:{FORMAT}".encode(), digest_size=16)
     try:
-        digest.update((directory / "meta.json").read_bytes())
-        for path in sorted(directory.glob("*.parquet")):
-            stat = path.stat()
-            digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+        for name in ("meta.json", *(f"{table}.parquet" for table in TABLES)):
+            digest.update(f"{name}\0".encode())
+            with (directory / name).open("rb") as handle:
+                # the length first, so no file's bytes can pass for the next one's
+                digest.update(f"{os.fstat(handle.fileno()).st_size}\0".encode())
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
     except OSError:
-        return None
+        return None  # a directory or a missing table included: read names it
     return digest.hexdigest()
 
 

@@ -76,3 +76,13 @@ TABLES = {
     "function_endpoints": FUNCTION_ENDPOINTS,
     "slos": SLOS,
 }
+
+# Value ranges of the numeric columns, checked whenever a snapshot is read or written (the
+# same rules the table adapter applies to user tables): every number is finite; shares lie in
+# 0..1; a budget can be overspent (negative); every other number (counts, rates, latencies,
+# lines) is >= 0.
+SHARES = frozenset({"error_rate", "objective"})
+SIGNED = frozenset({"budget_remaining"})
+
+META_TIMES = ("generated_at", "window_start", "window_end")
+"""meta.json fields holding an ISO 8601 time with a timezone (or null when unknown)."""

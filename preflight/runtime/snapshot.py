@@ -14,6 +14,7 @@ import pandas as pd
 
 from preflight.errors import InputError
 from preflight.files import umask_mode
+from preflight.runtime import integrity
 from preflight.runtime.schema import SCHEMA_VERSION, TABLES
 
 META = "meta.json"
@@ -48,15 +49,28 @@ def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write(snapshot: Snapshot, directory: Path) -> None:
-    """Write to a temporary sibling, then swap it in: a failure never leaves a half-written snapshot."""
+    """Write to a temporary sibling, then swap it in: a failure never leaves a half-written snapshot.
+
+    meta.json records each table's row count, which `read` checks the files against; a table
+    with a value `read` would refuse (a share above 1, an infinite rate) is refused here first.
+    """
     directory = directory.resolve()
+    tables = {name: conform(name, snapshot.table(name)) for name in TABLES}
+    for name, frame in tables.items():
+        integrity.check_values(
+            f"the collected {name} table", name, frame, "check the telemetry or tables it was built from"
+        )
+    meta = {
+        "schema_version": SCHEMA_VERSION,
+        **snapshot.meta,
+        "rows": {name: len(frame) for name, frame in tables.items()},
+    }
     directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
         os.chmod(staging, umask_mode(executable=True))  # mkdtemp's 0700 would hide it from others
-        for name in TABLES:
-            conform(name, snapshot.table(name)).to_parquet(staging / f"{name}.parquet", index=False)
-        meta = {"schema_version": SCHEMA_VERSION, **snapshot.meta}
+        for name, frame in tables.items():
+            frame.to_parquet(staging / f"{name}.parquet", index=False)
         (staging / META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         _swap(staging, directory)
     except BaseException:
@@ -84,7 +98,8 @@ def _swap(staging: Path, directory: Path) -> None:
 
 
 def read(directory: Path) -> Snapshot:
-    """Load a snapshot; a missing or foreign directory is an error that says how to make one."""
+    """Load a snapshot checked against its meta.json and the schema; anything else is an InputError
+    naming the file and how to rebuild it (never fewer rows, which would read as less traffic)."""
     meta_path = directory / META
     if not meta_path.is_file():
         raise InputError(
@@ -94,22 +109,27 @@ def read(directory: Path) -> Snapshot:
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        raise InputError(
-            f"{meta_path}: unreadable ({e}); rebuild the snapshot with `preflight collect`"
-        ) from e
+        raise InputError(f"{meta_path}: unreadable ({e}); {integrity.REBUILD}") from e
     version = meta.get("schema_version") if isinstance(meta, dict) else None
-    if version != SCHEMA_VERSION:
+    if isinstance(meta, dict) and version != SCHEMA_VERSION:
         raise InputError(
-            f"{meta_path}: snapshot schema version {version!r}, this preflight reads {SCHEMA_VERSION}; "
-            "rebuild it with `preflight collect`"
+            f"{meta_path}: schema_version {version!r}, this preflight reads {SCHEMA_VERSION}; "
+            f"{integrity.REBUILD}"
         )
-    tables = {}
-    for name in TABLES:
-        path = directory / f"{name}.parquet"
-        try:
-            tables[name] = conform(name, pd.read_parquet(path)) if path.is_file() else empty(name)
-        except (OSError, ValueError) as e:
-            raise InputError(
-                f"{path}: unreadable ({e}); rebuild the snapshot with `preflight collect`"
-            ) from e
-    return Snapshot(tables, meta)
+    meta = integrity.check_meta(meta_path, meta)
+    return Snapshot({name: _table(directory, name, meta["rows"][name]) for name in TABLES}, meta)
+
+
+def _table(directory: Path, name: str, rows: int) -> pd.DataFrame:
+    import pyarrow
+
+    path = integrity.table_file(directory, name, rows)
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError, NotImplementedError, pyarrow.ArrowException) as e:
+        raise InputError(f"{path}: unreadable ({e}); {integrity.REBUILD}") from e
+    integrity.check_columns(path, name, frame)
+    integrity.check_count(path, frame, rows)
+    frame = conform(name, frame)
+    integrity.check_values(str(path), name, frame)
+    return frame

@@ -58,8 +58,51 @@ def test_read_errors_say_how_to_fix(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="preflight collect"):
         snapshot.read(tmp_path)
     (tmp_path / "meta.json").write_text(json.dumps({"schema_version": 99}), encoding="utf-8")
-    with pytest.raises(InputError, match="schema version 99"):
+    with pytest.raises(InputError, match="schema_version 99"):
         snapshot.read(tmp_path)
     (tmp_path / "meta.json").write_text("{", encoding="utf-8")
     with pytest.raises(InputError, match="unreadable"):
         snapshot.read(tmp_path)
+
+
+def test_write_records_each_tables_row_count(tmp_path: Path) -> None:
+    """read checks the files against these counts, so the writer records them, whatever meta it is given."""
+    out = tmp_path / "snap"
+    snapshot.write(snapshot.Snapshot(sample().tables, {"rows": {"functions": 99}}), out)
+    meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    assert meta["rows"] == {"functions": 1, "edges": 0, "endpoints": 0, "function_endpoints": 0, "slos": 0}
+
+
+def test_write_refuses_a_value_read_would_refuse(tmp_path: Path) -> None:
+    out = tmp_path / "snap"
+    rates = pd.DataFrame([{"service": "cart", "qualname": "a", "calls": 1, "error_rate": 1.5}])
+    with pytest.raises(InputError, match=r"collected functions table: column error_rate .* outside 0\.\.1"):
+        snapshot.write(snapshot.Snapshot({"functions": rates}, {}), out)
+    assert not out.exists()
+
+
+def test_nan_is_unknown_but_a_string_column_of_numbers_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "snap"
+    snapshot.write(sample(), out)
+    frame = pd.read_parquet(out / "functions.parquet")
+    frame["p99_ms"] = float("nan")  # how pandas and many writers spell unknown
+    frame.to_parquet(out / "functions.parquet", index=False)
+    assert pd.isna(snapshot.read(out).table("functions").iloc[0]["p99_ms"])
+    frame["service"] = [7]
+    frame.to_parquet(out / "functions.parquet", index=False)
+    with pytest.raises(InputError, match="column service holds values that are not text"):
+        snapshot.read(out)
+    frame["service"], frame["calls"] = "cart", 2.5
+    frame.to_parquet(out / "functions.parquet", index=False)
+    with pytest.raises(InputError, match="column calls holds values that are not whole numbers"):
+        snapshot.read(out)
+
+
+def test_a_snapshot_without_row_counts_is_refused_with_the_fix(tmp_path: Path) -> None:
+    out = tmp_path / "snap"
+    snapshot.write(sample(), out)
+    meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    del meta["rows"]
+    (out / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(InputError, match=r"no row counts \(rows\).*preflight collect"):
+        snapshot.read(out)
