@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -23,6 +24,9 @@ from preflight.sinks.retry import SERVER_ERRORS, GitHubRetry
 API_VERSION = "2022-11-28"
 TIMEOUT = (10.0, 60.0)
 """(connect, read) seconds per attempt."""
+MAX_PAGES = 300
+"""Pages of one listing followed at most (30,000 items): a Link header that never ends is refused."""
+REDACTED = "***"
 
 
 class GitHubError(PreflightError):
@@ -43,6 +47,13 @@ class _Bearer(requests.auth.AuthBase):
 
     def __init__(self, token: str) -> None:
         self._token = token
+
+    def redact(self, text: str) -> str:
+        """text without the token (as sent, or URL-quoted): an error body may echo the request."""
+        for secret in {self._token, quote(self._token, safe="")}:
+            if secret:
+                text = text.replace(secret, REDACTED)
+        return text
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = f"Bearer {self._token}"
@@ -69,7 +80,8 @@ class GitHub:
         self.root = api_url.rstrip("/")
         self.graphql = graphql_url or graphql_for(self.root)
         self.session = requests.Session()
-        self.session.auth = _Bearer(token)
+        self._auth = _Bearer(token)
+        self.session.auth = self._auth
         self.session.headers.update(
             {
                 "Accept": "application/vnd.github+json",
@@ -106,24 +118,72 @@ class GitHub:
                 "and the network, then re-run the job"
             ) from None  # the chained error would repeat request details; the token is never in it
         if response.status_code >= 400:
-            raise _error(method, url, response)
+            error = _error(method, url, response)
+            raise type(error)(self._auth.redact(str(error)), error.status)
         return response
+
+    def url(self, path: str) -> str:
+        """The full URL of an API path (what error messages name)."""
+        return f"{self.root}{path}" if path.startswith("/") else path
 
     def json(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
         """call() and the decoded JSON body (None for 204 No Content)."""
-        response = self.call(method, path, payload)
-        return response.json() if response.content else None
+        return self._decode(method, self.call(method, path, payload))
 
     def pages(self, path: str) -> Iterator[dict[str, Any]]:
-        """Every item of a list endpoint, following the Link header's rel="next"."""
-        url: str | None = f"{path}{'&' if '?' in path else '?'}per_page=100"
+        """Every item of a list endpoint, following the Link header's rel="next".
+
+        A next link to a page already read, or more than MAX_PAGES pages, is an error: a broken
+        proxy or API answering so would otherwise keep the job paging until it times out."""
+        start = f"{path}{'&' if '?' in path else '?'}per_page=100"
+        first = self.url(start)
+        url: str | None = start
+        seen: set[str] = set()
         while url is not None:
+            full = self.url(url)
+            if full in seen:
+                raise GitHubError(
+                    f"GET {first}: GitHub's Link header repeats a page ({full}); check GITHUB_API_URL "
+                    "and any proxy in front of the API, then re-run the job"
+                )
+            if len(seen) >= MAX_PAGES:
+                raise GitHubError(
+                    f"GET {first}: more than {MAX_PAGES} pages; check GITHUB_API_URL and any proxy in "
+                    "front of the API (the Link header never ends), then re-run the job"
+                )
+            seen.add(full)
             response = self.call("GET", url)
-            items = response.json()
+            items = self._decode("GET", response)
             if not isinstance(items, list):
-                raise GitHubError(f"GET {url}: expected a JSON list from GitHub, got {type(items).__name__}")
+                raise GitHubError(f"GET {full}: expected a JSON list from GitHub, got {type(items).__name__}")
             yield from (item for item in items if isinstance(item, dict))
             url = response.links.get("next", {}).get("url")
+
+    def _decode(self, method: str, response: requests.Response) -> Any:
+        """The JSON body, None when empty; an HTML login page or proxy error is a GitHubError."""
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+            raise GitHubError(
+                f"{method} {response.url}: GitHub answered {response.status_code} with {terminal(kind)[:60]}, "
+                "not JSON (a proxy, captive portal or wrong GITHUB_API_URL?); set GITHUB_API_URL to the "
+                "REST API root (https://api.github.com, or https://HOST/api/v3)",
+                response.status_code,
+            ) from None
+
+
+def answer_id(answer: Any, method: str, url: str, what: str) -> int:
+    """The `id` of a created or updated object; GitHubError naming the endpoint when there is none."""
+    found = answer.get("id") if isinstance(answer, dict) else None
+    if isinstance(found, int) and not isinstance(found, bool):
+        return found
+    raise GitHubError(
+        f"{method} {url}: GitHub's answer has no {what} id; check GITHUB_API_URL and any proxy in front "
+        "of the API, then re-run the job"
+    )
 
 
 def graphql_for(api_url: str) -> str:
@@ -156,4 +216,34 @@ def _error(method: str, url: str, response: requests.Response) -> GitHubError:
         )
     if status in SERVER_ERRORS:
         return GitHubError(f"{what} after retries: GitHub is failing; re-run the job later", status)
+    if status == 422:
+        return GitHubError(f"{what}: {_refused(body)}", status)
     return GitHubError(what, status)
+
+
+_FIXES = {
+    "head_sha": "push the head commit to GitHub first (a check run needs a commit GitHub has)",
+    "body": "the report is over GitHub's size limit; read the full report in the job summary",
+    "annotations": "GitHub takes at most 50 annotations per request (a preflight bug: please report it)",
+}
+
+
+def _refused(body: object) -> str:
+    """What a 422 (Validation Failed) refused, field by field, and how to fix it."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    details, fixes = [], []
+    for error in errors if isinstance(errors, list) else ():
+        if isinstance(error, dict):
+            field = str(error.get("field") or error.get("resource") or "request")
+            said = error.get("message") or error.get("code") or "invalid"
+            details.append(f"{field}: {said}")
+            if field in _FIXES and _FIXES[field] not in fixes:
+                fixes.append(_FIXES[field])
+        elif isinstance(error, str):
+            details.append(error)
+    refused = terminal("; ".join(details))[:300] if details else "no details given"
+    fix = "; ".join(fixes) or (
+        "check GITHUB_REPOSITORY, the pull request number and the head commit, and that they belong "
+        "together; if they do, please report it"
+    )
+    return f"GitHub refused the request's content ({refused}): {fix}"

@@ -11,7 +11,7 @@ from typing import Any
 
 from preflight.models import CheckResult
 from preflight.sinks import deciding
-from preflight.sinks.api import GitHub
+from preflight.sinks.api import GitHub, answer_id
 from preflight.sinks.comments import fit
 from preflight.sinks.workflow import Annotation
 
@@ -49,9 +49,10 @@ def create(
     """Create the completed check run on head_sha with every annotation; returns its id."""
     batches = [found[i : i + BATCH] for i in range(0, len(found), BATCH)] or [[]]
     output: dict[str, Any] = {"title": title(results), "summary": fit(summary, SUMMARY_LIMIT)}
+    path = f"/repos/{repository}/check-runs"
     run = api.json(
         "POST",
-        f"/repos/{repository}/check-runs",
+        path,
         {
             "name": NAME,
             "head_sha": head_sha,
@@ -60,7 +61,7 @@ def create(
             "output": {**output, "annotations": [_annotation(a) for a in batches[0]]},
         },
     )
-    run_id = int(run["id"])
+    run_id = answer_id(run, "POST", api.url(path), "check run")
     for batch in batches[1:]:
         api.json(
             "PATCH",

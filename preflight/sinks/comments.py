@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from preflight.report.markdown import MARKER
-from preflight.sinks.api import GitHub, GitHubError
+from preflight.sinks.api import GitHub, GitHubError, answer_id
 
 LIMIT = 65_536
 """GitHub's maximum comment body; longer bodies are refused with 422."""
@@ -104,22 +104,31 @@ def upsert(api: GitHub, repository: str, number: int, body: str, author: str) ->
         removed = _delete(api, repository, mine[1:])
         if keep.get("body") == body:
             return Posted("unchanged", int(keep["id"]), str(keep.get("html_url", "")), removed)
-        updated = api.json("PATCH", f"/repos/{repository}/issues/comments/{keep['id']}", {"body": body})
-        return Posted("updated", int(updated["id"]), str(updated.get("html_url", "")), removed)
+        return _update(api, repository, keep, body, removed)
     created = api.json("POST", listing, {"body": body})
+    created_id = answer_id(created, "POST", api.url(listing), "comment")
     mine = _own(api, listing, author) or [created]
     keep = mine[0]
     removed = _delete(api, repository, [c for c in mine if c["id"] != keep["id"]])
-    if keep["id"] == created["id"]:
-        return Posted("created", int(created["id"]), str(created.get("html_url", "")), removed)
+    if keep["id"] == created_id:
+        return Posted("created", created_id, str(created.get("html_url", "")), removed)
     # Another run created the oldest comment at the same time: ours was removed, write into theirs.
-    updated = api.json("PATCH", f"/repos/{repository}/issues/comments/{keep['id']}", {"body": body})
-    return Posted("updated", int(updated["id"]), str(updated.get("html_url", "")), removed)
+    return _update(api, repository, keep, body, removed)
+
+
+def _update(api: GitHub, repository: str, keep: dict[str, Any], body: str, removed: int) -> Posted:
+    path = f"/repos/{repository}/issues/comments/{keep['id']}"
+    updated = api.json("PATCH", path, {"body": body})
+    comment_id = answer_id(updated, "PATCH", api.url(path), "comment")
+    return Posted("updated", comment_id, str(updated.get("html_url", "")), removed)
 
 
 def _own(api: GitHub, listing: str, author: str) -> list[dict[str, Any]]:
     """The author's marked comments across every page, oldest first."""
-    return sorted((c for c in api.pages(listing) if is_ours(c, author)), key=lambda c: int(c["id"]))
+    found = [c for c in api.pages(listing) if is_ours(c, author)]
+    for comment in found:
+        answer_id(comment, "GET", api.url(listing), "comment")  # the listing names what it lists
+    return sorted(found, key=lambda c: int(c["id"]))
 
 
 def _delete(api: GitHub, repository: str, comments: list[dict[str, Any]]) -> int:

@@ -10,11 +10,15 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import GIT_ENV, commit, git
+from tests.sinks.conftest import new_state
+from tests.sinks.server import Failure, State, serve
 
 ZERO = "0" * 40
 TIMEOUT = 120
@@ -130,3 +134,113 @@ def test_the_crash_handler_survives_undecodable_text(
     text = saved.read_text(encoding="utf-8")
     assert "odd bytes" in text and "\\udcff" in text
     assert "internal error" in capsys.readouterr().err
+
+
+# Item 14: the GitHub API
+
+
+COMMENTS = "/repos/o/r/issues/1/comments"
+
+
+@pytest.fixture
+def fake_api() -> Iterator[tuple[State, str]]:
+    """(state, root URL) of the local fake GitHub of tests/sinks."""
+    state = new_state()
+    with serve(state) as url:
+        yield state, url
+
+
+def github(url: str, token: str | None = None) -> Any:
+    from preflight.sinks.api import GitHub
+    from tests.sinks.conftest import APP_TOKEN
+
+    return GitHub(url, token or APP_TOKEN, sleeper=lambda _: None)
+
+
+@pytest.mark.parametrize("links", ["same", "endless"])
+def test_a_link_header_loop_ends_with_an_error_naming_the_endpoint(
+    fake_api: tuple[State, str], links: str
+) -> None:
+    from preflight.sinks.api import MAX_PAGES, GitHubError
+
+    state, url = fake_api
+    state.links = links
+    state.add_comment(1, "someone", "hello")
+    with pytest.raises(
+        GitHubError, match=f"GET {url}{COMMENTS}.*(repeats a page|more than {MAX_PAGES} pages)"
+    ):
+        for _ in github(url).pages(COMMENTS):
+            pass
+    assert len(state.requests) <= MAX_PAGES + 1  # bounded: it used to page forever
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_200_with_an_html_body_is_exit_2_naming_the_endpoint(
+    fake_api: tuple[State, str], method: str
+) -> None:
+    from preflight.sinks.api import GitHubError
+
+    state, url = fake_api
+    page = b"<!DOCTYPE html><html><body>Sign in to your proxy</body></html>"
+    state.failures.append(Failure(method, "/comments$", 200, raw=page))
+    api = github(url)
+    with pytest.raises(
+        GitHubError, match=rf"{method} {url}{COMMENTS}(\?per_page=100)?: GitHub answered 200 with .*not JSON"
+    ) as e:
+        if method == "GET":
+            list(api.pages(COMMENTS))
+        else:
+            api.json("POST", COMMENTS, {"body": "x"})
+    assert e.value.exit_code == 2
+
+
+def test_a_post_answer_without_an_id_is_exit_2_naming_the_endpoint(fake_api: tuple[State, str]) -> None:
+    from preflight.sinks import comments
+    from preflight.sinks.api import GitHubError
+
+    state, url = fake_api
+    state.failures.append(Failure("POST", "/comments$", 201, body={"body": "x"}))
+    with pytest.raises(GitHubError, match=f"POST {url}{COMMENTS}: GitHub's answer has no comment id"):
+        comments.upsert(github(url), "o/r", 1, "report", "github-actions[bot]")
+
+
+def test_a_check_run_answer_without_an_id_is_exit_2(fake_api: tuple[State, str]) -> None:
+    from preflight.sinks import checkruns
+    from preflight.sinks.api import GitHubError
+
+    state, url = fake_api
+    state.failures.append(Failure("POST", "/check-runs$", 201, body=["not", "a", "run"]))
+    with pytest.raises(GitHubError, match=r"POST .*/check-runs: GitHub's answer has no check run id"):
+        checkruns.create(github(url), "o/r", "a" * 40, [], "summary", [])
+
+
+def test_a_422_says_what_github_refused_and_what_to_fix(fake_api: tuple[State, str]) -> None:
+    from preflight.sinks.api import GitHubError
+
+    state, url = fake_api
+    refused = {
+        "message": "Validation Failed",
+        "errors": [
+            {"resource": "CheckRun", "code": "invalid", "field": "head_sha", "message": "No commit found"}
+        ],
+    }
+    state.failures.append(Failure("POST", "/check-runs$", 422, body=refused))
+    with pytest.raises(GitHubError) as e:
+        github(url).json("POST", "/repos/o/r/check-runs", {"name": "preflight"})
+    message = str(e.value)
+    assert "422" in message and "head_sha" in message and "No commit found" in message
+    assert "push the head commit" in message
+
+
+def test_an_error_body_echoing_the_token_is_redacted(
+    fake_api: tuple[State, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from preflight.sinks.api import GitHubError
+    from tests.sinks.conftest import APP_TOKEN
+
+    state, url = fake_api
+    state.failures.append(Failure("GET", "/comments$", 400, echo_token=True))
+    with pytest.raises(GitHubError) as e:
+        list(github(url).pages(COMMENTS))
+    assert APP_TOKEN not in str(e.value) and APP_TOKEN[4:20] not in str(e.value)
+    assert "Bad credentials" in str(e.value) and "***" in str(e.value)

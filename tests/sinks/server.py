@@ -4,7 +4,9 @@ It keeps issue comments and check runs in memory and behaves like github.com whe
 matters: Link-header pagination, 403 "Resource not accessible by integration" for a
 read-only token, 422 for comment bodies over 65,536 characters and for more than 50
 annotations per request, GraphQL `viewer`, and failures queued by a test (a 502, a
-rate limit). It listens on 127.0.0.1 only.
+rate limit). It can also misbehave as a broken proxy or API would: a Link header that points
+back at the same page or on forever, a 200 answered with an HTML page, an error body that
+echoes the request's token. It listens on 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ class Failure:
     times: int = 1
     store: bool = False
     """Carry the request out first, then answer with the failure (a 502 after the write)."""
+    raw: bytes | None = None
+    """Send these bytes as the body (with headers' Content-Type, else text/html) instead of JSON."""
+    echo_token: bool = False
+    """Put the request's Authorization header into the body's message, as some proxies do."""
 
 
 @dataclass
@@ -68,6 +74,9 @@ class State:
     """Called before answering a comment listing (a test's hook to interleave runs)."""
     on_create: Callable[[], None] | None = None
     """Called before a comment is created (another run's create slipping in first)."""
+    links: str | None = None
+    """Comment listings' rel="next": None as GitHub does, "same" back to the same page, "endless"
+    one more page forever (a broken proxy or API)."""
     next_id: int = 1000
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -120,7 +129,12 @@ class _Handler(BaseHTTPRequestHandler):
                     self.swallow = True
                     self._authorized(method, path, url.query, payload, auth)
                     self.swallow = False
-                return self._send(failure.status, failure.body, failure.headers)
+                if failure.raw is not None:
+                    return self._send_raw(failure.status, failure.raw, failure.headers)
+                body = failure.body
+                if failure.echo_token:
+                    body = {"message": f"Bad credentials for header 'Authorization: {auth}'"}
+                return self._send(failure.status, body, failure.headers)
         self._authorized(method, path, url.query, payload, auth)
 
     def _authorized(self, method: str, path: str, query: str, payload: Any, auth: str) -> None:
@@ -174,7 +188,11 @@ class _Handler(BaseHTTPRequestHandler):
         chunk = items[(page - 1) * per_page : page * per_page]
         links = []
         base = f"http://{self.headers['Host']}{urlsplit(self.path).path}"
-        if page * per_page < len(items):
+        if state.links == "same":
+            links.append(f'<http://{self.headers["Host"]}{self.path}>; rel="next"')
+        elif state.links == "endless":
+            links.append(f'<{base}?per_page={per_page}&page={page + 1}>; rel="next"')
+        elif page * per_page < len(items):
             links.append(f'<{base}?per_page={per_page}&page={page + 1}>; rel="next"')
             last = (len(items) + per_page - 1) // per_page
             links.append(f'<{base}?per_page={per_page}&page={last}>; rel="last"')
@@ -212,6 +230,16 @@ class _Handler(BaseHTTPRequestHandler):
                 run["annotations"].extend(annotations)
                 run["output"] = payload["output"]
         self._send(201 if method == "POST" else 200, {"id": run["id"]})
+
+    def _send_raw(self, status: int, data: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", headers.get("Content-Type", "text/html; charset=utf-8"))
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            if name != "Content-Type":
+                self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         if self.swallow:
