@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 import os
 import sys
 import tempfile
@@ -15,6 +16,7 @@ import click
 
 from preflight import __version__
 from preflight.errors import PreflightError
+from preflight.report import escaping
 
 if TYPE_CHECKING:
     from preflight.commands import Target
@@ -579,15 +581,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             args=list(argv) if argv is not None else None, prog_name="preflight", standalone_mode=False
         )
     except PreflightError as e:
-        click.echo(f"preflight: error: {e}", err=True)
+        # Messages quote paths, refs and values: one line each, or a path holding
+        # "\n::error::" would be a workflow command in a CI log.
+        click.echo(f"preflight: error: {escaping.terminal(str(e))}", err=True)
         return e.exit_code
     except click.exceptions.Exit as e:
         return e.exit_code
-    except click.UsageError as e:
-        e.show()
-        return 2
-    except click.ClickException as e:
-        e.show()
+    except click.ClickException as e:  # usage errors included
+        _show(e)
         return 2
     except (KeyboardInterrupt, click.Abort):
         click.echo("preflight: interrupted", err=True)
@@ -595,6 +596,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:
         return _crash(verbose)
     return result if isinstance(result, int) else 0
+
+
+def _show(error: click.ClickException) -> None:
+    """click's own error display (usage, hint, message), the message's control characters made visible."""
+    buffer = io.StringIO()
+    error.show(file=buffer)
+    message = error.format_message()
+    before, found, after = buffer.getvalue().rpartition(message)
+    shown = before + escaping.terminal(message) + after if found else escaping.lines(buffer.getvalue())
+    click.echo(shown, err=True, nl=False)
 
 
 def _crash(verbose: bool) -> int:

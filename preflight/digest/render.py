@@ -3,7 +3,8 @@
 The HTML page loads nothing: its CSS and SVG plots are inline, it has no script, and its
 Content-Security-Policy forbids scripts and every fetch, so it can be mailed, attached to a
 release or opened offline. Every untrusted value (titles, paths, function and service names)
-is escaped by jinja2's autoescape in HTML and by the `md` filter in Markdown.
+is escaped by jinja2's autoescape in HTML and by the `md` filter in Markdown, and every printed
+value has its control and bidi characters made visible (escaping.terminal) in both.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from preflight.digest import Digest, Scored, plots, summary
 from preflight.models import Factor
@@ -29,6 +31,7 @@ def _environment(html: bool) -> Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_inert,
     )
     env.filters["md"] = escaping.markdown
     env.filters["rate"] = lambda value: "unknown" if value is None else f"{value:,.0f}"
@@ -38,6 +41,18 @@ def _environment(html: bool) -> Environment:
     env.filters["factor"] = _factor
     env.globals["icon"] = ICON
     return env
+
+
+def _inert(value: Any) -> Any:
+    """Every printed value with its control, bidi and line-breaking characters made visible.
+
+    HTML escaping leaves ESC, BEL and U+202E alone (they are text to HTML, but they reorder or
+    hide what a reader sees); a value stays on its line. Markup (a macro's own rendered SVG or
+    table, whose values were finalized already) keeps its line breaks.
+    """
+    if isinstance(value, Markup):
+        return Markup(escaping.lines(value))
+    return escaping.terminal(value) if isinstance(value, str) else value
 
 
 def _factor(factor: Factor | None) -> str:

@@ -8,6 +8,7 @@ the tests run as root, and before the fix they would have replaced it).
 from __future__ import annotations
 
 import os
+import re
 import stat
 import threading
 from pathlib import Path
@@ -101,3 +102,100 @@ def test_backtest_plot_dash_is_refused(
     assert main(["backtest", "--repo", str(repo), "--plot", "-"]) == 2
     assert "--plot" in capsys.readouterr().err
     assert not (tmp_path / "-").exists()
+
+
+# Item 7: control characters in any value stay inert in every text output.
+
+HOSTILE = (
+    "x\n::error title=INJECTED::forged\r::warning::y\t\x1b]8;;https://e.example\x07\u202eevil\u2066\x85z"
+)
+"""A newline-led workflow command, CR, tab, an OSC-8 hyperlink (ESC ... BEL), bidi override and
+isolate, and C1 NEL (a line break to some terminals)."""
+RAW = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def forged(output: str) -> list[str]:
+    """Lines a GitHub Actions runner would read as workflow commands, and raw control characters."""
+    found = [f"workflow command: {line!r}" for line in output.split("\n") if line.lstrip().startswith("::")]
+    return found + [f"raw {m.group()!r} at {m.start()}" for m in RAW.finditer(output)]
+
+
+@pytest.fixture
+def hostile(git_repo: Path) -> tuple[Path, str]:
+    """HEAD adds a module whose file name is HOSTILE, in a commit whose subject is hostile too."""
+    base = commit(git_repo, {"app/core.py": "def f():\n    return 1\n"})
+    commit(
+        git_repo,
+        {f"app/{HOSTILE}.py": "def handler():\n    return 2\n", "app/core.py": "def f():\n    return 3\n"},
+        message="fix \x1b[2J\u202eevil\u2066 ::error::subject\x07\x85",
+    )
+    return git_repo, base
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["changes"],
+        ["check", "--format", "text", "--no-callgraph"],
+        ["check", "--format", "text"],
+        ["hook", "run", "--no-callgraph"],
+    ],
+    ids=["changes", "check-text", "check-text-callgraph", "hook-compact"],
+)
+def test_a_hostile_file_name_forges_nothing_in_text_outputs(
+    hostile: tuple[Path, str],
+    args: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    repo, base = hostile
+    if args[0] == "hook":  # the pre-commit framework's way of naming the range: no stdin needed
+        monkeypatch.setenv("PRE_COMMIT_FROM_REF", base)
+        monkeypatch.setenv("PRE_COMMIT_TO_REF", "HEAD")
+        assert main([*args, "--repo", str(repo)]) in (0, 1)
+    else:
+        assert main([*args, "--repo", str(repo), "--base", base]) in (0, 1)
+    out, err = capsys.readouterr()
+    assert "INJECTED" in out  # the name is shown, escaped
+    assert forged(out) == [] and forged(err) == []
+
+
+def test_the_html_digest_escapes_controls_and_bidi(
+    hostile: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, base = hostile
+    assert main(["report", f"{base}..HEAD", "--repo", str(repo), "--format", "html", "--no-callgraph"]) == 0
+    page = capsys.readouterr().out
+    assert "subject" in page and "<html" in page
+    assert [f for f in forged(page) if not f.startswith("raw '\\t'")] == []
+
+
+def test_the_markdown_digest_escapes_controls_and_bidi(
+    hostile: tuple[Path, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo, base = hostile
+    assert main(["report", f"{base}..HEAD", "--repo", str(repo), "--no-callgraph"]) == 0
+    page = capsys.readouterr().out
+    assert "subject" in page
+    assert forged(page) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "--calls", f"{HOSTILE}.csv"],  # an InputError quoting a path
+        ["changes", "--repo", HOSTILE],  # click's own usage error quoting a path
+        ["check", "--format", HOSTILE],  # click's choice error quoting the value
+        ["report", HOSTILE],  # a range that is not A..B
+    ],
+    ids=["input-error", "click-path", "click-choice", "report-range"],
+)
+def test_an_error_quoting_a_hostile_value_forges_nothing_on_stderr(
+    args: list[str], git_repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commit(git_repo, {"a.py": "x = 1\n"})
+    monkeypatch.chdir(git_repo)
+    assert main(args) == 2
+    out, err = capsys.readouterr()
+    assert "INJECTED" in err
+    assert forged(err) == [] and forged(out) == []
