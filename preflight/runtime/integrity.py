@@ -167,7 +167,7 @@ def check_values(where: str, name: str, frame: pd.DataFrame, fix: str = REBUILD)
             first = int(np.flatnonzero(bad)[0])
             raise InputError(
                 f"{where}: column {column} has {int(bad.sum())} value(s) {rule}, "
-                f"the first {values[first]!r} in row {first + 1}; {fix}"
+                f"the first {float(values[first])!r} in row {first + 1}; {fix}"
             )
 
 
