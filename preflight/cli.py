@@ -182,7 +182,8 @@ def check(
     "--report",
     type=click.Path(path_type=Path, dir_okay=False),
     required=True,
-    help="The Markdown report `check --output FILE` wrote (the pull_request run's artifact).",
+    help="The JSON report `check --format json --output FILE` wrote (the pull_request run's artifact); "
+    "the comment is rendered again from it, never posted as the artifact wrote it.",
 )
 @click.option(
     "--pull-request",
@@ -190,7 +191,7 @@ def check(
     help="The pull request's number. Default: from the event (pull_request events).",
 )
 def publish(report: Path, pull_request: int | None) -> int:
-    """Post a rendered report as the sticky PR comment (the fork-safe workflow_run half)."""
+    """Post a JSON report as the sticky PR comment (the fork-safe workflow_run half)."""
     from preflight.commands import publish as command
 
     return command.run(report, pull_request, os.environ, sys.stderr)

@@ -259,20 +259,26 @@ def test_action_inputs_become_options(runner: tuple[dict[str, str], Path, State]
     assert run_action({"comment": "maybe"}, env, repo, tmp_path).codes["check"] == 2
 
 
-def test_action_publish_mode_posts_a_rendered_report(
+def test_action_publish_mode_renders_the_json_report_again(
     runner: tuple[dict[str, str], Path, State], tmp_path: Path
 ) -> None:
-    env, _, state = runner
-    state.pulls[7] = "e" * 40
+    """The fork-safe pair: the pull_request half writes report.json with a read-only setup, the
+    workflow_run half posts the comment rendered from it (never the artifact's own text)."""
+    env, repo, state = runner
+    checked = run_action({"comment": "false", "report-format": "json"}, env, repo, tmp_path)
+    assert checked.codes["check"] == 0, checked.stderr
+    report = Path(checked.outputs["report"])
+    assert report.name == "report.json" and 7 not in state.comments
+    head = json.loads(report.read_text(encoding="utf-8"))["head"]
+    state.pulls[7] = head
     event = tmp_path / "workflow_run.json"
-    event.write_text(json.dumps({"workflow_run": {"head_sha": "e" * 40}}))
-    report = tmp_path / "artifact.md"
-    report.write_text("<!-- preflight:report -->\n### from the artifact\n", encoding="utf-8")
+    event.write_text(json.dumps({"workflow_run": {"head_sha": head}}))
     env = {**env, "GITHUB_EVENT_NAME": "workflow_run", "GITHUB_EVENT_PATH": str(event)}
     run = run_action({"publish-report": str(report), "pull-request": "7"}, env, tmp_path, tmp_path)
     assert run.codes == {"python": None, "install": 0, "check": None, "publish": 0}, run.stderr
-    assert [c["body"] for c in state.comments[7]] == [report.read_text(encoding="utf-8")]
+    assert [c["body"] for c in state.comments[7]] == [(tmp_path / "summary.md").read_text(encoding="utf-8")]
     assert run.outputs["score"] == ""
+    assert run_action({"report-format": "yaml"}, env, repo, tmp_path).codes["check"] == 2
 
 
 def test_action_refuses_an_environment_without_preflight(

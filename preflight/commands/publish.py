@@ -1,26 +1,51 @@
-"""`preflight publish`: post an already-rendered Markdown report as the sticky PR comment.
+"""`preflight publish`: post a pull_request run's JSON report as the sticky PR comment.
 
 The posting half of the fork-safe two-workflow pattern: a `workflow_run` workflow that
 downloads the report artifact of the `pull_request` run and posts it, without checking
-out or running the pull request's code. The artifact comes from a run that executed
-the pull request's workflow, so it is untrusted: the body must carry preflight's
-marker, is cut to GitHub's limit, and on a `workflow_run` event it is posted only if
-the pull request's head is the commit that run checked.
+out or running the pull request's code. That run executed the pull request's code and,
+on a fork, the fork's own copy of the workflow, so the artifact is untrusted: whatever
+the fork wrote in it must not become text the bot says. So publish never posts the
+artifact's text. It reads the JSON report (`check --format json`), validates it against
+the shipped schema, rebuilds the check result and renders the comment with the same
+escaping `check` uses: names, paths and telemetry strings cannot become mentions, links,
+images or HTML, and the verdict and score shown are the document's fields. It posts only
+for the commit the triggering run checked (`workflow_run.head_sha`, set by GitHub), on a
+pull request whose head is still that commit.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from preflight.changes.revisions import read_event
 from preflight.errors import InputError
-from preflight.report.markdown import MARKER
+from preflight.models import CheckResult
+from preflight.report import escaping, from_json
+from preflight.report.markdown import MARKER, render_check
 from preflight.sinks import comments
 from preflight.sinks.api import GitHubError, PermissionDenied
 from preflight.sinks.github import Context
+
+HOW = "pass the report.json that `preflight check --format json --output FILE` wrote (the action's report-format: json)"
+
+
+@dataclass(frozen=True, slots=True)
+class TriggeringRun:
+    """What GitHub says about the workflow_run that made the artifact: trusted, GitHub sets it."""
+
+    head_sha: str
+    """The commit that run checked."""
+    pull_requests: tuple[int, ...]
+    """The pull requests GitHub associates with the run (empty for pull requests from forks)."""
+    head_repository: str | None
+    """owner/name the run's commit came from: a fork's name when it is a fork."""
+    repository: str | None
+    """owner/name of the repository the run belongs to."""
+    run_id: int | None
 
 
 def run(
@@ -31,7 +56,7 @@ def run(
     sleeper: Callable[[float], None] = time.sleep,
 ) -> int:
     """Create or update the comment; 0 when posted or deliberately skipped."""
-    body = _read(report)
+    result = read_report(report)
     context = Context.from_environ(environ)
     number = pull_request or context.pull_request
     if number is None:
@@ -44,20 +69,23 @@ def run(
             "GITHUB_TOKEN and GITHUB_REPOSITORY must be set: run inside GitHub Actions with "
             "`permissions: pull-requests: write`"
         )
-    run_head = _workflow_run_head(environ)
+    triggering = triggering_run(environ)
+    head = result.changes.revisions.head_sha
+    if triggering is not None:
+        _check_artifact(report, head, number, triggering)
+    body = render_check(result) + provenance(triggering)
     try:
         with context.client(sleeper) as api:
-            if run_head is not None:
-                pull = api.json("GET", f"/repos/{context.repository}/pulls/{number}")
-                head = pull.get("head") if isinstance(pull, dict) else None
-                sha = head.get("sha") if isinstance(head, dict) else None
-                if sha != run_head:
-                    err.write(
-                        f"preflight: not posted: pull request #{number}'s head is {str(sha)[:12]}, but the "
-                        f"report was made for {run_head[:12]} (the pull request moved on, or the artifact "
-                        "names another pull request)\n"
-                    )
-                    return 0
+            pull = api.json("GET", f"/repos/{context.repository}/pulls/{number}")
+            pull_head = pull.get("head") if isinstance(pull, dict) else None
+            sha = pull_head.get("sha") if isinstance(pull_head, dict) else None
+            if sha != head:
+                err.write(
+                    f"preflight: not posted: pull request #{number}'s head is {escaping.terminal(str(sha))[:12]}, "
+                    f"but the report was made for {head[:12]} (the pull request moved on, or the "
+                    "artifact names another pull request)\n"
+                )
+                return 0
             posted = comments.upsert(api, context.repository, number, body, comments.viewer(api))
     except PermissionDenied as e:
         raise GitHubError(
@@ -67,23 +95,79 @@ def run(
     return 0
 
 
-def _read(report: Path) -> str:
+def read_report(report: Path) -> CheckResult:
+    """The check result in the artifact's JSON report, schema-checked; InputError says what is wrong."""
     try:
-        body = report.read_text(encoding="utf-8")
+        with report.open("rb") as handle:
+            data = handle.read(from_json.MAX_BYTES + 1)
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
+        raise InputError(f"--report {report}: cannot read it ({e}); {HOW}") from e
+    if any(line.strip() == MARKER for line in text.splitlines()[:3]):
         raise InputError(
-            f"--report {report}: cannot read it ({e}); pass the report.md the check wrote"
-        ) from e
-    if not any(line.strip() == MARKER for line in body.splitlines()):
-        raise InputError(
-            f"--report {report}: not a preflight Markdown report (no {MARKER} line); pass the file "
-            "`preflight check --format markdown --output FILE` wrote"
+            f"--report {report}: a Markdown report; publish never posts an artifact's text, it renders "
+            f"the comment again from the JSON report: {HOW}"
         )
-    return body
+    try:
+        return from_json.loads(text, f"--report {report}")
+    except ValueError as e:
+        raise InputError(f"{escaping.terminal(str(e))}; {HOW}") from e
 
 
-def _workflow_run_head(environ: Mapping[str, str]) -> str | None:
-    """The commit the triggering run checked (workflow_run events), trusted: GitHub sets it."""
-    run = read_event(environ.get("GITHUB_EVENT_PATH")).get("workflow_run")
-    sha = run.get("head_sha") if isinstance(run, dict) else None
-    return sha if isinstance(sha, str) and sha else None
+def triggering_run(environ: Mapping[str, str]) -> TriggeringRun | None:
+    """The workflow_run that triggered this job, from the event GitHub wrote; None on other events."""
+    found = read_event(environ.get("GITHUB_EVENT_PATH")).get("workflow_run")
+    if not isinstance(found, dict):
+        return None
+    sha = found.get("head_sha")
+    if not isinstance(sha, str) or not sha:
+        return None
+    pulls = found.get("pull_requests")
+    numbers = tuple(
+        p["number"]
+        for p in (pulls if isinstance(pulls, list) else [])
+        if isinstance(p, dict) and isinstance(p.get("number"), int)
+    )
+    run_id = found.get("id")
+    return TriggeringRun(
+        head_sha=sha,
+        pull_requests=numbers,
+        head_repository=_full_name(found.get("head_repository")),
+        repository=_full_name(found.get("repository")),
+        run_id=run_id if isinstance(run_id, int) and not isinstance(run_id, bool) else None,
+    )
+
+
+def _full_name(repository: object) -> str | None:
+    name = repository.get("full_name") if isinstance(repository, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def _check_artifact(report: Path, head: str, number: int, triggering: TriggeringRun) -> None:
+    """The artifact must be the triggering run's report, about the pull request it names."""
+    if head != triggering.head_sha:
+        raise InputError(
+            f"--report {report}: made for commit {head[:12]}, but the triggering run checked "
+            f"{triggering.head_sha[:12]}: it is not that run's report; upload the report.json of "
+            "the same run (actions/download-artifact with run-id: github.event.workflow_run.id)"
+        )
+    if triggering.pull_requests and number not in triggering.pull_requests:
+        shown = ", ".join(f"#{n}" for n in triggering.pull_requests)
+        raise InputError(
+            f"--pull-request {number}: the triggering run belongs to pull request {shown}; pass the "
+            "number the pull_request workflow saved"
+        )
+
+
+def provenance(triggering: TriggeringRun | None) -> str:
+    """A closing line for a fork's report: its run executed the fork's workflow, so its numbers are
+    the fork's word; a reviewer should know that before trusting the verdict."""
+    if triggering is None or triggering.head_repository in (None, triggering.repository):
+        return ""
+    fork = escaping.markdown(triggering.head_repository or "", 100)
+    run = f" {triggering.run_id}" if triggering.run_id is not None else ""
+    return (
+        f"\n_Rendered by `preflight publish` from the JSON report of workflow run{run}, which the fork "
+        f"{fork} ran with the workflow files of its own commit: if the pull request changes "
+        ".github/workflows, the numbers above are the fork's, not preflight's._\n"
+    )
