@@ -114,7 +114,7 @@ TABLE_DAMAGE: dict[str, tuple[Callable[[Path], object], str, str]] = {
     "error_rate 7": (
         lambda d: rewrite(d / "functions.parquet", setting("error_rate", 7.0)),
         "functions.parquet",
-        "error_rate",
+        "column error_rate has 1 value(s) outside 0..1 (or not finite), the first 7.0 in row 4",
     ),
     "negative calls_per_min": (
         lambda d: rewrite(d / "functions.parquet", setting("calls_per_min", -5.0)),
@@ -124,7 +124,7 @@ TABLE_DAMAGE: dict[str, tuple[Callable[[Path], object], str, str]] = {
     "inf calls_per_min": (
         lambda d: rewrite(d / "functions.parquet", setting("calls_per_min", math.inf)),
         "functions.parquet",
-        "calls_per_min",
+        "column calls_per_min has 1 value(s) negative or not finite, the first inf in row 4",
     ),
     "inf requests_per_min": (
         lambda d: rewrite(d / "endpoints.parquet", setting("requests_per_min", math.inf, row=0)),
