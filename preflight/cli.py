@@ -412,7 +412,7 @@ def callgraph(path: Path, fmt: str, revision: str | None) -> int:
     """The static call graph of the Python code under PATH."""
     from preflight.commands import callgraph as command
 
-    return command.run(path, fmt, sys.stdout, os.environ, revision)
+    return command.run(path, fmt, sys.stdout, os.environ, revision, err=sys.stderr)
 
 
 @cli.command()
@@ -568,9 +568,10 @@ def hook_run(
 
 def _target(repo_dir: Path, base: str | None, head: str | None, pre_push: bool, remote: str | None) -> Target:
     """What the range options name; with --pre-push the ranges come from standard input."""
+    from preflight.changes.revisions import read_pre_push
     from preflight.commands import Target
 
-    lines = tuple(sys.stdin.read().splitlines()) if pre_push else None
+    lines = read_pre_push(sys.stdin) if pre_push else None
     return Target(repo_dir, base, head, lines, remote)
 
 
@@ -610,17 +611,36 @@ def _show(error: click.ClickException) -> None:
 
 
 def _crash(verbose: bool) -> int:
-    """A bug: save the traceback, ask for a report, exit 3."""
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    fd, path = tempfile.mkstemp(prefix=f"preflight-crash-{stamp}-", suffix=".txt")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(f"preflight {__version__}, Python {sys.version.split()[0]}\n")
-        handle.write(traceback.format_exc())
-    if verbose:
-        traceback.print_exc()
-    click.echo(
-        f"preflight: internal error (a bug). The traceback is saved in {path}; please open an issue "
-        "in preflight's repository with that file attached.",
-        err=True,
+    """A bug: save the traceback, ask for a report, exit 3. This handler itself never fails.
+
+    The traceback may hold any text (file names, pre-push input decoded with surrogateescape):
+    it is written with backslashreplace, and anything failing here (no temp dir, a closed stderr)
+    still ends in exit 3 rather than a second traceback and Python's exit 1, which a pre-push hook
+    would report as "gate failed"."""
+    details = "".join(traceback.format_exc())
+    try:
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+        fd, path = tempfile.mkstemp(prefix=f"preflight-crash-{stamp}-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write(f"preflight {__version__}, Python {sys.version.split()[0]}\n")
+            handle.write(details)
+        where = f"The traceback is saved in {path}"
+    except Exception as e:  # the report below must still be made
+        where = f"The traceback could not be saved ({type(e).__name__}); re-run with -v to see it"
+    message = (
+        f"preflight: internal error (a bug). {where}; please open an issue in preflight's repository "
+        "with it attached.\n"
     )
+    if verbose:
+        message = details + message
+    try:
+        stderr = sys.stderr.buffer if hasattr(sys.stderr, "buffer") else None
+        if stderr is not None:
+            sys.stderr.flush()
+            stderr.write(message.encode("utf-8", "backslashreplace"))
+            stderr.flush()
+        elif sys.stderr is not None:
+            sys.stderr.write(message.encode("ascii", "backslashreplace").decode("ascii"))
+    except Exception:  # nowhere left to report to; the exit code still says it
+        pass
     return 3

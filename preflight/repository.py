@@ -224,15 +224,26 @@ class Repository:
         return self.read_blob(sha)
 
     def python_files(self, revision: str) -> tuple[tuple[str, str], ...]:
-        """(path, blob sha) of every .py file at a revision."""
+        """(path, blob sha) of every .py file at a revision that is a file: a symlink's blob
+        holds its target's path, which must never be parsed (see python_links)."""
+        return tuple(
+            (path, blob) for mode, path, blob in self._python_entries(revision) if mode != MODE_SYMLINK
+        )
+
+    def python_links(self, revision: str) -> tuple[str, ...]:
+        """Paths of the .py symlinks at a revision (listed by the code index, never followed)."""
+        return tuple(path for mode, path, _ in self._python_entries(revision) if mode == MODE_SYMLINK)
+
+    def _python_entries(self, revision: str) -> list[tuple[str, str, str]]:
+        """(mode, path, blob sha) of every .py blob at a revision."""
         out = self._git("ls-tree", "-r", "-z", "--full-tree", revision)
-        files = []
+        found = []
         for entry in out.split("\0"):
             meta, _, path = entry.partition("\t")
             parts = meta.split()
             if len(parts) == 3 and parts[1] == "blob" and path.endswith(".py"):
-                files.append((escape_path(path), parts[2]))
-        return tuple(files)
+                found.append((parts[0], escape_path(path), parts[2]))
+        return found
 
     def read_blob(self, sha: str) -> bytes:
         """The content of a blob."""

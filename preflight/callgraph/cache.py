@@ -14,9 +14,10 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, astuple, dataclass
+from dataclasses import asdict, astuple, dataclass, replace
 from pathlib import Path
 
 import orjson
@@ -55,6 +56,10 @@ class IndexStats:
     """Files not summarized: binary, too large or undecodable."""
     solve: str = "scratch"
     """How the graph was solved: "unchanged", "incremental", or "scratch" (with why, after a colon)."""
+    links: tuple[str, ...] = ()
+    """.py symlinks listed and not followed (index_directory; a git tree's are Repository.python_links)."""
+    special: tuple[str, ...] = ()
+    """.py paths that are not regular files (a FIFO, a device) or cannot be opened: not read."""
 
 
 def default_cache_dir(repo: Repository) -> Path:
@@ -99,15 +104,39 @@ def index_directory(
     modules `pkg.mod`, as its own imports do. Files are keyed by the id git would give
     them, so the cache is shared with `index`.
     """
-    base = import_root(root)
+    base, top = import_root(root), root.resolve()
     files = []
-    for path in sorted(root.resolve().rglob("*.py")):
-        relative = path.relative_to(root.resolve())
+    links: list[str] = []
+    special: list[str] = []
+    for path in sorted(top.rglob("*.py")):
+        relative = path.relative_to(top)
         if any(part.startswith(".") or part in SKIPPED_DIRS for part in relative.parts[:-1]):
             continue
-        data = path.read_bytes()
+        # A symlink (of the file or of a directory above it) may point out of the repository:
+        # listed, never read. top is resolved, so any link on the way changes the real path.
+        if os.path.realpath(path) != str(path):
+            links.append(relative.as_posix())
+            continue
+        data = _regular_bytes(path)
+        if data is None:
+            special.append(relative.as_posix())
+            continue
         files.append((path.relative_to(base).as_posix(), _blob_id(data), _constant(data)))
-    return index_files(files, cache_dir, workers, patterns)
+    found = index_files(files, cache_dir, workers, patterns)
+    return replace(found, stats=replace(found.stats, links=tuple(links), special=tuple(special)))
+
+
+def _regular_bytes(path: Path) -> bytes | None:
+    """The bytes of a regular file; None for anything else (a FIFO would block the read forever)."""
+    try:
+        # O_NOFOLLOW: a link swapped in since the check is refused, not followed.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return handle.read()
 
 
 def import_root(directory: Path) -> Path:

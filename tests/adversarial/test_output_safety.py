@@ -10,13 +10,15 @@ from __future__ import annotations
 import os
 import re
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 
 from preflight.cli import main
-from tests.conftest import commit
+from tests.conftest import GIT_ENV, commit
 
 
 @pytest.fixture
@@ -199,3 +201,55 @@ def test_an_error_quoting_a_hostile_value_forges_nothing_on_stderr(
     out, err = capsys.readouterr()
     assert "INJECTED" in err
     assert forged(err) == [] and forged(out) == []
+
+
+# Item 9: the code index never reads outside the repository, nor follows a symlink.
+
+SECRET = "def secret_outside():\n    return open('/etc/shadow').read()\n"
+
+
+@pytest.fixture
+def linked(git_repo: Path, tmp_path: Path) -> Path:
+    """A repository with one module and `linked.py -> ../outside/s.py`, committed as a symlink."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "s.py").write_text(SECRET, encoding="utf-8")
+    (git_repo / "linked.py").symlink_to(Path("..") / "outside" / "s.py")
+    commit(git_repo, {"app.py": "def main():\n    return 1\n"})
+    return git_repo
+
+
+def test_callgraph_lists_a_symlink_and_does_not_follow_it(
+    linked: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["callgraph", str(linked), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert "secret_outside" not in out and "main" in out
+    assert "linked.py" in err and "symlink" in err
+    assert main(["callgraph", str(linked)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1 Python files")
+    assert "1 symlink not followed: linked.py" in out
+
+
+def test_callgraph_at_a_revision_never_parses_a_symlink_blob(
+    linked: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # git stores a symlink as a blob holding its target path ("../outside/s.py"): not Python.
+    assert main(["callgraph", str(linked), "--revision", "HEAD"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1 Python files") and "1 symlink not followed: linked.py" in out
+
+
+def test_callgraph_skips_a_fifo_instead_of_hanging(git_repo: Path) -> None:
+    commit(git_repo, {"app.py": "def main():\n    return 1\n"})
+    os.mkfifo(git_repo / "pipe.py")
+    done = subprocess.run(
+        [sys.executable, "-m", "preflight", "callgraph", str(git_repo)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**GIT_ENV, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("1 Python files") and "pipe.py" in done.stdout
