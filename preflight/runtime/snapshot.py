@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from preflight.errors import InputError
 from preflight.files import umask_mode
 from preflight.runtime import integrity
 from preflight.runtime.schema import SCHEMA_VERSION, TABLES
+from preflight.runtime.staging import clean_abandoned, create_staging
 
 META = "meta.json"
 
@@ -65,17 +65,34 @@ def write(snapshot: Snapshot, directory: Path) -> None:
         **snapshot.meta,
         "rows": {name: len(frame) for name, frame in tables.items()},
     }
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
-        os.chmod(staging, umask_mode(executable=True))  # mkdtemp's 0700 would hide it from others
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        clean_abandoned(directory)
+        temporary = create_staging(directory, "staging")
+    except OSError as e:
+        raise _unwritable(directory, e) from None
+    try:
+        os.chmod(temporary, umask_mode(executable=True))  # mkdtemp's 0700 would hide it from others
         for name, frame in tables.items():
-            frame.to_parquet(staging / f"{name}.parquet", index=False)
-        (staging / META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        _swap(staging, directory)
+            frame.to_parquet(temporary / f"{name}.parquet", index=False)
+        (temporary / META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        _swap(temporary, directory)
+    except OSError as e:
+        shutil.rmtree(temporary, ignore_errors=True)
+        if isinstance(e, InputError):
+            raise
+        raise _unwritable(directory, e) from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(temporary, ignore_errors=True)
         raise
+
+
+def _unwritable(directory: Path, e: OSError) -> InputError:
+    """A failed snapshot write (a full disk, a quota, a read-only place), naming where."""
+    return InputError(
+        f"{directory}: cannot write the snapshot ({e.strerror or e}); free space there or pass another "
+        "--output; the previous snapshot, if any, is unchanged"
+    )
 
 
 def _swap(staging: Path, directory: Path) -> None:
@@ -86,7 +103,7 @@ def _swap(staging: Path, directory: Path) -> None:
         raise InputError(
             f"{directory}: exists and is not a preflight snapshot; choose another --output or remove it"
         )
-    retired = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old.", dir=directory.parent))
+    retired = create_staging(directory, "retired")
     os.replace(directory, retired / "snapshot")
     try:
         os.replace(staging, directory)

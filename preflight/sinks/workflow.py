@@ -7,11 +7,14 @@ follow the runner's documentation and @actions/core (escapeData/escapeProperty, 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from preflight.errors import InputError
 from preflight.models import CheckResult, FunctionExposure
 from preflight.report.escaping import terminal
 
@@ -108,8 +111,7 @@ def outputs(results: Sequence[CheckResult], worst: CheckResult | None, report: P
 
 def write_outputs(path: Path, values: Mapping[str, str]) -> None:
     """Append to $GITHUB_OUTPUT; values with line breaks use the `name<<delimiter` form."""
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write("".join(output_line(name, value) for name, value in values.items()))
+    append(path, "".join(output_line(name, value) for name, value in values.items()), "GITHUB_OUTPUT")
 
 
 def output_line(name: str, value: str) -> str:
@@ -122,9 +124,26 @@ def output_line(name: str, value: str) -> str:
 
 def append_summary(path: Path, reports: Iterable[str]) -> None:
     """Append the Markdown report to $GITHUB_STEP_SUMMARY (the job's summary page)."""
-    with path.open("a", encoding="utf-8") as handle:
-        for report in reports:
-            handle.write(report if report.endswith("\n") else report + "\n")
+    text = "".join(report if report.endswith("\n") else report + "\n" for report in reports)
+    append(path, text, "GITHUB_STEP_SUMMARY")
+
+
+def append(path: Path, text: str, variable: str) -> None:
+    """Append text to one of the runner's files; a failed write (a full disk) is an InputError
+    naming it, with what was there before left as it was (a half-appended entry is cut off)."""
+    size: int | None = None
+    try:
+        with path.open("ab") as handle:
+            size = handle.tell() if path.is_file() else None
+            handle.write(text.encode("utf-8"))
+    except OSError as e:
+        if size is not None:
+            with contextlib.suppress(OSError):
+                os.truncate(path, size)
+        raise InputError(
+            f"${variable} {terminal(str(path))}: cannot append to it ({e.strerror or e}); free space "
+            "on the runner's disk (or unset the variable), then re-run the job; what it held is unchanged"
+        ) from None
 
 
 def _level(result: CheckResult) -> str:

@@ -244,3 +244,167 @@ def test_an_error_body_echoing_the_token_is_redacted(
         list(github(url).pages(COMMENTS))
     assert APP_TOKEN not in str(e.value) and APP_TOKEN[4:20] not in str(e.value)
     assert "Bad credentials" in str(e.value) and "***" in str(e.value)
+
+
+# Item 15: a full disk, killed runs
+
+DEV_FULL = Path("/dev/full")
+needs_dev_full = pytest.mark.skipif(not DEV_FULL.is_char_device(), reason="no /dev/full here")
+TRACES = Path(__file__).parents[2] / "examples" / "shop" / "telemetry" / "traces" / "cart.jsonl"
+
+
+def limited(limit: int) -> Any:
+    """A preexec_fn capping the size of any file the child writes: its writes then fail as on a
+    full disk (EFBIG; Python ignores SIGXFSZ), with no real disk filled."""
+
+    def apply() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def run_limited(repo: Path, limit: int, *args: str) -> subprocess.CompletedProcess[bytes]:
+    environ = {**os.environ, **GIT_ENV, "TMPDIR": str(repo.parent)}
+    environ.pop("GITHUB_ACTIONS", None)
+    return subprocess.run(
+        [sys.executable, "-m", "preflight", *args],
+        cwd=repo,
+        capture_output=True,
+        env=environ,
+        timeout=TIMEOUT,
+        preexec_fn=limited(limit),
+    )
+
+
+@needs_dev_full
+def test_step_summary_on_a_full_disk_is_exit_2_naming_it() -> None:
+    from preflight.errors import PreflightError
+    from preflight.sinks import workflow
+
+    with pytest.raises(PreflightError, match="GITHUB_STEP_SUMMARY /dev/full: cannot append") as e:
+        workflow.append_summary(DEV_FULL, ["# report\n" * 10_000])
+    assert e.value.exit_code == 2 and DEV_FULL.is_char_device()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_a_failed_summary_append_leaves_the_old_summary_intact(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n", encoding="utf-8")
+    script = (
+        "import sys; from pathlib import Path; from preflight.sinks import workflow\n"
+        "try:\n    workflow.append_summary(Path(sys.argv[1]), ['x' * 100_000])\n"
+        "except Exception as e:\n    print(type(e).__name__, e)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(summary)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        preexec_fn=limited(4096),
+    )
+    assert done.stdout.startswith("InputError") and str(summary) in done.stdout, done.stderr
+    assert summary.read_text(encoding="utf-8") == "earlier step\n"
+
+
+@needs_dev_full
+def test_check_output_on_a_full_disk_is_exit_2_naming_the_path(branch: Path) -> None:
+    done = preflight(branch, "check", "--base", "main", "--no-callgraph", "--output", str(DEV_FULL))
+    assert done.returncode == 2 and b"/dev/full" in done.stderr and b"Traceback" not in done.stderr
+    assert DEV_FULL.is_char_device()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_check_output_that_cannot_be_written_keeps_the_old_report(branch: Path) -> None:
+    # a report far larger than the limit, which git's own small outputs stay well under
+    commit(branch, {"many.py": "".join(f"def f{i}(x):\n    return x + {i}\n\n\n" for i in range(300))})
+    out = branch.parent / "report.json"
+    out.write_text('{"old": true}\n', encoding="utf-8")
+    done = run_limited(
+        branch, 32_768, "check", "--base", "main", "--no-callgraph", "--format", "json", "--output", str(out)
+    )
+    assert done.returncode == 2 and str(out).encode() in done.stderr, done.stderr
+    assert out.read_text(encoding="utf-8") == '{"old": true}\n'
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE is POSIX")
+def test_collect_on_a_full_disk_is_exit_2_and_the_old_snapshot_intact(branch: Path) -> None:
+    snap = branch.parent / "snap"
+    first = run_limited(branch, 1 << 30, "collect", str(TRACES), "--output", str(snap))
+    assert first.returncode == 0, first.stderr.decode()
+    before = {p.name: p.read_bytes() for p in snap.iterdir()}
+    done = run_limited(branch, 2048, "collect", str(TRACES), "--output", str(snap))
+    assert done.returncode == 2 and f"{snap}: cannot write the snapshot".encode() in done.stderr, done.stderr
+    assert {p.name: p.read_bytes() for p in snap.iterdir()} == before
+    assert sorted(p.name for p in branch.parent.iterdir() if p.name.startswith(".snap")) == []
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait(timeout=TIMEOUT)
+    return child.pid
+
+
+def test_staging_left_by_a_killed_collect_is_cleaned_on_the_next_run(branch: Path) -> None:
+    from preflight.runtime import staging
+
+    snap = branch.parent / "snap"
+    killed = branch.parent / f".snap.preflight-staging-{dead_pid()}-abcd_123"
+    killed.mkdir()
+    (killed / "functions.parquet").write_bytes(b"PAR1 half")
+    busy = staging.create_staging(snap, "staging")  # a live run's (this process)
+    user = [branch.parent / ".snap.notes", branch.parent / f".snap.preflight-staging-{dead_pid()}-mine"]
+    for path in user:
+        path.mkdir()
+    done = preflight(branch, "collect", str(TRACES), "--output", str(snap))
+    assert done.returncode == 0, done.stderr.decode()
+    assert not killed.exists() and busy.is_dir() and all(path.is_dir() for path in user)
+    # a live pid's directory goes only once it is a day old (the pid may be another machine's)
+    assert staging.clean_abandoned(snap, now=os.stat(busy).st_mtime + staging.ABANDONED_AFTER + 1) == (busy,)
+
+
+def alive(pid: int) -> bool:
+    """True while pid runs (a zombie left for a reaper counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+@pytest.mark.parametrize("signal_name", ["SIGKILL", "SIGTERM"])
+def test_collect_workers_exit_when_the_parent_is_killed(tmp_path: Path, signal_name: str) -> None:
+    import signal
+    import time
+
+    script = (
+        "import os, time\n"
+        "from preflight.runtime import parallel\n"
+        "if __name__ == '__main__':\n"
+        "    workers = parallel.pool(1)\n"
+        "    print(workers.submit(os.getpid).result(), flush=True)\n"
+        "    workers.submit(time.sleep, 300)\n"
+        "    time.sleep(300)\n"
+    )
+    (tmp_path / "parent.py").write_text(script, encoding="utf-8")
+    parent = subprocess.Popen([sys.executable, "parent.py"], cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+    worker = 0
+    try:
+        assert parent.stdout is not None
+        worker = int(parent.stdout.readline())
+        assert alive(worker)
+        parent.send_signal(getattr(signal, signal_name))
+        parent.wait(timeout=TIMEOUT)
+        deadline = time.monotonic() + 15
+        while alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not alive(worker), "the worker outlived its parent"
+    finally:
+        parent.kill()
+        parent.wait(timeout=TIMEOUT)
+        if worker and alive(worker):  # a failed run leaves no orphan behind
+            os.kill(worker, signal.SIGKILL)
+        if parent.stdout is not None:
+            parent.stdout.close()
