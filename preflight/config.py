@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from preflight import yamlnodes
 from preflight.errors import InputError
 from preflight.repository import Repository
 
@@ -156,13 +157,15 @@ class Config:
 def parse(text: str, source: str) -> Config:
     """Validate YAML text; errors name source:line and say what is allowed."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yamlnodes.compose(text, source)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         raise InputError(f"{source}{line}: not valid YAML ({getattr(e, 'problem', e)})") from e
     if root is None:
         return Config(source=source)
+    if not isinstance(root, yaml.MappingNode):
+        raise InputError(f"{source}:{_line(root)}: {_not_a_mapping(root, text)}")
     sections = _mapping(root, source, "the top level")
     snapshot = None
     path_map: tuple[PathMapping, ...] = ()
@@ -205,6 +208,19 @@ def parse(text: str, source: str) -> Config:
         production=production,
         non_production=NON_PRODUCTION + non_production,
     )
+
+
+def _not_a_mapping(root: yaml.Node, text: str) -> str:
+    """What the top level is instead of a mapping; a symbolic link committed to git reads as its
+    target path (one line, no newline), and the config is read from git, not the work tree."""
+    if isinstance(root, yaml.ScalarNode) and root.tag == "tag:yaml.org,2002:str" and "\n" not in text:
+        return (
+            f"the file looks like a symbolic link to {root.value!r}: git stores a link as its target "
+            "path, and preflight reads the config from the base revision's git tree, not the work "
+            "tree; commit the file itself, not a link"
+        )
+    kind = {yaml.SequenceNode: "a list", yaml.ScalarNode: f"the value {str(root.value)[:40]!r}"}
+    return f"the top level must be a mapping of keys to values, not {kind.get(type(root), 'that')}"
 
 
 def load_file(path: Path) -> Config:
@@ -386,7 +402,10 @@ def _number(node: yaml.Node, source: str, where: str) -> float:
         "tag:yaml.org,2002:float",
     ):
         raise InputError(f"{source}:{_line(node)}: {where} must be a number")
-    value = float(node.value)
+    try:
+        value = yamlnodes.decimal(node)
+    except ValueError as e:
+        raise InputError(f"{source}:{_line(node)}: {where}: {e}") from e
     if value < 0:
         raise InputError(f"{source}:{_line(node)}: {where} must not be negative")
     return value
@@ -433,6 +452,12 @@ def _gate(node: yaml.Node, source: str) -> Gate:
             values[name] = _rules(value, source)
         else:
             raise InputError(f"{source}:{_line(key)}: unknown key {where}; allowed: {', '.join(GATE_KEYS)}")
+    # One threshold alone moves the other's default out of its way (`fail_above: 30` alone
+    # warns from 30 too), so a valid setting is never refused for a default the user did not write.
+    if "fail_above" in values and "warn_above" not in values:
+        values["warn_above"] = min(Gate().warn_above, values["fail_above"])  # type: ignore[call-overload]
+    if "warn_above" in values and "fail_above" not in values:
+        values["fail_above"] = max(Gate().fail_above, values["warn_above"])  # type: ignore[call-overload]
     gate = Gate(**values)  # type: ignore[arg-type]
     if gate.override_trailer is not None and not gate.override_approvers:
         raise InputError(
@@ -504,4 +529,7 @@ def _score(node: yaml.Node, source: str, where: str) -> int:
 def _bool(node: yaml.Node, source: str, where: str) -> bool:
     if not isinstance(node, yaml.ScalarNode) or node.tag != "tag:yaml.org,2002:bool":
         raise InputError(f"{source}:{_line(node)}: {where} must be true or false")
-    return str(node.value).lower() in ("true", "yes", "on")
+    try:
+        return yamlnodes.boolean(node)
+    except ValueError as e:
+        raise InputError(f"{source}:{_line(node)}: {where}: {e}") from e

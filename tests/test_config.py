@@ -43,7 +43,10 @@ def test_runtime_and_paths() -> None:
         ),
         ("gate:\n  mode: strict\n", "c.yml:2: `gate.mode` is advisory or blocking, not 'strict'"),
         ("gate:\n  fail_above: 101\n", "c.yml:2: `gate.fail_above` must be a whole score from 0 to 100"),
-        ("gate:\n  warn_above: 80\n", "c.yml: `gate.warn_above` (80) is above `gate.fail_above` (75)"),
+        (
+            "gate:\n  warn_above: 80\n  fail_above: 70\n",
+            "c.yml: `gate.warn_above` (80) is above `gate.fail_above` (70)",
+        ),
         ("gate:\n  rules:\n    - fail_above: 10\n", "c.yml:3: a gate rule needs `paths` or `services`"),
         ("gate:\n  rules:\n    - paths: a/**\n", "c.yml:3: `paths` of a gate rule must be a non-empty list"),
         ("gate:\n  budget_tightening: 1\n", "c.yml:2: `gate.budget_tightening` must be true or false"),
