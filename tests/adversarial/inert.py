@@ -45,7 +45,9 @@ def markdown_injections(body: str) -> list[str]:
         if line.startswith("```"):
             in_mermaid = line.startswith("```mermaid")
             continue
-        tags = {m.group(1).lower() for m in _TAG.finditer(line)} - ALLOWED_TAGS
+        # a Mermaid label's line break is preflight's own; label() encodes every `<` of the input
+        allowed = ALLOWED_TAGS | ({"br"} if in_mermaid else set())
+        tags = {m.group(1).lower() for m in _TAG.finditer(line)} - allowed
         if tags:
             found.append(f"element {sorted(tags)}: {line[:120]!r}")
         if _MENTION.search(line):
