@@ -19,7 +19,9 @@ An invalid spec is refused with an InputError naming the file and line.
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,37 @@ class OpensloAdapter:
 
     name = "openslo"
 
+    def __init__(self) -> None:
+        self._parsed: dict[Path, tuple[tuple[int, int], list[Any] | None]] = {}
+        self._siblings: dict[Path, tuple[tuple[tuple[Path, int, int], ...], dict[str, Located]]] = {}
+
+    def documents(self, path: Path) -> list[Any] | None:
+        """A file's documents parsed once per collect (None when it does not parse): an SLO's
+        indicatorRef searches the whole directory, and re-parsing it per SLO was quadratic."""
+        stat = path.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        known = self._parsed.get(path)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        try:
+            documents: list[Any] | None = load_documents(path)
+        except (InputError, OSError):
+            documents = None
+        self._parsed[path] = (stamp, documents)
+        return documents
+
+    def sibling_slis(self, path: Path) -> dict[str, Located]:
+        """SLI documents of the YAML files in path's directory, indexed once per directory state
+        (unparsable files are skipped here: they are reported when that file itself is read)."""
+        directory = path.parent
+        files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+        stamps = tuple((f, f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+        cached = self._siblings.get(directory)
+        if cached is None or cached[0] != stamps:
+            # The file itself is in the index too: harmless, its own SLIs are looked up first.
+            cached = self._siblings[directory] = (stamps, _slis_in(self.documents(f) or [] for f in files))
+        return cached[1]
+
     def sniff(self, path: Path, head: bytes) -> bool:
         """A document with `apiVersion: openslo/v1`."""
         return _OPENSLO_HEAD.search(head) is not None
@@ -54,7 +87,9 @@ class OpensloAdapter:
         """One slos row per objective; refuses (InputError) a spec that is not valid OpenSLO v1."""
         report = SourceReport(str(path), self.name)
         spec = SpecFile(path)
-        documents = load_documents(path)
+        documents = self.documents(path)
+        if documents is None:
+            documents = load_documents(path)  # raises the InputError that names the line
         slis: dict[str, Located] = {}
         slos: list[Located] = []
         for doc in documents:
@@ -72,13 +107,13 @@ class OpensloAdapter:
             elif kind == "SLO":
                 slos.append(doc)
         for doc in slos:
-            for row in _openslo_rows(spec, doc, slis, report):
+            for row in _openslo_rows(spec, doc, slis, report, self):
                 sink.row("slos", row)
         return report
 
 
 def _openslo_rows(
-    spec: SpecFile, doc: Located, slis: dict[str, Located], report: SourceReport
+    spec: SpecFile, doc: Located, slis: dict[str, Located], report: SourceReport, adapter: OpensloAdapter
 ) -> list[dict[str, Any]]:
     """The rows of one SLO document, one per objective it can express."""
     metadata = spec.mapping(doc, "metadata")
@@ -90,7 +125,7 @@ def _openslo_rows(
     rows = []
     for number, objective in enumerate(objectives, start=1):
         report.rows_read += 1
-        sli = _indicator(spec, objective, slis) or _indicator(spec, body, slis)
+        sli = _indicator(spec, objective, slis, adapter) or _indicator(spec, body, slis, adapter)
         if sli is None:
             raise spec.fail(
                 body.line, "an SLO needs indicator or indicatorRef (on spec or on each objective)"
@@ -119,7 +154,9 @@ def _openslo_rows(
     return rows
 
 
-def _indicator(spec: SpecFile, holder: Located, slis: dict[str, Located]) -> Located | None:
+def _indicator(
+    spec: SpecFile, holder: Located, slis: dict[str, Located], adapter: OpensloAdapter
+) -> Located | None:
     """The SLI (a document with metadata and spec) that holder inlines or names, or None."""
     inline = spec.optional_mapping(holder, "indicator")
     if inline is not None:
@@ -127,7 +164,7 @@ def _indicator(spec: SpecFile, holder: Located, slis: dict[str, Located]) -> Loc
     ref = spec.optional_text(holder, "indicatorRef")
     if ref is None:
         return None
-    found = slis.get(ref) or _sibling_slis(spec.path).get(ref)
+    found = slis.get(ref) or adapter.sibling_slis(spec.path).get(ref)
     if found is None:
         raise spec.fail(
             holder.line_of("indicatorRef"),
@@ -136,16 +173,10 @@ def _indicator(spec: SpecFile, holder: Located, slis: dict[str, Located]) -> Loc
     return found
 
 
-def _sibling_slis(path: Path) -> dict[str, Located]:
-    """SLI documents of the other YAML files in the directory (ones that do not parse are skipped here)."""
+def _slis_in(files: Iterable[list[Any]]) -> dict[str, Located]:
+    """SLI documents by name from each file's documents, the first file that defines a name winning."""
     found: dict[str, Located] = {}
-    for other in sorted([*path.parent.glob("*.yaml"), *path.parent.glob("*.yml")]):
-        if other == path:
-            continue
-        try:
-            documents = load_documents(other)
-        except InputError:
-            continue  # reported when that file itself is read
+    for documents in files:
         for doc in documents:
             if (
                 isinstance(doc, Located)
@@ -266,9 +297,9 @@ def _budget(spec: SpecFile, metadata: Located) -> float | None:
     text = annotations[BUDGET_KEY]
     try:
         budget = float(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         budget = float("nan")
-    if not budget <= 1:  # also refuses NaN
+    if not -math.inf < budget <= 1:  # also refuses NaN
         raise spec.fail(
             annotations.line_of(BUDGET_KEY),
             f"{BUDGET_KEY} {text!r} is not a share of at most 1 (0.4 = 40% left)",

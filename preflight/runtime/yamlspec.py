@@ -2,17 +2,21 @@
 
 yaml.safe_load loses positions; this loader keeps, for each mapping, its own
 line and the line of each key (1-based), and `SpecFile` turns a missing or
-mistyped value into an InputError pointing at it.
+mistyped value into an InputError pointing at it. It composes with
+yamlnodes.StrictLoader, so alias bombs, deep nesting and duplicate keys are
+refused with their line before anything is built.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from preflight.errors import InputError
+from preflight.yamlnodes import StrictLoader
 
 
 class Located(dict[Any, Any]):
@@ -28,8 +32,20 @@ class Located(dict[Any, Any]):
         return self.key_lines.get(key, self.line)
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader whose mappings are Located."""
+class _Loader(StrictLoader):
+    """StrictLoader whose mappings are Located and whose bad scalars name their line."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, KeyError, OverflowError) as error:
+            # `!!int abc`, `!!bool maybe`, a 5,000-digit integer, `2024-13-45`: PyYAML's
+            # constructors raise plain Python errors that would otherwise escape as crashes.
+            tag = str(node.tag).rsplit(":", 1)[-1]
+            value = str(node.value)[:40] if isinstance(node, yaml.ScalarNode) else "this node"
+            raise InputError(
+                f"{self.name}:{node.start_mark.line + 1}: {value!r} is not a valid {tag}"
+            ) from error
 
 
 def _construct_located(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Located:
@@ -66,6 +82,8 @@ def load_documents(path: Path) -> list[Any]:
         raise InputError(f"{path}: invalid YAML: a key is not a plain value ({error})") from error
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise InputError(f"{path}: invalid YAML: {error}") from error
+    except OSError as error:
+        raise InputError(f"{path}: cannot read ({error.strerror})") from error
 
 
 class SpecFile:
@@ -105,7 +123,13 @@ class SpecFile:
         value = parent.get(key)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.fail(parent.line_of(key), f"{key} must be a number, not {value!r}")
-        return float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer past a float's range
+            number = math.inf
+        if not math.isfinite(number):
+            raise self.fail(parent.line_of(key), f"{key} must be a finite number")
+        return number
 
     def items(self, parent: Located, key: str) -> list[Located]:
         """parent[key], which must be a non-empty list of mappings."""

@@ -29,6 +29,11 @@ _BARE_FRAME = re.compile(r"^[A-Za-z_][\w]*(?:\.(?:[A-Za-z_]\w*|<lambda>))*$")
 # Code objects that are not functions a change can touch; their samples already count for the enclosing function.
 _NATIVE_SOURCES = (".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".rs")
 _SNIFF_LINES = 20
+MAX_LINE = 2**31 - 1
+"""No source file has more lines; a larger number is a damaged frame, not a function."""
+MAX_SAMPLES = 2**62
+"""Samples in one file: sums stay within the snapshot's Int64 columns."""
+_MAX_COUNT_DIGITS = len(str(MAX_SAMPLES))
 
 
 class Frame(NamedTuple):
@@ -54,34 +59,48 @@ class FoldedAdapter(ProfileAdapter):
         if not lines:
             return False
         good = [parsed[0] for parsed in map(_parse_line, lines) if not isinstance(parsed, str)]
-        return len(good) * 2 > len(lines) and any(parse_frame(f) for stack in good for f in stack.split(";"))
+        return len(good) * 2 > len(lines) and any(_known(f) for stack in good for f in stack.split(";"))
 
     def read(self, path: Path, sink: Sink) -> SourceReport:
         """One functions row per function seen in any stack, with its inclusive sample count."""
         report = SourceReport(str(path), self.name)
         samples: Counter[tuple[str, str | None]] = Counter()
         first_line: dict[tuple[str, str | None], int | None] = {}
+        total = 0  # every function's count is at most the file's total, so bounding it bounds them
         with path.open(encoding="utf-8", errors="replace") as handle:
             for raw in handle:
                 if not raw.strip():
                     continue
                 report.rows_read += 1
-                reason = _add(raw.rstrip("\r\n"), samples, first_line)
-                if reason is not None:
+                reason = _add(raw.rstrip("\r\n"), samples, first_line, MAX_SAMPLES - total)
+                if isinstance(reason, str):
                     report.reject(reason)
+                else:
+                    total += reason
         for (name, file_path), count in samples.items():
             sink.row("functions", self.function_row(name, file_path, first_line[name, file_path], count))
         return report
 
 
+def _known(frame: str) -> bool:
+    """True when parse_frame recognises the frame as a function."""
+    try:
+        return parse_frame(frame) is not None
+    except ValueError:
+        return False
+
+
 def parse_frame(frame: str) -> Frame | None:
-    """A py-spy or bare dotted frame, or None for synthetic, native or unreadable frames."""
+    """A py-spy or bare dotted frame, or None for synthetic, native or unreadable frames;
+    ValueError for a py-spy frame whose line number cannot be a line (10^23, `²`)."""
     frame = frame.strip()
     match = _PY_SPY_FRAME.match(frame)
     if match is not None:
         # `--native` frames carry C/C++/Rust sources; `<frozen ...>`/`<string>` code has no file in a repository.
         if match["file"].startswith("<") or match["file"].endswith(_NATIVE_SOURCES):
             return None
+        if not match["line"].isascii() or len(match["line"]) > 10 or int(match["line"]) > MAX_LINE:
+            raise ValueError("bad line number")  # `\d` also matches digits such as `²` and `٣`
         # `outer.<locals>.inner` is `outer.inner` in the code index's naming.
         name = match["name"].replace(".<locals>", "")
         return Frame(name, match["file"], int(match["line"]))
@@ -93,7 +112,9 @@ def parse_frame(frame: str) -> Frame | None:
 def _parse_line(line: str) -> tuple[str, int] | str:
     """(stack, count) of a well-formed line, else the reason it is not one."""
     stack, _, count = line.rstrip().rpartition(" ")
-    if count.isdigit():
+    if count.isascii() and count.isdigit():  # str.isdigit also accepts `²`, which int() refuses
+        if len(count) > _MAX_COUNT_DIGITS or int(count) > MAX_SAMPLES:
+            return "count too large"
         # An empty stack is real: py-spy writes ` 1` for a sample with no Python frames.
         return stack, int(count)
     # `a;b;c`, or `a;b (file.py:3)` whose last frame was taken for the count.
@@ -103,16 +124,25 @@ def _parse_line(line: str) -> tuple[str, int] | str:
 
 
 def _add(
-    line: str, samples: Counter[tuple[str, str | None]], first_line: dict[tuple[str, str | None], int | None]
-) -> str | None:
-    """Count one line's samples for every function on its stack; the reason when the line is unusable."""
+    line: str,
+    samples: Counter[tuple[str, str | None]],
+    first_line: dict[tuple[str, str | None], int | None],
+    room: int,
+) -> str | int:
+    """Count one line's samples for every function on its stack and return the count, or the
+    reason the line is unusable (nothing counted). room: samples the file may still add."""
     parsed = _parse_line(line)
     if isinstance(parsed, str):
         return parsed
     stack, count = parsed
+    if count > room:
+        return "count too large"
+    try:
+        frames = [parse_frame(text) for text in stack.split(";")]
+    except ValueError as error:
+        return str(error)
     seen: set[tuple[str, str | None]] = set()
-    for text in stack.split(";"):
-        frame = parse_frame(text)
+    for frame in frames:
         if frame is None or frame.name.rsplit(".", 1)[-1] in NOT_FUNCTIONS:
             continue
         key = (frame.name, frame.file_path)
@@ -122,7 +152,7 @@ def _add(
         samples[key] += count
         # Without --function the line is the sampled one; the smallest seen still lies inside the function.
         first_line[key] = _smallest(first_line.get(key), frame.line)
-    return None
+    return count
 
 
 def _smallest(known: int | None, line: int | None) -> int | None:

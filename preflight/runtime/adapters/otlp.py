@@ -133,11 +133,12 @@ def _read_document(doc: Any, sink: Sink, report: SourceReport) -> None:
 def _read_resource(resource_span: dict[str, Any], sink: Sink, report: SourceReport) -> None:
     service = None
     resource = resource_span.get("resource")
-    if type(resource) is dict:
-        for attribute in resource.get("attributes") or ():
-            if type(attribute) is dict and attribute.get("key") == "service.name":
-                service = tracejson.string(any_value(attribute.get("value")))
-                break
+    attributes = resource.get("attributes") if type(resource) is dict else None
+    bad_attributes = attributes is not None and type(attributes) is not list
+    for attribute in attributes if type(attributes) is list else ():
+        if type(attribute) is dict and attribute.get("key") == "service.name":
+            service = tracejson.string(any_value(attribute.get("value")))
+            break
     scopes = resource_span.get("scopeSpans")
     if scopes is None:
         scopes = resource_span.get("instrumentationLibrarySpans")  # before OTLP 0.15
@@ -149,7 +150,9 @@ def _read_resource(resource_span: dict[str, Any], sink: Sink, report: SourceRepo
             report.rows_read += 1
             report.reject("not a scopeSpans object")
             continue
-        if service is tracejson.UNKNOWN_SERVICE:
+        if bad_attributes:
+            report.reject("bad resource attributes", len(spans))
+        elif service is tracejson.UNKNOWN_SERVICE:
             report.reject(f"missing service.name (kept as {tracejson.UNKNOWN_SERVICE})", len(spans))
         report.rows_read += len(spans)
         # The window is widened once per scope rather than per span: same result, fewer calls.
@@ -196,6 +199,9 @@ def _span(raw: Any, service: str, report: SourceReport) -> Span | None:
     start, end = _nanos(raw.get("startTimeUnixNano")), _nanos(raw.get("endTimeUnixNano"))
     if start is None or end is None or start <= 0:
         report.reject("bad timestamp")
+        return None
+    if end > tracejson.MAX_TIME_NS:
+        report.reject(tracejson.TOO_LATE)
         return None
     if end < start:
         report.reject("end before start")

@@ -26,6 +26,9 @@ _DICT = ord("{")
 _TUPLES = (ord("("), ord(")"))
 _END = ord("0")
 _FLAG_REF = 0x80
+MAX_LINE = 2**31 - 1
+MAX_CALLS = 2**53
+"""More calls than this in one profile is damage; it also keeps sums within Int64."""
 
 
 class PstatsAdapter(ProfileAdapter):
@@ -80,6 +83,9 @@ def _problem(key: Any, value: Any) -> str | None:
     calls = value[1]
     if isinstance(calls, bool) or not isinstance(calls, int) or calls < 0:
         return "bad entry"
+    # marshal holds integers of any size; the snapshot's columns are Int64.
+    if not 0 <= line <= MAX_LINE or calls > MAX_CALLS:
+        return "number too large"
     # cProfile files C functions under '~' with a name like '<built-in method builtins.len>'.
     if file_path == "~" or funcname.startswith(("<built-in", "<method ")):
         return "builtin"

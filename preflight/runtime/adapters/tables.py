@@ -10,6 +10,7 @@ against the column's type; a bad cell rejects its row, counted by column.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import math
 from collections.abc import Iterator, Sequence
@@ -41,6 +42,7 @@ SIGNED = frozenset({"budget_remaining"})
 # How CSV writers spell an unknown value besides an empty cell (pandas writes NaN as "" or "nan").
 MISSING_TEXT = frozenset({"nan", "na", "n/a", "null", "none"})
 _BATCH_ROWS = 10_000
+_INT64 = 2**63
 _PARQUET_MAGIC = b"PAR1"
 
 
@@ -56,7 +58,10 @@ class TableAdapter:
         first = head.split(b"\n", 1)[0].decode("utf-8-sig", errors="replace").strip()
         if "," not in first:
             return False  # every table has at least two columns
-        header = next(csv.reader([first]), [])
+        try:
+            header = next(csv.reader([first]), [])
+        except csv.Error:
+            return False  # not CSV this adapter can read (a lone \r inside the line)
         return table_of(header) is not None
 
     def read(self, path: Path, sink: Sink) -> SourceReport:
@@ -127,14 +132,43 @@ def _table_or_refuse(path: Path, header: Sequence[str]) -> str:
 
 
 def _csv_rows(path: Path) -> Iterator[list[Any]]:
-    """The header, then each row's cells, empty cells as None."""
+    """The header, then each row's cells, empty cells as None; a file that is not UTF-8 CSV is
+    refused (InputError) at the line where it stops being one."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        for number, cells in enumerate(csv.reader(handle)):
-            if number and not any(cells):
-                continue  # blank line
-            yield (
-                [cell.strip() for cell in cells] if number == 0 else [cell.strip() or None for cell in cells]
-            )
+        reader = csv.reader(handle)
+        try:
+            for number, cells in enumerate(reader):
+                if number and not any(cells):
+                    continue  # blank line
+                yield (
+                    [cell.strip() for cell in cells]
+                    if number == 0
+                    else [cell.strip() or None for cell in cells]
+                )
+        except UnicodeDecodeError as error:
+            raise InputError(
+                f"{path}:{_line_of_byte(path)}: not UTF-8 text "
+                f"(byte 0x{error.object[error.start]:02x}); save it as UTF-8 and collect again"
+            ) from error
+        except csv.Error as error:
+            raise InputError(
+                f"{path}:{max(reader.line_num, 1)}: not valid CSV ({error}); check the quoting of that line"
+            ) from error
+
+
+def _line_of_byte(path: Path) -> int:
+    """The 1-based line of the first byte that is not UTF-8. The text layer's offset is within
+    a buffered chunk, so decode the file again in chunks, counting newlines."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines = 1
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as error:
+                return lines + chunk.count(b"\n", 0, max(error.start, 0))
+            lines += chunk.count(b"\n")
+    return lines
 
 
 def _parquet_rows(path: Path) -> Iterator[list[Any]]:
@@ -205,6 +239,8 @@ def _number(value: Any, whole: bool) -> int | float:
     if whole:
         if value != int(value):
             raise ValueError("not a whole number")
+        if not -_INT64 <= value < _INT64:
+            raise ValueError("too large")  # Int64 columns; pandas would overflow
         return int(value)
     return float(value)
 

@@ -54,6 +54,12 @@ CODE_KEYS = frozenset(key for key in WANTED if key.startswith("code."))
 
 _BOM = b"\xef\xbb\xbf"
 
+MAX_TIME_NS = 253_402_300_799 * 10**9
+"""9999-12-31T23:59:59Z, the last time Python's datetime (and so the snapshot's window) can hold."""
+TOO_LATE = "timestamp after year 9999"
+MAX_LINE = 2**31 - 1
+"""No source file has more lines; a larger code.line.number is damage, read as unknown."""
+
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
@@ -224,6 +230,9 @@ def window_us(start: Any, duration: Any, report: SourceReport) -> tuple[int, int
     if duration < 0:
         report.reject("end before start")
         return None
+    if (start + duration) * 1000 > MAX_TIME_NS:
+        report.reject(TOO_LATE)
+        return None
     return start * 1000, (start + duration) * 1000
 
 
@@ -271,6 +280,8 @@ def code_identity(attrs: Mapping[str, Any]) -> tuple[str | None, str | None, int
         line = get("code.lineno")
     if type(line) is not int:
         line = integer(line)
+    if line is not None and not 0 <= line <= MAX_LINE:
+        line = None
     return function, file_path, line
 
 
