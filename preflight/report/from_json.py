@@ -9,9 +9,10 @@ escaping filter (the base's source word) are held to a fixed vocabulary as well.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
-from typing import Any
+from typing import Any, TypeVar
 
 from preflight.models import (
     Aspect,
@@ -90,7 +91,7 @@ def result(doc: dict[str, Any]) -> CheckResult:
     )
     changes = ChangeSet(
         revisions=revisions,
-        files=tuple(FileChange(**f) for f in doc["files"]),
+        files=tuple(_build(FileChange, f, {}) for f in doc["files"]),
         functions=tuple(_change(f) for f in doc["functions"]),
         warnings=tuple(doc["warnings"]),
     )
@@ -133,19 +134,29 @@ def _span(value: dict[str, int] | None) -> LineSpan | None:
 
 def _change(f: dict[str, Any]) -> FunctionChange:
     breaks = f["signature_break"]
-    return FunctionChange(
-        path=f["path"],
-        old_path=f["old_path"],
-        qualname=f["qualname"],
-        old_qualname=f["old_qualname"],
-        kind=ChangeKind(f["kind"]),
-        aspects=tuple(Aspect(a) for a in f["aspects"]),
-        new_lines=_span(f["new_lines"]),
-        old_lines=_span(f["old_lines"]),
-        added_lines=f["added_lines"],
-        removed_lines=f["removed_lines"],
-        signature_break=None if breaks is None else tuple(breaks),
-    )
+    converted = {
+        "kind": ChangeKind(f["kind"]),
+        "aspects": tuple(Aspect(a) for a in f["aspects"]),
+        "new_lines": _span(f["new_lines"]),
+        "old_lines": _span(f["old_lines"]),
+        "signature_break": None if breaks is None else tuple(breaks),
+    }
+    return _build(FunctionChange, f, converted)
+
+
+_T = TypeVar("_T")
+
+
+def _build(cls: type[_T], values: dict[str, Any], converted: dict[str, Any]) -> _T:
+    """cls from the document's fields of the same names (lists as tuples); a field the document
+    does not have keeps its default, so a newer model still reads an older document."""
+    known = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    kwargs = {
+        name: converted[name] if name in converted else tuple(value) if isinstance(value, list) else value
+        for name, value in values.items()
+        if name in known
+    }
+    return cls(**kwargs)
 
 
 def _exposure(f: dict[str, Any]) -> FunctionExposure:
