@@ -112,6 +112,10 @@ class Gate:
     missing_runtime: str = "open"
     """open: a change without runtime data is judged by its score (unknown traffic adds points);
     closed: it fails in blocking mode until runtime data is provided."""
+    unparsed: str = "closed"
+    """closed: a changed production Python file that could not be parsed fully (too large,
+    undecodable, a syntax error) fails in blocking mode, since its changes are unknown; open:
+    judged by the score alone (the file adds unparsed-code points)."""
     budget_tightening: bool = True
     """An SLO the change may burn with little error budget left lowers both thresholds."""
     rules: tuple[GateRule, ...] = ()
@@ -416,13 +420,18 @@ GATE_KEYS = (
     "warn_above",
     "fail_above",
     "missing_runtime",
+    "unparsed",
     "budget_tightening",
     "rules",
     "override_label",
     "override_trailer",
     "override_approvers",
 )
-CHOICES = {"mode": ("advisory", "blocking"), "missing_runtime": ("open", "closed")}
+CHOICES = {
+    "mode": ("advisory", "blocking"),
+    "missing_runtime": ("open", "closed"),
+    "unparsed": ("closed", "open"),
+}
 
 
 def _gate(node: yaml.Node, source: str) -> Gate:

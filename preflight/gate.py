@@ -6,7 +6,9 @@ changed path and service takes the first rule that matches it; when every one of
 a rule, the strictest of those rules applies (so a docs-only change can have a looser
 gate), otherwise the defaults apply and matching rules can only make them stricter. An
 SLO the change may burn (breach probability above zero, or a median burn rate above 1)
-with little error budget left lowers both thresholds (BUDGET_TIGHTENING). A failing,
+with little error budget left lowers both thresholds (BUDGET_TIGHTENING). A changed
+production Python file that could not be parsed fully fails a blocking gate unless
+`gate.unparsed: open` (its changes are unknown, not absent). A failing,
 blocking gate can be overridden by a pull-request label or a commit trailer; the
 override is recorded in the report, never silent.
 """
@@ -34,6 +36,8 @@ class Context:
     impact: Impact | None = None
     runtime_missing: bool = False
     """Behaviour changed and no changed function has runtime data (measured or inferred)."""
+    unparsed: tuple[str, ...] = ()
+    """Changed production Python files that could not be parsed fully: their changes are unknown."""
     override: str | None = None
     """The label or trailer that asks to pass a failing gate, described; None without one."""
 
@@ -47,9 +51,11 @@ def decide(
     mode = policy.mode
     if fail_above is not None:  # --fail-above on the command line: blocking at that threshold
         mode, fail, warn = "blocking", fail_above, min(warn, fail_above)
-    word, reason = verdict(risk.score, warn, fail, mode, context, policy.missing_runtime)
+    word, reason = verdict(risk.score, warn, fail, mode, context, policy.missing_runtime, policy.unparsed)
     if context.runtime_missing and policy.missing_runtime == "open":
         notes.append("no runtime data for the changed functions: judged by the score alone")
+    if context.unparsed and policy.unparsed == "open":
+        notes.append("changed Python files that could not be parsed: judged by the score alone")
     override = None
     if word == "fail" and context.override is not None:
         word, override = "warn", context.override
@@ -66,14 +72,30 @@ def decide(
 
 
 def verdict(
-    score: int, warn: int, fail: int, mode: str, context: Context, missing_runtime: str = "open"
+    score: int,
+    warn: int,
+    fail: int,
+    mode: str,
+    context: Context,
+    missing_runtime: str = "open",
+    unparsed: str = "closed",
 ) -> tuple[str, str]:
     """The one verdict word (pass, warn, fail) and its reason; `fail` exactly when the check fails.
 
     Every renderer and sink shows this word. An advisory gate never fails, so a score above its
     fail threshold is a `warn` whose reason says it would fail in blocking mode.
     """
-    if context.runtime_missing and missing_runtime == "closed":
+    if context.unparsed and unparsed == "closed":
+        # code preflight cannot see is unknown, never "nothing changed": a change cannot pass a
+        # blocking gate by padding a file past the parse limit or breaking its syntax
+        count = len(context.unparsed)
+        word = "fail"
+        reason = (
+            f"{count} changed Python file{'s' * (count != 1)} could not be parsed "
+            f"({', '.join(context.unparsed[:2])}{', ...' if count > 2 else ''}), and the gate fails on "
+            "code it cannot see (gate.unparsed: closed)"
+        )
+    elif context.runtime_missing and missing_runtime == "closed":
         word = "fail"
         reason = "no runtime data for the changed functions, and the gate fails without it"
     elif score > fail:

@@ -18,6 +18,8 @@ class ChangeKind(str, Enum):
     MODIFIED = "modified"
     RENAMED = "renamed"
     COSMETIC = "cosmetic"
+    READS_CHANGED = "reads-changed"
+    """Unchanged itself, but it reads a name whose module- or class-level statement changed."""
 
 
 class Aspect(str, Enum):
@@ -29,7 +31,9 @@ class Aspect(str, Enum):
     DOCSTRING = "docstring"
 
 
-BEHAVIOURAL_KINDS = frozenset({ChangeKind.ADDED, ChangeKind.REMOVED, ChangeKind.MODIFIED})
+BEHAVIOURAL_KINDS = frozenset(
+    {ChangeKind.ADDED, ChangeKind.REMOVED, ChangeKind.MODIFIED, ChangeKind.READS_CHANGED}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +81,17 @@ class FileChange:
     """full, partial (syntax errors), no (not Python, binary, too large, undecodable)."""
     added_lines: int
     removed_lines: int
+    unparsed: str | None = None
+    """Why a Python version of the file could not be parsed, or only partially (too large,
+    undecodable, a syntax error): its changes are unknown, never "nothing changed". None when
+    every Python version parsed fully, and for files that are not Python."""
 
 
 @dataclass(frozen=True, slots=True)
 class FunctionChange:
-    """One function (def or async def, any depth) that changed."""
+    """One function (def or async def, any depth) that changed, or, with scope `module` or
+    `class`, the statements of a module or class body outside any def (constants, imports,
+    class attributes, top-level calls)."""
 
     path: str
     """File at head; at base for removed functions."""
@@ -106,6 +116,15 @@ class FunctionChange:
     """For modified functions with a signature aspect, by Python's calling rules: None when the
     parameters and async-ness did not change (annotations, return type), () when every call the
     old signature accepted still binds the same way, else why not ("timeout is now required")."""
+    scope: str = "function"
+    """function; module or class when qualname is a module or class whose statements outside
+    any def changed (kind modified, lines the span of the changed statements)."""
+    names: tuple[str, ...] = ()
+    """Scope module or class: the names the changed statements bind (EUR_RATES); kind
+    reads-changed: the changed names this function mentions."""
+    read_by: tuple[str, ...] = ()
+    """Scope module or class: functions of the same file that mention one of names (changed or
+    not); empty means no reader was found, so what the change reaches is unknown."""
 
     @property
     def behavioural(self) -> bool:

@@ -44,13 +44,15 @@ def check(
     impact = propagate(joined) if propagate is not None else None
     likelihood = likely(revisions) if likely is not None else None
     paths = tuple(f.path for f in change_set.files)
-    assessed = risk.assess(joined, impact, likelihood, paths)
+    unparsed = changes.unparsed(change_set, production or Config().is_production)
+    assessed = risk.assess(joined, impact, likelihood, paths, unparsed)
     behavioural = [f for f in joined.functions if f.change.behavioural and f.production]
     context = gate.Context(
         paths=paths,
         services=tuple(sorted({f.service for f in behavioural if f.service})),
         impact=impact,
         runtime_missing=bool(behavioural) and all(risk.traffic(f) is None for f in behavioural),
+        unparsed=tuple(f.path for f in unparsed),
         override=override(revisions) if override is not None else None,
     )
     return CheckResult(

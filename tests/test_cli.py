@@ -60,6 +60,7 @@ def test_changes_json_document(
             "parsed": "full",
             "added_lines": 1,
             "removed_lines": 1,
+            "unparsed": None,
         }
     ]
     assert doc["functions"] == [
@@ -75,6 +76,9 @@ def test_changes_json_document(
             "added_lines": 1,
             "removed_lines": 1,
             "signature_break": None,
+            "scope": "function",
+            "names": [],
+            "read_by": [],
         }
     ]
     assert doc["warnings"] == []

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from tree_sitter import Tree
 
-from preflight.changes import definitions, sources
+from preflight.changes import definitions, module_level, sources
 from preflight.changes.matching import FilePair, classify
 from preflight.changes.revisions import resolve
 from preflight.models import ChangeSet, FileChange, FunctionChange, RevisionRange
 from preflight.repository import MODE_SUBMODULE, MODE_SYMLINK, RawChange, Repository
 
-__all__ = ["analyze", "classify_sources", "compute"]
+__all__ = ["analyze", "classify_sources", "compute", "unparsed"]
 
 
 def analyze(
@@ -39,7 +39,7 @@ def compute(repo: Repository, revisions: RevisionRange) -> ChangeSet:
             pairs.append(pair)
     functions, more = classify(pairs)
     warnings.extend(more)
-    return ChangeSet(revisions, tuple(files), functions, tuple(warnings))
+    return ChangeSet(revisions, tuple(files), module_level.classify(pairs, functions), tuple(warnings))
 
 
 def _read(repo: Repository, raw: RawChange, warnings: list[str]) -> tuple[FileChange, FilePair | None]:
@@ -49,12 +49,12 @@ def _read(repo: Repository, raw: RawChange, warnings: list[str]) -> tuple[FileCh
     new_data = repo.read_blob(raw.new_blob) if raw.new_blob and not special else None
     old_lang = special or sources.language(raw.old_path or "", old_data)
     new_lang = special or sources.language(raw.new_path or "", new_data)
-    old_text = _text(raw.old_path, old_data, old_lang, warnings)
-    new_text = _text(raw.new_path, new_data, new_lang, warnings)
+    old_text, old_why = _text(raw.old_path, old_data, old_lang, warnings)
+    new_text, new_why = _text(raw.new_path, new_data, new_lang, warnings)
     old_py, new_py = old_lang == "Python", new_lang == "Python"
-    unreadable = (old_py and old_data is not None and old_text is None) or (
-        new_py and new_data is not None and new_text is None
-    )
+    # a Python version that cannot be read hides its changes: unknown, never "nothing changed"
+    unparsed = (old_why if old_py else None) or (new_why if new_py else None)
+    unreadable = unparsed is not None
     pair = None
     parsed = "no"
     if (old_py or new_py) and not unreadable:
@@ -67,6 +67,7 @@ def _read(repo: Repository, raw: RawChange, warnings: list[str]) -> tuple[FileCh
             warnings,
         )
         parsed = "partial" if pair.old_partial or pair.new_partial else "full"
+        unparsed = pair.unparsed
     if pair is not None and old_py == new_py:
         removed, added = pair.removed_lines, pair.added_lines
     else:
@@ -79,6 +80,7 @@ def _read(repo: Repository, raw: RawChange, warnings: list[str]) -> tuple[FileCh
         parsed=parsed,
         added_lines=len(added),
         removed_lines=len(removed),
+        unparsed=unparsed,
     )
     return file, pair
 
@@ -116,6 +118,9 @@ def file_pair(
         added_lines=added,
         old_partial=old is not None and old.error_line is not None,
         new_partial=new is not None and new.error_line is not None,
+        old_root=old.tree.root_node if old else None,
+        new_root=new.tree.root_node if new else None,
+        unparsed=_syntax_error(old, "base") or _syntax_error(new, "head"),
     )
 
 
@@ -140,7 +145,12 @@ def classify_sources(
         for old, new in pairs
     ]
     functions, more = classify(parsed)
-    return functions, tuple(warnings) + more
+    return module_level.classify(parsed, functions), tuple(warnings) + more
+
+
+def unparsed(change_set: ChangeSet, is_production: Callable[[str], bool]) -> tuple[FileChange, ...]:
+    """The changed production Python files that could not be parsed fully: unknown code."""
+    return tuple(f for f in change_set.files if f.unparsed is not None and is_production(f.path))
 
 
 def _special_kind(raw: RawChange) -> str | None:
@@ -152,20 +162,27 @@ def _special_kind(raw: RawChange) -> str | None:
     return None
 
 
-def _text(path: str | None, data: bytes | None, lang: str, warnings: list[str]) -> str | None:
-    """Decoded text of a version worth diffing, or None (absent, binary, too large, undecodable)."""
+def _text(
+    path: str | None, data: bytes | None, lang: str, warnings: list[str]
+) -> tuple[str | None, str | None]:
+    """(decoded text of a version worth diffing, or None; why a present version is unreadable)."""
     if data is None or lang == "binary":
-        return None
+        return None, None
     if len(data) > sources.MAX_PARSE_BYTES:
-        warnings.append(
-            f"{path}: {len(data):,} bytes is over the {sources.MAX_PARSE_BYTES:,}-byte limit; listed, not parsed"
-        )
-        return None
+        why = f"{len(data):,} bytes is over the {sources.MAX_PARSE_BYTES:,}-byte parse limit"
+        warnings.append(f"{path}: {why}; listed, not parsed: its changes are unknown")
+        return None, why
     try:
-        return sources.decode(data) if lang == "Python" else data.decode("utf-8", "replace")
+        return (sources.decode(data) if lang == "Python" else data.decode("utf-8", "replace")), None
     except ValueError as e:
-        warnings.append(f"{path}: cannot decode ({e}); listed, not parsed")
+        warnings.append(f"{path}: cannot decode ({e}); listed, not parsed: its changes are unknown")
+        return None, f"cannot decode it ({e})"
+
+
+def _syntax_error(parsed: definitions.ParsedSource | None, side: str) -> str | None:
+    if parsed is None or parsed.error_line is None:
         return None
+    return f"syntax error at line {parsed.error_line} at the {side}: parsed partially"
 
 
 def _parse(

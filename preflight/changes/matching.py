@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tree_sitter import Node
+
 from preflight.changes.definitions import Definition
 from preflight.changes.signatures import signature_break
 from preflight.models import Aspect, ChangeKind, FunctionChange, LineSpan
@@ -33,6 +35,12 @@ class FilePair:
     """The old version has a syntax error: definitions missing from it are not 'added'."""
     new_partial: bool = False
     """The new version has a syntax error: definitions missing from it are not 'removed'."""
+    old_root: Node | None = None
+    """The old version's syntax tree (module node), for the statements outside any def."""
+    new_root: Node | None = None
+    """The new version's syntax tree."""
+    unparsed: str | None = None
+    """Why a version parsed only partially (FileChange.unparsed), or None."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -229,6 +229,7 @@ def _file(f: FileChange) -> dict[str, Any]:
         "parsed": f.parsed,
         "added_lines": f.added_lines,
         "removed_lines": f.removed_lines,
+        "unparsed": f.unparsed,
     }
 
 
@@ -245,4 +246,7 @@ def _function(f: FunctionChange) -> dict[str, Any]:
         "added_lines": f.added_lines,
         "removed_lines": f.removed_lines,
         "signature_break": None if f.signature_break is None else list(f.signature_break),
+        "scope": f.scope,
+        "names": list(f.names),
+        "read_by": list(f.read_by),
     }

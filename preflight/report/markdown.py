@@ -28,7 +28,7 @@ from preflight.models import (
     Risk,
 )
 from preflight.report import escaping, mermaid
-from preflight.report.text import non_production
+from preflight.report.text import non_production, scope_detail
 from preflight.risk.impact import traffic
 
 MARKER = "<!-- preflight:report -->"
@@ -161,9 +161,9 @@ def _context(result: CheckResult, rows: int, items: int, details: bool) -> dict[
 
 
 def reasons(risk: Risk) -> list[Factor]:
-    """The one or two factors that drove the score, about the change itself: unknown traffic is a
-    penalty for what preflight does not know, said in the Unknown line instead."""
-    about = [f for f in risk.factors if f.points > 0 and f.name != "unknown traffic"]
+    """The one or two factors that drove the score, about the change itself: unknown traffic and
+    unparsed code are penalties for what preflight does not know, said in the Unknown line instead."""
+    about = [f for f in risk.factors if f.points > 0 and f.name not in ("unknown traffic", "unparsed code")]
     return sorted(about, key=lambda f: -f.points)[:REASONS]
 
 
@@ -201,6 +201,8 @@ def _kind(item: FunctionExposure) -> str:
     said = "; ".join(escaping.markdown(b, 80) for b in breaks[:2]) + (
         f"; +{len(breaks) - 2} more" if len(breaks) > 2 else ""
     )
+    if change.scope != "function" or change.names:  # module-level code and the functions reading it
+        aspects += f" ({escaping.markdown(scope_detail(change), 160)})"
     return change.kind.value + aspects + (f": breaks callers: {said}" if breaks else "")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from preflight.models import ChangeSet, CheckResult, Estimate, Exposure, FunctionChange, Impact
 from preflight.report.escaping import terminal as _t
 
-_MARK = {"added": "+", "removed": "-", "modified": "~", "renamed": ">", "cosmetic": "."}
+_MARK = {"added": "+", "removed": "-", "modified": "~", "renamed": ">", "cosmetic": ".", "reads-changed": "*"}
 
 
 def changes_text(changes: ChangeSet) -> str:
@@ -32,10 +32,23 @@ def changes_text(changes: ChangeSet) -> str:
 def function_line(fn: FunctionChange) -> str:
     """One function: mark, kind, name, aspects, lines."""
     detail = f" [{', '.join(a.value for a in fn.aspects)}]" if fn.aspects else ""
+    if fn.scope != "function" or fn.names:
+        detail += f" [{_t(scope_detail(fn))}]"
     was = f" (was {_t(fn.old_qualname)})" if fn.old_qualname and fn.old_qualname != fn.qualname else ""
     span = fn.new_lines or fn.old_lines
     where = f"{_t(fn.path)}:{span.start}" if span else _t(fn.path)
     return f"{_MARK[fn.kind.value]} {fn.kind.value:<8} {_t(fn.qualname)}{was}{detail}  {where}  +{fn.added_lines} -{fn.removed_lines}"
+
+
+def scope_detail(fn: FunctionChange) -> str:
+    """`module-level: EUR_RATES; read by convert` or `reads EUR_RATES`: what a module- or
+    class-level change binds and who reads it, or which changed names a function reads."""
+    if fn.scope == "function":
+        return "reads " + ", ".join(fn.names)
+    names = ", ".join(fn.names[:5]) + (f" +{len(fn.names) - 5}" if len(fn.names) > 5 else "")
+    readers = [r.rsplit(".", 1)[-1] for r in fn.read_by]
+    read = f"; read by {', '.join(readers[:3])}" + (f" +{len(readers) - 3}" if len(readers) > 3 else "")
+    return f"{fn.scope}-level" + (f": {names}" if names else "") + (read if readers else "; no reader found")
 
 
 def check_text(result: CheckResult, color: bool = False) -> str:

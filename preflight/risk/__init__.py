@@ -16,7 +16,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from preflight.models import Decision, Exposure, Factor, FunctionExposure, Impact, Likelihood, Risk
+from preflight.models import (
+    Decision,
+    Exposure,
+    Factor,
+    FileChange,
+    FunctionExposure,
+    Impact,
+    Likelihood,
+    Risk,
+)
 from preflight.risk import explain
 from preflight.risk import impact as impact_points
 from preflight.risk.impact import traffic
@@ -44,12 +53,13 @@ def score(
     share: float = 1.0,
     compatible: bool = False,
     probability: float | None = None,
+    unparsed: Sequence[FileChange] = (),
 ) -> Scored:
     """The score of a change; the keyword arguments ask "what if" (see preflight.risk.explain)."""
     base = likelihood.base_rate if likelihood is not None else ASSUMED_BASE_RATE
     if probability is None:
         probability = likelihood.probability if likelihood is not None else ASSUMED_BASE_RATE
-    parts = impact_points.factors(behavioural, impact, share, compatible)
+    parts = impact_points.factors(behavioural, impact, share, compatible, unparsed)
     m = multiplier(probability, base)
     factors = [
         Factor("defect likelihood", LIKELIHOOD_POINTS * probability, detail(likelihood, m)),
@@ -68,20 +78,26 @@ def assess(
     impact: Impact | None = None,
     likelihood: Likelihood | None = None,
     paths: Sequence[str] = (),
+    unparsed: Sequence[FileChange] = (),
 ) -> Risk:
-    """Score the change (changed `paths` tell whether tests changed too) and explain every point."""
+    """Score the change (changed `paths` tell whether tests changed too) and explain every point.
+
+    unparsed: the changed production Python files that could not be parsed fully (their
+    changes are unknown code: points, a low confidence, the first unknown)."""
     # functions in tests, docs, examples, ... are listed but never scored: a test-only change
     # scores as its history says, with no traffic, caller or unknown-traffic points
     behavioural = [f for f in exposure.functions if f.change.behavioural and f.production]
-    scored = score(behavioural, impact, likelihood)
-    confidence, unknowns = explain.confidence(exposure, behavioural, likelihood)
+    scored = score(behavioural, impact, likelihood, unparsed=unparsed)
+    confidence, unknowns = explain.confidence(exposure, behavioural, likelihood, unparsed)
     return Risk(
         score=scored.score,
         level=next(name for floor, name in LEVELS if scored.score >= floor),
         factors=scored.factors,
         unknowns=unknowns,
         confidence=confidence,
-        lower_it=explain.lower_it(behavioural, impact, likelihood, scored.score, exposure.source, paths),
+        lower_it=explain.lower_it(
+            behavioural, impact, likelihood, scored.score, exposure.source, paths, unparsed
+        ),
     )
 
 

@@ -1,6 +1,8 @@
 """What a score does not know (and how that lowers confidence), and what would lower it.
 
 Confidence starts high; each unknown caps it and says so:
+- a changed production Python file that could not be parsed fully: low, said first (it is
+  the headline's Unknown line), since its changes are unknown;
 - no runtime data at all for changed behaviour: low;
 - changed functions without measured traffic: low when more than half, medium when more
   than a tenth (inferred traffic counts as unmeasured); said in one line, not one per function
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from preflight.models import Exposure, FunctionExposure, Impact, Likelihood
+from preflight.models import Exposure, FileChange, FunctionExposure, Impact, Likelihood
 
 STALE_HOURS = 7 * 24.0
 MIN_RESOLUTION = 0.8
@@ -34,11 +36,20 @@ _ORDER = {"high": 2, "medium": 1, "low": 0}
 
 
 def confidence(
-    exposure: Exposure, behavioural: Sequence[FunctionExposure], likelihood: Likelihood | None
+    exposure: Exposure,
+    behavioural: Sequence[FunctionExposure],
+    likelihood: Likelihood | None,
+    unparsed: Sequence[FileChange] = (),
 ) -> tuple[str, tuple[str, ...]]:
     """(high, medium or low; the unknowns, each saying how it capped the confidence)."""
+    from preflight.risk.impact import needs_traffic, unparsed_detail
+
     caps: list[tuple[str, str]] = []
     unknowns: list[str] = []
+    if unparsed:  # first, before the history's notes: the headline shows the first unknown
+        unknowns.append(f"{unparsed_detail(unparsed)}{_CAPPED}low)")
+    # module-level changes that functions of their file read are measured through those readers
+    behavioural = [f for f in behavioural if needs_traffic(f)]
     count = len(behavioural)
     measured = sum(f.calls_per_min is not None for f in behavioural)
     inferred = sum(f.calls_per_min is None and f.inferred is not None for f in behavioural)
@@ -87,7 +98,7 @@ def confidence(
         caps.append(("medium", f"only {commits} commit{'s' * (commits != 1)} of history before the change"))
     if likelihood is not None:
         unknowns += likelihood.notes
-    level = "high"
+    level = "low" if unparsed else "high"
     for cap, _ in caps:
         level = min(level, cap, key=_ORDER.__getitem__)
     unknowns += [f"{why}{_CAPPED}{cap})" if cap != "high" else why for cap, why in caps]
@@ -110,6 +121,7 @@ def lower_it(
     current: int,
     source: str | None,
     paths: Sequence[str],
+    unparsed: Sequence[FileChange] = (),
 ) -> tuple[str, ...]:
     """Suggestions that would lower the score, each with the score it would have."""
     from preflight.risk import score
@@ -117,7 +129,7 @@ def lower_it(
 
     advice = []
     top = hottest(behavioural)
-    exposed = score(behavioural, impact, likelihood, share=CANARY).score
+    exposed = score(behavioural, impact, likelihood, share=CANARY, unparsed=unparsed).score
     if current - exposed >= WORTH_SAYING:
         name = short(top[0].change.qualname) if top is not None else "the change"
         advice.append(
@@ -126,7 +138,7 @@ def lower_it(
         )
     breaks = signature_breaks(behavioural)
     if breaks:
-        kept = score(behavioural, impact, likelihood, compatible=True).score
+        kept = score(behavioural, impact, likelihood, compatible=True, unparsed=unparsed).score
         widest = max(breaks, key=lambda f: f.callers or 0)
         if current - kept >= WORTH_SAYING:
             name, callers = short(widest.change.qualname), at_risk(widest.callers or 0)
@@ -138,7 +150,9 @@ def lower_it(
             )
             advice.append(f"{how}: score {current} -> {kept}")
     if likelihood is not None and likelihood.if_split is not None:
-        halves = score(behavioural, impact, likelihood, probability=likelihood.if_split).score
+        halves = score(
+            behavioural, impact, likelihood, probability=likelihood.if_split, unparsed=unparsed
+        ).score
         if current - halves >= WORTH_SAYING:
             advice.append(
                 f"split the change in two: each half scores about {halves} (defect likelihood "

@@ -9,7 +9,11 @@ Points, before the defect likelihood scales them (see preflight.risk):
 - callers: 3 per doubling of the callers at risk (code index) of a function that was removed or
   whose signature change breaks some old call by Python's calling rules, at most 15;
 - unknown traffic: 5 per changed function with no runtime data, measured or inferred, at
-  most 15: a function nobody measured is not a function nobody calls.
+  most 15: a function nobody measured is not a function nobody calls. A module- or class-level
+  change counts here only when no function of its file reads the names it binds (its readers,
+  listed as reads-changed, carry its traffic otherwise);
+- unparsed code: 5 per changed production Python file that could not be parsed, or only
+  partially (too large, undecodable, a syntax error), at most 15: its changes are unknown.
 `share` scales what the fault reaches (a canary or a feature flag at 5% -> 0.05): traffic,
 the front door and the SLO probabilities. It is a first-order approximation; the SLO part
 overstates the benefit a little when the budget is nearly gone.
@@ -20,7 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from preflight.models import ChangeKind, Factor, FunctionChange, FunctionExposure, Impact
+from preflight.models import ChangeKind, Factor, FileChange, FunctionChange, FunctionExposure, Impact
 
 TRAFFIC_POINTS_PER_DECADE = 10.0
 TRAFFIC_CAP = 40.0
@@ -103,11 +107,29 @@ def at_risk(callers: int) -> str:
     return f"{callers:,} caller{'s' * (callers != 1)} the change did not update"
 
 
+def needs_traffic(item: FunctionExposure) -> bool:
+    """Whether a change without runtime data is unknown traffic: every function, and a module- or
+    class-level change that no function of its file reads (its readers carry it otherwise)."""
+    return item.change.scope == "function" or not item.change.read_by
+
+
+def unparsed_detail(unparsed: Sequence[FileChange]) -> str:
+    """`2 changed Python files could not be parsed (a.py: why; b.py: why)`: FileChange.unparsed."""
+    count = len(unparsed)
+    shown = "; ".join(f"{short(f.path)}: {f.unparsed}" for f in unparsed[:SHOWN_BREAKS])
+    more = f"; {count - SHOWN_BREAKS} more" if count > SHOWN_BREAKS else ""
+    return (
+        f"{count} changed Python file{'s' * (count != 1)} could not be parsed fully ({shown}{more}): "
+        f"{'its' if count == 1 else 'their'} changes are unknown"
+    )
+
+
 def factors(
     behavioural: Sequence[FunctionExposure],
     impact: Impact | None,
     share: float = 1.0,
     compatible: bool = False,
+    unparsed: Sequence[FileChange] = (),
 ) -> list[Factor]:
     """The impact factors, each with its points; `share` and `compatible` ask "what if"."""
     found: list[Factor] = []
@@ -135,7 +157,7 @@ def factors(
                 f"{short(widest.change.qualname)} {what_broke(widest.change)}; {at_risk(callers)}",
             )
         )
-    unknown = [f for f in behavioural if traffic(f) is None]
+    unknown = [f for f in behavioural if traffic(f) is None and needs_traffic(f)]
     if unknown:
         count = len(unknown)
         found.append(
@@ -143,6 +165,12 @@ def factors(
                 "unknown traffic",
                 min(UNKNOWN_CAP, UNKNOWN_POINTS * count),
                 f"{count} changed function{'s' * (count != 1)} without runtime data",
+            )
+        )
+    if unparsed:
+        found.append(
+            Factor(
+                "unparsed code", min(UNKNOWN_CAP, UNKNOWN_POINTS * len(unparsed)), unparsed_detail(unparsed)
             )
         )
     return found

@@ -66,8 +66,9 @@ def test_one_screen_per_scenario_and_a_summary(ran: tuple[Path, str]) -> None:
     lines = text.splitlines()
     assert len(lines) <= 50  # one screen
     assert max(len(line) for line in lines if str(root) not in line) <= demo.WIDTH
-    assert "risk 62/100 high, gate warn (blocking: fails above 70), confidence low" in text
-    assert "   +19.8  traffic: shop.currency.convert runs 115 calls/min (measured)" in text
+    # EUR_RATES changed at module level: get_supported_currencies reads it (issue 17 item 4)
+    assert "risk 68/100 high, gate warn (blocking: fails above 70), confidence medium" in text
+    assert "   +26.0  traffic: shop.currency.get_supported_currencies runs 504 calls/min (measured)" in text
     # the new repository's one commit of history caps every scenario: said once, not five times
     assert (
         "Unknown for every scenario: only 1 commit of history before the change (confidence at most medium)"
