@@ -97,7 +97,7 @@ class OpensloAdapter:
                 report.reject("not openslo/v1")
                 continue
             kind = doc.get("kind")
-            if kind not in OPENSLO_KINDS:
+            if not isinstance(kind, str) or kind not in OPENSLO_KINDS:  # a list is unhashable
                 raise spec.fail(
                     doc.line_of("kind"), f"kind {kind!r} is not one of {', '.join(sorted(OPENSLO_KINDS))}"
                 )
@@ -213,7 +213,7 @@ def _kind_and_threshold(
             objective.line, "a thresholdMetric objective needs value (the latency threshold) and op"
         )
     op = objective.get("op", metric.get("op"))
-    if op not in {"lt", "lte", "gt", "gte"}:
+    if not isinstance(op, str) or op not in {"lt", "lte", "gt", "gte"}:
         raise spec.fail(holder.line_of("op"), f"op {op!r} is not one of lt, lte, gt, gte")
     if op not in _LATENCY_OPS:
         return None, None

@@ -38,9 +38,9 @@ class _Loader(StrictLoader):
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep=deep)
-        except (ValueError, KeyError, OverflowError) as error:
-            # `!!int abc`, `!!bool maybe`, a 5,000-digit integer, `2024-13-45`: PyYAML's
-            # constructors raise plain Python errors that would otherwise escape as crashes.
+        except (ValueError, KeyError, OverflowError, AttributeError) as error:
+            # `!!int abc`, `!!bool maybe`, a 5,000-digit integer, `2024-13-45`, `!!timestamp x`:
+            # PyYAML's constructors raise plain Python errors that would otherwise escape as crashes.
             tag = str(node.tag).rsplit(":", 1)[-1]
             value = str(node.value)[:40] if isinstance(node, yaml.ScalarNode) else "this node"
             raise InputError(

@@ -363,3 +363,25 @@ def test_openslo_huge_target_is_refused_not_a_crash(no_repo: Path) -> None:
     )
     code, _, err = _collect_here(no_repo, path)
     assert code == 2 and f"{path}:6:" in err, err
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        ("kind: SLO", "kind: [SLO]", 2),
+        ("op: lt", "op: [lt]", 8),
+        ("name: checkout", "name: !!timestamp x", 4),
+    ],
+    ids=["kind-list", "op-list", "bad-timestamp"],
+)
+def test_openslo_found_by_fuzzing(no_repo: Path, old: str, new: str, line: int) -> None:
+    """Crashes bench/fuzz.py found on the code before issue 17 (TypeError, AttributeError)."""
+    path = no_repo / "slo.yaml"
+    text = (
+        "apiVersion: openslo/v1\nkind: SLO\nmetadata:\n  name: checkout\nspec:\n  service: shop\n"
+        "  timeWindow: [{duration: 28d, isRolling: true}]\n  objectives: [{target: 0.99, value: 300, op: lt}]\n"
+        "  indicator:\n    metadata: {name: latency}\n    spec: {thresholdMetric: {metricSource: {type: P}}}\n"
+    )
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    code, _, err = _collect_here(no_repo, path, "--format", "openslo")
+    assert code == 2 and f"{path}:{line}:" in err, err
