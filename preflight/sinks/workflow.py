@@ -16,6 +16,7 @@ from pathlib import Path
 
 from preflight.errors import InputError
 from preflight.models import CheckResult, FunctionExposure
+from preflight.report import escaping
 from preflight.report.escaping import terminal
 
 PER_LEVEL = 10
@@ -40,8 +41,10 @@ class Annotation:
 
 
 def escape_data(text: str) -> str:
-    """A workflow command's message: %, CR and LF encoded so the command stays one line."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's message: %, CR and LF encoded so the command stays one line (as the
+    actions toolkit does), then every other control and bidi character made visible (a runner's
+    log is a terminal: ESC there would drive the reader's)."""
+    return escaping.terminal(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

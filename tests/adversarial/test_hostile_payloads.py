@@ -366,11 +366,6 @@ def test_a_service_name_with_a_colon_or_equals_sign_is_scored(tmp_path: Path) ->
     assert main([*args, "--format", "json", "--output", str(tmp_path / "r.json")]) in (0, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="item 7: the annotation's file= property carries a path's ESC/BEL/bidi characters raw "
-    "(preflight/sinks/workflow.py escapes only %, CR, LF, : and , there)",
-)
 def test_annotation_properties_hold_no_raw_control_characters(
     world: World, github_env: tuple[object, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
