@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from preflight.models import Exposure, Impact, SloStatus
 from preflight.propagation import simulate
-from preflight.propagation.faults import Fault, parse
+from preflight.propagation.faults import Fault
 from preflight.propagation.graph import ServiceGraph
 
 ERROR_RANGE = (0.01, 0.3)
@@ -62,13 +62,20 @@ def faults(exposure: Exposure, graph: ServiceGraph) -> tuple[list[Fault], list[s
             notes.append(
                 f"{name}: runs about {runs:.1f} times per {service} request: errors compound, delays add"
             )
+        # Built, not parsed: a service name from telemetry may hold `:` or `=`, which a spec cannot.
         target = f"{service}:{name}"
-        found.append(parse(f"{target}:error={low}..{high}").with_share(runs))
+        found.append(
+            Fault(service, name, "error", low, high, spec=f"{target}:error={low}..{high}").with_share(runs)
+        )
         if item.p50_ms:
-            added = f"{item.p50_ms * (slow_low - 1):.3f}ms..{item.p50_ms * (slow_high - 1):.3f}ms"
-            found.append(parse(f"{target}:latency={added}").with_share(runs))
+            slow = (item.p50_ms * (slow_low - 1), item.p50_ms * (slow_high - 1))
+            spec = f"{target}:latency={slow[0]:.3f}ms..{slow[1]:.3f}ms"
+            found.append(Fault(service, name, "latency", *slow, spec=spec).with_share(runs))
         else:
-            found.append(parse(f"{target}:latency=x{slow_low}..x{slow_high}").with_share(runs))
+            spec = f"{target}:latency=x{slow_low}..x{slow_high}"
+            found.append(
+                Fault(service, name, "latency", slow_low, slow_high, True, spec=spec).with_share(runs)
+            )
     return found, notes
 
 

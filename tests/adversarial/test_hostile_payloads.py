@@ -41,7 +41,7 @@ from tests.sinks.server import serve
 FRONT = "front\n::error title=SVC::x <img src=https://evil.example/s.png> @acme/security-team"
 """The calling service's name, from telemetry."""
 BACK = "pay\n# ments|`\u202e` [x](evil.example/p) <script>alert(1)</script> @octocat \x1b[2J"
-"""The called service, where the changed function runs (no `:` or `=`: see the xfail below)."""
+"""The called service, where the changed function runs."""
 ROUTE = "/x\n::warning::route <b>bold</b> @octocat |a|b|"
 SLO = "slo\n::error::budget <script>alert(1)</script> ![i](https://evil.example/i.png) @team"
 AUTHOR = "Mallory @acme/security-team <img src=x> ::error::a"
@@ -343,11 +343,6 @@ def test_the_release_digest_is_inert(world: World, tmp_path: Path, fmt: str) -> 
     assert raw_controls(text) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not item 8: a service name with ':' or '=' (from telemetry) is spliced into a fault spec "
-    "(propagation/change.py) and check fails with exit 2 about an --inject the user never passed",
-)
 def test_a_service_name_with_a_colon_or_equals_sign_is_scored(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
