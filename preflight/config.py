@@ -240,10 +240,20 @@ def load_file(path: Path) -> Config:
 
 def from_revision(repo: Repository, revision: str | None) -> Config:
     """The config as it is at a revision (the base: a change cannot loosen its own checks)."""
+    source = f"{(revision or '')[:12]}:{CONFIG_FILE}"
+    mode = repo.mode_at(revision, CONFIG_FILE)
+    if mode is not None and mode not in ("100644", "100755"):
+        what = {"120000": "a symbolic link", "040000": "a directory", "160000": "a submodule"}.get(mode, mode)
+        if mode == "120000":  # a link's blob is its target's path
+            target = (repo.file_at(revision, CONFIG_FILE) or b"").decode("utf-8", "replace")
+            what += f" to {target!r}"
+        raise InputError(
+            f"{source} is {what}, not a file: commit the file itself (preflight reads the base "
+            "revision's file and never follows a link from the repository)"
+        )
     data = repo.file_at(revision, CONFIG_FILE)
     if data is None:
         return Config()
-    source = f"{(revision or '')[:12]}:{CONFIG_FILE}"
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:

@@ -223,6 +223,17 @@ class Repository:
             return None
         return self.read_blob(sha)
 
+    def mode_at(self, revision: str | None, path: str) -> str | None:
+        """The git file mode of a path at a revision (100644 a file, 120000 a symbolic link, 040000
+        a directory, 160000 a submodule), or None when it does not exist there."""
+        if revision is None:
+            return None
+        try:
+            out = self._git("ls-tree", "--end-of-options", revision, "--", path)
+        except git.GitCommandError:
+            return None
+        return out.split(" ", 1)[0] if out else None
+
     def python_files(self, revision: str) -> tuple[tuple[str, str], ...]:
         """(path, blob sha) of every .py file at a revision that is a file: a symlink's blob
         holds its target's path, which must never be parsed (see python_links)."""

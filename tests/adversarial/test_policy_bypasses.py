@@ -132,3 +132,23 @@ def test_a_trailer_without_approvers_is_a_config_error(
     commit(git_repo, {"app.py": CHANGED})
     assert main(["check", "--repo", str(git_repo), "--base", base, "--no-callgraph"]) == 2
     assert "`gate.override_trailer` needs `gate.override_approvers`" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"), [("link", "a symbolic link to 'policy.yml'"), ("directory", "a directory")]
+)
+def test_a_config_that_is_not_a_file_says_what_it_is(
+    git_repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, kind: str, said: str
+) -> None:
+    """Issue 17 item 10: a symlinked .preflight.yml said "top level must be a mapping"."""
+    monkeypatch.delenv("GITHUB_EVENT_PATH", raising=False)
+    (git_repo / "policy.yml").write_text(STRICT, encoding="utf-8")
+    if kind == "link":
+        (git_repo / ".preflight.yml").symlink_to("policy.yml")
+    else:
+        (git_repo / ".preflight.yml").mkdir()
+        (git_repo / ".preflight.yml" / "x").write_text("x\n", encoding="utf-8")
+    base = commit(git_repo, {"app.py": CODE})
+    commit(git_repo, {"app.py": CHANGED})
+    assert main(["check", "--repo", str(git_repo), "--base", base, "--no-callgraph"]) == 2
+    assert f".preflight.yml is {said}, not a file: commit the file itself" in capsys.readouterr().err
