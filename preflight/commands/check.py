@@ -150,7 +150,9 @@ def gate_override(repo: Repository, policy: config.Gate, environ: Mapping[str, s
         if policy.override_trailer is None:  # off unless the base's policy names approvers
             return None
         found = repo.trailers(revisions.merge_base, revisions.head_sha, policy.override_trailer)
-        approved = [(sha, email, why) for sha, email, why in found if email.lower() in policy.override_approvers]
+        approved = [
+            (sha, email, why) for sha, email, why in found if email.lower() in policy.override_approvers
+        ]
         if approved:
             sha, email, reason = approved[0]
             return f"the commit trailer {policy.override_trailer}: {reason!r} in {sha[:12]}, committed by {email}"
