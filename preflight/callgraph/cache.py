@@ -25,7 +25,7 @@ import orjson
 from preflight.callgraph import CallGraph, FileSummary, fixpoint, incremental, results, store, summarize
 from preflight.callgraph.entrypoints import EntryPoint, Pattern, find
 from preflight.callgraph.model import RawSummary, raw_from_bytes
-from preflight.callgraph.state import State
+from preflight.callgraph.state import Solved, SolverState
 from preflight.callgraph.summary import parse
 from preflight.changes import sources
 from preflight.repository import Repository
@@ -183,7 +183,7 @@ def index_files(
             by_path = {path: tuple(astuple(e) for e in found) for path, found in entries.items()}
             kept = solved
             if solved.state.widened:  # never resumed from (incremental.py): keep the summaries only
-                kept = incremental.Solved(solved.raws, solved.program, State(widened=True), solved.redone)
+                kept = Solved(solved.raws, solved.program, SolverState(widened=True), solved.redone)
             store.write(directory / PACK, store.Pack(blobs, salt, by_path, kept))
             key = _result_key(files, salt, directory / PACK)  # the pack it now rests on
         del solved, pack, raws  # the state is most of the memory: let it go before writing the result

@@ -15,12 +15,12 @@ from preflight.callgraph.graph import CallGraph
 from preflight.callgraph.model import Expr
 from preflight.callgraph.program import Program
 from preflight.callgraph.solver import Solver
-from preflight.callgraph.state import State
+from preflight.callgraph.state import SolverState
 
 
-def solve(program: Program) -> State:
+def solve(program: Program) -> SolverState:
     """Solve a program from scratch."""
-    state = State()
+    state = SolverState()
     solver = Solver(program, state)
     seeds = program.seeds
     solver.queue(i for i, c in enumerate(program.constraints) if c is not None and i not in seeds)
@@ -48,7 +48,7 @@ def decide(solver: Solver, seeds: set[int], undecided: dict[str, Expr]) -> None:
     state.seeded = {i for i in seeds if _seed_slot(program, i) not in known}
 
 
-def decorator_readers(state: State) -> set[int]:
+def decorator_readers(state: SolverState) -> set[int]:
     """The constraints that met an undecided decorator."""
     out: set[int] = set()
     for result in state.undecided:
@@ -76,7 +76,7 @@ def explain(solver: Solver, indexes: Iterable[int]) -> None:
     solver.discard()
 
 
-def graph(program: Program, state: State) -> CallGraph:
+def graph(program: Program, state: SolverState) -> CallGraph:
     """The call graph a solved state gives."""
     edges: dict[str, set[str]] = {module: set() for module in program.module_files}
     constraints = program.constraints

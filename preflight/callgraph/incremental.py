@@ -18,30 +18,17 @@ that taints more than half of the program (resuming would cost more than it save
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from preflight.callgraph import fixpoint
 from preflight.callgraph.hierarchy import linearize
 from preflight.callgraph.model import RawSummary
 from preflight.callgraph.program import Constraint, Program, add_tables, is_seed, load
 from preflight.callgraph.solver import Solver, Widened
-from preflight.callgraph.state import State
+from preflight.callgraph.state import Solved, SolverState
 from preflight.callgraph.tables import changed_slots
 
 MAX_TAINTED = 0.5
 """When more than this share of the constraints is tainted or new, solving from scratch is cheaper."""
-
-
-@dataclass(slots=True)
-class Solved:
-    """A solved program, as kept between runs."""
-
-    raws: dict[str, RawSummary]
-    """Path -> the file's raw summary."""
-    program: Program
-    state: State
-    redone: float = 1.0
-    """The share of the constraints this solve evaluated (1.0 from scratch, 0.0 unchanged)."""
 
 
 def solve(raws: Iterable[RawSummary], before: Solved | None = None) -> tuple[Solved, str]:
@@ -74,7 +61,7 @@ def solve(raws: Iterable[RawSummary], before: Solved | None = None) -> tuple[Sol
 
 def _instead(before: Solved, by_path: dict[str, RawSummary]) -> Solved:
     """Solve from scratch, first letting go of the earlier state (it may be hundreds of MB)."""
-    before.state = State()
+    before.state = SolverState()
     return scratch(by_path)
 
 
@@ -135,7 +122,7 @@ def _key(constraint: Constraint | None) -> Constraint:
     return constraint if len(constraint) == 3 else constraint[:6]
 
 
-def _closure(state: State, dirty: set[str], tainted: set[int]) -> None:
+def _closure(state: SolverState, dirty: set[str], tainted: set[int]) -> None:
     """Taint every reader of a dirty slot, and dirty every slot a tainted constraint wrote."""
     readers, writes = state.readers, state.writes
     stack = list(dirty)
@@ -154,7 +141,7 @@ def _closure(state: State, dirty: set[str], tainted: set[int]) -> None:
                         stack.append(slot)
 
 
-def _forget(state: State, tainted: Iterable[int]) -> None:
+def _forget(state: SolverState, tainted: Iterable[int]) -> None:
     """Drop what tainted constraints found: they are evaluated again."""
     for index in tainted:
         state.writes.pop(index, None)
@@ -164,14 +151,14 @@ def _forget(state: State, tainted: Iterable[int]) -> None:
         state.reasons.pop(index, None)
 
 
-def _writers(state: State, dirty: set[str]) -> set[int]:
+def _writers(state: SolverState, dirty: set[str]) -> set[int]:
     """The constraints that wrote to a dirty slot: evaluated again to put their values back."""
     return {index for index, slots in state.writes.items() if not slots.isdisjoint(dirty)}
 
 
 def _resume(
     before: Solved, program: Program, dirty: set[str], removed: set[int], added: set[int]
-) -> tuple[State, int] | None:
+) -> tuple[SolverState, int] | None:
     """The state of program, resumed from before's, and how many constraints were evaluated;
     None when most of the program is tainted."""
     state = before.state
@@ -232,7 +219,7 @@ def _resume(
     return state, len(solver.evaluated)
 
 
-def _reason_tables(old: Program, new: Program, state: State) -> set[int]:
+def _reason_tables(old: Program, new: Program, state: SolverState) -> set[int]:
     """Unresolved call sites whose reason reads a table that changed (parameters, star imports)."""
     params = old.params ^ new.params
     stars = {m for m in old.stars.keys() | new.stars.keys() if old.stars.get(m) != new.stars.get(m)}

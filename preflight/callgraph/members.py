@@ -11,7 +11,7 @@ from __future__ import annotations
 from preflight.callgraph.model import CLASSMETHOD, METHOD, PROPERTY, STATIC, Expr
 from preflight.callgraph.names import EMPTY, Names, Values
 from preflight.callgraph.program import Program
-from preflight.callgraph.state import State
+from preflight.callgraph.state import SolverState
 
 _MAX_EXTERNAL_DEPTH = 6
 # A slot that may hold more values than this (a utility's parameter fed from everywhere) is
@@ -23,7 +23,7 @@ TOO_MANY: frozenset[str] = frozenset({"*"})
 class Members(Names):
     """Slots and their readers, and the lookups that read them (see solver.py for the value tags)."""
 
-    def __init__(self, program: Program, state: State) -> None:
+    def __init__(self, program: Program, state: SolverState) -> None:
         self.program = program
         self.state = state
         self._slots = state.slots

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from preflight.callgraph.members import MAX_VALUES, TOO_MANY, Members
 from preflight.callgraph.model import KEYWORD, POSITIONAL, Expr
 from preflight.callgraph.program import Constraint, Program
-from preflight.callgraph.state import State
+from preflight.callgraph.state import SolverState
 
 # External callables that return (a wrapper of) their first argument.
 _PASS_FIRST = frozenset(
@@ -46,7 +46,7 @@ class Widened(Exception):
 class Solver(Members):
     """Runs the worklist over a program and a state (empty, or kept from an earlier run)."""
 
-    def __init__(self, program: Program, state: State, stop_on_widening: bool = False) -> None:
+    def __init__(self, program: Program, state: SolverState, stop_on_widening: bool = False) -> None:
         super().__init__(program, state)
         self._queued = bytearray(len(program.constraints))
         self._work: deque[int] = deque()

@@ -1,14 +1,15 @@
-"""What the solver found, in a form kept between runs (see incremental.py)."""
+"""What the solver found, and the solved program, in a form kept between runs (see incremental.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from preflight.callgraph.model import Expr
+from preflight.callgraph.model import Expr, RawSummary
+from preflight.callgraph.program import Program
 
 
 @dataclass(slots=True)
-class State:
+class SolverState:
     """Slots and their values, who read and wrote them, and what every constraint (by id) found."""
 
     slots: dict[str, set[str]] = field(default_factory=dict)
@@ -35,3 +36,15 @@ class State:
     """`self` seeds used: the method's first parameter had no value at the first fixed point."""
     widened: bool = False
     """Some slot was widened: the result may depend on the order of work (no incremental solving)."""
+
+
+@dataclass(slots=True)
+class Solved:
+    """A solved program, as kept between runs."""
+
+    raws: dict[str, RawSummary]
+    """Path -> the file's raw summary."""
+    program: Program
+    state: SolverState
+    redone: float = 1.0
+    """The share of the constraints this solve evaluated (1.0 from scratch, 0.0 unchanged)."""

@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from preflight import __version__
-from preflight.callgraph.incremental import Solved
 from preflight.callgraph.model import CACHE_FORMAT, RawSummary
 from preflight.callgraph.program import Program, add_tables
-from preflight.callgraph.state import State
+from preflight.callgraph.state import Solved, SolverState
 
 STATE_FORMAT = 1
-"""Bump when the solver's rules or State's shape change: older files are then not used."""
+"""Bump when the solver's rules or SolverState's shape change: older files are then not used."""
 _RULES = (
     "fixpoint.py",
     "hierarchy.py",
@@ -167,11 +166,11 @@ def _payload(pack: Pack) -> tuple[Any, ...]:
     pieces = [
         {path: solved.raws[path] for path in paths[i : i + step]} for i in range(0, step * RAW_PARTS, step)
     ]
-    return (meta, *pieces, *(getattr(state, name) for name in State.__slots__))
+    return (meta, *pieces, *(getattr(state, name) for name in SolverState.__slots__))
 
 
 def _unpack(payload: dict[str, Any], *parts: Any) -> Pack:
-    if len(parts) != RAW_PARTS + len(State.__slots__):
+    if len(parts) != RAW_PARTS + len(SolverState.__slots__):
         raise ValueError("not a pack of this format")
     raws: dict[str, RawSummary] = {}
     for piece in parts[:RAW_PARTS]:
@@ -189,5 +188,5 @@ def _unpack(payload: dict[str, Any], *parts: Any) -> Pack:
     program.owners = payload["owners"]
     program.mro = payload["mro"]
     program.seeds = payload["seeds"]
-    state = State(**dict(zip(State.__slots__, fields, strict=True)))
+    state = SolverState(**dict(zip(SolverState.__slots__, fields, strict=True)))
     return Pack(payload["blobs"], payload["salt"], payload["entries"], Solved(raws, program, state))

@@ -10,13 +10,10 @@ names it, since every lookup through it started from such a value.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from preflight.callgraph.model import RawSummary
 from preflight.callgraph.program import Program
-
-if TYPE_CHECKING:
-    from preflight.callgraph.incremental import Solved
+from preflight.callgraph.state import Solved
 
 
 def changed_slots(
