@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from preflight import repository
-from preflight.digest import Merged
+from preflight.digest.contents import Merged
 from preflight.errors import GitError
 from preflight.repository import Repository
 

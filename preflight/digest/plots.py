@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from preflight.digest import Digest, Scored, ServiceTraffic
+from preflight.digest.contents import Digest, ScoredChange, ServiceTraffic
 
 FILL = {"low": "#16a34a", "medium": "#ca8a04", "high": "#ea580c", "critical": "#dc2626", "none": "#94a3b8"}
 """Bar colours by risk level."""
@@ -110,12 +110,12 @@ def _nice(top: float) -> float:
     return next(step * power for step in (1, 2, 5, 10) if step * power >= top)
 
 
-def by_risk(changes: Sequence[Scored]) -> list[Scored]:
+def by_risk(changes: Sequence[ScoredChange]) -> list[ScoredChange]:
     """The changes riskiest first; equal scores in merge order."""
     return sorted(changes, key=lambda c: -c.result.risk.score)
 
 
-def risk_bars(changes: Sequence[Scored]) -> BarChart:
+def risk_bars(changes: Sequence[ScoredChange]) -> BarChart:
     """Risk score per change, in the order given, coloured by level, on a 0-100 axis."""
     bars = tuple(
         Bar(

@@ -14,7 +14,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from preflight.digest import Digest, Scored, plots, summary
+from preflight.digest import plots, summary
+from preflight.digest.contents import Digest, ScoredChange
 from preflight.models import Factor
 from preflight.report import document as check_document
 from preflight.report import escaping
@@ -74,7 +75,7 @@ def _context(digest: Digest) -> dict[str, Any]:
     }
 
 
-def _row(change: Scored) -> dict[str, Any]:
+def _row(change: ScoredChange) -> dict[str, Any]:
     result = change.result
     behavioural = (f for f in result.exposure.functions if f.change.behavioural)
     services = sorted({name for f in behavioural if (name := summary.service(f))})
@@ -172,7 +173,7 @@ def document(digest: Digest) -> dict[str, Any]:
     }
 
 
-def _change(change: Scored) -> dict[str, Any]:
+def _change(change: ScoredChange) -> dict[str, Any]:
     merged, result = change.merged, change.result
     top = summary.top_factor(result.risk.factors)
     return {

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from preflight.digest import Digest, HotFunction, Merged, Scored, ServiceTraffic, SloRisk, Totals
+from preflight.digest.contents import (
+    Digest,
+    HotFunction,
+    Merged,
+    ScoredChange,
+    ServiceTraffic,
+    SloRisk,
+    Totals,
+)
 from preflight.models import Factor, FunctionExposure, SloImpact
 
 LEVELS = ("low", "medium", "high", "critical")
 VERDICTS = ("pass", "warn", "fail")
 
 
-def verdict(change: Scored) -> str:
+def verdict(change: ScoredChange) -> str:
     """The verdict word of one change: the one its row shows and the totals count."""
     return change.result.decision.verdict
 
@@ -20,7 +28,7 @@ def build(
     text: str,
     base: str,
     head: str,
-    changes: Sequence[Scored],
+    changes: Sequence[ScoredChange],
     edges: Iterable[tuple[str, str, float | None]] = (),
     runtime: str | None = None,
     skipped: Sequence[Merged] = (),
@@ -77,11 +85,11 @@ def top_factor(factors: Iterable[Factor]) -> Factor | None:
     return max((f for f in factors if f.points > 0), key=lambda f: f.points, default=None)
 
 
-def _behavioural(change: Scored) -> list[FunctionExposure]:
+def _behavioural(change: ScoredChange) -> list[FunctionExposure]:
     return [f for f in change.result.exposure.functions if f.change.behavioural]
 
 
-def _functions(changes: Sequence[Scored]) -> dict[str, FunctionExposure]:
+def _functions(changes: Sequence[ScoredChange]) -> dict[str, FunctionExposure]:
     """Each distinct function changed behaviourally, with its best-known traffic."""
     found: dict[str, FunctionExposure] = {}
     for change in changes:
@@ -92,7 +100,7 @@ def _functions(changes: Sequence[Scored]) -> dict[str, FunctionExposure]:
     return found
 
 
-def hot_functions(changes: Sequence[Scored]) -> tuple[HotFunction, ...]:
+def hot_functions(changes: Sequence[ScoredChange]) -> tuple[HotFunction, ...]:
     """Functions more than one change touched behaviourally, busiest first (unknown traffic last)."""
     labels: dict[str, list[str]] = {}
     for change in changes:
@@ -123,7 +131,7 @@ def at_risk(slo: SloImpact) -> bool:
     return worse and slo.burns
 
 
-def slos_at_risk(changes: Sequence[Scored]) -> tuple[SloRisk, ...]:
+def slos_at_risk(changes: Sequence[ScoredChange]) -> tuple[SloRisk, ...]:
     """Every SLO some change puts at risk, most likely breached first."""
     found: dict[tuple[str, str], SloRisk] = {}
     for change in changes:
@@ -164,10 +172,10 @@ def _highest(a: float | None, b: float | None) -> float | None:
     return b if a is None else a if b is None else max(a, b)
 
 
-def service_traffic(changes: Sequence[Scored]) -> tuple[ServiceTraffic, ...]:
+def service_traffic(changes: Sequence[ScoredChange]) -> tuple[ServiceTraffic, ...]:
     """Per service: the traffic its changed functions carry, which changes touched or affect it."""
     functions: dict[str, dict[str, FunctionExposure]] = {}
-    touched: dict[str, dict[str, Scored]] = {}
+    touched: dict[str, dict[str, ScoredChange]] = {}
     affected: dict[str, list[str]] = {}
     for change in changes:
         for item in _behavioural(change):

@@ -45,7 +45,7 @@ def test_an_empty_range_has_zero_totals() -> None:
 def test_a_function_known_from_callers_counts_in_the_service_the_simulation_placed_it() -> None:
     from dataclasses import replace
 
-    from preflight.digest import Merged, Scored, plots
+    from preflight.digest import Merged, ScoredChange, plots
     from preflight.models import ChangeKind, InferredTraffic
     from tests.report.test_report import fn, result
 
@@ -55,7 +55,7 @@ def test_a_function_known_from_callers_counts_in_the_service_the_simulation_plac
     placed = replace(
         item, inferred=InferredTraffic(240.0, "low", (("shop.shipping.quote", 240.0),), 1, "shipping")
     )
-    scored = Scored(
+    scored = ScoredChange(
         Merged("a" * 40, "b" * 40, "commit", None, "t"),
         replace(base, exposure=replace(base.exposure, functions=(placed,))),
     )
