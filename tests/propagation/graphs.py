@@ -1,0 +1,78 @@
+"""Tiny service graphs run through simulate, and readers of their results: shared by the
+propagation tests."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from preflight.models import Impact, ServiceImpact, SloStatus
+from preflight.propagation import parse, simulate
+from preflight.propagation.faults import Fault
+from preflight.propagation.graph import Call, Service, ServiceGraph
+
+TRIALS = 4
+
+
+def run(
+    services: Sequence[Service],
+    calls: Sequence[Call],
+    *faults: str | Fault,
+    slos: Sequence[SloStatus] = (),
+    trials: int = TRIALS,
+    seed: int = 0,
+) -> Impact:
+    graph = ServiceGraph(services, calls)
+    parsed = [parse(f) if isinstance(f, str) else f for f in faults]
+    return simulate(graph, parsed, slos, trials=trials, seed=seed)
+
+
+def of(impact: Impact, name: str) -> ServiceImpact:
+    return next(s for s in impact.services if s.service == name)
+
+
+def error(impact: Impact, name: str) -> float:
+    estimate = of(impact, name).error_rate_after
+    assert estimate.low == estimate.median == estimate.high  # fixed magnitudes: no spread
+    return estimate.median
+
+
+def added_p90(impact: Impact, name: str) -> float:
+    estimate = of(impact, name).added_p90_ms
+    assert estimate.low == estimate.median == estimate.high
+    return estimate.median
+
+
+def p50_after(impact: Impact, name: str) -> float:
+    estimate = of(impact, name).p50_ms_after
+    assert estimate is not None
+    return estimate.median
+
+
+def p90_after(impact: Impact, name: str) -> float:
+    estimate = of(impact, name).p90_ms_after
+    assert estimate is not None
+    return estimate.median
+
+
+def phi(x: float) -> float:
+    return 0.5 * (1 + math.erf(x / math.sqrt(2)))
+
+
+def slo(service: str, **kwargs: object) -> SloStatus:
+    values: dict[str, object] = {
+        "name": f"{service}-slo",
+        "service": service,
+        "indicator": "availability",
+        "objective": 0.999,
+        "window": "28d",
+        "threshold_ms": None,
+        "route": None,
+        "budget_remaining": 0.5,
+        "budget_source": "user:slos.yml",
+    }
+    values.update(kwargs)
+    return SloStatus(**values)  # type: ignore[arg-type]
+
+
+A, B, C, D = Service("a"), Service("b"), Service("c"), Service("d")

@@ -1,0 +1,173 @@
+"""propagation's simulate (propagation/__init__.py): estimates, affected services, SLO predictions
+and critical paths."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from preflight.errors import InputError
+from preflight.propagation.graph import Z90, Call, Service
+from tests.propagation.graphs import (
+    A,
+    B,
+    C,
+    of,
+    phi,
+    run,
+    slo,
+)
+
+# --- Monte Carlo ---------------------------------------------------------------------------
+
+
+def test_fixed_magnitude_gives_a_point_estimate() -> None:
+    impact = run([A, B], [Call("a", "b", per_request=1)], "b:error=0.2", trials=1000)
+    estimate = of(impact, "a").error_rate_after
+    assert estimate.low == estimate.median == estimate.high == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("order", ["ascending", "descending", "shuffled"])
+def test_quantiles_read_off_sorted_results_equal_numpys(order: str) -> None:
+    from preflight.propagation import _estimate
+
+    values = np.random.default_rng(3).lognormal(size=1001)
+    values = {"ascending": np.sort(values), "descending": np.sort(values)[::-1], "shuffled": values}[order]
+    low, median, high = np.quantile(values, (0.05, 0.5, 0.95))
+    estimate = _estimate(values)
+    assert (estimate.low, estimate.median, estimate.high) == pytest.approx((low, median, high), rel=1e-12)
+
+
+# --- affected thresholds -------------------------------------------------------------------
+
+
+def test_affected_thresholds() -> None:
+    services = [Service("p", p90_ms=100), Service("q", p90_ms=100), Service("u"), Service("v")]
+    impact = run(services, [], "p:latency=50ms", "q:latency=49ms", "u:latency=100ms", "v:latency=99ms")
+    assert of(impact, "p").affected  # (100 + 50) / 100 = 1.5 >= AFFECTED_RATIO
+    assert not of(impact, "q").affected  # 1.49
+    assert of(impact, "u").affected  # unknown p90: +100 >= AFFECTED_MS
+    assert not of(impact, "v").affected
+    errors = run([Service("e"), Service("f")], [], "e:error=0.02", "f:error=0.005")
+    assert of(errors, "e").affected  # +0.02 >= AFFECTED_ERROR
+    assert not of(errors, "f").affected
+
+
+# --- SLOs ----------------------------------------------------------------------------------
+
+
+def test_availability_slo_prediction() -> None:
+    services = [Service("a", error_rate=0.001), B]
+    impact = run(services, [Call("a", "b", per_request=1)], "b:error=0.01", slos=[slo("a")])
+    (predicted,) = impact.slos
+    assert predicted.sli_before == pytest.approx(0.999)
+    assert predicted.sli_after is not None and predicted.burn_rate is not None
+    assert predicted.sli_after.median == pytest.approx(0.98901)  # 0.999 * 0.99
+    assert predicted.burn_rate.median == pytest.approx(10.99)  # 0.01099 / 0.001
+    assert predicted.hours_to_exhaust is not None
+    # 28d = 672 h; budget 0.5 -> 336 h of budget at burn 1; 336 / 10.99 = 30.573 h
+    assert predicted.hours_to_exhaust.median == pytest.approx(336 / 10.99)
+    assert predicted.breach_probability == 1.0  # 10.99 >= 0.5
+    assert predicted.notes == ()
+
+
+def test_critical_path_of_a_burning_slo_below_the_affected_threshold() -> None:
+    services = [Service("a", error_rate=0.001), B]
+    impact = run(services, [Call("a", "b", per_request=1)], "b:error=0.01", slos=[slo("a")])
+    (predicted,) = impact.slos
+    assert predicted.burn_rate is not None
+    assert predicted.burn_rate.median == pytest.approx(10.99)  # (1 - 0.999 * 0.99) / 0.001
+    assert predicted.critical_path == ("b", "a")
+
+
+def test_unburnt_slo_never_exhausts() -> None:
+    impact = run([A, B, C], [Call("a", "b")], "b:error=0.1", slos=[slo("c")])
+    (predicted,) = impact.slos
+    assert predicted.burn_rate is not None and predicted.burn_rate.median == 0.0  # c untouched
+    assert predicted.breach_probability == 0.0
+    assert predicted.hours_to_exhaust is not None
+    assert predicted.hours_to_exhaust.median == math.inf  # 336 h / 0 burn
+
+
+def test_availability_slo_without_breach() -> None:
+    impact = run([A, B], [Call("a", "b")], "b:error=0.004", slos=[slo("a", objective=0.99)])
+    (predicted,) = impact.slos
+    assert predicted.burn_rate is not None and predicted.hours_to_exhaust is not None
+    assert predicted.burn_rate.median == pytest.approx(0.4)  # 0.004 / 0.01
+    assert predicted.hours_to_exhaust.median == pytest.approx(840.0)  # 0.5 * 672 / 0.4
+    assert predicted.breach_probability == 0.0  # 0.4 < 0.5
+
+
+def test_breach_probability_over_a_range() -> None:
+    slos = [slo("a", objective=0.99, window="30d")]
+    impact = run([A, B], [Call("a", "b")], "b:error=0..0.01", slos=slos, trials=20_000)
+    (predicted,) = impact.slos
+    # burn = U(0, 0.01) / 0.01 = U(0, 1); breach when burn >= budget 0.5: probability 0.5
+    assert predicted.breach_probability == pytest.approx(0.5, abs=0.02)
+
+
+def test_latency_slo_through_the_lognormal() -> None:
+    services = [Service("a", p50_ms=100, p90_ms=200)]
+    slos = [
+        slo("a", indicator="latency", objective=0.99, threshold_ms=300, window="7d", budget_remaining=1.0)
+    ]
+    impact = run(services, [], "a:latency=100ms", slos=slos)
+    (predicted,) = impact.slos
+    # before: sigma = ln 2 / Z90; P(X < 300) = Phi(ln 3 / sigma) = Phi(2.0312) ~ 0.97889
+    assert predicted.sli_before == pytest.approx(phi(math.log(3) / (math.log(2) / Z90)))
+    # after: p50 200, p90 300 -> threshold 300 is the new p90: SLI 0.9
+    assert predicted.sli_after is not None and predicted.burn_rate is not None
+    assert predicted.sli_after.median == pytest.approx(0.9)
+    assert predicted.burn_rate.median == pytest.approx(10.0)  # 0.1 / 0.01
+    assert predicted.hours_to_exhaust is not None
+    assert predicted.hours_to_exhaust.median == pytest.approx(16.8)  # 1.0 * 168 / 10
+    assert predicted.critical_path == ("a",)
+
+
+def test_unknown_budget_gives_none_and_a_note() -> None:
+    slos = [slo("a", budget_remaining=None)]
+    impact = run([A, B], [Call("a", "b")], "b:error=0.01", slos=slos)
+    (predicted,) = impact.slos
+    assert predicted.burn_rate is not None
+    assert predicted.burn_rate.median == pytest.approx(10.0)  # 0.01 / 0.001
+    assert predicted.hours_to_exhaust is None
+    assert predicted.breach_probability is None
+    assert any("error budget left is unknown" in note for note in predicted.notes)
+
+
+def test_unknown_service_and_bad_window_are_noted() -> None:
+    slos = [slo("ghost"), slo("a", window="monthly")]
+    impact = run([A, B], [Call("a", "b")], "b:error=0.01", slos=slos)
+    ghost, monthly = impact.slos
+    assert ghost.sli_after is None and ghost.notes == ("ghost is not in the service graph",)
+    assert monthly.hours_to_exhaust is None
+    assert any("'monthly' is not like 28d" in note for note in monthly.notes)
+
+
+def test_critical_path_from_fault_to_slo_service() -> None:
+    services = [Service("f"), A, B, C]
+    calls = [Call("f", "a"), Call("a", "b"), Call("f", "c")]
+    impact = run(services, calls, "b:error=0.1", slos=[slo("f"), slo("c")])
+    on_path, off_path = impact.slos
+    assert on_path.critical_path == ("b", "a", "f")
+    assert off_path.critical_path == ()  # c does not reach b
+
+
+def test_critical_path_is_the_call_chain_even_when_a_fallback_stops_the_fault() -> None:
+    calls = [Call("f", "a"), Call("a", "b", fallback=True)]
+    impact = run([Service("f"), A, B], calls, "b:error=0.1", slos=[slo("f")])
+    (predicted,) = impact.slos
+    assert predicted.critical_path == ("b", "a", "f")
+    assert predicted.burn_rate is not None and predicted.burn_rate.median == 0.0  # absorbed at a
+    assert predicted.hours_to_exhaust is not None and predicted.hours_to_exhaust.median == math.inf
+    assert predicted.breach_probability == 0.0
+
+
+# --- specs ---------------------------------------------------------------------------------
+
+
+def test_unknown_service_in_an_injection() -> None:
+    with pytest.raises(InputError, match=r"no service 'nope' in the graph \(known: a, b\)"):
+        run([A, B], [Call("a", "b")], "nope:error=0.1")
