@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from preflight.callgraph.file_summary import FileSummary
 from preflight.callgraph.graph import CallGraph
-from preflight.callgraph.model import FileSummary
 from preflight.callgraph.summary import summarize
 
 __all__ = ["CallGraph", "FileSummary", "build", "link", "summarize"]

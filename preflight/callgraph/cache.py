@@ -24,7 +24,7 @@ import orjson
 
 from preflight.callgraph import CallGraph, FileSummary, fixpoint, incremental, results, store, summarize
 from preflight.callgraph.entrypoints import EntryPoint, Pattern, find
-from preflight.callgraph.model import RawSummary, raw_from_bytes
+from preflight.callgraph.file_summary import RawSummary, raw_from_bytes
 from preflight.callgraph.state import Solved, SolverState
 from preflight.callgraph.summary import parse
 from preflight.changes import sources

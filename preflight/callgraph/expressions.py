@@ -1,10 +1,10 @@
-"""Expressions to the tagged tuples of model.py; every call met on the way becomes a call site."""
+"""Expressions to the tagged tuples of file_summary.py; every call met on the way becomes a call site."""
 
 from __future__ import annotations
 
 from tree_sitter import Node
 
-from preflight.callgraph.model import DYNAMIC, UNKNOWN, Assign, Call, Expr
+from preflight.callgraph.file_summary import DYNAMIC, UNKNOWN, Assign, CallSite, Expr
 from preflight.callgraph.scopes import FUNCTION, LAMBDA, Scope, add_targets, plain_string
 
 _LISTS = frozenset({"list", "tuple", "set", "expression_list"})
@@ -21,7 +21,7 @@ class Extractor:
     def __init__(self, module: str) -> None:
         self.module = module
         self.assigns: list[Assign] = []
-        self.calls: list[Call] = []
+        self.calls: list[CallSite] = []
         self._counts: dict[str, int] = {}
 
     @staticmethod
@@ -251,7 +251,9 @@ class Extractor:
     ) -> str:
         result = self.slot(scope, "r")
         self.calls.append(
-            Call(scope.caller, callee, tuple(args), tuple(keywords), star, result, node.start_point[0] + 1)
+            CallSite(
+                scope.caller, callee, tuple(args), tuple(keywords), star, result, node.start_point[0] + 1
+            )
         )
         return result
 

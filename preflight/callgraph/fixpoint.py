@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from preflight.callgraph.file_summary import Expr
 from preflight.callgraph.graph import CallGraph
-from preflight.callgraph.model import Expr
 from preflight.callgraph.program import Program
 from preflight.callgraph.solver import Solver
 from preflight.callgraph.state import SolverState

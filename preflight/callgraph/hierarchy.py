@@ -9,7 +9,7 @@ method that the whole MRO shadows).
 
 from __future__ import annotations
 
-from preflight.callgraph.model import Expr
+from preflight.callgraph.file_summary import Expr
 from preflight.callgraph.names import EMPTY, Names, Values
 from preflight.callgraph.program import Program
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from preflight.callgraph import fixpoint
+from preflight.callgraph.file_summary import RawSummary
 from preflight.callgraph.hierarchy import linearize
-from preflight.callgraph.model import RawSummary
 from preflight.callgraph.program import Constraint, Program, add_tables, is_seed, load
 from preflight.callgraph.solver import Solver, Widened
 from preflight.callgraph.state import Solved, SolverState

@@ -8,7 +8,7 @@ are decided once, on the first fixed point, and applied in a second phase.
 
 from __future__ import annotations
 
-from preflight.callgraph.model import CLASSMETHOD, METHOD, PROPERTY, STATIC, Expr
+from preflight.callgraph.file_summary import CLASSMETHOD, METHOD, PROPERTY, STATIC, Expr
 from preflight.callgraph.names import EMPTY, Names, Values
 from preflight.callgraph.program import Program
 from preflight.callgraph.state import SolverState

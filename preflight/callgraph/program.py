@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from preflight.callgraph.model import Expr, Function, RawSummary
+from preflight.callgraph.file_summary import Expr, Function, RawSummary
 
 BUILTINS = frozenset(dir(builtins))
 

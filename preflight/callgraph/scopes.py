@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from preflight.callgraph.model import UNKNOWN, Expr
+from preflight.callgraph.file_summary import UNKNOWN, Expr
 
 MODULE, CLASS, FUNCTION, LAMBDA = "module", "class", "function", "lambda"
 

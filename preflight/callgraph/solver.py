@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
+from preflight.callgraph.file_summary import KEYWORD, POSITIONAL, Expr
 from preflight.callgraph.members import MAX_VALUES, TOO_MANY, Members
-from preflight.callgraph.model import KEYWORD, POSITIONAL, Expr
 from preflight.callgraph.program import Constraint, Program
 from preflight.callgraph.state import SolverState
 

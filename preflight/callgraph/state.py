@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from preflight.callgraph.model import Expr, RawSummary
+from preflight.callgraph.file_summary import Expr, RawSummary
 from preflight.callgraph.program import Program
 
 

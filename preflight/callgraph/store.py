@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from preflight import __version__
-from preflight.callgraph.model import CACHE_FORMAT, RawSummary
+from preflight.callgraph.file_summary import CACHE_FORMAT, RawSummary
 from preflight.callgraph.program import Program, add_tables
 from preflight.callgraph.state import Solved, SolverState
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from tree_sitter import Node, Tree
 
 from preflight.callgraph.expressions import Extractor
-from preflight.callgraph.model import (
+from preflight.callgraph.file_summary import (
     CLASSMETHOD,
     FUNCTION,
     KEYWORD,
@@ -20,7 +20,7 @@ from preflight.callgraph.model import (
     VARARGS,
     VARKW,
     Assign,
-    Call,
+    CallSite,
     Class,
     Expr,
     FileSummary,
@@ -267,7 +267,7 @@ class _Summarizer(Extractor):
         callee = self.expr(decorator, scope)
         result = self.slot(scope, "r")
         self.calls.append(
-            Call(scope.caller, callee, (value,), (), False, result, decorator.start_point[0] + 1)
+            CallSite(scope.caller, callee, (value,), (), False, result, decorator.start_point[0] + 1)
         )
         return ("w", callee, result, value)
 

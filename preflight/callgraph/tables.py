@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from preflight.callgraph.model import RawSummary
+from preflight.callgraph.file_summary import RawSummary
 from preflight.callgraph.program import Program
 from preflight.callgraph.state import Solved
 
