@@ -10,13 +10,14 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 from preflight import yamlnodes
 from preflight.errors import InputError
+from preflight.models import CallSettings, Gate, GateRule, PathMapping
 from preflight.repository import Repository
 
 CONFIG_FILE = ".preflight.yml"
@@ -69,67 +70,6 @@ def _compiled(globs: tuple[str, ...]) -> tuple[re.Pattern[str] | None, re.Patter
 
 
 @dataclass(frozen=True, slots=True)
-class PathMapping:
-    """A deployed path prefix and the repository path prefix it stands for."""
-
-    deployed: str
-    repo: str
-
-
-@dataclass(frozen=True, slots=True)
-class CallSettings:
-    """services.<caller>.calls.<callee>: how one service calls another; None keeps what telemetry says."""
-
-    per_request: float | None = None
-    """calls_per_request: declares the dependency when telemetry does not show it."""
-    mode: str | None = None
-    """sequential (default) or parallel fan-out."""
-    timeout_ms: float | None = None
-    retries: int | None = None
-    fallback: bool | None = None
-    """The caller degrades gracefully when this call fails (an optional call)."""
-
-
-@dataclass(frozen=True, slots=True)
-class GateRule:
-    """gate.rules[]: thresholds for the changes under some paths or in some services."""
-
-    paths: tuple[str, ...] = ()
-    """Globs over repository paths (`payments/**`, `docs/*.md`)."""
-    services: tuple[str, ...] = ()
-    warn_above: int | None = None
-    fail_above: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Gate:
-    """gate: how the score becomes a decision (always read from the base revision)."""
-
-    mode: str = "advisory"
-    """advisory (report, never fail) or blocking (a score above fail_above fails the check)."""
-    warn_above: int = 50
-    fail_above: int = 75
-    missing_runtime: str = "open"
-    """open: a change without runtime data is judged by its score (unknown traffic adds points);
-    closed: it fails in blocking mode until runtime data is provided."""
-    unparsed: str = "closed"
-    """closed: a changed production Python file that could not be parsed fully (too large,
-    undecodable, a syntax error) fails in blocking mode, since its changes are unknown; open:
-    judged by the score alone (the file adds unparsed-code points)."""
-    budget_tightening: bool = True
-    """An SLO the change may burn with little error budget left lowers both thresholds."""
-    rules: tuple[GateRule, ...] = ()
-    override_label: str = "preflight-override"
-    """A pull request with this label passes a failing gate (recorded in the report): labels are
-    set by people with triage rights, not by the pull request's author."""
-    override_trailer: str | None = None
-    """Off by default. When set (e.g. `Preflight-Override`), a commit trailer `<name>: <reason>`
-    passes a failing gate, but only in a commit whose committer is in override_approvers."""
-    override_approvers: tuple[str, ...] = ()
-    """Committer emails whose commits may carry the override trailer (required with it)."""
-
-
-@dataclass(frozen=True, slots=True)
 class Config:
     """Settings from `.preflight.yml`; the defaults are what no file means."""
 
@@ -145,7 +85,7 @@ class Config:
     """services.<caller>.calls.<callee>: declared dependencies and per-call settings."""
     utilization: tuple[tuple[str, float], ...] = ()
     """services.<name>.utilization: CPU utilization (0-1) for queueing when CPU cost rises."""
-    gate: Gate = Gate()
+    gate: Gate = field(default_factory=Gate)
     """gate: the policy that turns the score into a decision."""
     production: tuple[str, ...] = ()
     """paths.production: globs of files that are production even when non_production matches them."""

@@ -18,8 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from preflight.config import Gate, GateRule
-from preflight.models import Decision, Impact, Risk
+from preflight.models import Decision, FailMode, Gate, GateMode, GateRule, Impact, Risk, Verdict
 
 BUDGET_TIGHTENING = ((0.10, 25), (0.25, 15))
 """(budget left below, points off both thresholds), strictest first."""
@@ -48,7 +47,7 @@ def decide(
     """Pass, warn or fail, with the thresholds used and why."""
     context = context or Context()
     warn, fail, notes = _thresholds(policy, context)
-    mode = policy.mode
+    mode: GateMode = policy.mode
     if fail_above is not None:  # --fail-above on the command line: blocking at that threshold
         mode, fail, warn = "blocking", fail_above, min(warn, fail_above)
     word, reason = verdict(risk.score, warn, fail, mode, context, policy.missing_runtime, policy.unparsed)
@@ -75,11 +74,11 @@ def verdict(
     score: int,
     warn: int,
     fail: int,
-    mode: str,
+    mode: GateMode,
     context: Context,
-    missing_runtime: str = "open",
-    unparsed: str = "closed",
-) -> tuple[str, str]:
+    missing_runtime: FailMode = "open",
+    unparsed: FailMode = "closed",
+) -> tuple[Verdict, str]:
     """The one verdict word (pass, warn, fail) and its reason; `fail` exactly when the check fails.
 
     Every renderer and sink shows this word. An advisory gate never fails, so a score above its
@@ -89,7 +88,7 @@ def verdict(
         # code preflight cannot see is unknown, never "nothing changed": a change cannot pass a
         # blocking gate by padding a file past the parse limit or breaking its syntax
         count = len(context.unparsed)
-        word = "fail"
+        word: Verdict = "fail"
         reason = (
             f"{count} changed Python file{'s' * (count != 1)} could not be parsed "
             f"({', '.join(context.unparsed[:2])}{', ...' if count > 2 else ''}), and the gate fails on "

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from preflight import config
-from preflight.config import Config, PathMapping
+from preflight.config import Config
 from preflight.errors import InputError
+from preflight.models import CallSettings, Gate, GateRule, PathMapping
 from preflight.repository import Repository
 from tests.conftest import commit
 
@@ -69,21 +70,21 @@ def test_gate_policy() -> None:
         "  rules:\n    - paths: ['payments/**']\n      fail_above: 40\n    - services: [docs]\n"
         "      warn_above: 70\n      fail_above: 90\n"
     )
-    assert config.parse(text, "c.yml").gate == config.Gate(
+    assert config.parse(text, "c.yml").gate == Gate(
         mode="blocking",
         warn_above=30,
         fail_above=60,
         missing_runtime="closed",
         budget_tightening=False,
         rules=(
-            config.GateRule(paths=("payments/**",), fail_above=40),
-            config.GateRule(services=("docs",), warn_above=70, fail_above=90),
+            GateRule(paths=("payments/**",), fail_above=40),
+            GateRule(services=("docs",), warn_above=70, fail_above=90),
         ),
         override_label="ship-it",
         override_trailer="Risk-Accepted",
         override_approvers=("lead@example.com",),
     )
-    assert config.parse("", "c.yml").gate == config.Gate()  # advisory, warn 50, fail 75, fail-open
+    assert config.parse("", "c.yml").gate == Gate()  # advisory, warn 50, fail 75, fail-open
 
 
 def test_load_file_errors(tmp_path: Path) -> None:
@@ -127,10 +128,10 @@ def test_services_declare_calls_and_utilization() -> None:
     )
     assert parsed.utilization == (("checkout", 0.45),)
     assert parsed.calls == (
-        ("checkout", "payment", config.CallSettings(timeout_ms=800.0, retries=2)),
-        ("checkout", "currency", config.CallSettings(per_request=3.0)),
-        ("checkout", "email", config.CallSettings(fallback=True, mode="parallel")),
-        ("checkout", "audit", config.CallSettings()),
+        ("checkout", "payment", CallSettings(timeout_ms=800.0, retries=2)),
+        ("checkout", "currency", CallSettings(per_request=3.0)),
+        ("checkout", "email", CallSettings(fallback=True, mode="parallel")),
+        ("checkout", "audit", CallSettings()),
     )
 
 

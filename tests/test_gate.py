@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from preflight import gate
-from preflight.config import Gate, GateRule
-from preflight.models import Estimate, Impact, Risk, SloImpact
+from preflight.models import Estimate, Gate, GateRule, Impact, Risk, SloImpact
 
 
 def risk(score: int) -> Risk:

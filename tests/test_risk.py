@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import pytest
 
+from preflight import gate
 from preflight.models import (
     Aspect,
     ChangeKind,
@@ -17,6 +18,7 @@ from preflight.models import (
     Exposure,
     FunctionChange,
     FunctionExposure,
+    Gate,
     Impact,
     InferredTraffic,
     Likelihood,
@@ -25,7 +27,7 @@ from preflight.models import (
     ServiceImpact,
     SloImpact,
 )
-from preflight.risk import assess, decide, score
+from preflight.risk import assess, score
 
 
 def item(
@@ -258,4 +260,4 @@ def test_gate(fail_above: int | None, passed: bool) -> None:
         Exposure((item(ChangeKind.MODIFIED, (Aspect.BODY,), 0.0),), "calls.csv"), likelihood=likely(0.3)
     )
     assert risk.score == 9  # 30 * 0.3; no traffic
-    assert decide(risk, fail_above).passed is passed
+    assert gate.decide(risk, Gate(), fail_above).passed is passed

@@ -44,7 +44,7 @@ def run(
         graph = propagation.read_csv(graph_file)
     else:
         assert snap is not None  # one of the two was required above
-        graph = propagation.from_snapshot(snap.table("edges"), snap.table("endpoints"))
+        graph = propagation.from_services(exposure.measured(snap))
     graph = graph.with_config(settings)
     for i, fault in enumerate(faults):
         if fault.function is None:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Protocol
 
 from preflight.errors import InputError
-from preflight.exposure import prepared
-from preflight.exposure.prepared import Prepared, Services
-from preflight.models import ChangeSet, Exposure, FunctionExposure
+from preflight.exposure import cache
+from preflight.exposure.prepared import Prepared
+from preflight.models import ChangeSet, Exposure, FunctionExposure, Services
 
 REQUIRED_COLUMNS = ("qualname", "calls_per_min")
 
@@ -155,7 +155,7 @@ def load(
     if calls_file is not None and snapshot_dir is not None:
         raise InputError("--calls and --snapshot both given; pass one source of runtime data")
     if snapshot_dir is not None:
-        return _Snapshot(prepared.load(snapshot_dir, cache_dir), str(snapshot_dir))
+        return _Snapshot(cache.load(snapshot_dir, cache_dir), str(snapshot_dir))
     if calls_file is not None:
         return _Calls(load_calls(calls_file), str(calls_file))
     return _Calls(None, None)

@@ -1,45 +1,30 @@
-"""A runtime snapshot reduced to what `check` asks of it, in plain Python, cached per snapshot.
+"""A runtime snapshot reduced to what `check` asks of it, in plain Python.
 
 Every question check puts to a snapshot (a function's traffic, latency, errors, routes and
 SLOs; the calls/min of every function; the service graph; freshness) depends on the
 snapshot alone, not on the change. `exposure.snapshot.prepare` answers them all once, with
-pandas; the answers are a `Prepared`, which the join then reads without pandas. A warm
-`check` or pre-push hook loads the `Prepared` from a JSON file in the clone's git directory
-instead of the Parquet tables, so it imports neither pandas nor pyarrow.
-
-The cache file is named by the snapshot's identity (the bytes of meta.json and of every table)
-and this module's FORMAT: a rebuilt, edited or damaged snapshot, or another preflight version,
-simply misses, and the tables are read and validated again (runtime/integrity.py). Sizes and
-modification times would not do: a copy restores them, and a damaged table of the same size
-would be answered from the good one's cache. It is JSON (plain data; nothing runs on load), and one
-that does not parse is ignored and rewritten.
+pandas; the answers are a `Prepared`, which the join then reads without pandas (a warm run
+loads it from exposure/cache.py's JSON file instead of the Parquet tables).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import hashlib
-import os
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import orjson
-
-from preflight import __version__
 from preflight.errors import InputError
-from preflight.files import write_atomic
-from preflight.models import ChangeSet, Exposure, FunctionChange, FunctionExposure, RuntimeInfo, SloStatus
+from preflight.models import (
+    ChangeSet,
+    Exposure,
+    FunctionChange,
+    FunctionExposure,
+    RuntimeInfo,
+    Services,
+    SloStatus,
+)
 from preflight.runtime.integrity import CLOCK_SKEW, REBUILD, timestamp
-from preflight.runtime.schema import TABLES
-
-if TYPE_CHECKING:
-    from preflight.propagation.graph import Call, Service, ServiceGraph
-
-FORMAT = 1
-"""Bump when Prepared changes shape or meaning: older cache files are then not found."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,22 +41,6 @@ class FunctionRuntime:
     endpoints: tuple[str, ...] = ()
     slos: tuple[SloStatus, ...] = ()
     source: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Services:
-    """The measured service graph and what it is judged against."""
-
-    services: tuple[Service, ...]
-    calls: tuple[Call, ...]
-    rates: tuple[tuple[str, str, float | None], ...]
-    """Measured calls/min per (caller, callee) pair, summed over routes; None when unknown."""
-    slos: tuple[SloStatus, ...]
-
-    def graph(self) -> ServiceGraph:
-        from preflight.propagation.graph import ServiceGraph
-
-        return ServiceGraph(self.services, self.calls)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,91 +93,3 @@ class Prepared:
             age_hours=age,
             resolution_rate=self.meta.get("resolution_rate"),
         )
-
-
-def load(directory: Path, cache_dir: Path | None) -> Prepared:
-    """The snapshot's Prepared: from the cache when it has this snapshot, else read, prepared and stored."""
-    key = identity(directory) if cache_dir is not None else None
-    cached = cache_dir / f"{key}.json" if cache_dir is not None and key is not None else None
-    found = _read(cached) if cached is not None else None
-    if found is not None:
-        return found
-    from preflight.exposure.snapshot import prepare
-    from preflight.runtime import snapshot
-
-    prepared = prepare(snapshot.read(directory))
-    if cached is not None:
-        _write(cached, prepared)
-    return prepared
-
-
-def identity(directory: Path) -> str | None:
-    """A name for exactly these bytes on disk; None when a file is missing or unreadable (read says why)."""
-    digest = hashlib.blake2b(f"{__version__}:{FORMAT}".encode(), digest_size=16)
-    try:
-        for name in ("meta.json", *(f"{table}.parquet" for table in TABLES)):
-            digest.update(f"{name}\0".encode())
-            with (directory / name).open("rb") as handle:
-                # the length first, so no file's bytes can pass for the next one's
-                digest.update(f"{os.fstat(handle.fileno()).st_size}\0".encode())
-                while chunk := handle.read(1 << 20):
-                    digest.update(chunk)
-    except OSError:
-        return None  # a directory or a missing table included: read names it
-    return digest.hexdigest()
-
-
-def _read(path: Path) -> Prepared | None:
-    try:
-        return from_plain(orjson.loads(path.read_bytes()))
-    except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-        return None  # absent, or damaged: prepare again
-
-
-def _write(path: Path, prepared: Prepared) -> None:
-    """Atomically, and never an error: a cache that cannot be written only costs the next run time."""
-    with contextlib.suppress(OSError):
-        write_atomic(path, orjson.dumps(to_plain(prepared)).decode())
-
-
-def to_plain(prepared: Prepared) -> dict[str, Any]:
-    """JSON-ready data (dataclasses as dicts, tuples as lists)."""
-    return {
-        "functions": {k: None if v is None else asdict(v) for k, v in prepared.functions.items()},
-        "rates": prepared.rates,
-        "services": None if prepared.services is None else asdict(prepared.services),
-        "meta": prepared.meta,
-    }
-
-
-def from_plain(data: Mapping[str, Any]) -> Prepared:
-    """The Prepared that to_plain wrote."""
-    services = data["services"]
-    return Prepared(
-        functions={k: None if v is None else _function(v) for k, v in data["functions"].items()},
-        rates={str(k): float(v) for k, v in data["rates"].items()},
-        services=None if services is None else _services(services),
-        meta=dict(data["meta"]),
-    )
-
-
-def _function(data: Mapping[str, Any]) -> FunctionRuntime:
-    return FunctionRuntime(
-        **{
-            **data,
-            "services": tuple(data["services"]),
-            "endpoints": tuple(data["endpoints"]),
-            "slos": tuple(SloStatus(**slo) for slo in data["slos"]),
-        }
-    )
-
-
-def _services(data: Mapping[str, Any]) -> Services:
-    from preflight.propagation.graph import Call, Service
-
-    return Services(
-        services=tuple(Service(**s) for s in data["services"]),
-        calls=tuple(Call(**c) for c in data["calls"]),
-        rates=tuple((str(a), str(b), None if r is None else float(r)) for a, b, r in data["rates"]),
-        slos=tuple(SloStatus(**slo) for slo in data["slos"]),
-    )

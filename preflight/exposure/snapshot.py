@@ -14,8 +14,9 @@ from typing import Any, cast
 
 import pandas as pd
 
-from preflight.exposure.prepared import FunctionRuntime, Prepared, Services
-from preflight.models import SloStatus
+from preflight.exposure.prepared import FunctionRuntime, Prepared
+from preflight.exposure.services import measure
+from preflight.models import Indicator, Services, SloStatus
 from preflight.runtime.snapshot import Snapshot
 
 # Traces measure executions; profiles and tables are a weaker second choice.
@@ -131,13 +132,17 @@ def _best_source(rows: list[Row]) -> list[Row]:
 
 def _services(snapshot: Snapshot, slos: tuple[SloStatus, ...]) -> Services | None:
     """The measured service graph, when the snapshot has calls between services."""
-    edges = snapshot.table("edges")
-    if edges.empty:
-        return None
-    from preflight.propagation import from_snapshot
+    return measured(snapshot, slos) if not snapshot.table("edges").empty else None
 
-    graph = from_snapshot(edges, snapshot.table("endpoints"))
-    return Services(tuple(graph.services()), tuple(graph.calls()), _pair_rates(_records(edges)), slos)
+
+def measured(snapshot: Snapshot, slos: tuple[SloStatus, ...] | None = None) -> Services:
+    """The service graph the snapshot measured (services from its endpoints, calls from its edges),
+    judged against slos (default: every SLO in the snapshot); `propagation.from_services` builds it."""
+    edges = snapshot.table("edges")
+    services, calls = measure(edges, snapshot.table("endpoints"))
+    return Services(
+        services, calls, _pair_rates(_records(edges)), all_slos(snapshot) if slos is None else slos
+    )
 
 
 def _pair_rates(edges: Iterable[Row]) -> tuple[tuple[str, str, float | None], ...]:
@@ -183,7 +188,7 @@ def _slo(row: Row) -> SloStatus:
     return SloStatus(
         name=str(row["name"]),
         service=str(row["service"]),
-        indicator=str(row["indicator"]),
+        indicator=cast(Indicator, str(row["indicator"])),
         objective=_float(row["objective"]),
         window=None if _known(row["window"]) is None else str(row["window"]),
         threshold_ms=_float(row["threshold_ms"]),

@@ -1,6 +1,6 @@
 """Stage 5: if the change is wrong, what breaks and which SLOs burn.
 
-graph = read_csv(Path("graph.csv"))                 # or from_snapshot(...), with_settings(...)
+graph = read_csv(Path("graph.csv"))                 # or from_services(...), with_settings(...)
 impact = simulate(graph, [parse("cart:latency=x3")], slos=(), trials=10_000)
 impact.services, impact.slos                        # frozen contracts from preflight.models
 """
@@ -14,19 +14,12 @@ from dataclasses import replace
 import numpy as np
 
 from preflight.errors import InputError
-from preflight.models import Estimate, Impact, ServiceImpact, SloImpact, SloStatus
+from preflight.models import Estimate, Impact, Service, ServiceImpact, SloImpact, SloStatus
 from preflight.propagation.engine import State, propagate
 from preflight.propagation.faults import Fault, parse
-from preflight.propagation.graph import (
-    Service,
-    ServiceGraph,
-    from_edges,
-    from_snapshot,
-    read_csv,
-    share_below,
-)
+from preflight.propagation.graph import ServiceGraph, from_edges, from_services, read_csv, share_below
 
-__all__ = ["Fault", "ServiceGraph", "from_edges", "from_snapshot", "parse", "read_csv", "simulate"]
+__all__ = ["Fault", "ServiceGraph", "from_edges", "from_services", "parse", "read_csv", "simulate"]
 
 AFFECTED_RATIO = 1.5
 """A service is affected when its p90 grows by this factor ..."""

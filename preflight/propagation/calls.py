@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from preflight.propagation.graph import DEFAULT_CALLS_PER_REQUEST, PARALLEL, Call, share_below
+from preflight.models import Call
+from preflight.propagation.graph import DEFAULT_CALLS_PER_REQUEST, PARALLEL, share_below
 
 NEVER = 1 - 1e-12
 """Probabilities are kept below 1 before taking log(1 - p)."""

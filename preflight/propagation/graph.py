@@ -10,51 +10,32 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import networkx as nx
 import numpy as np
 
-from preflight.config import CallSettings, Config
 from preflight.errors import InputError
+from preflight.models import Call, CallMode, CallSettings, Service, Services
 
-SEQUENTIAL, PARALLEL = "sequential", "parallel"
+SEQUENTIAL: CallMode = "sequential"
+PARALLEL: CallMode = "parallel"
 DEFAULT_CALLS_PER_REQUEST = 1.0
 """A declared dependency without a measured rate is assumed to be called once per request."""
 
 
-@dataclass(frozen=True, slots=True)
-class Service:
-    """A node: what one service does per request before any fault."""
+class Declared(Protocol):
+    """The `services` section of `.preflight.yml` (a `preflight.config.Config` is one)."""
 
-    name: str
-    requests_per_s: float | None = None
-    p50_ms: float | None = None
-    """Server-side latency; None when unknown (its change is still predicted, its ratio is not)."""
-    p90_ms: float | None = None
-    error_rate: float = 0.0
-    utilization: float | None = None
-    """CPU utilization (0-1) for queueing; None: a prior is assumed and said."""
+    @property
+    def calls(self) -> tuple[tuple[str, str, CallSettings], ...]:
+        """services.<caller>.calls.<callee>: declared dependencies and per-call settings."""
 
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """An edge: how the caller calls the callee."""
-
-    caller: str
-    callee: str
-    per_request: float | None = None
-    """Calls per request the caller serves; None when no rate is known."""
-    p50_ms: float | None = None
-    """Client-side duration of one call."""
-    p90_ms: float | None = None
-    mode: str = SEQUENTIAL
-    timeout_ms: float | None = None
-    retries: int = 0
-    fallback: bool = False
-    """A failure of this call is absorbed (the caller degrades gracefully instead of failing)."""
+    @property
+    def utilization(self) -> tuple[tuple[str, float], ...]:
+        """services.<name>.utilization: CPU utilization (0-1) per service."""
 
 
 class ServiceGraph:
@@ -99,7 +80,7 @@ class ServiceGraph:
             )
         return ServiceGraph(self.services(), calls.values())
 
-    def with_config(self, settings: Config) -> ServiceGraph:
+    def with_config(self, settings: Declared) -> ServiceGraph:
         """The `services` section of `.preflight.yml` applied: declared calls, their settings, utilization."""
         return self.with_settings(settings.calls).with_utilization(dict(settings.utilization))
 
@@ -114,6 +95,11 @@ class ServiceGraph:
         except (nx.NetworkXNoPath, nx.NodeNotFound):
             return ()
         return tuple(reversed(chain))
+
+
+def from_services(measured: Services) -> ServiceGraph:
+    """The graph a runtime snapshot measured (see `preflight.exposure.services.measure`)."""
+    return ServiceGraph(measured.services, measured.calls)
 
 
 def from_edges(rows: Iterable[Mapping[str, Any]]) -> ServiceGraph:
@@ -245,61 +231,8 @@ def _number(where: str, column: str, text: str | None) -> float | None:
     return value
 
 
-def from_snapshot(edges: Any, endpoints: Any) -> ServiceGraph:
-    """The graph a runtime snapshot measured: edges per minute, services' requests from endpoints.
-
-    edges and endpoints are the snapshot's DataFrames; a service's latency and error
-    rate are its endpoints' request-weighted ones. The snapshot keeps p95 (endpoints)
-    and p99 (edges); the p90 is read off a lognormal through the p50 and that percentile.
-    """
-    import pandas as pd
-
-    services = []
-    for name, rows in endpoints.dropna(subset=["service"]).groupby("service"):
-        weights = rows["requests_per_min"].fillna(0.0)
-        total = float(weights.sum())
-
-        def mean(column: str, rows: Any = rows, weights: Any = weights, total: float = total) -> float | None:
-            values = rows[column]
-            known = values.notna()
-            if not known.any():
-                return None
-            w = weights[known]
-            return (
-                float((values[known] * w).sum() / w.sum())
-                if float(w.sum()) > 0
-                else float(values[known].mean())
-            )
-
-        services.append(
-            Service(
-                str(name),
-                requests_per_s=total / 60 if total > 0 else None,
-                p50_ms=mean("p50_ms"),
-                p90_ms=p90_from(mean("p50_ms"), mean("p95_ms"), Z95),
-                error_rate=mean("error_rate") or 0.0,
-            )
-        )
-    calls = []
-    grouped = edges.dropna(subset=["caller_service", "callee_service"]).groupby(
-        ["caller_service", "callee_service"]
-    )
-    for (caller, callee), rows in grouped:
-        per_request = rows["calls_per_caller_request"].sum(min_count=1)
-        calls.append(
-            Call(
-                str(caller),
-                str(callee),
-                per_request=None if pd.isna(per_request) else float(per_request),
-                p50_ms=_first(rows["p50_ms"]),
-                p90_ms=p90_from(_first(rows["p50_ms"]), _first(rows["p99_ms"]), Z99),
-            )
-        )
-    return ServiceGraph(services, calls)
-
-
-Z90, Z95, Z99 = 1.2815516, 1.6448536, 2.3263479
-"""Standard normal quantiles of the 90th, 95th and 99th percentiles."""
+Z90 = 1.2815516
+"""The standard normal quantile of the 90th percentile."""
 
 
 def share_below(limit: np.ndarray | float, p50: np.ndarray | float, p90: np.ndarray | float) -> np.ndarray:
@@ -325,17 +258,3 @@ def normal_cdf(x: np.ndarray | float) -> np.ndarray:
         poly = poly * t + coefficient
     upper = 0.5 * t * np.exp(-z * z + poly)  # P(X > |x|)
     return np.asarray(np.where(np.asarray(x) < 0, upper, 1 - upper))
-
-
-def p90_from(p50: float | None, upper: float | None, z: float) -> float | None:
-    """The p90 of the lognormal with this median and this upper percentile (z its normal quantile)."""
-    if p50 is None or upper is None:
-        return None
-    if p50 <= 0 or upper <= p50:
-        return max(p50, upper)
-    return math.exp(math.log(p50) + (math.log(upper) - math.log(p50)) * Z90 / z)
-
-
-def _first(values: Any) -> float | None:
-    known = values.dropna()
-    return float(known.iloc[0]) if len(known) else None

@@ -6,8 +6,9 @@ import copy
 
 import numpy as np
 
+from preflight.models import Service
 from preflight.propagation.faults import Fault
-from preflight.propagation.graph import Service, ServiceGraph
+from preflight.propagation.graph import ServiceGraph
 
 SATURATION = 0.98
 UTILIZATION_PRIOR = (0.2, 0.6)

@@ -22,7 +22,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from preflight.models import Exposure, FileChange, FunctionExposure, Impact, Likelihood
+from preflight.models import Confidence, Exposure, FileChange, FunctionExposure, Impact, Likelihood
+from preflight.risk.impact import (
+    at_risk,
+    hottest,
+    needs_traffic,
+    reasons,
+    short,
+    signature_breaks,
+    unparsed_detail,
+)
+from preflight.risk.scoring import score
 
 STALE_HOURS = 7 * 24.0
 MIN_RESOLUTION = 0.8
@@ -32,7 +42,7 @@ RUNTIME_HELP = "see `preflight collect --help` and the README's Runtime data sec
 """Where a reviewer learns to give preflight runtime data."""
 WORTH_SAYING = 3
 """Points a suggestion must save to be shown."""
-_ORDER = {"high": 2, "medium": 1, "low": 0}
+_ORDER: dict[Confidence, int] = {"high": 2, "medium": 1, "low": 0}
 
 
 def confidence(
@@ -40,11 +50,9 @@ def confidence(
     behavioural: Sequence[FunctionExposure],
     likelihood: Likelihood | None,
     unparsed: Sequence[FileChange] = (),
-) -> tuple[str, tuple[str, ...]]:
+) -> tuple[Confidence, tuple[str, ...]]:
     """(high, medium or low; the unknowns, each saying how it capped the confidence)."""
-    from preflight.risk.impact import needs_traffic, unparsed_detail
-
-    caps: list[tuple[str, str]] = []
+    caps: list[tuple[Confidence, str]] = []
     unknowns: list[str] = []
     if unparsed:  # first, before the history's notes: the headline shows the first unknown
         unknowns.append(f"{unparsed_detail(unparsed)}{_CAPPED}low)")
@@ -63,7 +71,7 @@ def confidence(
         )
     elif measured < count:
         share = measured / count
-        level = "low" if share < 0.5 else "medium" if share < 0.9 else "high"
+        level: Confidence = "low" if share < 0.5 else "medium" if share < 0.9 else "high"
         guessed = f" ({inferred:,} estimated from their callers)" if inferred else ""
         caps.append(
             (
@@ -98,11 +106,11 @@ def confidence(
         caps.append(("medium", f"only {commits} commit{'s' * (commits != 1)} of history before the change"))
     if likelihood is not None:
         unknowns += likelihood.notes
-    level = "low" if unparsed else "high"
+    found: Confidence = "low" if unparsed else "high"
     for cap, _ in caps:
-        level = min(level, cap, key=_ORDER.__getitem__)
+        found = min(found, cap, key=_ORDER.__getitem__)
     unknowns += [f"{why}{_CAPPED}{cap})" if cap != "high" else why for cap, why in caps]
-    return level, tuple(unknowns)
+    return found, tuple(unknowns)
 
 
 _CAPPED = " (confidence at most "
@@ -124,9 +132,6 @@ def lower_it(
     unparsed: Sequence[FileChange] = (),
 ) -> tuple[str, ...]:
     """Suggestions that would lower the score, each with the score it would have."""
-    from preflight.risk import score
-    from preflight.risk.impact import at_risk, hottest, reasons, short, signature_breaks
-
     advice = []
     top = hottest(behavioural)
     exposed = score(behavioural, impact, likelihood, share=CANARY, unparsed=unparsed).score

@@ -10,8 +10,8 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from preflight.config import PathMapping
 from preflight.errors import InputError
+from preflight.models import PathMapping
 from preflight.runtime import adapters, budgets, parallel, snapshot
 from preflight.runtime.identity import CodeIndex, outside, resolve
 from preflight.runtime.records import SourceReport, Span

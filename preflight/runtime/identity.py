@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from preflight.config import PathMapping
+from preflight.models import PathMapping
 from preflight.repository import Repository
 
 

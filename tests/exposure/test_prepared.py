@@ -10,9 +10,11 @@ from pathlib import Path
 
 import orjson
 
-from preflight.exposure import load, prepared
+from preflight.exposure import cache as prepared_cache
+from preflight.exposure import load
 from preflight.exposure.snapshot import prepare
 from preflight.models import ChangeSet
+from preflight.propagation.graph import from_services
 from preflight.runtime import snapshot as snapshots
 from tests.exposure.test_snapshot_join import NOW, REVISIONS, fn, snapshot
 
@@ -22,9 +24,9 @@ SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop" / "snapshot"
 def test_round_trip_through_json_keeps_every_answer() -> None:
     direct = prepare(snapshots.read(SHOP))
     assert direct.services is not None and direct.functions and direct.rates
-    again = prepared.from_plain(prepared.to_plain(direct))
+    again = prepared_cache.from_plain(prepared_cache.to_plain(direct))
     assert again == direct
-    assert again.services is not None and again.services.graph().front_doors() == {"frontend"}
+    assert again.services is not None and from_services(again.services).front_doors() == {"frontend"}
 
 
 def test_second_load_comes_from_the_cache_and_a_rebuilt_snapshot_misses(tmp_path: Path) -> None:
@@ -55,7 +57,7 @@ def test_a_damaged_cache_file_is_ignored_and_rewritten(tmp_path: Path) -> None:
     entry.write_bytes(b'{"functions": {"x": ')
     runtime = load(snapshot_dir=snap, cache_dir=cache)
     assert runtime.rates()["shop.cart.add"] == 60.0
-    assert prepared.from_plain(orjson.loads(entry.read_bytes())).rates["shop.cart.add"] == 60.0
+    assert prepared_cache.from_plain(orjson.loads(entry.read_bytes())).rates["shop.cart.add"] == 60.0
 
 
 def test_an_unwritable_cache_costs_time_not_the_check(tmp_path: Path) -> None:
@@ -74,9 +76,10 @@ def test_a_cached_snapshot_is_joined_without_importing_pandas_or_pyarrow(tmp_pat
         import datetime, sys
         from pathlib import Path
         from preflight.exposure import load
+        from preflight.propagation.graph import from_services
         runtime = load(snapshot_dir=Path({str(SHOP)!r}), cache_dir=Path({str(cache)!r}))
         assert runtime.services() is not None and runtime.rates()
-        runtime.services().graph()
+        from_services(runtime.services())
         heavy = sorted(m for m in ("pandas", "pyarrow", "scipy") if m in sys.modules)
         print(",".join(heavy) or "none")
         """

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from preflight.models import Exposure, FunctionExposure, InferredTraffic
+from preflight.models import Call, Exposure, FunctionExposure, InferredTraffic, Service
 from preflight.propagation import change
-from preflight.propagation.graph import Call, Service, ServiceGraph
+from preflight.propagation.graph import ServiceGraph
 from tests.exposure.test_snapshot_join import fn
 
 GRAPH = ServiceGraph(

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from preflight.exposure import join
+from preflight.gate import decide as gate_decide
 from preflight.models import (
     Aspect,
     ChangeKind,
@@ -17,6 +18,7 @@ from preflight.models import (
     Estimate,
     FileChange,
     FunctionChange,
+    Gate,
     Impact,
     InferredTraffic,
     Likelihood,
@@ -30,7 +32,7 @@ from preflight.report import escaping
 from preflight.report.document import check_document
 from preflight.report.markdown import MARKER, render_check
 from preflight.report.text import check_text
-from preflight.risk import assess, decide
+from preflight.risk import assess
 
 REVISIONS = RevisionRange("main", "HEAD", "1" * 40, "2" * 40, "3" * 40, "explicit")
 
@@ -58,7 +60,7 @@ def result(
     )
     exposure = join(changes, calls, "calls.csv" if calls is not None else None)
     risk = assess(exposure)
-    return CheckResult(changes, exposure, risk, decide(risk, fail_above))
+    return CheckResult(changes, exposure, risk, gate_decide(risk, Gate(), fail_above))
 
 
 LIKELIHOOD = Likelihood(
@@ -128,7 +130,7 @@ def sample() -> CheckResult:
     )
     exposure = replace(base.exposure, functions=tuple(items))
     risk = assess(exposure, IMPACT, LIKELIHOOD, ("shop/cart.py", "shop/pricing.py"))
-    return CheckResult(base.changes, exposure, risk, decide(risk, 60), IMPACT, LIKELIHOOD)
+    return CheckResult(base.changes, exposure, risk, gate_decide(risk, Gate(), 60), IMPACT, LIKELIHOOD)
 
 
 def _sample() -> CheckResult:

@@ -7,7 +7,7 @@ import datetime
 import runpy
 from pathlib import Path
 
-from preflight.config import PathMapping
+from preflight.models import PathMapping
 from preflight.repository import Repository
 from preflight.runtime import collect
 from preflight.runtime.identity import (
