@@ -20,6 +20,7 @@ from preflight.report import escaping
 
 if TYPE_CHECKING:
     from preflight.commands import Target
+    from preflight.models import GateMode
     from preflight.runtime.collect import Progress
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -147,34 +148,25 @@ def check(
     snapshot: Path | None,
     no_callgraph: bool,
     config_file: str | None,
-    mode: str | None,
+    mode: GateMode | None,
     github: bool,
     comment: bool,
     check_run: bool,
 ) -> int:
     """Run the whole pipeline and gate on the risk score."""
+    from preflight import pipeline
     from preflight.commands import check as command
 
-    sinks = []
-    if github:
-        from preflight.sinks.github import GitHubSink
-
-        sinks.append(GitHubSink(os.environ, sys.stdout, sys.stderr, comment=comment, check_run=check_run))
-    return command.run(
+    stages = pipeline.Options(calls, snapshot, config_file, mode, not no_callgraph, fail_above, repo_dir)
+    options = command.CheckOptions(
         _target(repo_dir, base, head, pre_push, remote),
         fmt,
-        sys.stdout,
-        os.environ,
-        calls=calls,
-        fail_above=fail_above,
-        output=_file_or_stdout(output),
+        _file_or_stdout(output),
         color=fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
-        snapshot=snapshot,
-        callgraph=not no_callgraph,
-        sinks=sinks,
-        mode=mode,
-        config_file=config_file,
+        stages=stages,
+        github=command.GitHub(comment, check_run) if github else None,
     )
+    return command.run(options, sys.stdout, os.environ, sys.stderr)
 
 
 @cli.command()

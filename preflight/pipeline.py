@@ -1,14 +1,19 @@
-"""Wire the stages together; no logic of its own."""
+"""Wire the stages together: prepare them once for a repository and its base policy, then check
+each revision range through them (changes -> exposure + code index -> propagation -> risk -> gate)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
-from preflight import changes, gate, risk
-from preflight.config import Config, Gate
+from preflight import changes, config, exposure, gate, risk
+from preflight.errors import InputError
+from preflight.event import Event
 from preflight.exposure import Runtime, mark_production
-from preflight.models import CheckResult, Exposure, Impact, Likelihood, RevisionRange
+from preflight.models import CheckResult, Exposure, Gate, GateMode, Impact, Likelihood, RevisionRange
 from preflight.repository import Repository
 
 Reach = Callable[[Exposure, RevisionRange], Exposure]
@@ -19,32 +24,56 @@ Override = Callable[[RevisionRange], "str | None"]
 """Finds a request to pass a failing gate (a pull-request label, a commit trailer), described."""
 Likely = Callable[[RevisionRange], "Likelihood | None"]
 """The probability that the change is defective, from history before it (None: no history)."""
-Production = Callable[[str], bool]
-"""Whether a repository path is production code (config.Config.is_production of the base)."""
 
 
-def check(
-    repo: Repository,
-    revisions: RevisionRange,
-    runtime: Runtime,
-    fail_above: int | None,
-    now: datetime.datetime,
-    reach: Reach | None = None,
-    propagate: Propagate | None = None,
-    policy: Gate | None = None,
-    override: Override | None = None,
-    likely: Likely | None = None,
-    production: Production | None = None,
-) -> CheckResult:
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What a check is asked for beyond its revision ranges (the command line's check options)."""
+
+    calls: Path | None = None
+    """--calls: a CSV of per-function traffic instead of a snapshot."""
+    snapshot: Path | None = None
+    """--snapshot; None: runtime.snapshot of the base revision's config."""
+    config_file: str | None = None
+    """--config: a repository path read at the base revision, or an absolute path."""
+    mode: GateMode | None = None
+    """--mode: replaces the gate policy's mode."""
+    callgraph: bool = True
+    """False with --no-callgraph: no entry points, no traffic inferred from callers."""
+    fail_above: int | None = None
+    """--fail-above: blocking at this score, whatever the policy says."""
+    repo_dir: Path = Path(".")
+    """--repo: where a relative runtime.snapshot of the config is found."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stages:
+    """Every stage of a check, prepared once for a repository, its base policy and runtime data."""
+
+    repo: Repository
+    runtime: Runtime
+    """The validated runtime data (snapshot or --calls; empty without either)."""
+    settings: config.Config = dataclasses.field(default_factory=config.Config)
+    """The base revision's config: gate policy and production paths."""
+    fail_above: int | None = None
+    """--fail-above, carried to the gate."""
+    reach: Reach | None = None
+    propagate: Propagate | None = None
+    override: Override | None = None
+    likely: Likely | None = None
+
+
+def check(stages: Stages, revisions: RevisionRange, now: datetime.datetime) -> CheckResult:
     """changes -> exposure (+ code index) -> propagation -> risk -> gate (runtime data validated before)."""
-    change_set = changes.compute(repo, revisions)
-    joined = mark_production(runtime.join(change_set, now), production or Config().is_production)
-    if reach is not None:
-        joined = reach(joined, revisions)
-    impact = propagate(joined) if propagate is not None else None
-    likelihood = likely(revisions) if likely is not None else None
+    production = stages.settings.is_production
+    change_set = changes.compute(stages.repo, revisions)
+    joined = mark_production(stages.runtime.join(change_set, now), production)
+    if stages.reach is not None:
+        joined = stages.reach(joined, revisions)
+    impact = stages.propagate(joined) if stages.propagate is not None else None
+    likelihood = stages.likely(revisions) if stages.likely is not None else None
     paths = tuple(f.path for f in change_set.files)
-    unparsed = changes.unparsed(change_set, production or Config().is_production)
+    unparsed = changes.unparsed(change_set, production)
     assessed = risk.assess(joined, impact, likelihood, paths, unparsed)
     behavioural = [f for f in joined.functions if f.change.behavioural and f.production]
     context = gate.Context(
@@ -53,13 +82,172 @@ def check(
         impact=impact,
         runtime_missing=bool(behavioural) and all(risk.traffic(f) is None for f in behavioural),
         unparsed=tuple(f.path for f in unparsed),
-        override=override(revisions) if override is not None else None,
+        override=stages.override(revisions) if stages.override is not None else None,
     )
-    return CheckResult(
-        change_set,
-        joined,
-        assessed,
-        gate.decide(assessed, policy or Gate(), fail_above, context),
-        impact,
-        likelihood,
+    decision = gate.decide(assessed, stages.settings.gate, stages.fail_above, context)
+    return CheckResult(change_set, joined, assessed, decision, impact, likelihood)
+
+
+def prepare(
+    repo: Repository,
+    ranges: Sequence[RevisionRange],
+    options: Options,
+    environ: Mapping[str, str],
+    event: Event,
+) -> Stages:
+    """The stages for checking `ranges`, with the config, policy and coefficients of the base;
+    bad runtime data fails here, before any work."""
+    policy_at = policy_revision(repo, ranges[0], environ) if ranges else None
+    settings = load_settings(repo, policy_at, options.config_file, options.mode)
+    snapshot = options.snapshot
+    if snapshot is None and options.calls is None and settings.snapshot:
+        snapshot = options.repo_dir / settings.snapshot
+    runtime = exposure.load(options.calls, snapshot, runtime_cache(repo))
+    return Stages(
+        repo,
+        runtime,
+        settings,
+        options.fail_above,
+        code_reach(repo, settings, runtime) if options.callgraph else None,
+        change_impact(settings, runtime),
+        gate_override(repo, settings.gate, event),
+        change_likelihood(repo, policy_at) if ranges else None,
     )
+
+
+def policy_revision(repo: Repository, revisions: RevisionRange, environ: Mapping[str, str]) -> str | None:
+    """The commit whose `.preflight.yml` and coefficients judge the change: the target branch as it
+    is now, never the merge base (a branch started before the policy was tightened would be judged
+    by the old one) and never the change. On GitHub the base branch's fetched tip; for a push from
+    the hook the default branch's tip; else the base named (--base, the event's base commit)."""
+    base_ref = environ.get("GITHUB_BASE_REF")
+    if base_ref and revisions.source.startswith("github"):
+        tip = repo.commit_sha(f"origin/{base_ref}") or repo.commit_sha(base_ref)
+        if tip is not None:
+            return tip
+    if revisions.source == "pre-push":
+        default = repo.default_branch()
+        tip = repo.commit_sha(default) if default else None
+        if tip is not None:
+            return tip
+    return revisions.base_sha or revisions.merge_base
+
+
+def load_settings(
+    repo: Repository, base: str | None, config_file: str | None, mode: GateMode | None
+) -> config.Config:
+    """The base revision's config (--config: a repository path read at the base, or an absolute
+    path outside the change); --mode replaces the gate's mode."""
+    if config_file is None:
+        settings = config.from_revision(repo, base)
+    elif Path(config_file).is_absolute():
+        settings = config.load_file(Path(config_file))
+    else:
+        data = repo.file_at(base, config_file)
+        if data is None:
+            raise InputError(
+                f"--config {config_file}: not in the base revision {(base or 'empty tree')[:12]}; commit it "
+                "to the base branch first (the gate is read from the base, so a change cannot loosen it)"
+            )
+        source = f"{(base or '')[:12]}:{config_file}"
+        try:
+            settings = config.parse(data.decode("utf-8"), source)
+        except UnicodeDecodeError as e:
+            raise InputError(f"{source}: config is not UTF-8 text") from e
+    if mode is not None:
+        settings = dataclasses.replace(settings, gate=dataclasses.replace(settings.gate, mode=mode))
+    return settings
+
+
+def gate_override(repo: Repository, policy: Gate, event: Event) -> Override:
+    """The pull request's override label (GitHub event) or an override trailer in the change's commits."""
+    labelled = policy.override_label in event.labels
+
+    def find(revisions: RevisionRange) -> str | None:
+        if labelled:
+            return f"the pull request label {policy.override_label!r}"
+        if policy.override_trailer is None:  # off unless the base's policy names approvers
+            return None
+        found = repo.trailers(revisions.merge_base, revisions.head_sha, policy.override_trailer)
+        approved = [
+            (sha, email, why) for sha, email, why in found if email.lower() in policy.override_approvers
+        ]
+        if approved:
+            sha, email, reason = approved[0]
+            return f"the commit trailer {policy.override_trailer}: {reason!r} in {sha[:12]}, committed by {email}"
+        return None
+
+    return find
+
+
+def change_likelihood(repo: Repository, base: str | None) -> Likely:
+    """Each range's defect probability from the history before it, with the coefficients that
+    `backtest --fit` committed at the base revision (a change cannot refit its own model), else
+    the documented defaults."""
+    from preflight.history import model, pending
+    from preflight.history.model import COEFFICIENTS_FILE
+    from preflight.risk import likelihood
+
+    coefficients = model.DEFAULT_COEFFICIENTS
+    data = repo.file_at(base, COEFFICIENTS_FILE) if base is not None else None
+    if data is not None:
+        source = f"{(base or '')[:12]}:{COEFFICIENTS_FILE}"
+        coefficients = model.parse(data.decode("utf-8", "replace"), source)
+    shallow = repo.is_shallow()
+
+    def find(revisions: RevisionRange) -> Likelihood | None:
+        if revisions.merge_base is None:  # a root commit or unrelated histories: nothing before it
+            return None
+        found = pending.features(repo.root, revisions.merge_base, revisions.head_sha)
+        notes = list(found.notes)
+        if shallow:
+            notes.append(
+                "shallow clone: history features count only the fetched commits (use fetch-depth: 0)"
+            )
+        return likelihood.estimate(found.values, coefficients, found.commits, notes)
+
+    return find
+
+
+def change_impact(settings: config.Config, runtime: exposure.Runtime) -> Propagate | None:
+    """Stage 5 over the snapshot's service graph (with the base's declared calls), when it has one."""
+    services = runtime.services()
+    if services is None:
+        return None
+    from preflight.propagation import change
+    from preflight.propagation.graph import from_services
+
+    graph = from_services(services).with_config(settings)
+    return lambda found: change.predict(found, graph, services.slos)
+
+
+def runtime_cache(repo: Repository) -> Path:
+    """Where a snapshot's prepared form is kept: in the clone's git directory, never committed."""
+    return repo.git_dir / "preflight" / "runtime"
+
+
+def code_reach(repo: Repository, settings: config.Config, runtime: exposure.Runtime) -> Reach:
+    """Entry points and inferred traffic from the call graph of the head (cached by blob id),
+    production code only by the base's paths policy (applied here, so the cache never depends on it)."""
+    from preflight.callgraph import cache, reach
+    from preflight.callgraph.entrypoints import Pattern
+
+    patterns = tuple(Pattern(decorator, kind) for decorator, kind in settings.entry_points)
+    rates, homes = runtime.rates(), runtime.homes()  # once for every range
+
+    def attach(found: Exposure, revisions: RevisionRange) -> Exposure:
+        code = cache.index(repo, revisions.head_sha, patterns=patterns)
+        excluded = reach.non_production(code.graph.functions, code.graph.edges, settings.is_production)
+        entries: dict[str, list[str]] = {}
+        left_out = 0
+        for entry in code.entry_points:
+            if not settings.is_production(entry.path):
+                left_out += 1
+                continue
+            entries.setdefault(entry.qualname, []).append(
+                reach.label(entry.kind, entry.framework, entry.detail)
+            )
+        attached = reach.attach(found, code.graph.edges, entries, rates, homes, excluded)
+        return dataclasses.replace(attached, entry_points_left_out=left_out)
+
+    return attach

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from preflight import pipeline
 from preflight.commands import Target, check
 from preflight.errors import InputError
 from preflight.files import write_atomic
 from preflight.models import CheckResult
 from preflight.report.escaping import terminal
+from preflight.report.formats import render
 from preflight.repository import init_repository
-from preflight.sinks import Outcome
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "shop"
 """The example in preflight's source checkout (an editable install, as `make demo` makes); a
@@ -71,16 +72,6 @@ SCENARIOS = (
 )
 
 
-class _Kept:
-    """A sink that keeps what each `check` run decided."""
-
-    def __init__(self) -> None:
-        self.outcomes: list[Outcome] = []
-
-    def publish(self, outcome: Outcome) -> None:
-        self.outcomes.append(outcome)
-
-
 def run(output_dir: Path | None, out: TextIO, scenario: str | None = None, example: Path = EXAMPLE) -> int:
     """Build the example repository, check every scenario (or the one named), print one screen and
     write the reports; exits 0 (it is a demo: the table says whether each level is the expected one)."""
@@ -104,16 +95,16 @@ def run(output_dir: Path | None, out: TextIO, scenario: str | None = None, examp
         raise InputError(f"--output-dir {root}: {repo_dir} exists already; pass a new directory or remove it")
     base = build(repo_dir, example, chosen)
     now = recorded_at(example / "snapshot") or datetime.datetime.now(datetime.timezone.utc)
-    kept = _Kept()
+    results = []
     for item in chosen:
         target = Target(repo_dir, "main", f"scenario/{item.name}")
-        report = reports / f"{item.name}.md"
+        report, stages = reports / f"{item.name}.md", pipeline.Options(repo_dir=repo_dir)
+        options = check.CheckOptions(target, "markdown", output=report, stages=stages)
         # The real `check`, as `preflight check --base main --head scenario/NAME` runs it; no
         # environment, so a CI runner's GITHUB_* variables cannot redirect it.
-        check.run(target, "markdown", io.StringIO(), {}, output=report, now=now, sinks=(kept,))
-    results = [outcome.results[0] for outcome in kept.outcomes]
-    for item, result in zip(chosen, results, strict=True):
-        write_atomic(reports / f"{item.name}.json", check.render(result, "json"))
+        (result,) = check.check(options, io.StringIO(), {}, now=now).results
+        results.append(result)
+        write_atomic(reports / f"{item.name}.json", render(result, "json"))
     digest = root / "digest.html"
     write_atomic(digest, html_digest(repo_dir, base, chosen, results))
     out.write(screen(chosen, results, root, now))

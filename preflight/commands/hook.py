@@ -16,15 +16,15 @@ commits it checks, first match wins:
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from preflight import hook
+from preflight import hook, pipeline
 from preflight.changes.revisions import read_pre_push
 from preflight.commands import Target
 from preflight.errors import InputError
+from preflight.memory import paused_gc
 from preflight.repository import ZERO_OID, Repository
 
 
@@ -84,15 +84,12 @@ def run(
         return 0
     from preflight.commands import check
 
+    stages = pipeline.Options(callgraph=callgraph, fail_above=fail_above, repo_dir=repo_dir)
+    options = check.CheckOptions(target, fmt, color=color, stages=stages)
     # The objects a check builds live until the process ends, so cyclic garbage collection only
     # costs time here: 15-20% of a warm run (bench/results/hook.md). Restored for in-process callers.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return check.run(target, fmt, out, environ, fail_above=fail_above, color=color, callgraph=callgraph)
-    finally:
-        if collecting:
-            gc.enable()
+    with paused_gc():
+        return check.run(options, out, environ)
 
 
 def _target(repo_dir: Path, remote: str | None, stdin: TextIO, environ: Mapping[str, str]) -> Target | str:

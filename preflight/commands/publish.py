@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from preflight.changes.revisions import read_event
 from preflight.errors import InputError
+from preflight.event import TriggeringRun
 from preflight.models import CheckResult
 from preflight.report import escaping, from_json
 from preflight.report.markdown import MARKER, render_check
@@ -31,21 +30,6 @@ from preflight.sinks.api import GitHubError, PermissionDenied
 from preflight.sinks.github import Context
 
 HOW = "pass the report.json that `preflight check --format json --output FILE` wrote (the action's report-format: json)"
-
-
-@dataclass(frozen=True, slots=True)
-class TriggeringRun:
-    """What GitHub says about the workflow_run that made the artifact: trusted, GitHub sets it."""
-
-    head_sha: str
-    """The commit that run checked."""
-    pull_requests: tuple[int, ...]
-    """The pull requests GitHub associates with the run (empty for pull requests from forks)."""
-    head_repository: str | None
-    """owner/name the run's commit came from: a fork's name when it is a fork."""
-    repository: str | None
-    """owner/name of the repository the run belongs to."""
-    run_id: int | None
 
 
 def run(
@@ -69,7 +53,7 @@ def run(
             "GITHUB_TOKEN and GITHUB_REPOSITORY must be set: run inside GitHub Actions with "
             "`permissions: pull-requests: write`"
         )
-    triggering = triggering_run(environ)
+    triggering = context.event.workflow_run
     head = result.changes.revisions.head_sha
     if triggering is not None:
         _check_artifact(report, head, number, triggering)
@@ -112,35 +96,6 @@ def read_report(report: Path) -> CheckResult:
         return from_json.loads(text, f"--report {report}")
     except ValueError as e:
         raise InputError(f"{escaping.terminal(str(e))}; {HOW}") from e
-
-
-def triggering_run(environ: Mapping[str, str]) -> TriggeringRun | None:
-    """The workflow_run that triggered this job, from the event GitHub wrote; None on other events."""
-    found = read_event(environ.get("GITHUB_EVENT_PATH")).get("workflow_run")
-    if not isinstance(found, dict):
-        return None
-    sha = found.get("head_sha")
-    if not isinstance(sha, str) or not sha:
-        return None
-    pulls = found.get("pull_requests")
-    numbers = tuple(
-        p["number"]
-        for p in (pulls if isinstance(pulls, list) else [])
-        if isinstance(p, dict) and isinstance(p.get("number"), int)
-    )
-    run_id = found.get("id")
-    return TriggeringRun(
-        head_sha=sha,
-        pull_requests=numbers,
-        head_repository=_full_name(found.get("head_repository")),
-        repository=_full_name(found.get("repository")),
-        run_id=run_id if isinstance(run_id, int) and not isinstance(run_id, bool) else None,
-    )
-
-
-def _full_name(repository: object) -> str | None:
-    name = repository.get("full_name") if isinstance(repository, dict) else None
-    return name if isinstance(name, str) else None
 
 
 def _check_artifact(report: Path, head: str, number: int, triggering: TriggeringRun) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import TextIO
 
 from preflight import config, exposure, pipeline
-from preflight.commands.check import change_impact, change_likelihood, code_reach, gate_override
 from preflight.digest import Digest, Merged, Scored, history, summary
 from preflight.errors import InputError
+from preflight.event import Event
 from preflight.files import write_atomic
 from preflight.models import RevisionRange
 from preflight.repository import Repository
@@ -75,10 +75,10 @@ def score(
         settings = config.from_revision(repo, merged.parent)
         code = (settings.entry_points, settings.production, settings.non_production)
         if callgraph and code not in reaches:
-            reaches[code] = code_reach(repo, settings, runtime)
+            reaches[code] = pipeline.code_reach(repo, settings, runtime)
         services = (settings.calls, settings.utilization)
         if services not in impacts:
-            impacts[services] = change_impact(settings, runtime)
+            impacts[services] = pipeline.change_impact(settings, runtime)
         revisions = RevisionRange(
             base=merged.parent or "empty tree",
             head=merged.sha,
@@ -87,19 +87,17 @@ def score(
             merge_base=merged.parent,
             source="first-parent",
         )
-        result = pipeline.check(
+        stages = pipeline.Stages(
             repo,
-            revisions,
             runtime,
+            settings,
             None,
-            now,
             reaches[code] if callgraph else None,
             impacts[services],
-            settings.gate,
-            gate_override(repo, settings.gate, {}),  # trailers only: a digest has no PR event
-            change_likelihood(repo, merged.parent),
-            settings.is_production,
+            pipeline.gate_override(repo, settings.gate, Event()),  # trailers only: a digest has no PR event
+            pipeline.change_likelihood(repo, merged.parent),
         )
+        result = pipeline.check(stages, revisions, now)
         scored.append(Scored(merged, result))
     return tuple(scored)
 
@@ -119,11 +117,12 @@ def render(digest: Digest, fmt: str) -> str:
     """The digest in one of FORMATS."""
     from preflight.digest import render as renderer  # jinja2 and networkx only when rendering
 
-    if fmt == "json":
-        return renderer.dumps(digest)
-    if fmt == "html":
-        return renderer.html(digest)
-    return renderer.markdown(digest)
+    renderers: dict[str, Callable[[Digest], str]] = {
+        "json": renderer.dumps,
+        "html": renderer.html,
+        "markdown": renderer.markdown,
+    }
+    return renderers[fmt](digest)
 
 
 def describe(digest: Digest) -> str:

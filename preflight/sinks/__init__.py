@@ -25,6 +25,8 @@ class Outcome:
     """The gate's exit code, already decided (0 pass, 1 fail)."""
     report: Path | None
     """The report file written with --output, or None when it went to standard output."""
+    markdown: tuple[str, ...]
+    """Each result's Markdown report, rendered once by `check` (the comment, summary and check run)."""
 
     def worst(self) -> CheckResult | None:
         """The result that decides the outputs (see deciding)."""

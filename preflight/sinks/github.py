@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from preflight.changes.revisions import read_event
+from preflight import event as events
 from preflight.errors import InputError
-from preflight.report.markdown import render_check
+from preflight.event import Event
 from preflight.sinks import Outcome, checkruns, comments, workflow
 from preflight.sinks.api import GitHub, PermissionDenied
 
@@ -48,6 +48,8 @@ class Context:
     """The commit a check run belongs to: the pull request's head, else GITHUB_SHA."""
     summary: Path | None
     output: Path | None
+    event: Event = field(default_factory=Event)
+    """The event payload, parsed once for the whole run."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Context:
@@ -64,20 +66,17 @@ class Context:
         if token is not None and (not token.isprintable() or " " in token):
             # requests would quote the header value, token included, in its error message
             raise InputError("GITHUB_TOKEN contains spaces or control characters; pass the token alone")
-        event = read_event(environ.get("GITHUB_EVENT_PATH"))
-        pull = event.get("pull_request")
-        number: object = pull.get("number") if isinstance(pull, dict) else None
-        head = pull.get("head") if isinstance(pull, dict) else None
-        head_sha = head.get("sha") if isinstance(head, dict) else None
+        event = events.read(environ)
         return cls(
             repository=repository,
             api_url=api_url,
             graphql_url=environ.get("GITHUB_GRAPHQL_URL") or None,
             token=token,
-            pull_request=number if isinstance(number, int) and not isinstance(number, bool) else None,
-            head_sha=head_sha if isinstance(head_sha, str) else environ.get("GITHUB_SHA") or None,
+            pull_request=event.number,
+            head_sha=event.head_sha if event.head_sha is not None else environ.get("GITHUB_SHA") or None,
             summary=_path(environ.get("GITHUB_STEP_SUMMARY")),
             output=_path(environ.get("GITHUB_OUTPUT")),
+            event=event,
         )
 
     def client(self, sleeper: Callable[[float], None] = time.sleep) -> GitHub:
@@ -104,7 +103,7 @@ class GitHubSink:
 
     def publish(self, outcome: Outcome) -> None:
         """Annotations, summary and outputs; then the comment and check run when possible."""
-        reports = [render_check(result) for result in outcome.results]
+        reports = list(outcome.markdown)
         found = workflow.annotate(outcome.results)
         lines, dropped = workflow.annotation_commands(found)
         self.out.write("".join(line + "\n" for line in lines))

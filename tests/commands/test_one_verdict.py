@@ -64,8 +64,8 @@ def words(repo: Path, base: str, capsys: pytest.CaptureFixture[str]) -> tuple[di
     # the pre-push hook's compact lines, from the same pipeline and base policy
     with Repository(repo) as opened:
         revisions = resolve(opened, base, None, {})
-        policy = config.from_revision(opened, base).gate
-        result = pipeline.check(opened, revisions, exposure.load(), None, NOW, policy=policy)
+        settings = config.Config(gate=config.from_revision(opened, base).gate)
+        result = pipeline.check(pipeline.Stages(opened, exposure.load(), settings), revisions, NOW)
     found["compact"] = check_compact(result).split()[1].lower()
     return found, codes
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from preflight.errors import InputError
+from preflight.models import CheckResult
+from preflight.report.markdown import render_check
 from preflight.sinks import Outcome
 from preflight.sinks.github import Context, GitHubSink
 from tests.sinks.conftest import APP_TOKEN, FORK_TOKEN, new_state
@@ -44,7 +46,12 @@ def publish(env: dict[str, str], outcome: Outcome, **options: bool) -> tuple[str
     return out.getvalue(), err.getvalue(), slept
 
 
-OUTCOME = Outcome(
+def outcome_of(results: tuple[CheckResult, ...], code: int, report: Path | None) -> Outcome:
+    """What `check` hands the sink: the results and each one's Markdown, rendered once."""
+    return Outcome(results, code, report, tuple(render_check(r) for r in results))
+
+
+OUTCOME = outcome_of(
     (result(function("app.core.f", lines=(3, 9), calls_per_min=60_000.0), score=61, verdict="warn"),),
     0,
     Path("/tmp/report.md"),
@@ -102,7 +109,7 @@ def test_a_check_run_gets_every_annotation_in_batches_of_50(
 ) -> None:
     state, url = fake_github
     many = [function(f"app.m.f{i}", path="app/m.py", lines=(i + 1, i + 1)) for i in range(120)]
-    outcome = Outcome((result(*many, score=80, verdict="fail"),), 1, None)
+    outcome = outcome_of((result(*many, score=80, verdict="fail"),), 1, None)
     out, err, _ = publish(environ(tmp_path, url), outcome, comment=False, check_run=True)
     (run,) = state.check_runs.values()
     assert (run["name"], run["head_sha"], run["conclusion"]) == ("preflight", HEAD, "failure")

@@ -85,7 +85,7 @@ def test_outputs_use_the_delimiter_form_only_for_multiline_values(tmp_path: Path
 def test_outputs_of_the_deciding_result(tmp_path: Path) -> None:
     passing = result(function("app.core.f"), score=30)
     failing = result(function("app.core.g"), score=20, verdict="fail")
-    outcome = Outcome((passing, failing), 1, tmp_path / "report.md")
+    outcome = Outcome((passing, failing), 1, tmp_path / "report.md", ())
     assert workflow.outputs(outcome.results, outcome.worst(), outcome.report) == {
         "report": str(tmp_path / "report.md"),
         "score": "20",
