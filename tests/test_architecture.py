@@ -42,8 +42,6 @@ KNOWN_INIT_LOGIC: tuple[str, ...] = (
     "init: preflight/callgraph/__init__.py",
     "init: preflight/commands/__init__.py",
     "init: preflight/digest/__init__.py",
-    "init: preflight/exposure/__init__.py",
-    "init: preflight/propagation/__init__.py",
     "init: preflight/runtime/adapters/__init__.py",
     "init: preflight/sinks/__init__.py",
 )

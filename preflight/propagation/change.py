@@ -18,9 +18,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from preflight.models import Exposure, Impact, SloStatus
-from preflight.propagation import simulate
 from preflight.propagation.faults import Fault
 from preflight.propagation.graph import ServiceGraph
+from preflight.propagation.simulation import simulate
 
 ERROR_RANGE = (0.01, 0.3)
 SLOWDOWN_RANGE = (1.2, 3.0)

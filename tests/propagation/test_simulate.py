@@ -31,7 +31,7 @@ def test_fixed_magnitude_gives_a_point_estimate() -> None:
 
 @pytest.mark.parametrize("order", ["ascending", "descending", "shuffled"])
 def test_quantiles_read_off_sorted_results_equal_numpys(order: str) -> None:
-    from preflight.propagation import _estimate
+    from preflight.propagation.simulation import _estimate
 
     values = np.random.default_rng(3).lognormal(size=1001)
     values = {"ascending": np.sort(values), "descending": np.sort(values)[::-1], "shuffled": values}[order]
