@@ -6,7 +6,8 @@ reason and, in one line, what is unknown. Then at most ROWS of the riskiest func
 table with only the columns that have data, the SLOs at risk and computed advice. Everything
 else (the blast-radius diagram, how the score adds up, the other functions, details) is
 collapsed. The comment is kept under BUDGET characters: fewer list items first, then no
-details, and as a last resort the text is cut at a line with a note. The JSON has everything.
+details, and as a last resort limit.fit cuts it at a line under GitHub's limit, with a note.
+The JSON has everything.
 """
 
 from __future__ import annotations
@@ -28,14 +29,15 @@ from preflight.models import (
     Risk,
 )
 from preflight.report import escaping, mermaid
+from preflight.report.limit import fit
 from preflight.report.text import non_production, scope_detail
 from preflight.risk.impact import traffic
 
 MARKER = "<!-- preflight:report -->"
 LEVEL_ICON = {"low": "🟢", "medium": "🟡", "high": "🟠", "critical": "🔴"}
-GITHUB_LIMIT = 65_536
 BUDGET = 15_000
-"""Characters the comment may use: a reviewer's page, well under GitHub's limit."""
+"""Characters the comment aims for (its summarizing target): a reviewer's page, well under
+GitHub's limit, which limit.fit enforces."""
 ROWS = 10
 """The riskiest functions shown in the table; the rest are listed collapsed."""
 REASONS = 2
@@ -104,14 +106,14 @@ def _riskiest(item: FunctionExposure) -> tuple[bool, float, int, int, str]:
 
 
 def render_check(result: CheckResult) -> str:
-    """The PR comment for a check result, summarized until it fits GitHub's limit."""
+    """The PR comment for a check result, summarized until it fits BUDGET, cut to GitHub's limit."""
     template = _environment().get_template("check.md.j2")
     text = ""
     for rows, items, details in SUMMARIES:
         text = template.render(**_context(result, rows, items, details))
         if len(text) <= BUDGET:
             return text
-    return _cut(text)
+    return fit(text)
 
 
 def _context(result: CheckResult, rows: int, items: int, details: bool) -> dict[str, Any]:
@@ -257,11 +259,3 @@ def _cut_note(count: int, limit: int) -> str:
         if count > limit
         else ""
     )
-
-
-def _cut(text: str) -> str:
-    """The last resort: keep whole lines up to the budget, close any open block, say so."""
-    kept = text[:BUDGET].rsplit("\n", 1)[0]
-    closing = "\n```" if kept.count("```") % 2 else ""
-    closing += "\n</details>" if kept.count("<details>") > kept.count("</details>") else ""
-    return f"{kept}{closing}\n\n_Cut to fit GitHub's comment limit; the JSON report has everything._\n"

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from preflight.models import CheckResult
+from preflight.report.limit import fit
 from preflight.sinks import deciding
 from preflight.sinks.api import GitHub, answer_id
-from preflight.sinks.comments import fit
 from preflight.sinks.workflow import Annotation
 
 NAME = "preflight"

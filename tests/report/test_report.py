@@ -274,12 +274,12 @@ def test_a_5000_function_change_fits_in_one_comment() -> None:
 
 
 def test_the_last_resort_cut_closes_open_blocks() -> None:
-    from preflight.report.markdown import BUDGET, _cut
+    from preflight.report.limit import CUT_NOTE, LIMIT, fit, size
 
     text = "<details>\n```mermaid\n" + "a line of the diagram\n" * 5000
-    cut = _cut(text)
-    assert len(cut) < BUDGET + 200 and cut.count("```") == 2 and cut.count("</details>") == 1
-    assert cut.endswith("_Cut to fit GitHub's comment limit; the JSON report has everything._\n")
+    cut = fit(text)
+    assert size(cut) <= LIMIT and cut.count("```") == 2 and cut.count("</details>") == 1
+    assert cut.endswith(CUT_NOTE)
 
 
 def test_a_signature_break_is_named_in_the_functions_table() -> None:
