@@ -12,13 +12,13 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 
 from preflight import yamlnodes
 from preflight.errors import InputError
 from preflight.models import CallSettings, Gate, GateRule, PathMapping
-from preflight.repository import Repository
 
 CONFIG_FILE = ".preflight.yml"
 NOT_YET = {
@@ -178,20 +178,34 @@ def load_file(path: Path) -> Config:
     return parse(text, str(path))
 
 
-def from_revision(repo: Repository, revision: str | None) -> Config:
+class Tree(Protocol):
+    """What from_revision reads from a revision (a `preflight.repository.Repository` is one)."""
+
+    def file_at(self, revision: str | None, path: str) -> bytes | None:
+        """The blob at path in revision; None when there is none."""
+
+    def mode_at(self, revision: str | None, path: str) -> str | None:
+        """The git file mode at path in revision (100644, 120000, ...); None when absent."""
+
+
+def from_revision(tree: Tree, revision: str | None) -> Config:
     """The config as it is at a revision (the base: a change cannot loosen its own checks)."""
+    mode = tree.mode_at(revision, CONFIG_FILE)
+    readable = mode in (None, "100644", "100755", "120000")  # a file or a link's target, not a tree
+    return from_blob(tree.file_at(revision, CONFIG_FILE) if readable else None, mode, revision)
+
+
+def from_blob(data: bytes | None, mode: str | None, revision: str | None) -> Config:
+    """The config from the bytes and git file mode of `.preflight.yml` at a revision (None: no file)."""
     source = f"{(revision or '')[:12]}:{CONFIG_FILE}"
-    mode = repo.mode_at(revision, CONFIG_FILE)
     if mode is not None and mode not in ("100644", "100755"):
         what = {"120000": "a symbolic link", "040000": "a directory", "160000": "a submodule"}.get(mode, mode)
         if mode == "120000":  # a link's blob is its target's path
-            target = (repo.file_at(revision, CONFIG_FILE) or b"").decode("utf-8", "replace")
-            what += f" to {target!r}"
+            what += f" to {(data or b'').decode('utf-8', 'replace')!r}"
         raise InputError(
             f"{source} is {what}, not a file: commit the file itself (preflight reads the base "
             "revision's file and never follows a link from the repository)"
         )
-    data = repo.file_at(revision, CONFIG_FILE)
     if data is None:
         return Config()
     try:

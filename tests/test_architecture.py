@@ -29,7 +29,6 @@ PACKAGE = Path(__file__).resolve().parent.parent / "preflight"
 
 KNOWN_CYCLES: tuple[str, ...] = ()
 KNOWN_BACKWARD_IMPORTS: tuple[str, ...] = (
-    "import: preflight.config -> preflight.repository",
     "import: preflight.files -> preflight.report.escaping",
     "import: preflight.history.features -> preflight.config",
 )
