@@ -6,10 +6,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from preflight.models import Impact, ServiceImpact, SloStatus
+from preflight.models import Call, Impact, Service, ServiceImpact, SloStatus
 from preflight.propagation import parse, simulate
 from preflight.propagation.faults import Fault
-from preflight.propagation.graph import Call, Service, ServiceGraph
+from preflight.propagation.graph import ServiceGraph
 
 TRIALS = 4
 

@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from preflight.propagation.graph import Z90, Call, Service
+from preflight.models import Call, Service
+from preflight.propagation.graph import Z90
 from tests.propagation.graphs import (
     A,
     B,

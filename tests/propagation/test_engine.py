@@ -8,9 +8,10 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
+from preflight.models import Call, Service
 from preflight.propagation import engine, parse, simulate
 from preflight.propagation.faults import Fault
-from preflight.propagation.graph import PARALLEL, Call, Service, ServiceGraph
+from preflight.propagation.graph import PARALLEL, ServiceGraph
 from tests.propagation.graphs import (
     TRIALS,
     A,
@@ -270,7 +271,7 @@ def test_chunks_of_trials_on_threads_give_the_numbers_of_one_pass(monkeypatch: p
 def test_one_core_gives_the_numbers_of_many(monkeypatch: pytest.MonkeyPatch) -> None:
     faults = [parse("c:latency=5ms..300ms")]
     many = simulate(_chunk_graph(), faults, trials=3 * engine.CHUNK_TRIALS, seed=2)
-    monkeypatch.setattr(engine.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr("preflight.propagation.engine.os.cpu_count", lambda: 1)
     assert simulate(_chunk_graph(), faults, trials=3 * engine.CHUNK_TRIALS, seed=2) == many
 
 

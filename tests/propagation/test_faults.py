@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from preflight.errors import InputError
+from preflight.models import Call
 from preflight.propagation import parse
 from preflight.propagation.faults import Fault
-from preflight.propagation.graph import Call
 from tests.propagation.graphs import (
     A,
     B,

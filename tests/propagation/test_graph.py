@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from preflight.errors import InputError
+from preflight.models import Call
 from preflight.propagation import read_csv
-from preflight.propagation.graph import PARALLEL, Call
+from preflight.propagation.graph import PARALLEL
 
 # --- read_csv ------------------------------------------------------------------------------
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from preflight.models import Call, Service
 from preflight.propagation import engine, parse
-from preflight.propagation.graph import Call, Service
 from tests.propagation.graphs import (
     A,
     B,

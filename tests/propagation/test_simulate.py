@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from preflight.errors import InputError
-from preflight.propagation.graph import Z90, Call, Service
+from preflight.models import Call, Service
+from preflight.propagation.graph import Z90
 from tests.propagation.graphs import (
     A,
     B,
