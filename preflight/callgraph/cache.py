@@ -37,7 +37,7 @@ PARALLEL_MIN_FILES = 64
 
 
 @dataclass(frozen=True, slots=True)
-class CodeIndex:
+class CallGraphIndex:
     """The whole repository's call graph and entry points."""
 
     graph: CallGraph
@@ -73,7 +73,7 @@ def index(
     cache_dir: Path | None = None,
     workers: int | None = None,
     patterns: tuple[Pattern, ...] = (),
-) -> CodeIndex:
+) -> CallGraphIndex:
     """Call graph and entry points of every Python file at a revision, parsing only blobs the cache lacks."""
     files = [(path, blob, _reader(repo, blob)) for path, blob in repo.python_files(revision)]
     return index_files(files, cache_dir or default_cache_dir(repo), workers, patterns)
@@ -96,7 +96,7 @@ def _reader(repo: Repository, blob: str) -> Callable[[], bytes]:
 
 def index_directory(
     root: Path, cache_dir: Path, workers: int | None = None, patterns: tuple[Pattern, ...] = ()
-) -> CodeIndex:
+) -> CallGraphIndex:
     """The call graph of the .py files under a directory as they are on disk (edits included).
 
     Module names are relative to the import root: the directory above the outermost
@@ -164,7 +164,7 @@ def index_files(
     directory: Path,
     workers: int | None = None,
     patterns: tuple[Pattern, ...] = (),
-) -> CodeIndex:
+) -> CallGraphIndex:
     """(path, blob id, read bytes) per file -> call graph and entry points, cached by (blob, path)."""
     salt = _patterns_key(patterns)
     key = _result_key(files, salt, directory / PACK)
@@ -172,7 +172,7 @@ def index_files(
         known = results.read(directory / RESULT, key)
         if known is not None:
             graph, stored, skipped = known
-            return CodeIndex(
+            return CallGraphIndex(
                 graph, tuple(EntryPoint(*r) for r in stored), IndexStats(len(files), 0, skipped, "unchanged")
             )
         pack = store.read(directory / PACK)
@@ -189,7 +189,7 @@ def index_files(
         del solved, pack, raws  # the state is most of the memory: let it go before writing the result
         ordered = tuple(entry for path in sorted(entries) for entry in entries[path])
         results.write(directory / RESULT, key, graph, tuple(astuple(e) for e in ordered), stats.skipped)
-    return CodeIndex(graph, ordered, IndexStats(stats.files, stats.parsed, stats.skipped, how))
+    return CallGraphIndex(graph, ordered, IndexStats(stats.files, stats.parsed, stats.skipped, how))
 
 
 RESULT = "graph.bin"

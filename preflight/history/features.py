@@ -37,13 +37,13 @@ from pathlib import Path
 from preflight import repository
 from preflight.config import TEST_GLOBS, matches
 from preflight.history import code
-from preflight.history.log import FileChange, LogCommit, PythonHunks, parse_record, records
+from preflight.history.log import CommitFile, LogCommit, PythonHunks, parse_record, records
 
 __all__ = [
     "FEATURES",
     "TEST_GLOBS",
     "CommitFeatures",
-    "FileChange",
+    "CommitFile",
     "History",
     "LogCommit",
     "extract",

@@ -19,7 +19,7 @@ _REMOVED = re.compile(r"^-(.*)$", re.M)
 
 
 @dataclass(frozen=True, slots=True)
-class FileChange:
+class CommitFile:
     """One file of a commit, as `git log --numstat` reports it."""
 
     path: str
@@ -55,7 +55,7 @@ class LogCommit:
     time: int
     """Committer time, seconds since the epoch."""
     subject: str
-    files: tuple[FileChange, ...]
+    files: tuple[CommitFile, ...]
     python: tuple[PythonHunks, ...] = ()
     """The hunks of its .py files (only when the stream carried patches)."""
 
@@ -99,7 +99,7 @@ def parse_record(record: str) -> LogCommit | None:
     return LogCommit(sha, tuple(parents.split()), author.lower(), int(time), subject, files, python)
 
 
-def parse_changes(text: str) -> tuple[tuple[FileChange, ...], tuple[PythonHunks, ...]]:
+def parse_changes(text: str) -> tuple[tuple[CommitFile, ...], tuple[PythonHunks, ...]]:
     """-z numstat entries, then (after an extra NUL) an optional patch, as git log and git diff write them."""
     at = text.find("\0diff --git ")
     if at < 0:
@@ -107,10 +107,10 @@ def parse_changes(text: str) -> tuple[tuple[FileChange, ...], tuple[PythonHunks,
     return parse_numstat(text[:at]), parse_patch(text[at + 1 :])
 
 
-def parse_numstat(text: str) -> tuple[FileChange, ...]:
+def parse_numstat(text: str) -> tuple[CommitFile, ...]:
     """FileChanges from `--numstat -z` output (a rename is "added<TAB>deleted<TAB>", old, new)."""
     tokens = text.lstrip("\n").split("\0")
-    files: list[FileChange] = []
+    files: list[CommitFile] = []
     i = 0
     while i < len(tokens):
         fields = tokens[i].lstrip("\n").split("\t")
@@ -120,9 +120,9 @@ def parse_numstat(text: str) -> tuple[FileChange, ...]:
         added = int(fields[0]) if fields[0].isdigit() else 0
         deleted = int(fields[1]) if fields[1].isdigit() else 0
         if fields[2]:
-            files.append(FileChange(fields[2], None, added, deleted))
+            files.append(CommitFile(fields[2], None, added, deleted))
         elif i + 1 < len(tokens):  # a rename: old and new path follow as their own fields
-            files.append(FileChange(tokens[i + 1], tokens[i], added, deleted))
+            files.append(CommitFile(tokens[i + 1], tokens[i], added, deleted))
             i += 2
     return tuple(files)
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from preflight import repository
 from preflight.history.features import Tracker
 from preflight.history.log import (
-    FileChange,
+    CommitFile,
     LogCommit,
     parse_name_status,
     parse_numstat,
@@ -59,7 +59,7 @@ def commits_of(text: str) -> list[LogCommit]:
     return [commit for record in records([text]) if (commit := parse_record(record)) is not None]
 
 
-def _by_commit(text: str) -> dict[str, tuple[FileChange, ...]]:
+def _by_commit(text: str) -> dict[str, tuple[CommitFile, ...]]:
     """`git diff-tree --stdin -z --numstat` output: each commit's FileChanges."""
     parts = _COMMIT_ID.split(text)
     return {parts[i]: parse_numstat(parts[i + 1]) for i in range(1, len(parts) - 1, 2)}
@@ -67,7 +67,7 @@ def _by_commit(text: str) -> dict[str, tuple[FileChange, ...]]:
 
 def _logs(repo: Path, tips: dict[str, str], per_path: bool) -> dict[str, list[LogCommit]]:
     """The commits reachable from tips[path] that touched each path, oldest first, each with only
-    that path's FileChange (no line counts; added is 1 where the commit added the path)."""
+    that path's CommitFile (no line counts; added is 1 where the commit added the path)."""
     ordered = sorted(tips)
     if per_path and len(ordered) > 1:
         from concurrent.futures import ThreadPoolExecutor
@@ -95,7 +95,7 @@ def _logs(repo: Path, tips: dict[str, str], per_path: bool) -> dict[str, list[Lo
                 continue
             for status, path in parse_name_status(rest):
                 if path in wanted:  # a pathspec also matches a directory's files
-                    change = FileChange(path, None, int(status == "A"), 0)
+                    change = CommitFile(path, None, int(status == "A"), 0)
                     found[path].append(replace(commit, files=(change,)))
     return found
 
@@ -131,7 +131,7 @@ def _exact_source(path: str, blob: str, deleted: dict[str, list[str]]) -> str | 
     return same[0] if same else sources[0] if sources else None
 
 
-def _origins(repo: Path, fronts: dict[str, list[LogCommit]]) -> dict[str, tuple[LogCommit, FileChange]]:
+def _origins(repo: Path, fronts: dict[str, list[LogCommit]]) -> dict[str, tuple[LogCommit, CommitFile]]:
     """For each path whose oldest commit added it: that commit and the rename that created the
     path there, when it was one. As git's rename detection does, identical content (the same
     blob) pairs first; only a path without an identical deleted file is compared for similarity,
@@ -145,7 +145,7 @@ def _origins(repo: Path, fronts: dict[str, list[LogCommit]]) -> dict[str, tuple[
             first[commits[0].sha] = commits[0]
     if not candidates:
         return {}
-    found: dict[str, tuple[LogCommit, FileChange]] = {}
+    found: dict[str, tuple[LogCommit, CommitFile]] = {}
     similar: set[str] = set()  # paths and deleted files left for similarity
     inexact: set[str] = set()
     for sha, entries in _raw(repository.start_renames(repo, sorted(candidates)).text()).items():
@@ -158,7 +158,7 @@ def _origins(repo: Path, fronts: dict[str, list[LogCommit]]) -> dict[str, tuple[
             if status == "A" and path in candidates[sha]:
                 source = _exact_source(path, new, deleted)
                 if source is not None:
-                    found[path] = (first[sha], FileChange(path, source, 0, 0))
+                    found[path] = (first[sha], CommitFile(path, source, 0, 0))
                 elif deleted:
                     inexact.add(sha)
                     similar.add(path)

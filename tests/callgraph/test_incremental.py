@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from preflight.callgraph import cache
-from preflight.callgraph.cache import CodeIndex
+from preflight.callgraph.cache import CallGraphIndex
 from preflight.repository import Repository
 from tests.conftest import commit
 
@@ -350,7 +350,7 @@ def start() -> dict[str, str]:
     return {**ballast(), **{path: textwrap.dedent(text).lstrip() for path, text in SHOP.items()}}
 
 
-def index_both(repo: Repository, sha: str, warm: Path, cold: Path) -> CodeIndex:
+def index_both(repo: Repository, sha: str, warm: Path, cold: Path) -> CallGraphIndex:
     """Index sha warm and cold; assert the two indexes are identical; return the warm one."""
     found = cache.index(repo, sha, warm)
     fresh = cache.index(repo, sha, cold)
@@ -380,7 +380,7 @@ def test_every_edit_gives_the_cold_graph(
             assert found.stats.solve == "incremental", label
 
 
-def edges(index: CodeIndex, caller: str) -> set[str]:
+def edges(index: CallGraphIndex, caller: str) -> set[str]:
     return set(index.graph.edges.get(caller, ()))
 
 

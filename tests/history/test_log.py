@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from preflight.history.log import (
-    FileChange,
+    CommitFile,
     PythonHunks,
     parse_changes,
     parse_name_status,
@@ -23,9 +23,9 @@ PATCH = (
 def test_patch_sections_of_python_files() -> None:
     files, python = parse_changes("\n2\t2\tm.py\0" + "1\t1\t\0old.py\0new.py\0-\t-\timg.png\0\0" + PATCH)
     assert files == (
-        FileChange("m.py", None, 2, 2),
-        FileChange("new.py", "old.py", 1, 1),
-        FileChange("img.png", None, 0, 0),
+        CommitFile("m.py", None, 2, 2),
+        CommitFile("new.py", "old.py", 1, 1),
+        CommitFile("img.png", None, 0, 0),
     )
     assert python == (
         PythonHunks("m.py", "    if a and b:\nx = 2\n\x1ey = 3", "    if a:\nx = 1"),
