@@ -6,24 +6,9 @@ graph.to_pycg()["pkg.mod.main"]  # ["pkg.mod.helper", "<builtin>.print", ...]
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-
 from preflight.callgraph.file_summary import FileSummary
 from preflight.callgraph.graph import CallGraph
+from preflight.callgraph.linker import build, link
 from preflight.callgraph.summary import summarize
 
 __all__ = ["CallGraph", "FileSummary", "build", "link", "summarize"]
-
-
-def link(summaries: Iterable[FileSummary]) -> CallGraph:
-    """Resolve every call site of the program the summaries describe (from scratch)."""
-    from preflight.callgraph import fixpoint, hierarchy, program
-
-    linked = program.load(summary.raw() for summary in summaries)
-    linked.mro = hierarchy.linearize(linked)
-    return fixpoint.graph(linked, fixpoint.solve(linked))
-
-
-def build(files: Mapping[str, str]) -> CallGraph:
-    """The call graph of files (path -> source text)."""
-    return link(summarize(path, source) for path, source in files.items())
