@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from preflight.history.backtest import CALIBRATION_SHARE, TRAIN_SHARE, BacktestResult, backtest
+from preflight.history.coefficients import DEFAULT_COEFFICIENTS
 from preflight.history.features import extract
-from preflight.history.model import DEFAULT_COEFFICIENTS
 
 MIRRORS = {
     "click": "/work/.mirror/pallets+click/repo",
@@ -64,7 +64,7 @@ NOTES = """## Reading the numbers
   period count): weights on its older 80%, pulled towards the defaults at the strength that ranks its
   newest 20% best, then recalibrated on that 20% (intercept, then slope, each only if a likelihood-ratio
   test says so); "fitted, not recalibrated" is the same ranking before that step (shown for its
-  calibration only); "default coefficients" are DEFAULT_COEFFICIENTS of preflight/history/model.py,
+  calibration only); "default coefficients" are DEFAULT_COEFFICIENTS of preflight/history/coefficients.py,
   unfitted. All are scored on the same newest 40%; nothing was tuned on it.
 - The default weights are not a clean out-of-sample test on these five projects: most were hand-set
   by the session that first ran this benchmark on them (the function-level weights were set before
@@ -334,7 +334,7 @@ def main() -> int:
         + (
             "(held-out projects: not what DEFAULT_BASE_RATE was measured on)"
             if any(name in HELD_OUT for name in names)
-            else "(DEFAULT_BASE_RATE in preflight/history/model.py; the default "
+            else "(DEFAULT_BASE_RATE in preflight/history/coefficients.py; the default "
             "intercept was set so this equals their pooled SZZ share known then)"
         )
         + f"; over every commit: {percent(overall)}.",

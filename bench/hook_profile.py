@@ -78,7 +78,7 @@ def stages(work: Path, line: str) -> list[tuple[str, float]]:
 
 # What an import costs in a fresh interpreter after what is already loaded on the hook's path there.
 IMPORTS = (
-    ("numpy (static path: preflight.history.model, via commands.backtest)", "import git, yaml", "import numpy"),
+    ("numpy (static path: preflight.history.coefficients, via commands.backtest)", "import git, yaml", "import numpy"),
     ("pandas + pyarrow.parquet (numpy loaded)", "import numpy", "import pandas, pyarrow.parquet"),
     ("scipy.special (numpy, pandas loaded; pulls numpy.f2py, numpy.testing)", "import pandas", "import scipy.special"),
     ("networkx (numpy, pandas loaded)", "import pandas", "import networkx"),

@@ -184,8 +184,9 @@ def change_likelihood(repo: Repository, base: str | None) -> Likely:
     """Each range's defect probability from the history before it, with the coefficients that
     `backtest --fit` committed at the base revision (a change cannot refit its own model), else
     the documented defaults."""
-    from preflight.history import model, pending
-    from preflight.history.model import COEFFICIENTS_FILE
+    from preflight.history import coefficients as model
+    from preflight.history import pending
+    from preflight.history.coefficients import COEFFICIENTS_FILE
     from preflight.risk import likelihood
 
     coefficients = model.DEFAULT_COEFFICIENTS

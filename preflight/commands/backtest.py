@@ -9,8 +9,8 @@ from typing import Any, TextIO
 from preflight.errors import InputError
 from preflight.files import write_atomic
 from preflight.history import backtest as history
+from preflight.history.coefficients import COEFFICIENTS_FILE
 from preflight.history.metrics import Calibration
-from preflight.history.model import COEFFICIENTS_FILE
 
 """Where --fit writes what it learnt, in the repository (`check` reads it from the base revision)."""
 

@@ -33,7 +33,8 @@ import numpy as np
 
 from preflight import repository
 from preflight.errors import InputError
-from preflight.history import features, fitting, incidents, metrics, model, szz
+from preflight.history import features, fitting, incidents, metrics, szz
+from preflight.history.coefficients import DEFAULT_COEFFICIENTS, Coefficients, save
 
 TRAIN_SHARE = 0.6
 """Share of the commits (oldest first) used for fitting; the rest is the evaluation period."""
@@ -68,7 +69,7 @@ class BacktestResult:
     unmatched_incidents: int
     feature_seconds: float
     label_seconds: float
-    coefficients: model.Coefficients
+    coefficients: Coefficients
     """The coefficients scored in "model"."""
     metrics: tuple[tuple[str, metrics.Metrics], ...]
     """On the evaluation period: ("model", ...); when fitting, ("fitted, not recalibrated", ...) and
@@ -87,8 +88,8 @@ class BacktestResult:
 
 
 def _fit(
-    repo_path: str | Path, x: np.ndarray, y: np.ndarray, prior: model.Coefficients
-) -> tuple[model.Coefficients, model.Coefficients]:
+    repo_path: str | Path, x: np.ndarray, y: np.ndarray, prior: Coefficients
+) -> tuple[Coefficients, Coefficients]:
     """(recalibrated, as fitted) coefficients from the training period's rows (oldest first)."""
     cut = len(y)
     if not 0 < y.sum() < cut:
@@ -119,7 +120,7 @@ def backtest(
     incidents_file: str | Path | None = None,
     fit: bool = False,
     progress: Progress | None = None,
-    coefficients: model.Coefficients | None = None,
+    coefficients: Coefficients | None = None,
     save_coefficients: str | Path | None = None,
     resamples: int = 1000,
 ) -> BacktestResult:
@@ -145,19 +146,19 @@ def backtest(
     label_seconds = time.perf_counter() - started
     values = np.array([c.values for c in commits])
     y = np.array([c.sha in positive for c in commits], dtype=np.float64)
-    chosen = coefficients or model.DEFAULT_COEFFICIENTS
+    chosen = coefficients or DEFAULT_COEFFICIENTS
     cut = int(len(commits) * TRAIN_SHARE) if fit else 0
-    scored: list[tuple[str, model.Coefficients]] = []
+    scored: list[tuple[str, Coefficients]] = []
     if fit:
         known = known_at(cut)
         train_y = np.array([c.sha in known for c in commits[:cut]], dtype=np.float64)
-        prior = coefficients or model.DEFAULT_COEFFICIENTS
+        prior = coefficients or DEFAULT_COEFFICIENTS
         chosen, uncalibrated = _fit(repo_path, values[:cut], train_y, prior)
         if save_coefficients is not None:
-            model.save(chosen, save_coefficients)
+            save(chosen, save_coefficients)
         scored += [
             ("fitted, not recalibrated", uncalibrated),
-            ("default coefficients", coefficients or model.DEFAULT_COEFFICIENTS),
+            ("default coefficients", coefficients or DEFAULT_COEFFICIENTS),
         ]
     report("metrics", 0, 1)
     test_x, test_y = values[cut:], y[cut:]

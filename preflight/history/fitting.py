@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from preflight.history.model import Array, Coefficients, transform
+from preflight.history.coefficients import Array, Coefficients, transform
 
 CHI2_1DF, CHI2_2DF = 3.841, 5.991
 """95% quantiles of the chi-squared distribution with 1 and 2 degrees of freedom."""

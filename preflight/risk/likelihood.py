@@ -1,6 +1,6 @@
 """The likelihood half of the score: the probability that the change is defective.
 
-The probability comes from the history model (preflight.history.model) applied to the
+The probability comes from the history model (preflight.history.coefficients) applied to the
 change's features (preflight.history.pending). It enters the score twice (see
 preflight.risk): LIKELIHOOD_POINTS times the probability on its own, and as a multiplier
 of the impact points, 0.5 + p / (p + base rate): exactly 1 for the repository's average
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from preflight.history.model import DEFAULT_BASE_RATE
+from preflight.history.coefficients import DEFAULT_BASE_RATE
 from preflight.models import Driver, Likelihood
 
 LIKELIHOOD_POINTS = 30.0
@@ -61,8 +61,8 @@ def estimate(
     notes: Sequence[str] = (),
 ) -> Likelihood:
     """The probability of a defect for one change's features (FEATURES order), with its drivers."""
+    from preflight.history.coefficients import Coefficients, transform
     from preflight.history.features import FEATURES
-    from preflight.history.model import Coefficients, transform
 
     assert isinstance(coefficients, Coefficients)
     row = transform([list(values)])[0]

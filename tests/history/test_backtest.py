@@ -7,7 +7,7 @@ import pytest
 
 from preflight.errors import InputError
 from preflight.history.backtest import backtest
-from preflight.history.model import load
+from preflight.history.coefficients import load
 from tests.history.conftest import commit_at
 
 

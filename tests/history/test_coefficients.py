@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from preflight.errors import InputError
+from preflight.history.coefficients import DEFAULT_COEFFICIENTS, Coefficients, load, parse, save, transform
 from preflight.history.features import FEATURES
 from preflight.history.fitting import fit, fit_toward, recalibrate, with_base_rate
-from preflight.history.model import DEFAULT_COEFFICIENTS, Coefficients, load, parse, save, transform
 
 
 def planted(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -1,4 +1,4 @@
-"""Probability that a change is defective: logistic regression over the history features.
+"""The defect model's coefficients: the probability that a change is defective, by logistic regression.
 
 Every feature except the flags below enters as log(1 + x): size and history
 counts are heavy-tailed, and the literature on just-in-time defect prediction
