@@ -15,9 +15,9 @@ from pathlib import Path
 MAX_LINES = 500
 """No module over this many lines (STYLE.md: keep modules under ~300 lines; split before 500)."""
 
-FOUNDATION = frozenset({"preflight", "errors", "models", "files", "yamlnodes"})
-"""What every stage may import: the version, the error types, the contracts, atomic file writes and
-the strict YAML loader. They import no stage themselves (see ALLOWED)."""
+FOUNDATION = frozenset({"preflight", "errors", "models", "files", "yamlnodes", "memory"})
+"""What every stage may import: the version, the error types, the contracts, atomic file writes,
+the strict YAML loader and paused_gc. They import no stage themselves (see ALLOWED)."""
 
 _CHANGES = frozenset({"changes"})
 _CODE = _CHANGES | {"callgraph"}
@@ -34,6 +34,7 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "models": frozenset(),
     "files": frozenset({"errors"}),
     "yamlnodes": frozenset({"errors"}),
+    "memory": frozenset(),
     # The edges that read inputs: repository owns every git call; event reads the GitHub Actions
     # event once (the revisions and the GitHub sink use it); config turns the bytes of
     # .preflight.yml into a Config. Only the wiring (pipeline, commands, cli) reads the config:
@@ -56,6 +57,7 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "sinks": FOUNDATION | {"event"} | _REPORTED,
     "digest": FOUNDATION | {"repository"} | _REPORTED,
     "hook": FOUNDATION,
+    "crash": FOUNDATION,  # the last resort for a bug: saves the traceback (cli calls it)
     # The wiring: pipeline joins the stages, commands call it, cli parses options.
     "pipeline": FOUNDATION | {"repository", "event", "config"} | _REPORTED | {"sinks", "digest"},
     "commands": FOUNDATION
@@ -65,7 +67,7 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "cli": FOUNDATION
     | {"repository", "event", "config"}
     | _REPORTED
-    | {"sinks", "digest", "hook", "pipeline", "commands"},
+    | {"sinks", "digest", "hook", "pipeline", "commands", "crash"},
     "__main__": frozenset({"cli"}),
 }
 """Which stage may import which. A stage is the first name under the package: preflight.risk.explain

@@ -32,15 +32,10 @@ KNOWN_BACKWARD_IMPORTS: tuple[str, ...] = (
     "import: preflight.files -> preflight.report.escaping",
     "import: preflight.history.features -> preflight.config",
 )
-KNOWN_LONG_MODULES: tuple[str, ...] = (
-    "size: preflight/cli.py",
-    "size: preflight/repository.py",
-)
+KNOWN_LONG_MODULES: tuple[str, ...] = ()
 KNOWN_CLICK_IMPORTERS: tuple[str, ...] = ()
 KNOWN_INIT_LOGIC: tuple[str, ...] = (
-    "init: preflight/callgraph/__init__.py",
     "init: preflight/commands/__init__.py",
-    "init: preflight/digest/__init__.py",
     "init: preflight/runtime/adapters/__init__.py",
     "init: preflight/sinks/__init__.py",
 )
