@@ -118,17 +118,18 @@ def prepare(
 def policy_revision(repo: Repository, revisions: RevisionRange, environ: Mapping[str, str]) -> str | None:
     """The commit whose `.preflight.yml` and coefficients judge the change: the target branch as it
     is now, never the merge base (a branch started before the policy was tightened would be judged
-    by the old one) and never the change. On GitHub the base branch's fetched tip; for a push from
-    the hook the default branch's tip; else the base named (--base, the event's base commit)."""
+    by the old one) and never the change. On a pull request, the base branch's fetched tip whenever
+    the base given (the event's, or --base) is behind it; for a push (the hook, or a push event)
+    the default branch's tip, unless that tip holds the change itself (a push to the default
+    branch: then the commit before it); else the base named."""
     base_ref = environ.get("GITHUB_BASE_REF")
-    if base_ref and revisions.source.startswith("github"):
-        tip = repo.commit_sha(f"origin/{base_ref}") or repo.commit_sha(base_ref)
-        if tip is not None:
-            return tip
-    if revisions.source == "pre-push":
+    tip = (repo.commit_sha(f"origin/{base_ref}") or repo.commit_sha(base_ref)) if base_ref else None
+    if tip is not None and (revisions.base_sha is None or repo.is_ancestor(revisions.base_sha, tip)):
+        return tip
+    if revisions.source == "pre-push" or (revisions.source == "github-event" and not base_ref):
         default = repo.default_branch()
         tip = repo.commit_sha(default) if default else None
-        if tip is not None:
+        if tip is not None and not repo.is_ancestor(revisions.head_sha, tip):
             return tip
     return revisions.base_sha or revisions.merge_base
 
@@ -168,13 +169,20 @@ def gate_override(repo: Repository, policy: Gate, event: Event) -> Override:
             return f"the pull request label {policy.override_label!r}"
         if policy.override_trailer is None:  # off unless the base's policy names approvers
             return None
+        # Only the head commit counts: an approver's trailer approves the code as it is at the
+        # commit they made, not commits stacked on it or merged in beside it.
         found = repo.trailers(revisions.merge_base, revisions.head_sha, policy.override_trailer)
         approved = [
-            (sha, email, why) for sha, email, why in found if email.lower() in policy.override_approvers
+            (email, why)
+            for sha, email, why in found
+            if sha == revisions.head_sha and email.lower() in policy.override_approvers
         ]
         if approved:
-            sha, email, reason = approved[0]
-            return f"the commit trailer {policy.override_trailer}: {reason!r} in {sha[:12]}, committed by {email}"
+            email, reason = approved[0]
+            return (
+                f"the commit trailer {policy.override_trailer}: {reason!r} in {revisions.head_sha[:12]}, "
+                f"committed by {email}"
+            )
         return None
 
     return find

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from preflight import config
 from preflight.errors import GitError, InputError
+from preflight.report import escaping
 from preflight.repository import Repository
 from preflight.runtime.collect import Progress
 
@@ -79,7 +80,7 @@ def run(
 
 
 def summary(meta: dict[str, Any], output: Path) -> str:
-    """What was read, rejected and built, in a few lines."""
+    """What was read, rejected and built, in a few lines, every value escaped."""
     lines = [f"snapshot written to {output}"]
     lines.append(f"window: {meta['window_start'] or 'unknown'} .. {meta['window_end'] or 'unknown'}")
     for source in meta["sources"]:
@@ -112,4 +113,6 @@ def summary(meta: dict[str, Any], output: Path) -> str:
         lines.append(f"no runtime function could be the repository's: all {elsewhere} are outside it ({why})")
     elif resolution["repository"] is None:
         lines.append("functions not resolved to code: no repository (run inside a checkout or pass --repo)")
-    return "\n".join(lines) + "\n"
+    # Paths, reasons and names come from the telemetry: one line each, nothing raw (a CI log is a
+    # terminal, and a line starting `::` is a workflow command there).
+    return "".join(escaping.terminal(line) + "\n" for line in lines)
