@@ -52,6 +52,10 @@ def _read(repo: Repository, raw: RawChange, warnings: list[str]) -> tuple[FileCh
     old_py, new_py = old_lang == "Python", new_lang == "Python"
     # a Python version that cannot be read hides its changes: unknown, never "nothing changed"
     unparsed = (old_why if old_py else None) or (new_why if new_py else None)
+    if special and any(p and p.endswith((".py", ".pyw")) for p in (raw.old_path, raw.new_path)):
+        # Python imports through a link (and a submodule brings code of its own): what the
+        # module runs changed, and preflight never follows a link out of what it parsed.
+        unparsed = f"a {special} in place of a Python file, not followed: what it runs is unknown"
     unreadable = unparsed is not None
     pair = None
     parsed = "no"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -53,9 +54,15 @@ def identity(directory: Path) -> str | None:
     try:
         for name in ("meta.json", *(f"{table}.parquet" for table in TABLES)):
             digest.update(f"{name}\0".encode())
-            with (directory / name).open("rb") as handle:
+            # O_NONBLOCK: a FIFO must not hang the hook; only a regular file is read (a link to
+            # /dev/zero would never end), anything else is left to read, which names it
+            fd = os.open(directory / name, os.O_RDONLY | os.O_NONBLOCK)
+            with os.fdopen(fd, "rb") as handle:
+                info = os.fstat(handle.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    return None
                 # the length first, so no file's bytes can pass for the next one's
-                digest.update(f"{os.fstat(handle.fileno()).st_size}\0".encode())
+                digest.update(f"{info.st_size}\0".encode())
                 while chunk := handle.read(1 << 20):
                     digest.update(chunk)
     except OSError:

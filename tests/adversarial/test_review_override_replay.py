@@ -86,4 +86,4 @@ def test_an_approvers_trailer_at_the_head_still_overrides(
     commit(repo, {"app.py": "def f():\n    return 10\n"}, "edit f")
     approver_commit(repo, "other.py", "X = 1\n")
     code, doc = check(repo, capsys)
-    assert code == 0 and "boss@example.com" in doc["decision"]["override"]  # type: ignore[index,operator]
+    assert code == 0 and "boss@example.com" in doc["decision"]["override"]  # type: ignore[index]

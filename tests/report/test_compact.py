@@ -24,7 +24,9 @@ def result(repo_dir: Path, fail_above: int | None = None, calls: Path | None = N
     )
     with Repository(repo_dir) as repo:
         revisions = resolve(repo, base, None, {})
-        return pipeline.check(pipeline.Stages(repo, exposure.load(calls), fail_above=fail_above), revisions, NOW)
+        return pipeline.check(
+            pipeline.Stages(repo, exposure.load(calls), fail_above=fail_above), revisions, NOW
+        )
 
 
 def slo(name: str, breach: float | None) -> SloImpact:
