@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         with path.open("rb") as lines:
             spans = load(session, (row for line in lines for row in exporter_rows(orjson.loads(line))))
         load_s = time.perf_counter() - began
-        target = clickhouse.Target("chdb", 0, False, "otel", "otel_traces", "default")
+        target = clickhouse.ClickHouseTarget("chdb", 0, False, "otel", "otel_traces", "default")
         engine = clickhouse.Chdb(session)
         span = clickhouse.Window(0, 2**63 - 1)
         chdb_times = []

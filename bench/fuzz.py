@@ -251,7 +251,7 @@ def check_collect(directory: Path, fmt: str, raw: bytes, detect: bool) -> str | 
 
     path = directory / f"input.{fmt}"
     path.write_bytes(raw)
-    options = collect.Options(None if detect else fmt, "shop", 60.0)
+    options = collect.CollectOptions(None if detect else fmt, "shop", 60.0)
     return _outcome(lambda: collect.collect([path], directory / "snapshot", options, None, NOW), str(path))
 
 

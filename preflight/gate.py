@@ -25,7 +25,7 @@ BUDGET_TIGHTENING = ((0.10, 25), (0.25, 15))
 
 
 @dataclass(frozen=True, slots=True)
-class Context:
+class GateContext:
     """What the gate needs to know about the change beyond its score."""
 
     paths: tuple[str, ...] = ()
@@ -42,10 +42,10 @@ class Context:
 
 
 def decide(
-    risk: Risk, policy: Gate, fail_above: int | None = None, context: Context | None = None
+    risk: Risk, policy: Gate, fail_above: int | None = None, context: GateContext | None = None
 ) -> Decision:
     """Pass, warn or fail, with the thresholds used and why."""
-    context = context or Context()
+    context = context or GateContext()
     warn, fail, notes = _thresholds(policy, context)
     mode: GateMode = policy.mode
     if fail_above is not None:  # --fail-above on the command line: blocking at that threshold
@@ -75,7 +75,7 @@ def verdict(
     warn: int,
     fail: int,
     mode: GateMode,
-    context: Context,
+    context: GateContext,
     missing_runtime: FailMode = "open",
     unparsed: FailMode = "closed",
 ) -> tuple[Verdict, str]:
@@ -108,7 +108,7 @@ def verdict(
     return word, reason
 
 
-def _thresholds(policy: Gate, context: Context) -> tuple[int, int, list[str]]:
+def _thresholds(policy: Gate, context: GateContext) -> tuple[int, int, list[str]]:
     warn, fail = policy.warn_above, policy.fail_above
     notes: list[str] = []
     matched: list[tuple[str, GateRule]] = []

@@ -76,7 +76,7 @@ def check(stages: Stages, revisions: RevisionRange, now: datetime.datetime) -> C
     unparsed = changes.unparsed(change_set, production)
     assessed = risk.assess(joined, impact, likelihood, paths, unparsed)
     behavioural = [f for f in joined.functions if f.change.behavioural and f.production]
-    context = gate.Context(
+    context = gate.GateContext(
         paths=paths,
         services=tuple(sorted({f.service for f in behavioural if f.service})),
         impact=impact,

@@ -65,13 +65,15 @@ def test_fail_above_on_the_command_line_blocks_at_it() -> None:
 
 def test_a_rule_on_one_path_makes_the_gate_stricter() -> None:
     policy = Gate(mode="blocking", fail_above=60, rules=(GateRule(paths=("payments/**",), fail_above=40),))
-    context = gate.Context(paths=("payments/charge.py", "README.md"))
+    context = gate.GateContext(paths=("payments/charge.py", "README.md"))
     decision = gate.decide(risk(45), policy, context=context)
     assert not decision.passed and decision.threshold == 40
     assert decision.notes == ("gate rules for payments/charge.py: warn above 40, fail above 40",)
     # a looser rule does not loosen a change that also touches paths without a rule
     loose = Gate(mode="blocking", fail_above=60, rules=(GateRule(paths=("docs/*",), fail_above=95),))
-    assert gate.decide(risk(70), loose, context=gate.Context(paths=("docs/a.md", "app.py"))).threshold == 60
+    assert (
+        gate.decide(risk(70), loose, context=gate.GateContext(paths=("docs/a.md", "app.py"))).threshold == 60
+    )
 
 
 def test_rules_covering_every_path_and_service_apply_even_when_looser() -> None:
@@ -80,28 +82,28 @@ def test_rules_covering_every_path_and_service_apply_even_when_looser() -> None:
         fail_above=60,
         rules=(GateRule(paths=("docs/*",), fail_above=95), GateRule(services=("docs-site",), fail_above=90)),
     )
-    context = gate.Context(paths=("docs/a.md", "docs/b.md"), services=("docs-site",))
+    context = gate.GateContext(paths=("docs/a.md", "docs/b.md"), services=("docs-site",))
     decision = gate.decide(risk(70), policy, context=context)
     assert decision.passed and decision.threshold == 90  # the strictest of the matching rules
 
 
 @pytest.mark.parametrize(("budget", "cut"), [(0.05, 25), (0.2, 15), (0.5, 0), (None, 0)])
 def test_little_error_budget_left_lowers_the_thresholds(budget: float | None, cut: int) -> None:
-    decision = gate.decide(risk(0), BLOCKING, context=gate.Context(impact=impact(slo(budget))))
+    decision = gate.decide(risk(0), BLOCKING, context=gate.GateContext(impact=impact(slo(budget))))
     assert (decision.warn_above, decision.threshold) == (max(0, 30 - cut), 60 - cut)
     assert bool(decision.notes) == bool(cut)
 
 
 def test_an_slo_the_change_cannot_burn_does_not_tighten() -> None:
     quiet = slo(0.01, breach=0.0, burn=0.3)
-    decision = gate.decide(risk(0), BLOCKING, context=gate.Context(impact=impact(quiet)))
+    decision = gate.decide(risk(0), BLOCKING, context=gate.GateContext(impact=impact(quiet)))
     assert decision.threshold == 60
     off = Gate(mode="blocking", fail_above=60, budget_tightening=False)
-    assert gate.decide(risk(0), off, context=gate.Context(impact=impact(slo(0.01)))).threshold == 60
+    assert gate.decide(risk(0), off, context=gate.GateContext(impact=impact(slo(0.01)))).threshold == 60
 
 
 def test_missing_runtime_data_fails_closed_or_is_judged_open() -> None:
-    context = gate.Context(runtime_missing=True)
+    context = gate.GateContext(runtime_missing=True)
     closed = gate.decide(risk(5), Gate(mode="blocking", missing_runtime="closed"), context=context)
     assert not closed.passed and closed.reason == (
         "no runtime data for the changed functions, and the gate fails without it"
@@ -113,7 +115,7 @@ def test_missing_runtime_data_fails_closed_or_is_judged_open() -> None:
 
 
 def test_an_override_passes_a_failing_gate_and_is_recorded() -> None:
-    context = gate.Context(override="label preflight-override")
+    context = gate.GateContext(override="label preflight-override")
     decision = gate.decide(risk(99), BLOCKING, context=context)
     # the check passes, so the verdict is not fail: it is a warning that says what overrode it
     assert decision.passed and decision.verdict == "warn" and decision.override == "label preflight-override"

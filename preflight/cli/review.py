@@ -106,7 +106,7 @@ def check(
         _file_or_stdout(output),
         color=fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
         stages=stages,
-        github=command.GitHub(comment, check_run) if github else None,
+        github=command.GitHubRun(comment, check_run) if github else None,
     )
     return command.run(options, sys.stdout, os.environ, sys.stderr)
 

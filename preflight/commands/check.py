@@ -21,7 +21,7 @@ FORMATS = tuple(RENDERERS)
 
 
 @dataclass(frozen=True, slots=True)
-class GitHub:
+class GitHubRun:
     """--github: what to publish besides annotations, the step summary and outputs."""
 
     comment: bool = True
@@ -42,7 +42,7 @@ class CheckOptions:
     color: bool = False
     """Terminal colors in text and compact output."""
     stages: pipeline.Options = field(default_factory=pipeline.Options)
-    github: GitHub | None = None
+    github: GitHubRun | None = None
     """--github: publish to GitHub Actions; None: the report alone."""
 
 

@@ -15,7 +15,7 @@ from preflight.repository import Repository
 from preflight.runtime.collect import Progress
 
 if TYPE_CHECKING:
-    from preflight.runtime.clickhouse import Engine, Target
+    from preflight.runtime.clickhouse import ClickHouseTarget, Engine
 
 
 def run(
@@ -36,7 +36,7 @@ def run(
     window_start: str | None = None,
     window_end: str | None = None,
     environ: Mapping[str, str] | None = None,
-    connect: Callable[[Target], AbstractContextManager[Engine]] | None = None,
+    connect: Callable[[ClickHouseTarget], AbstractContextManager[Engine]] | None = None,
 ) -> int:
     """Read the sources (and the spans of a ClickHouse window), resolve functions against the
     repository at revision, write the snapshot. connect: how to reach the server (default:
@@ -69,7 +69,7 @@ def run(
                     raise GitError(f"unknown --revision {revision!r}: pass the deployed commit or branch")
                 settings = settings or config.from_revision(repo, sha)
                 index = identity.index_repository(repo, sha)
-    options = collect.Options(fmt, service, window_seconds, settings.path_map if settings else ())
+    options = collect.CollectOptions(fmt, service, window_seconds, settings.path_map if settings else ())
     pulled = []
     if clickhouse_url is not None:
         with (connect or clickhouse.connect)(target) as engine:

@@ -27,7 +27,7 @@ from preflight.report import escaping, from_json
 from preflight.report.markdown import MARKER, render_check
 from preflight.sinks import comments
 from preflight.sinks.api import GitHubError, PermissionDenied
-from preflight.sinks.github import Context
+from preflight.sinks.github import ActionsEnvironment
 
 HOW = "pass the report.json that `preflight check --format json --output FILE` wrote (the action's report-format: json)"
 
@@ -41,7 +41,7 @@ def run(
 ) -> int:
     """Create or update the comment; 0 when posted or deliberately skipped."""
     result = read_report(report)
-    context = Context.from_environ(environ)
+    context = ActionsEnvironment.from_environ(environ)
     number = pull_request or context.pull_request
     if number is None:
         raise InputError(

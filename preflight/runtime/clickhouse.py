@@ -41,7 +41,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 @dataclass(frozen=True, slots=True)
-class Target:
+class ClickHouseTarget:
     """Where the spans are: a ClickHouse server's HTTP interface and the exporter's table."""
 
     host: str
@@ -72,8 +72,8 @@ def redact(url: str) -> str:
     return re.sub(r"(//[^/@:]*):[^/@]*@", r"\1:***@", url)
 
 
-def parse_url(url: str, environ: Mapping[str, str]) -> Target:
-    """A clickhouse:// URL -> Target; user and password may come from the environment instead."""
+def parse_url(url: str, environ: Mapping[str, str]) -> ClickHouseTarget:
+    """A clickhouse:// URL -> ClickHouseTarget; user and password may come from the environment instead."""
     shown = redact(url)
 
     def bad(why: str) -> InputError:
@@ -94,7 +94,7 @@ def parse_url(url: str, environ: Mapping[str, str]) -> Target:
     if len(path) > 2:
         raise bad("too many path segments")
     default_port, secure = _PORTS[parts.scheme]
-    return Target(
+    return ClickHouseTarget(
         host=parts.hostname,
         port=port or default_port,
         secure=secure,
@@ -152,7 +152,9 @@ class Engine(Protocol):
 class Server:
     """A ClickHouse server through clickhouse-connect (HTTP); errors become InputError."""
 
-    def __init__(self, target: Target, connect_timeout_s: float = 10, query_timeout_s: float = 600) -> None:
+    def __init__(
+        self, target: ClickHouseTarget, connect_timeout_s: float = 10, query_timeout_s: float = 600
+    ) -> None:
         """Connect (clickhouse-connect asks the server for its version, so a bad target fails here)."""
         try:
             import clickhouse_connect
@@ -213,7 +215,7 @@ class Chdb:
 
 
 @contextmanager
-def connect(target: Target) -> Iterator[Server]:
+def connect(target: ClickHouseTarget) -> Iterator[Server]:
     """A Server engine for target, closed on exit."""
     server = Server(target)
     try:
@@ -222,7 +224,9 @@ def connect(target: Target) -> Iterator[Server]:
         server.close()
 
 
-def pull(engine: Engine, target: Target, span: Window) -> tuple[SourceReport, dict[str, pd.DataFrame]]:
+def pull(
+    engine: Engine, target: ClickHouseTarget, span: Window
+) -> tuple[SourceReport, dict[str, pd.DataFrame]]:
     """Check the table, count the window's spans, run the aggregation; return the report and tables."""
     where = {"database": target.database, "table": target.table}
     _check_columns(engine.rows(sql.COLUMNS, where), target)
@@ -240,7 +244,7 @@ def pull(engine: Engine, target: Target, span: Window) -> tuple[SourceReport, di
     return report, tables(rows, report.window_start_ns, report.window_end_ns)
 
 
-def _check_columns(rows: list[tuple[Any, ...]], target: Target) -> None:
+def _check_columns(rows: list[tuple[Any, ...]], target: ClickHouseTarget) -> None:
     if not rows:
         raise InputError(
             f"{target.display()}: no table {target.database}.{target.table}; pass the exporter's "
@@ -260,7 +264,7 @@ def _check_columns(rows: list[tuple[Any, ...]], target: Target) -> None:
         )
 
 
-def _summary(rows: list[tuple[Any, ...]], target: Target) -> tuple[SourceReport, int]:
+def _summary(rows: list[tuple[Any, ...]], target: ClickHouseTarget) -> tuple[SourceReport, int]:
     (read, *rejected, missing_service, too_large, duplicates, start, end, largest) = rows[0]
     report = SourceReport(target.display(), FORMAT, rows_read=int(read))
     for reason, count in zip(sql.REJECTIONS, rejected, strict=True):

@@ -34,7 +34,7 @@ class Progress(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class Options:
+class CollectOptions:
     """How to read the sources."""
 
     fmt: str | None = None
@@ -96,7 +96,7 @@ def detect(path: Path, registry: dict[str, adapters.Adapter]) -> adapters.Adapte
 def collect(
     sources: list[Path],
     output: Path,
-    options: Options,
+    options: CollectOptions,
     index: CodeIndex | None,
     now: datetime.datetime,
     progress: Callable[[Progress], None] | None = None,

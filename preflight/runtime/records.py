@@ -57,7 +57,7 @@ class SourceReport:
             self.window_end_ns = end_ns
 
 
-class Sink(Protocol):
+class RecordSink(Protocol):
     """Where adapters put what they read."""
 
     def span(self, span: Span) -> None:
@@ -68,3 +68,7 @@ class Sink(Protocol):
 
     # A sink may also have `progress(bytes_done: int) -> None`; streaming adapters call it
     # every few megabytes when it is there (collect uses it for its progress line).
+
+
+Sink = RecordSink
+"""The old name, still imported by runtime/adapters/__init__.py (a parallel change owns that file)."""

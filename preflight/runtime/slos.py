@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight.errors import InputError
-from preflight.runtime.records import Sink, SourceReport
+from preflight.runtime.records import RecordSink, SourceReport
 from preflight.runtime.yamlspec import Located, SpecFile, load_documents
 
 BUDGET_KEY = "preflight.dev/budget-remaining"
@@ -83,7 +83,7 @@ class OpensloAdapter:
         """A document with `apiVersion: openslo/v1`."""
         return _OPENSLO_HEAD.search(head) is not None
 
-    def read(self, path: Path, sink: Sink) -> SourceReport:
+    def read(self, path: Path, sink: RecordSink) -> SourceReport:
         """One slos row per objective; refuses (InputError) a spec that is not valid OpenSLO v1."""
         report = SourceReport(str(path), self.name)
         spec = SpecFile(path)
@@ -316,7 +316,7 @@ class SlothAdapter:
         """A document with `version: prometheus/v1`."""
         return _SLOTH_HEAD.search(head) is not None
 
-    def read(self, path: Path, sink: Sink) -> SourceReport:
+    def read(self, path: Path, sink: RecordSink) -> SourceReport:
         """One availability row per SLO; refuses (InputError) an invalid spec."""
         report = SourceReport(str(path), self.name)
         spec = SpecFile(path)

@@ -32,7 +32,7 @@ _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 
 
 @dataclass(frozen=True, slots=True)
-class Context:
+class ActionsEnvironment:
     """What GitHub Actions tells a step through its environment."""
 
     repository: str | None
@@ -52,7 +52,7 @@ class Context:
     """The event payload, parsed once for the whole run."""
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> Context:
+    def from_environ(cls, environ: Mapping[str, str]) -> ActionsEnvironment:
         """Read and validate the environment; a malformed value is refused before any work."""
         repository = environ.get("GITHUB_REPOSITORY") or None
         if repository is not None and not _REPOSITORY.fullmatch(repository):
@@ -97,7 +97,7 @@ class GitHubSink:
         check_run: bool = False,
         sleeper: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.context = Context.from_environ(environ)
+        self.context = ActionsEnvironment.from_environ(environ)
         self.out, self.err = out, err
         self.comment, self.check_run, self.sleeper = comment, check_run, sleeper
 

@@ -78,7 +78,7 @@ def test_each_baseline_is_valid_input(fmt: str, baselines: dict[str, Any]) -> No
         path = Path(temp) / "input"
         path.write_bytes(raw)
         meta = collect.collect(
-            [path], Path(temp) / "out", collect.Options(None, "shop", 60.0), None, fuzz.NOW
+            [path], Path(temp) / "out", collect.CollectOptions(None, "shop", 60.0), None, fuzz.NOW
         )
     (source,) = meta["sources"]
     assert source["format"] == fmt

@@ -151,7 +151,7 @@ def test_collect_reports_progress_per_file_and_bytes(world: tuple[Path, Path], t
         collect.collect(
             [telemetry],
             tmp_path / "snap",
-            collect.Options(),
+            collect.CollectOptions(),
             None,
             datetime.datetime.now(datetime.timezone.utc),
             seen.append,

@@ -167,9 +167,9 @@ def session() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def loaded(session: Any, documents: list[dict[str, Any]]) -> clickhouse.Target:
+def loaded(session: Any, documents: list[dict[str, Any]]) -> clickhouse.ClickHouseTarget:
     load(session, (row for document in documents for row in exporter_rows(document)), "loaded")
-    return clickhouse.Target("chdb", 0, False, "loaded", "otel_traces", "default", "hunter2")
+    return clickhouse.ClickHouseTarget("chdb", 0, False, "loaded", "otel_traces", "default", "hunter2")
 
 
 class _Sink:
@@ -207,7 +207,7 @@ def _assert_same(tables: dict[str, pd.DataFrame], expected: dict[str, pd.DataFra
 
 
 def test_pushed_down_tables_equal_the_file_collectors(
-    tmp_path: Path, documents: list[dict[str, Any]], session: Any, loaded: clickhouse.Target
+    tmp_path: Path, documents: list[dict[str, Any]], session: Any, loaded: clickhouse.ClickHouseTarget
 ) -> None:
     file_report, aggregator, expected = _file_tables(tmp_path, documents)
 
@@ -272,7 +272,7 @@ def test_a_window_reads_the_spans_that_start_in_it(
     tmp_path: Path,
     documents: list[dict[str, Any]],
     session: Any,
-    loaded: clickhouse.Target,
+    loaded: clickhouse.ClickHouseTarget,
     start_ms: int,
     end_ms: int,
     routes: dict[str, int],
@@ -287,7 +287,7 @@ def test_a_window_reads_the_spans_that_start_in_it(
     assert report.window_start_ns == file_report.window_start_ns == window.start_ns
 
 
-def test_an_empty_window_is_refused(session: Any, loaded: clickhouse.Target) -> None:
+def test_an_empty_window_is_refused(session: Any, loaded: clickhouse.ClickHouseTarget) -> None:
     with pytest.raises(
         InputError,
         match=r"no spans between 2023-11-14T22:13:19.990Z and 2023-11-14T22:13:20.000Z; widen --since",
@@ -297,7 +297,7 @@ def test_an_empty_window_is_refused(session: Any, loaded: clickhouse.Target) -> 
 
 def test_a_missing_table_or_columns_is_refused_with_how_to_fix(session: Any) -> None:
     engine = clickhouse.Chdb(session)
-    target = clickhouse.Target("chdb", 0, False, "nowhere", "otel_traces", "default")
+    target = clickhouse.ClickHouseTarget("chdb", 0, False, "nowhere", "otel_traces", "default")
     with pytest.raises(InputError, match=r"no table nowhere.otel_traces; pass the exporter's database"):
         clickhouse.pull(engine, target, EVERYTHING)
     session.query("CREATE DATABASE IF NOT EXISTS odd")
@@ -305,7 +305,7 @@ def test_a_missing_table_or_columns_is_refused_with_how_to_fix(session: Any) -> 
                   "SpanAttributes JSON, Duration Float64) ENGINE = MergeTree ORDER BY Timestamp")  # fmt: skip
     with pytest.raises(InputError) as caught:
         clickhouse.pull(
-            engine, clickhouse.Target("chdb", 0, False, "odd", "otel_traces", "default"), EVERYTHING
+            engine, clickhouse.ClickHouseTarget("chdb", 0, False, "odd", "otel_traces", "default"), EVERYTHING
         )
     message = str(caught.value)
     assert "not the OpenTelemetry ClickHouse exporter's traces schema" in message
@@ -316,7 +316,7 @@ def test_a_missing_table_or_columns_is_refused_with_how_to_fix(session: Any) -> 
 def test_the_exporters_ddl_is_what_the_check_accepts(session: Any) -> None:
     session.query("CREATE DATABASE IF NOT EXISTS empty")
     session.query(EXPORTER_DDL.format(database="empty", table="spans"))
-    target = clickhouse.Target("chdb", 0, False, "empty", "spans", "default")
+    target = clickhouse.ClickHouseTarget("chdb", 0, False, "empty", "spans", "default")
     with pytest.raises(InputError, match="no spans between"):
         clickhouse.pull(clickhouse.Chdb(session), target, EVERYTHING)
 
@@ -403,7 +403,11 @@ def test_an_unreachable_server_is_an_input_error_that_hides_the_password() -> No
 
 
 def test_collect_from_clickhouse_writes_the_snapshot_a_file_collect_writes(
-    tmp_path: Path, git_repo: Path, documents: list[dict[str, Any]], session: Any, loaded: clickhouse.Target
+    tmp_path: Path,
+    git_repo: Path,
+    documents: list[dict[str, Any]],
+    session: Any,
+    loaded: clickhouse.ClickHouseTarget,
 ) -> None:
     commit(
         git_repo,
@@ -415,7 +419,7 @@ def test_collect_from_clickhouse_writes_the_snapshot_a_file_collect_writes(
     command.run([path], from_file, io.StringIO(), git_repo, "HEAD", now=NOW)
     out = io.StringIO()
 
-    def connect(target: clickhouse.Target) -> Any:
+    def connect(target: clickhouse.ClickHouseTarget) -> Any:
         assert (target.database, target.password) == ("loaded", "hunter2")
         return _Open(clickhouse.Chdb(session))
 

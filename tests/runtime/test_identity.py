@@ -131,7 +131,7 @@ def test_resolution_rate_counts_only_what_could_be_the_repositorys(git_repo: Pat
     with Repository(git_repo) as repo:
         code = index_repository(repo, sha)
     now = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
-    options = collect.Options(service="cart", window_seconds=1.0)
+    options = collect.CollectOptions(service="cart", window_seconds=1.0)
     meta = collect.collect([tmp_path / "cart.pstats"], tmp_path / "snap", options, code, now)
     resolution = meta["resolution"]
     assert resolution["outside"] >= 2  # json.dumps, JSONEncoder.encode, ...

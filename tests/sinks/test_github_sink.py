@@ -12,7 +12,7 @@ from preflight.errors import InputError
 from preflight.models import CheckResult
 from preflight.report.markdown import render_check
 from preflight.sinks import Outcome
-from preflight.sinks.github import Context, GitHubSink
+from preflight.sinks.github import ActionsEnvironment, GitHubSink
 from tests.sinks.conftest import APP_TOKEN, FORK_TOKEN, new_state
 from tests.sinks.results import function, result
 from tests.sinks.server import Failure, State, serve
@@ -143,12 +143,14 @@ def test_github_enterprise_server_paths(tmp_path: Path) -> None:
 def test_environment_is_validated_before_any_work(tmp_path: Path) -> None:
     env = environ(tmp_path, "https://api.github.com")
     with pytest.raises(InputError, match="GITHUB_REPOSITORY='nope': expected OWNER/NAME"):
-        Context.from_environ(env | {"GITHUB_REPOSITORY": "nope"})
+        ActionsEnvironment.from_environ(env | {"GITHUB_REPOSITORY": "nope"})
     with pytest.raises(InputError, match="GITHUB_API_URL='ftp://x': expected an http"):
-        Context.from_environ(env | {"GITHUB_API_URL": "ftp://x"})
+        ActionsEnvironment.from_environ(env | {"GITHUB_API_URL": "ftp://x"})
     with pytest.raises(InputError, match="GITHUB_TOKEN contains spaces or control characters") as e:
-        Context.from_environ(env | {"GITHUB_TOKEN": f"{APP_TOKEN}\nX-Injected: 1"})
+        ActionsEnvironment.from_environ(env | {"GITHUB_TOKEN": f"{APP_TOKEN}\nX-Injected: 1"})
     assert APP_TOKEN not in str(e.value)
-    context = Context.from_environ(env | {"GITHUB_TOKEN": f"{APP_TOKEN}\n"})  # a trailing newline is trimmed
+    context = ActionsEnvironment.from_environ(
+        env | {"GITHUB_TOKEN": f"{APP_TOKEN}\n"}
+    )  # a trailing newline is trimmed
     assert (context.pull_request, context.head_sha, context.token) == (7, HEAD, APP_TOKEN)
     assert APP_TOKEN not in repr(context)

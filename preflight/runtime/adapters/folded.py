@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from preflight.runtime.adapters.profiles import NOT_FUNCTIONS, ProfileAdapter
-from preflight.runtime.records import Sink, SourceReport
+from preflight.runtime.records import RecordSink, SourceReport
 
 # `name (file:line)`; the name may hold spaces and parentheses, so anchor on the last ` (`.
 _PY_SPY_FRAME = re.compile(r"^(?P<name>.+) \((?P<file>[^()]+):(?P<line>\d+)\)$")
@@ -61,7 +61,7 @@ class FoldedAdapter(ProfileAdapter):
         good = [parsed[0] for parsed in map(_parse_line, lines) if not isinstance(parsed, str)]
         return len(good) * 2 > len(lines) and any(_known(f) for stack in good for f in stack.split(";"))
 
-    def read(self, path: Path, sink: Sink) -> SourceReport:
+    def read(self, path: Path, sink: RecordSink) -> SourceReport:
         """One functions row per function seen in any stack, with its inclusive sample count."""
         report = SourceReport(str(path), self.name)
         samples: Counter[tuple[str, str | None]] = Counter()

@@ -14,7 +14,7 @@ from typing import Any
 
 from preflight.runtime.adapters import tracejson
 from preflight.runtime.adapters.tracejson import KINDS, WANTED, keep
-from preflight.runtime.records import Sink, SourceReport, Span
+from preflight.runtime.records import RecordSink, SourceReport, Span
 
 # Tags Jaeger uses for what OTLP has fields for.
 _TAGS = WANTED | {"span.kind", "error", "otel.status_code"}
@@ -32,7 +32,7 @@ class JaegerAdapter:
             return False
         return b'"traceID"' in head and (b'"spanID"' in head or b'"processes"' in head)
 
-    def read(self, path: Path, sink: Sink) -> SourceReport:
+    def read(self, path: Path, sink: RecordSink) -> SourceReport:
         """Stream every span of the file into the sink; count rejected spans by reason."""
         report = SourceReport(str(path), self.name)
         with tracejson.paused_gc():

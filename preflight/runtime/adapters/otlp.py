@@ -14,7 +14,7 @@ from typing import Any
 
 from preflight.runtime.adapters import tracejson
 from preflight.runtime.adapters.tracejson import MAX_VALUE_CHARS, SERVER_KINDS, WANTED, keep
-from preflight.runtime.records import Sink, SourceReport, Span
+from preflight.runtime.records import RecordSink, SourceReport, Span
 
 # SpanKind: 0 unspecified (treated as internal, as the SDKs do), 1 internal, 2 server, 3 client,
 # 4 producer, 5 consumer.
@@ -99,7 +99,7 @@ class OtlpAdapter:
         head = tracejson.sniff_head(head)
         return head[:1] in (b"{", b"[") and b'"resourceSpans"' in head
 
-    def read(self, path: Path, sink: Sink) -> SourceReport:
+    def read(self, path: Path, sink: RecordSink) -> SourceReport:
         """Stream every span of the file into the sink; count rejected spans by reason."""
         report = SourceReport(str(path), self.name)
         with tracejson.paused_gc():
@@ -107,7 +107,7 @@ class OtlpAdapter:
                 _read_document(doc, sink, report)
         return report
 
-    def read_lines(self, path: Path, start: int, end: int, sink: Sink) -> SourceReport:
+    def read_lines(self, path: Path, start: int, end: int, sink: RecordSink) -> SourceReport:
         """Read the JSON Lines that start in bytes [start, end) of the file (for parallel collect)."""
         report = SourceReport(str(path), self.name)
         with tracejson.paused_gc():
@@ -116,7 +116,7 @@ class OtlpAdapter:
         return report
 
 
-def _read_document(doc: Any, sink: Sink, report: SourceReport) -> None:
+def _read_document(doc: Any, sink: RecordSink, report: SourceReport) -> None:
     resource_spans = doc.get("resourceSpans") if type(doc) is dict else None
     if type(resource_spans) is not list:
         report.rows_read += 1
@@ -130,7 +130,7 @@ def _read_document(doc: Any, sink: Sink, report: SourceReport) -> None:
             report.reject("not a resourceSpans object")
 
 
-def _read_resource(resource_span: dict[str, Any], sink: Sink, report: SourceReport) -> None:
+def _read_resource(resource_span: dict[str, Any], sink: RecordSink, report: SourceReport) -> None:
     service = None
     resource = resource_span.get("resource")
     attributes = resource.get("attributes") if type(resource) is dict else None

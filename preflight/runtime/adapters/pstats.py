@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight.runtime.adapters.profiles import NOT_FUNCTIONS, ProfileAdapter
-from preflight.runtime.records import Sink, SourceReport
+from preflight.runtime.records import RecordSink, SourceReport
 
 # marshal type codes, with the 0x80 "remember this object" flag masked off.
 _DICT = ord("{")
@@ -46,7 +46,7 @@ class PstatsAdapter(ProfileAdapter):
             return False
         return _load(path) is not None
 
-    def read(self, path: Path, sink: Sink) -> SourceReport:
+    def read(self, path: Path, sink: RecordSink) -> SourceReport:
         """One functions row per profiled function; builtins and non-functions are counted as rejected."""
         report = SourceReport(str(path), self.name)
         stats = _load(path)

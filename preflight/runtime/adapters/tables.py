@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight.errors import InputError
-from preflight.runtime.records import Sink, SourceReport
+from preflight.runtime.records import RecordSink, SourceReport
 from preflight.runtime.schema import TABLES
 
 SLO_BUDGETS = {
@@ -64,7 +64,7 @@ class TableAdapter:
             return False  # not CSV this adapter can read (a lone \r inside the line)
         return table_of(header) is not None
 
-    def read(self, path: Path, sink: Sink) -> SourceReport:
+    def read(self, path: Path, sink: RecordSink) -> SourceReport:
         """Validate every row and send the good ones to the table the header names."""
         report = SourceReport(str(path), self.name)
         with path.open("rb") as handle:

@@ -14,7 +14,7 @@ from typing import Any
 
 from preflight.runtime.adapters import tracejson
 from preflight.runtime.adapters.tracejson import WANTED, keep
-from preflight.runtime.records import Sink, SourceReport, Span
+from preflight.runtime.records import RecordSink, SourceReport, Span
 
 _KIND = {"SERVER": "server", "CLIENT": "client", "PRODUCER": "producer", "CONSUMER": "consumer"}
 SHARED_SUFFIX = ":server"
@@ -37,7 +37,7 @@ class ZipkinAdapter:
             and b'"resourceSpans"' not in head
         )
 
-    def read(self, path: Path, sink: Sink) -> SourceReport:
+    def read(self, path: Path, sink: RecordSink) -> SourceReport:
         """Stream every span of the file into the sink; count rejected spans by reason."""
         report = SourceReport(str(path), self.name)
         with tracejson.paused_gc():
