@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from preflight.errors import InputError
-from preflight.report.escaping import terminal
+from preflight.escaping import terminal
 
 
 class OutputError(InputError, OSError):

@@ -15,9 +15,10 @@ from pathlib import Path
 MAX_LINES = 500
 """No module over this many lines (STYLE.md: keep modules under ~300 lines; split before 500)."""
 
-FOUNDATION = frozenset({"preflight", "errors", "models", "files", "yamlnodes", "memory"})
-"""What every stage may import: the version, the error types, the contracts, atomic file writes,
-the strict YAML loader and paused_gc. They import no stage themselves (see ALLOWED)."""
+FOUNDATION = frozenset({"preflight", "errors", "models", "escaping", "files", "globs", "yamlnodes", "memory"})
+"""What every stage may import: the version, the error types, the contracts, the escaping of
+untrusted text, atomic file writes, the default globs and their matcher, the strict YAML loader
+and paused_gc. They import no stage themselves (see ALLOWED)."""
 
 _CHANGES = frozenset({"changes"})
 _CODE = _CHANGES | {"callgraph"}
@@ -28,11 +29,14 @@ _DECIDED = _SCORED | {"gate"}
 _REPORTED = _DECIDED | {"report"}
 
 ALLOWED: Mapping[str, frozenset[str]] = {
-    # The foundation imports no stage (files and yamlnodes raise the error types).
+    # The foundation imports no stage (files and yamlnodes raise the error types; files escapes
+    # the paths it names).
     "preflight": frozenset(),
     "errors": frozenset(),
     "models": frozenset(),
-    "files": frozenset({"errors"}),
+    "escaping": frozenset(),
+    "files": frozenset({"errors", "escaping"}),
+    "globs": frozenset(),
     "yamlnodes": frozenset({"errors"}),
     "memory": frozenset(),
     # The edges that read inputs: repository owns every git call; event reads the GitHub Actions

@@ -8,7 +8,7 @@ commits get no features (their changes are the merged commits'), but they are re
 incidents file can name a pull request by its merge.
 
 Fix commits: the subject (first paragraph) matches FIX_PATTERN. Files are
-classified by the globs below (test files by preflight.config.TEST_GLOBS, one list with
+classified by the globs below (test files by preflight.globs.TEST_GLOBS, one list with
 the non-production defaults); a pattern without "/" matches the basename, one
 with "/" matches the whole path (fnmatch: "*" also crosses directories).
 
@@ -35,20 +35,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from preflight import repository
-from preflight.config import TEST_GLOBS, matches
+from preflight.globs import TEST_GLOBS, matches
 from preflight.history import code
 from preflight.history.log import CommitFile, LogCommit, PythonHunks, parse_record, records
 
 __all__ = [
     "FEATURES",
-    "TEST_GLOBS",
     "CommitFeatures",
     "CommitFile",
     "History",
     "LogCommit",
     "extract",
     "is_fix",
-    "matches",
 ]
 
 FIX_PATTERN = re.compile(r"\b(fix|fixe[sd]|fixing|bugs?|defects?|patch|crash|regression|errors?)\b", re.I)

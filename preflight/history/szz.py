@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from preflight import repository
-from preflight.history.features import TEST_GLOBS, CommitFeatures, matches
+from preflight.globs import TEST_GLOBS, matches
+from preflight.history.features import CommitFeatures
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
 _BLAME = re.compile(r"^([0-9a-f]{40}) \d+ \d+")

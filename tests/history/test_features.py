@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from preflight.errors import GitError
-from preflight.history.features import FEATURES, extract, is_fix, matches
+from preflight.globs import matches
+from preflight.history.features import FEATURES, extract, is_fix
 from tests.conftest import git
 from tests.history.conftest import commit_at
 
