@@ -13,10 +13,9 @@ from preflight.digest.contents import (
     SloRisk,
     Totals,
 )
-from preflight.models import Factor, FunctionExposure, SloImpact
+from preflight.models import VERDICTS, Factor, FunctionExposure, SloImpact
 
 LEVELS = ("low", "medium", "high", "critical")
-VERDICTS = ("pass", "warn", "fail")
 
 
 def verdict(change: ScoredChange) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from preflight.models import CheckResult, FunctionExposure
 from preflight.report.escaping import terminal as _t
+from preflight.report.verdict import label
 
 SHOWN = 3
 """Functions and factors named before `... and N more`."""
@@ -12,10 +13,7 @@ SHOWN = 3
 def check_compact(result: CheckResult, color: bool = False) -> str:
     """Verdict, score and reason on one line; functions, top factors, SLOs at risk and how to see more."""
     risk, decision, rev = result.risk, result.decision, result.changes.revisions
-    verdict = decision.verdict.upper()
-    if color:
-        code = {"PASS": 32, "WARN": 33}.get(verdict, 31)
-        verdict = f"\033[{code}m{verdict}\033[0m"
+    verdict = label(decision.verdict, color)
     lines = [
         f"preflight {verdict} {_t(rev.head)}: risk {risk.score}/100 ({risk.level}, confidence "
         f"{risk.confidence}); {_t(decision.reason)}"

@@ -31,6 +31,7 @@ from preflight.models import (
 from preflight.report import escaping, mermaid
 from preflight.report.limit import fit
 from preflight.report.text import non_production, scope_detail
+from preflight.report.verdict import label
 from preflight.risk.impact import traffic
 
 MARKER = "<!-- preflight:report -->"
@@ -135,7 +136,7 @@ def _context(result: CheckResult, rows: int, items: int, details: bool) -> dict[
         "result": result,
         "risk": risk,
         "decision": decision,
-        "verdict": decision.verdict.upper(),
+        "verdict": label(decision.verdict),
         "icon": LEVEL_ICON[risk.level],
         "why": reasons(risk),
         "headline_unknown": risk.unknowns[0] if risk.unknowns else "",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from preflight.models import ChangeSet, CheckResult, Estimate, Exposure, FunctionChange, Impact
 from preflight.report.escaping import terminal as _t
+from preflight.report.verdict import label
 
 _MARK = {"added": "+", "removed": "-", "modified": "~", "renamed": ">", "cosmetic": ".", "reads-changed": "*"}
 
@@ -54,10 +55,7 @@ def scope_detail(fn: FunctionChange) -> str:
 def check_text(result: CheckResult, color: bool = False) -> str:
     """The `preflight check --format text` summary."""
     risk, decision = result.risk, result.decision
-    verdict = decision.verdict.upper()
-    if color:
-        code = {"PASS": 32, "WARN": 33}.get(verdict, 31)
-        verdict = f"\033[{code}m{verdict}\033[0m"
+    verdict = label(decision.verdict, color)
     lines = [
         f"{verdict}  risk {risk.score}/100 ({risk.level}, confidence {risk.confidence})  {_t(decision.reason)}"
     ]
