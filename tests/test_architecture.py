@@ -31,11 +31,7 @@ KNOWN_CYCLES: tuple[str, ...] = ()
 KNOWN_BACKWARD_IMPORTS: tuple[str, ...] = ()
 KNOWN_LONG_MODULES: tuple[str, ...] = ()
 KNOWN_CLICK_IMPORTERS: tuple[str, ...] = ()
-KNOWN_INIT_LOGIC: tuple[str, ...] = (
-    "init: preflight/commands/__init__.py",
-    "init: preflight/runtime/adapters/__init__.py",
-    "init: preflight/sinks/__init__.py",
-)
+KNOWN_INIT_LOGIC: tuple[str, ...] = ()
 
 
 def assert_only_known(found: Sequence[str], known: Sequence[str], detail: str = "") -> None:

@@ -2,27 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from preflight.commands.target import Target
 
-from preflight.changes.revisions import resolve_ranges
-from preflight.models import RevisionRange
-from preflight.repository import Repository
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """The repository a command reads and how to pick its revision ranges."""
-
-    repo_dir: Path
-    base: str | None = None
-    head: str | None = None
-    pre_push: tuple[str, ...] | None = None
-    """git's pre-push standard input lines, when running as the hook."""
-    remote: str | None = None
-    """The remote being pushed to (the hook's first argument)."""
-
-    def ranges(self, repo: Repository, environ: Mapping[str, str]) -> tuple[RevisionRange, ...]:
-        """Every range to check."""
-        return resolve_ranges(repo, self.base, self.head, environ, self.pre_push, self.remote)
+__all__ = ["Target"]

@@ -1,39 +1,7 @@
-"""Telemetry adapters: one module per format, registered in ADAPTERS (the only registry)."""
+"""Telemetry adapters: one module per format, registered in formats.registry (the only registry)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Protocol
+from preflight.runtime.adapters.formats import Adapter, registry
 
-from preflight.runtime.records import Sink, SourceReport
-
-
-class Adapter(Protocol):
-    """Reads one telemetry format."""
-
-    name: str
-    """Format name used by --format and in reports: otlp, jaeger, zipkin, pstats, folded, table, openslo, sloth."""
-
-    def sniff(self, path: Path, head: bytes) -> bool:
-        """True when the file looks like this format (head: its first 64 KiB)."""
-
-    def read(self, path: Path, sink: Sink) -> SourceReport:
-        """Stream the file into the sink; count every row read and every row rejected (never raise on bad rows)."""
-
-
-def registry(service: str | None = None, window_seconds: float | None = None) -> dict[str, Adapter]:
-    """Every adapter by format name, in detection order: the strictest sniff first, folded stacks last."""
-    from preflight.runtime import slos
-    from preflight.runtime.adapters import folded, jaeger, otlp, pstats, tables, zipkin
-
-    ordered: list[Adapter] = [
-        otlp.ADAPTER,
-        jaeger.ADAPTER,
-        zipkin.ADAPTER,
-        slos.OpensloAdapter(),
-        slos.SlothAdapter(),
-        pstats.PstatsAdapter(service=service, window_seconds=window_seconds),
-        tables.ADAPTER,
-        folded.FoldedAdapter(service=service, window_seconds=window_seconds),
-    ]
-    return {adapter.name: adapter for adapter in ordered}
+__all__ = ["Adapter", "registry"]
