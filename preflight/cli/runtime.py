@@ -87,10 +87,9 @@ def collect(
     """Build a runtime snapshot from telemetry, profiles and SLO files, or a ClickHouse server."""
     from preflight.commands import collect as command
 
-    return command.run(
-        list(sources),
+    options = command.CollectRequest(
+        sources,
         output,
-        sys.stdout,
         repo_dir or Path("."),
         revision,
         repo_required=repo_dir is not None,
@@ -98,13 +97,12 @@ def collect(
         service=service,
         window_seconds=window_seconds,
         config_file=config_file,
-        progress=_progress if sys.stderr.isatty() else None,
         clickhouse_url=clickhouse_url,
         since=since,
         window_start=window_start,
         window_end=window_end,
-        environ=os.environ,
     )
+    return command.run(options, sys.stdout, os.environ, progress=_progress if sys.stderr.isatty() else None)
 
 
 def _progress(at: Progress) -> None:

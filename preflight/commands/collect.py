@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -16,67 +17,96 @@ from preflight.runtime.collect import Progress
 
 if TYPE_CHECKING:
     from preflight.runtime.clickhouse import ClickHouseTarget, Engine
+    from preflight.runtime.identity import CodeIndex
+
+
+@dataclass(frozen=True, slots=True)
+class CollectRequest:
+    """Everything `preflight collect` is asked to do: its command-line options."""
+
+    sources: tuple[Path, ...]
+    """Telemetry, profile and SLO files or directories to read."""
+    output: Path
+    """Snapshot directory to write (replaced atomically)."""
+    repo_dir: Path | None = None
+    """Checkout to resolve runtime functions against; None: leave them unresolved."""
+    revision: str = "HEAD"
+    """The deployed revision the telemetry ran."""
+    repo_required: bool = True
+    """False: a repo_dir that is not a checkout is skipped (the default directory), not an error."""
+    fmt: str | None = None
+    """Read every source as this format instead of detecting it."""
+    service: str | None = None
+    """service.name for profiles, which carry none."""
+    window_seconds: float | None = None
+    """How long the profiles ran; None: their rates are unknown."""
+    config_file: Path | None = None
+    """Config for paths.map; None: .preflight.yml at revision."""
+    clickhouse_url: str | None = None
+    """--from: a ClickHouse server whose spans are read too."""
+    since: str | None = None
+    """With clickhouse_url: how long before window_end the window starts."""
+    window_start: str | None = None
+    """With clickhouse_url: first span start, ISO 8601."""
+    window_end: str | None = None
+    """With clickhouse_url: end of the window (exclusive); None: now."""
 
 
 def run(
-    sources: list[Path],
-    output: Path,
+    options: CollectRequest,
     out: TextIO,
-    repo_dir: Path | None,
-    revision: str,
-    repo_required: bool = True,
-    fmt: str | None = None,
-    service: str | None = None,
-    window_seconds: float | None = None,
-    config_file: Path | None = None,
-    progress: Callable[[Progress], None] | None = None,
+    environ: Mapping[str, str],
     now: datetime.datetime | None = None,
-    clickhouse_url: str | None = None,
-    since: str | None = None,
-    window_start: str | None = None,
-    window_end: str | None = None,
-    environ: Mapping[str, str] | None = None,
+    progress: Callable[[Progress], None] | None = None,
     connect: Callable[[ClickHouseTarget], AbstractContextManager[Engine]] | None = None,
 ) -> int:
     """Read the sources (and the spans of a ClickHouse window), resolve functions against the
-    repository at revision, write the snapshot. connect: how to reach the server (default:
+    repository at the revision, write the snapshot. connect: how to reach the server (default:
     clickhouse-connect; the tests pass chDB)."""
-    from preflight.runtime import clickhouse, collect, identity
+    from preflight.runtime import clickhouse, collect
 
     now = now or datetime.datetime.now(datetime.timezone.utc)
-    if clickhouse_url is not None:
-        target = clickhouse.parse_url(clickhouse_url, environ or {})
-        span = clickhouse.window(since, window_start, window_end, now)
-    elif since is not None or window_start is not None or window_end is not None:
+    since, start, end = options.since, options.window_start, options.window_end
+    if options.clickhouse_url is not None:
+        target = clickhouse.parse_url(options.clickhouse_url, environ)
+        span = clickhouse.window(since, start, end, now)
+    elif since is not None or start is not None or end is not None:
         raise InputError("--since, --window-start and --window-end choose ClickHouse spans: pass --from too")
-    elif not sources:
+    elif not options.sources:
         raise InputError(
             "nothing to collect: pass telemetry files or directories, or --from clickhouse://HOST/DB"
         )
-    settings = config.load_file(config_file) if config_file is not None else None
-    index = None
-    if repo_dir is not None:
-        try:
-            repo = Repository(repo_dir)
-        except GitError:
-            if repo_required:
-                raise
-            repo = None  # not a checkout: the snapshot keeps telemetry names, unresolved
-        if repo is not None:
-            with repo:
-                sha = repo.commit_sha(revision)
-                if sha is None:
-                    raise GitError(f"unknown --revision {revision!r}: pass the deployed commit or branch")
-                settings = settings or config.from_revision(repo, sha)
-                index = identity.index_repository(repo, sha)
-    options = collect.CollectOptions(fmt, service, window_seconds, settings.path_map if settings else ())
+    settings, index = _resolution(options)
+    reading = collect.CollectOptions(
+        options.fmt, options.service, options.window_seconds, settings.path_map if settings else ()
+    )
     pulled = []
-    if clickhouse_url is not None:
+    if options.clickhouse_url is not None:
         with (connect or clickhouse.connect)(target) as engine:
             pulled.append(clickhouse.pull(engine, target, span))
-    meta = collect.collect(sources, output, options, index, now, progress, pulled)
-    out.write(summary(meta, output))
+    meta = collect.collect(list(options.sources), options.output, reading, index, now, progress, pulled)
+    out.write(summary(meta, options.output))
     return 0
+
+
+def _resolution(options: CollectRequest) -> tuple[config.Config | None, CodeIndex | None]:
+    """The config (--config, else the revision's) and the code index runtime functions resolve against."""
+    from preflight.runtime import identity
+
+    settings = config.load_file(options.config_file) if options.config_file is not None else None
+    if options.repo_dir is None:
+        return settings, None
+    try:
+        repo = Repository(options.repo_dir)
+    except GitError:
+        if options.repo_required:
+            raise
+        return settings, None  # not a checkout: the snapshot keeps telemetry names, unresolved
+    with repo:
+        sha = repo.commit_sha(options.revision)
+        if sha is None:
+            raise GitError(f"unknown --revision {options.revision!r}: pass the deployed commit or branch")
+        return settings or config.from_revision(repo, sha), identity.index_repository(repo, sha)
 
 
 def summary(meta: dict[str, Any], output: Path) -> str:

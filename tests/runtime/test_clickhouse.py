@@ -416,16 +416,21 @@ def test_collect_from_clickhouse_writes_the_snapshot_a_file_collect_writes(
     path = tmp_path / "traces.jsonl"
     path.write_bytes(b"".join(orjson.dumps(document) + b"\n" for document in documents))
     from_file, from_clickhouse = tmp_path / "file", tmp_path / "clickhouse"
-    command.run([path], from_file, io.StringIO(), git_repo, "HEAD", now=NOW)
+    command.run(command.CollectRequest((path,), from_file, git_repo), io.StringIO(), {}, now=NOW)
     out = io.StringIO()
 
     def connect(target: clickhouse.ClickHouseTarget) -> Any:
         assert (target.database, target.password) == ("loaded", "hunter2")
         return _Open(clickhouse.Chdb(session))
 
-    code = command.run([], from_clickhouse, out, git_repo, "HEAD", now=NOW, clickhouse_url="clickhouse://ch/loaded",
-                       window_start="2023-11-14T00:00:00Z", environ={clickhouse.ENV_PASSWORD: "hunter2"},
-                       connect=connect)  # fmt: skip
+    request = command.CollectRequest(
+        (),
+        from_clickhouse,
+        git_repo,
+        clickhouse_url="clickhouse://ch/loaded",
+        window_start="2023-11-14T00:00:00Z",
+    )
+    code = command.run(request, out, {clickhouse.ENV_PASSWORD: "hunter2"}, now=NOW, connect=connect)
 
     assert code == 0
     written, expected = snapshot.read(from_clickhouse), snapshot.read(from_file)
@@ -458,9 +463,9 @@ class _Open:
 
 def test_window_options_need_from_and_sources_or_from_are_needed(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="pass --from too"):
-        command.run([tmp_path], tmp_path / "out", io.StringIO(), None, "HEAD", since="1h")
+        command.run(command.CollectRequest((tmp_path,), tmp_path / "out", since="1h"), io.StringIO(), {})
     with pytest.raises(InputError, match="nothing to collect"):
-        command.run([], tmp_path / "out", io.StringIO(), None, "HEAD")
+        command.run(command.CollectRequest((), tmp_path / "out"), io.StringIO(), {})
 
 
 def test_the_sql_has_only_placeholders_for_values() -> None:
