@@ -11,12 +11,10 @@ same files reads only the graph and entry points.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, astuple, dataclass, replace
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from preflight.callgraph.file_summary import RawSummary, raw_from_bytes
 from preflight.callgraph.state import Solved, SolverState
 from preflight.callgraph.summary import parse
 from preflight.changes import sources
+from preflight.memory import paused_gc
 from preflight.repository import Repository
 
 FORMAT = "v3"
@@ -85,7 +84,7 @@ def summaries(
     """Per-file summaries of every Python file at a revision, from the same cache, without linking."""
     files = [(path, blob, _reader(repo, blob)) for path, blob in repo.python_files(revision)]
     directory = cache_dir or default_cache_dir(repo)
-    with _paused_gc():
+    with paused_gc():
         raws = _gather(files, directory, workers, (), store.read(directory / PACK))[0]
     return [FileSummary.from_raw(raw) for raw in raws.values()]
 
@@ -168,7 +167,7 @@ def index_files(
     """(path, blob id, read bytes) per file -> call graph and entry points, cached by (blob, path)."""
     salt = _patterns_key(patterns)
     key = _result_key(files, salt, directory / PACK)
-    with _paused_gc():
+    with paused_gc():
         known = results.read(directory / RESULT, key)
         if known is not None:
             graph, stored, skipped = known
@@ -218,22 +217,6 @@ Writing the pack costs about as much as re-evaluating a fifth of the program, so
 small change the next run resumes from the same pack again (re-deriving this run's work)
 rather than this run paying for the write; once the tree has drifted further, it is written.
 """
-
-
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while loading and solving.
-
-    Both build hundreds of thousands of small acyclic objects (tuples, strings, sets); each
-    collection would walk all of them again, which made loading several times slower.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _gather(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import IO
 
+from preflight import event as events
 from preflight.errors import GitError, InputError
+from preflight.event import Event
 from preflight.models import RevisionRange
 from preflight.repository import ZERO_OID, Repository, is_oid
 
@@ -23,8 +23,11 @@ def resolve(
     base: str | None,
     head: str | None,
     environ: Mapping[str, str],
+    event: Event | None = None,
 ) -> RevisionRange:
-    """Resolve the range to check: --base/--head, else GitHub Actions, else the default branch."""
+    """Resolve the range to check: --base/--head, else GitHub Actions, else the default branch.
+
+    event: the job's GitHub event as the caller read it; None reads it (preflight.event) when needed."""
     head_ref = head or "HEAD"
     if base is not None:
         base_sha, head_sha = repo.commit_shas(base, head_ref)
@@ -33,7 +36,7 @@ def resolve(
         return _range(repo, base, base_sha, head_ref, head_sha, "explicit")
     head_sha = _require(repo, head_ref, "--head")
     if environ.get("GITHUB_ACTIONS") == "true":
-        found = _github_base(repo, environ)
+        found = _github_base(repo, environ, event)
         if found is not None:
             ref, sha, source = found
             return _range(repo, ref, sha, head_ref, head_sha, source)
@@ -71,23 +74,24 @@ def _range(
     return RevisionRange(base, head, base_sha, head_sha, merge_base, source)
 
 
-def _github_base(repo: Repository, environ: Mapping[str, str]) -> tuple[str, str, str] | None:
+def _github_base(
+    repo: Repository, environ: Mapping[str, str], event: Event | None
+) -> tuple[str, str, str] | None:
     """The base from the event payload (pull_request.base.sha, push `before`), else GITHUB_BASE_REF."""
-    event = read_event(environ.get("GITHUB_EVENT_PATH"))
-    pull = event.get("pull_request")
-    if isinstance(pull, dict):
-        base = pull.get("base")
-        sha = base.get("sha") if isinstance(base, dict) else None
-        if not isinstance(sha, str) or not sha:
+    if event is None:
+        event = events.read(environ)
+    if event.pull_request:
+        sha = event.base_sha
+        if not sha:
             raise InputError(
-                f"GITHUB_EVENT_PATH={environ.get('GITHUB_EVENT_PATH')}: pull_request.base.sha is missing; "
+                f"GITHUB_EVENT_PATH={event.path}: pull_request.base.sha is missing; "
                 "run on a pull_request event or pass --base"
             )
         if not repo.has_commit(sha):
             raise GitError(f"pull request base commit {sha} is not in this clone: {SHALLOW_FIX}")
         return sha, sha, "github-event"
-    before = event.get("before")
-    if isinstance(before, str) and before and before != ZERO_OID:
+    before = event.before
+    if before and before != ZERO_OID:
         if not repo.has_commit(before):
             raise GitError(
                 f"push event's previous commit {before} is not in this clone (force-pushed away, or "
@@ -105,19 +109,6 @@ def _github_base(repo: Repository, environ: Mapping[str, str]) -> tuple[str, str
             f"`fetch-depth: 0` or run `git fetch origin {base_ref}`"
         )
     return None
-
-
-def read_event(path: str | None) -> dict[str, object]:
-    """The GitHub Actions event payload (GITHUB_EVENT_PATH), {} outside Actions."""
-    if not path:
-        return {}
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as e:
-        raise InputError(f"GITHUB_EVENT_PATH={path}: cannot read it ({e.strerror})") from e
-    except ValueError as e:
-        raise InputError(f"GITHUB_EVENT_PATH={path}: not valid JSON ({e})") from e
-    return data if isinstance(data, dict) else {}
 
 
 def read_pre_push(stream: IO[str]) -> tuple[str, ...]:
@@ -210,10 +201,11 @@ def resolve_ranges(
     environ: Mapping[str, str],
     pre_push: Iterable[str] | None = None,
     remote: str | None = None,
+    event: Event | None = None,
 ) -> tuple[RevisionRange, ...]:
     """Every range to check: one, or one per pushed ref when reading pre-push input."""
     if pre_push is not None:
         if base is not None or head is not None:
             raise InputError("--pre-push takes its refs from standard input; drop --base/--head")
         return resolve_pre_push(repo, pre_push, remote)
-    return (resolve(repo, base, head, environ),)
+    return (resolve(repo, base, head, environ, event),)

@@ -157,12 +157,12 @@ def html_digest(
     """One self-contained HTML page over every scenario, from `preflight report`'s renderer."""
     from preflight import config, exposure
     from preflight.commands import report
-    from preflight.digest import Merged, Scored, summary
+    from preflight.digest import Merged, ScoredChange, summary
     from preflight.digest import render as renderer
 
     snapshot = repo_dir / (config.load_file(repo_dir / ".preflight.yml").snapshot or "snapshot")
     scored = tuple(
-        Scored(
+        ScoredChange(
             Merged(result.changes.revisions.head_sha, base, "commit", None, f"{item.name}: {item.change}"),
             result,
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from preflight import config, exposure, pipeline
-from preflight.digest import Digest, Merged, Scored, history, summary
+from preflight.digest import Digest, Merged, ScoredChange, history, summary
 from preflight.errors import InputError
 from preflight.event import Event
 from preflight.files import write_atomic
@@ -64,7 +64,7 @@ def score(
     runtime: exposure.Runtime,
     now: datetime.datetime,
     callgraph: bool = True,
-) -> tuple[Scored, ...]:
+) -> tuple[ScoredChange, ...]:
     """Each change through pipeline.check, with the config, gate policy, history model and
     coefficients of its first parent (what was known before it merged)."""
     # The stages built for a config are reused while it does not change (most ranges never do).
@@ -98,7 +98,7 @@ def score(
             pipeline.change_likelihood(repo, merged.parent),
         )
         result = pipeline.check(stages, revisions, now)
-        scored.append(Scored(merged, result))
+        scored.append(ScoredChange(merged, result))
     return tuple(scored)
 
 

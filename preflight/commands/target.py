@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from preflight.changes.revisions import resolve_ranges
+from preflight.event import Event
 from preflight.models import RevisionRange
 from preflight.repository import Repository
 
@@ -24,6 +25,8 @@ class Target:
     remote: str | None = None
     """The remote being pushed to (the hook's first argument)."""
 
-    def ranges(self, repo: Repository, environ: Mapping[str, str]) -> tuple[RevisionRange, ...]:
-        """Every range to check."""
-        return resolve_ranges(repo, self.base, self.head, environ, self.pre_push, self.remote)
+    def ranges(
+        self, repo: Repository, environ: Mapping[str, str], event: Event | None = None
+    ) -> tuple[RevisionRange, ...]:
+        """Every range to check (event: the GitHub event already read, else read when needed)."""
+        return resolve_ranges(repo, self.base, self.head, environ, self.pre_push, self.remote, event)

@@ -21,6 +21,5 @@ from preflight.digest.contents import (
     SloRisk,
     Totals,
 )
-from preflight.digest.contents import ScoredChange as Scored  # until commands/ say ScoredChange
 
-__all__ = ["Digest", "HotFunction", "Merged", "Scored", "ScoredChange", "ServiceTraffic", "SloRisk", "Totals"]
+__all__ = ["Digest", "HotFunction", "Merged", "ScoredChange", "ServiceTraffic", "SloRisk", "Totals"]

@@ -19,8 +19,8 @@ from collections import Counter, OrderedDict
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from preflight.memory import paused_gc
 from preflight.runtime import schema
-from preflight.runtime.adapters.tracejson import paused_gc
 from preflight.runtime.records import Span
 
 if TYPE_CHECKING:  # pandas is imported when tables are built, so parallel readers start fast

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from preflight.runtime.records import Sink, SourceReport
+from preflight.runtime.records import RecordSink, SourceReport
 
 
 class Adapter(Protocol):
@@ -18,7 +18,7 @@ class Adapter(Protocol):
     def sniff(self, path: Path, head: bytes) -> bool:
         """True when the file looks like this format (head: its first 64 KiB)."""
 
-    def read(self, path: Path, sink: Sink) -> SourceReport:
+    def read(self, path: Path, sink: RecordSink) -> SourceReport:
         """Stream the file into the sink; count every row read and every row rejected (never raise on bad rows)."""
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from preflight.memory import paused_gc
 from preflight.runtime.adapters import tracejson
 from preflight.runtime.adapters.tracejson import KINDS, WANTED, keep
 from preflight.runtime.records import RecordSink, SourceReport, Span
@@ -35,7 +36,7 @@ class JaegerAdapter:
     def read(self, path: Path, sink: RecordSink) -> SourceReport:
         """Stream every span of the file into the sink; count rejected spans by reason."""
         report = SourceReport(str(path), self.name)
-        with tracejson.paused_gc():
+        with paused_gc():
             for doc in tracejson.iter_documents(path, report, getattr(sink, "progress", None)):
                 for trace in _traces(doc, report):
                     processes = trace.get("processes")

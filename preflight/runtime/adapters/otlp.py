@@ -12,6 +12,7 @@ import binascii
 from pathlib import Path
 from typing import Any
 
+from preflight.memory import paused_gc
 from preflight.runtime.adapters import tracejson
 from preflight.runtime.adapters.tracejson import MAX_VALUE_CHARS, SERVER_KINDS, WANTED, keep
 from preflight.runtime.records import RecordSink, SourceReport, Span
@@ -102,7 +103,7 @@ class OtlpAdapter:
     def read(self, path: Path, sink: RecordSink) -> SourceReport:
         """Stream every span of the file into the sink; count rejected spans by reason."""
         report = SourceReport(str(path), self.name)
-        with tracejson.paused_gc():
+        with paused_gc():
             for doc in tracejson.iter_documents(path, report, getattr(sink, "progress", None)):
                 _read_document(doc, sink, report)
         return report
@@ -110,7 +111,7 @@ class OtlpAdapter:
     def read_lines(self, path: Path, start: int, end: int, sink: RecordSink) -> SourceReport:
         """Read the JSON Lines that start in bytes [start, end) of the file (for parallel collect)."""
         report = SourceReport(str(path), self.name)
-        with tracejson.paused_gc():
+        with paused_gc():
             for doc in tracejson.iter_line_range(path, start, end, report):
                 _read_document(doc, sink, report)
         return report

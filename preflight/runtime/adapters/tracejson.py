@@ -8,9 +8,7 @@ WANTED, already unwrapped to plain Python values.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,24 +57,6 @@ MAX_TIME_NS = 253_402_300_799 * 10**9
 TOO_LATE = "timestamp after year 9999"
 MAX_LINE = 2**31 - 1
 """No source file has more lines; a larger code.line.number is damage, read as unknown."""
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a file is read, restoring its state after.
-
-    Reading allocates millions of acyclic containers (parsed JSON, spans) while the aggregator
-    buffers hundreds of thousands of spans; the collector would rescan them again and again
-    and find nothing (measured: reading took twice as long). Nothing read here forms cycles,
-    so reference counting frees all of it.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 PROGRESS_EVERY = 8 * 1024 * 1024
