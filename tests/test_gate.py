@@ -9,7 +9,7 @@ from preflight.models import Estimate, Gate, GateRule, Impact, Risk, SloImpact
 
 
 def risk(score: int) -> Risk:
-    return Risk(score=score, level="x", factors=(), unknowns=(), confidence="high")
+    return Risk(score=score, level="low", factors=(), unknowns=(), confidence="high")
 
 
 def slo(budget: float | None, breach: float | None = 0.2, burn: float = 0.5) -> SloImpact:

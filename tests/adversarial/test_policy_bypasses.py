@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,7 @@ CODE = "def f():\n    return 1\n"
 CHANGED = "def f():\n    return 10\n"
 
 
-def check(repo: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, object]]:
+def check(repo: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
     code = main(["check", "--repo", str(repo), "--format", "json", "--no-callgraph", *args])
     return code, json.loads(capsys.readouterr().out)
 
@@ -77,7 +78,7 @@ def test_the_coefficients_come_from_the_target_branch_too(
     tip = commit(repo, {".preflight/coefficients.json": json.dumps(fitted)}, "fit")
     git(repo, "checkout", "-q", "f")
     _, doc = check(repo, capsys, "--base", "main", "--head", "f")
-    likelihood = doc["risk"]["likelihood"]  # type: ignore[index]
+    likelihood = doc["risk"]["likelihood"]
     assert likelihood["source"] == "fitted at main" and likelihood["base_rate"] == 0.2, tip
 
 

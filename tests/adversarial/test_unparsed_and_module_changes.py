@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,7 +49,7 @@ def shop(git_repo: Path, tmp_path: Path) -> tuple[Path, str, Path]:
     return git_repo, base, calls
 
 
-def _json(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+def _json(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
     return dict(json.loads(capsys.readouterr().out))
 
 
@@ -64,13 +65,13 @@ def test_padding_a_file_past_the_parse_limit_does_not_pass_a_blocking_gate(
     commit(repo, {"shop/pricing.py": edited + padding})
     assert _check(repo, base, calls, "--format", "json") == 1
     doc = _json(capsys)
-    assert doc["files"][0]["unparsed"].endswith("-byte parse limit")  # type: ignore[index]
+    assert doc["files"][0]["unparsed"].endswith("-byte parse limit")
     risk, decision = doc["risk"], doc["decision"]
-    assert risk["confidence"] == "low"  # type: ignore[index]
-    assert risk["unknowns"][0].startswith("1 changed Python file could not be parsed fully (shop/pricing.py")  # type: ignore[index]
-    assert "unparsed code" in [f["name"] for f in risk["factors"]]  # type: ignore[index]
-    assert decision["verdict"] == "fail"  # type: ignore[index]
-    assert "could not be parsed (shop/pricing.py)" in decision["reason"]  # type: ignore[index]
+    assert risk["confidence"] == "low"
+    assert risk["unknowns"][0].startswith("1 changed Python file could not be parsed fully (shop/pricing.py")
+    assert "unparsed code" in [f["name"] for f in risk["factors"]]
+    assert decision["verdict"] == "fail"
+    assert "could not be parsed (shop/pricing.py)" in decision["reason"]
 
 
 def test_the_unparsed_file_is_said_in_the_comment_headline(
@@ -97,10 +98,10 @@ def test_gate_unparsed_open_judges_by_the_score(
     commit(git_repo, {"shop/pricing.py": PRICING + "def broken(:\n"})
     assert _check(git_repo, base, calls, "--format", "json") == 0
     doc = _json(capsys)
-    assert doc["files"][0]["parsed"] == "partial"  # type: ignore[index]
-    assert "syntax error at line 10 at the head" in doc["files"][0]["unparsed"]  # type: ignore[index]
-    assert doc["decision"]["verdict"] != "fail"  # type: ignore[index]
-    assert any("judged by the score alone" in n for n in doc["decision"]["notes"])  # type: ignore[index]
+    assert doc["files"][0]["parsed"] == "partial"
+    assert "syntax error at line 10 at the head" in doc["files"][0]["unparsed"]
+    assert doc["decision"]["verdict"] != "fail"
+    assert any("judged by the score alone" in n for n in doc["decision"]["notes"])
 
 
 def test_an_undecodable_file_is_unknown(
@@ -110,7 +111,7 @@ def test_an_undecodable_file_is_unknown(
     commit(repo, {"shop/pricing.py": b"# -*- coding: no-such-codec -*-\n" + PRICING.encode()})
     assert _check(repo, base, calls, "--format", "json") == 1
     doc = _json(capsys)
-    assert doc["files"][0]["unparsed"].startswith("cannot decode it")  # type: ignore[index]
+    assert doc["files"][0]["unparsed"].startswith("cannot decode it")
 
 
 def test_an_unparsed_test_file_does_not_fail_the_gate(
@@ -119,7 +120,7 @@ def test_an_unparsed_test_file_does_not_fail_the_gate(
     repo, base, calls = shop
     commit(repo, {"tests/test_pricing.py": "def test_x(:\n"})
     assert _check(repo, base, calls, "--format", "json") == 0
-    assert _json(capsys)["decision"]["verdict"] == "pass"  # type: ignore[index]
+    assert _json(capsys)["decision"]["verdict"] == "pass"
 
 
 def test_a_changed_constant_scores_the_traffic_of_its_reader(
@@ -129,7 +130,7 @@ def test_a_changed_constant_scores_the_traffic_of_its_reader(
     commit(repo, {"shop/pricing.py": PRICING.replace('"USD": 1.08', '"USD": 10.8')})
     assert _check(repo, base, calls, "--format", "json") == 1
     doc = _json(capsys)
-    functions = {f["qualname"]: f for f in doc["functions"]}  # type: ignore[attr-defined]
+    functions = {f["qualname"]: f for f in doc["functions"]}
     module = functions["shop.pricing"]
     assert (module["kind"], module["scope"], module["names"]) == ("modified", "module", ["EUR_RATES"])
     assert module["read_by"] == ["shop.pricing.convert"]
@@ -140,9 +141,9 @@ def test_a_changed_constant_scores_the_traffic_of_its_reader(
         50000,
     )
     assert "shop.pricing.unrelated" not in functions
-    traffic = next(f for f in doc["risk"]["factors"] if f["name"] == "traffic")  # type: ignore[index]
+    traffic = next(f for f in doc["risk"]["factors"] if f["name"] == "traffic")
     assert traffic["detail"].startswith("shop.pricing.convert runs 50,000 calls/min")
-    assert doc["risk"]["score"] > 25  # type: ignore[index]
+    assert doc["risk"]["score"] > 25
 
 
 def test_a_comment_or_reformatting_at_module_level_is_not_a_change() -> None:
@@ -196,5 +197,5 @@ def test_a_module_change_nobody_in_its_file_reads_is_unknown(
     commit(repo, {"shop/pricing.py": PRICING + '\nFALLBACK = "EUR"\n'})
     _check(repo, base, calls, "--format", "json")
     doc = _json(capsys)
-    assert [f["qualname"] for f in doc["functions"]] == ["shop.pricing"]  # type: ignore[index]
-    assert "unknown traffic" in [f["name"] for f in doc["risk"]["factors"]]  # type: ignore[index]
+    assert [f["qualname"] for f in doc["functions"]] == ["shop.pricing"]
+    assert "unknown traffic" in [f["name"] for f in doc["risk"]["factors"]]

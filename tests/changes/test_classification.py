@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from pathlib import Path
 
 from preflight.changes import analyze
@@ -10,7 +11,7 @@ from preflight.models import ChangeSet
 from tests.conftest import commit
 
 
-def change(repo: Path, before: dict[str, str], after: dict[str, str | None]) -> ChangeSet:
+def change(repo: Path, before: Mapping[str, str], after: Mapping[str, str | None]) -> ChangeSet:
     """Commit before, then after, and analyze the second commit against the first."""
     base = commit(repo, {k: textwrap.dedent(v) for k, v in before.items()}, "before")
     commit(repo, {k: textwrap.dedent(v) if v is not None else None for k, v in after.items()}, "after")

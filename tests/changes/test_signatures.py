@@ -314,7 +314,7 @@ class Spec:
     annotated: bool
 
     @property
-    def shape(self) -> tuple[object, ...]:
+    def shape(self) -> str:
         """Everything but annotations: what signature_break calls a parameter change."""
         return replace(self, annotated=False).render()
 

@@ -13,7 +13,7 @@ import pytest
 from preflight import config, exposure, pipeline
 from preflight.changes.revisions import resolve
 from preflight.cli import main
-from preflight.models import CheckResult
+from preflight.models import CheckResult, Verdict
 from preflight.report.compact import check_compact
 from preflight.repository import Repository
 from preflight.sinks import checkruns, workflow
@@ -99,7 +99,7 @@ def test_an_advisory_warn_says_it_would_fail_in_blocking_mode(
     )
 
 
-def _result(verdict: str) -> CheckResult:
+def _result(verdict: Verdict) -> CheckResult:
     from tests.sinks.results import function, result
 
     return result(function("app.core.f"), score=60, verdict=verdict)
@@ -109,7 +109,7 @@ def _result(verdict: str) -> CheckResult:
     ("verdict", "conclusion", "level"),
     [("pass", "success", "notice"), ("warn", "neutral", "warning"), ("fail", "failure", "error")],
 )
-def test_the_github_outputs_follow_the_verdict(verdict: str, conclusion: str, level: str) -> None:
+def test_the_github_outputs_follow_the_verdict(verdict: Verdict, conclusion: str, level: str) -> None:
     results = [_result(verdict)]
     assert checkruns.conclusion(results) == conclusion
     assert checkruns.title(results).endswith(f": {verdict}")

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -52,7 +53,7 @@ def _call(address: str, method: str, path: str, body: object = None) -> tuple[in
     return status, (time.perf_counter() - began) * 1000
 
 
-def _currency_run(inject: ModuleType, directory: Path, fault: str) -> tuple[list[int], list[float], object]:
+def _currency_run(inject: ModuleType, directory: Path, fault: str) -> tuple[list[int], list[float], Any]:
     """Start the currency service alone with the fault; 30 conversions and 5 currency lists."""
     addresses, processes = inject.start(directory, fault, services=("currency",), seed=1)
     statuses, took = [], []

@@ -49,8 +49,8 @@ def test_caught_share_splits_ties_in_expectation() -> None:
 
 def test_bootstrap_interval_is_seeded_and_brackets_the_auc() -> None:
     rng = np.random.default_rng(1)
-    labels = rng.integers(0, 2, 300)
-    scores = labels + rng.normal(0, 1, 300)
+    drawn = rng.integers(0, 2, 300)
+    scores, labels = drawn + rng.normal(0, 1, 300), drawn.astype(np.float64)
     low, high = auc_interval(scores, labels, resamples=300, seed=3)
     assert (low, high) == auc_interval(scores, labels, resamples=300, seed=3)
     assert low < auc(scores, labels) < high
@@ -59,7 +59,7 @@ def test_bootstrap_interval_is_seeded_and_brackets_the_auc() -> None:
 
 def test_evaluate_and_curve() -> None:
     result = evaluate(SCORES, LABELS, resamples=50)
-    assert (result.changes, result.positives, result.auc) == (4, 2, pytest.approx(0.75))
+    assert (result.changes, result.positives) == (4, 2) and result.auc == pytest.approx(0.75)
     assert result.brier == pytest.approx(0.158125)
     assert [g for g, _ in result.caught] == [0.05, 0.1, 0.2]
     assert evaluate(SCORES, LABELS, probabilities=False, resamples=10).brier is None
@@ -84,8 +84,9 @@ def test_calibration_by_hand() -> None:
     p = [0.1] * 10 + [0.5] * 10
     y = [0] * 9 + [1] + [1] * 5 + [0] * 5
     found = calibration(p, y, bins=2)
-    assert (found.mean_predicted, found.observed) == (pytest.approx(0.3), pytest.approx(0.3))
-    assert found.deciles == ((10, pytest.approx(0.1), 0.1), (10, pytest.approx(0.5), 0.5))
+    assert (found.mean_predicted, found.observed) == pytest.approx((0.3, 0.3))
+    assert [(n, observed) for n, _, observed in found.deciles] == [(10, 0.1), (10, 0.5)]
+    assert [predicted for _, predicted, _ in found.deciles] == pytest.approx([0.1, 0.5])
     assert found.ece == pytest.approx(0.0)
     assert found.slope == pytest.approx(1.0, abs=1e-6)  # logit(p) is exactly the outcome's log-odds
     extreme = calibration([0.01] * 10 + [0.9] * 10, y, bins=2)

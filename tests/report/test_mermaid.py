@@ -4,7 +4,9 @@ reached it, the change node names the injected functions, latency is never a fal
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -13,7 +15,7 @@ from preflight.propagation import from_edges, parse, simulate
 from preflight.report import mermaid
 from tests.report.test_report import fn, result
 
-EDGES = [
+EDGES: list[Mapping[str, Any]] = [
     {"caller": None, "callee": "frontend", "calls_per_s": 100.0, "p50_ms": 40.0, "p90_ms": 90.0},
     {"caller": "frontend", "callee": "checkout", "calls_per_s": 10.0, "p50_ms": 30.0, "p90_ms": 60.0},
     {"caller": "checkout", "callee": "currency", "calls_per_s": 10.0, "p50_ms": 0.02, "p90_ms": 0.034},

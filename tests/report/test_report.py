@@ -233,11 +233,12 @@ def test_markdown_escape_unit() -> None:
 def test_hostile_service_names_are_inert_in_the_mermaid_diagram() -> None:
     base = sample()
     names = ['cart"]:::x\n  click s0 href "https://evil"', "front```door", "<script>alert(1)</script>"]
-    services = tuple(replace(s, service=n) for s, n in zip(base.impact.services, names, strict=True))  # type: ignore[union-attr]
+    assert base.impact is not None
+    services = tuple(replace(s, service=n) for s, n in zip(base.impact.services, names, strict=True))
     slo = replace(
         base.impact.slos[0], service=names[1], critical_path=(names[0], names[1]), name="@team [x](y)"
-    )  # type: ignore[union-attr]
-    impact = replace(base.impact, services=services, slos=(slo,))  # type: ignore[arg-type]
+    )
+    impact = replace(base.impact, services=services, slos=(slo,))
     items = list(base.exposure.functions)
     items[0] = replace(items[0], service=names[0])
     out = render_check(replace(base, impact=impact, exposure=replace(base.exposure, functions=tuple(items))))

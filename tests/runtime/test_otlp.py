@@ -18,6 +18,7 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from opentelemetry.util.types import AttributeValue
 
 from preflight.errors import InputError
 from preflight.runtime.adapters.otlp import ADAPTER, hex_id
@@ -55,7 +56,7 @@ def _run_shop() -> list[ReadableSpan]:
     def serve_checkout(headers: dict[str, str], fail: bool) -> None:
         context = propagator.extract(headers, getter=default_getter)
         attributes = {"http.request.method": "POST", "http.route": "/checkout", "url.path": "/checkout"}
-        charge_code = {
+        charge_code: dict[str, AttributeValue] = {
             "code.namespace": "checkout.pay",
             "code.function": "charge",
             "code.filepath": "/srv/checkout/pay.py",

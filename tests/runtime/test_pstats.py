@@ -118,7 +118,7 @@ def write_stats(path: Path, stats: dict[Any, Any]) -> Path:
 
 
 def test_dotted_names_are_qualnames_and_odd_entries_are_counted(tmp_path: Path) -> None:
-    stats = {
+    stats: dict[Any, Any] = {
         ("/app/shop/cart.py", 3, "Cart.total"): (2, 3, 0.1, 0.2, {}),
         ("/app/shop/cart.py", 9, "helper"): (1, 1, 0.0, 0.0, {}),
         ("<frozen importlib._bootstrap>", 1, "_find"): (1, 1, 0.0, 0.0, {}),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -13,8 +13,8 @@ from preflight.runtime.adapters import Adapter
 from preflight.runtime.schema import SLOS
 from preflight.runtime.slos import ADAPTERS
 
-OPENSLO: Adapter = ADAPTERS["openslo"]
-SLOTH: Adapter = ADAPTERS["sloth"]
+OPENSLO = cast(Adapter, ADAPTERS["openslo"])
+SLOTH = cast(Adapter, ADAPTERS["sloth"])
 
 
 class RowSink:

@@ -37,7 +37,7 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-FUNCTION_ROWS = [
+FUNCTION_ROWS: list[dict[str, Any]] = [
     {
         "service": "checkout",
         "qualname": "shop.cart.Cart.total",

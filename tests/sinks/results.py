@@ -11,9 +11,11 @@ from preflight.models import (
     FileChange,
     FunctionChange,
     FunctionExposure,
+    Level,
     LineSpan,
     RevisionRange,
     Risk,
+    Verdict,
 )
 
 REVISIONS = RevisionRange("main", "HEAD", "a" * 40, "b" * 40, "a" * 40, "github-event")
@@ -42,11 +44,11 @@ def function(
     return FunctionExposure(change, calls_per_min, service="cart" if calls_per_min else None)
 
 
-def result(*functions: FunctionExposure, score: int = 42, verdict: str = "pass") -> CheckResult:
+def result(*functions: FunctionExposure, score: int = 42, verdict: Verdict = "pass") -> CheckResult:
     """A check result with these functions, score and decision."""
     paths = sorted({f.change.path for f in functions})
     files = tuple(FileChange(p, p, "modified", "Python", "full", 1, 1) for p in paths)
-    level = "low" if score < 25 else "medium" if score < 50 else "high" if score < 75 else "critical"
+    level: Level = "low" if score < 25 else "medium" if score < 50 else "high" if score < 75 else "critical"
     return CheckResult(
         changes=ChangeSet(REVISIONS, files, tuple(f.change for f in functions)),
         exposure=Exposure(tuple(functions), None),
