@@ -68,7 +68,3 @@ class RecordSink(Protocol):
 
     # A sink may also have `progress(bytes_done: int) -> None`; streaming adapters call it
     # every few megabytes when it is there (collect uses it for its progress line).
-
-
-Sink = RecordSink
-"""The old name, still imported by runtime/adapters/__init__.py (a parallel change owns that file)."""
