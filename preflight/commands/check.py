@@ -87,7 +87,7 @@ def check(
     found = sink.context.event if sink is not None else event.read(environ)
     now = now or datetime.datetime.now(datetime.timezone.utc)
     with Repository(options.target.repo_dir) as repo:
-        ranges = options.target.ranges(repo, environ)
+        ranges = options.target.ranges(repo, environ, found)
         stages = pipeline.prepare(repo, ranges, options.stages, environ, found)
         results = tuple(pipeline.check(stages, revisions, now) for revisions in ranges)
     markdown = _markdown(results) if sink is not None or options.fmt == "markdown" else ()
