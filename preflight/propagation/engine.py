@@ -46,7 +46,7 @@ import numpy as np
 from preflight.propagation.calls import NEVER, SpecialCalls, guarded, per_request
 from preflight.propagation.faults import Fault
 from preflight.propagation.graph import PARALLEL, ServiceGraph
-from preflight.propagation.own import QUANTILES, SATURATION, UTILIZATION_PRIOR, OwnFaults, base_of
+from preflight.propagation.local_faults import QUANTILES, SATURATION, UTILIZATION_PRIOR, OwnFaults, base_of
 
 __all__ = ["ABORT_FRACTION", "QUANTILES", "SATURATION", "UTILIZATION_PRIOR", "State", "propagate"]
 

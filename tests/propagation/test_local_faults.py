@@ -1,4 +1,4 @@
-"""propagation/own.py: what a faulty service does by itself (CPU queueing, network delay, latency
+"""propagation/local_faults.py: what a faulty service does by itself (CPU queueing, network delay, latency
 ratios of its own latency, the sorted first sample), every expected number worked out by hand."""
 
 from __future__ import annotations
