@@ -24,6 +24,7 @@ from preflight.models import (
     Likelihood,
     LineSpan,
     RuntimeInfo,
+    RuntimeStats,
     ServiceImpact,
     SloImpact,
 )
@@ -38,7 +39,7 @@ def item(
     callers: int | None = None,
 ) -> FunctionExposure:
     change = FunctionChange("m.py", "m.py", name, name, kind, aspects, LineSpan(1, 3), LineSpan(1, 3), 1, 1)
-    return FunctionExposure(change, calls, callers=callers)
+    return FunctionExposure(change, RuntimeStats(calls), callers=callers)
 
 
 def likely(p: float, base: float = 0.15, split: float | None = None, commits: int = 500) -> Likelihood:

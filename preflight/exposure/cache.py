@@ -22,9 +22,9 @@ from typing import Any
 import orjson
 
 from preflight import __version__
-from preflight.exposure.prepared import FunctionRuntime, Prepared
+from preflight.exposure.prepared import Prepared
 from preflight.files import write_atomic
-from preflight.models import Call, Service, Services, SloStatus
+from preflight.models import Call, RuntimeStats, Service, Services, SloStatus
 from preflight.runtime.schema import TABLES
 
 FORMAT = 1
@@ -104,8 +104,8 @@ def from_plain(data: Mapping[str, Any]) -> Prepared:
     )
 
 
-def _function(data: Mapping[str, Any]) -> FunctionRuntime:
-    return FunctionRuntime(
+def _function(data: Mapping[str, Any]) -> RuntimeStats:
+    return RuntimeStats(
         **{
             **data,
             "services": tuple(data["services"]),

@@ -16,38 +16,23 @@ from typing import Any
 
 from preflight.errors import InputError
 from preflight.models import (
+    UNMEASURED,
     ChangeSet,
     Exposure,
     FunctionChange,
     FunctionExposure,
     RuntimeInfo,
+    RuntimeStats,
     Services,
-    SloStatus,
 )
 from preflight.runtime.integrity import CLOCK_SKEW, REBUILD, timestamp
-
-
-@dataclass(frozen=True, slots=True)
-class FunctionRuntime:
-    """What the snapshot knows about one function, by repository name (telemetry name if unresolved)."""
-
-    calls_per_min: float | None
-    service: str | None = None
-    services: tuple[str, ...] = ()
-    share_of_service: float | None = None
-    p50_ms: float | None = None
-    p99_ms: float | None = None
-    error_rate: float | None = None
-    endpoints: tuple[str, ...] = ()
-    slos: tuple[SloStatus, ...] = ()
-    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
     """Every change-independent answer a snapshot gives."""
 
-    functions: dict[str, FunctionRuntime | None]
+    functions: dict[str, RuntimeStats | None]
     """Every name the snapshot has; None when it has the name but no call counts."""
     rates: dict[str, float]
     services: Services | None
@@ -65,9 +50,7 @@ class Prepared:
             (n for n in (change.old_qualname, change.qualname) if n is not None and n in self.functions), None
         )
         found = self.functions.get(name) if name is not None else None
-        if found is None:
-            return FunctionExposure(change, None)
-        return FunctionExposure(change, **{key: getattr(found, key) for key in FunctionRuntime.__slots__})
+        return FunctionExposure(change, found if found is not None else UNMEASURED)
 
     def runtime_info(self, location: str, now: datetime.datetime) -> RuntimeInfo:
         """Freshness and coverage of the snapshot; a window that ends in the future is an InputError."""

@@ -14,9 +14,9 @@ from typing import Any, cast
 
 import pandas as pd
 
-from preflight.exposure.prepared import FunctionRuntime, Prepared
+from preflight.exposure.prepared import Prepared
 from preflight.exposure.services import measure
-from preflight.models import Indicator, Services, SloStatus
+from preflight.models import Indicator, RuntimeStats, Services, SloStatus
 from preflight.runtime.snapshot import Snapshot
 
 # Traces measure executions; profiles and tables are a weaker second choice.
@@ -89,7 +89,7 @@ class _Context:
         return tuple(s for route, s in self.slos.get(service, ()) if route is None or route in routes)
 
 
-def _function(rows: list[Row], context: _Context) -> FunctionRuntime | None:
+def _function(rows: list[Row], context: _Context) -> RuntimeStats | None:
     rows = [r for r in rows if _known(r["calls"]) is not None]
     if not rows:
         return None
@@ -100,7 +100,7 @@ def _function(rows: list[Row], context: _Context) -> FunctionRuntime | None:
     service = None if _known(top["service"]) is None else str(top["service"])
     qualname = _known(top["code_qualname"]) or top["qualname"]
     routes = context.routes(service, qualname)
-    return FunctionRuntime(
+    return RuntimeStats(
         calls_per_min=calls,
         service=service,
         services=tuple(sorted({str(r["service"]) for r in best if _known(r["service"]) is not None})),

@@ -15,7 +15,7 @@ from typing import Protocol
 from preflight.errors import InputError
 from preflight.exposure import cache
 from preflight.exposure.prepared import Prepared
-from preflight.models import ChangeSet, Exposure, FunctionExposure, Services
+from preflight.models import ChangeSet, Exposure, FunctionExposure, RuntimeStats, Services
 
 REQUIRED_COLUMNS = ("qualname", "calls_per_min")
 
@@ -74,7 +74,7 @@ def join(changes: ChangeSet, calls: dict[str, float] | None, source: str | None)
                 if name is not None and name in calls:
                     rate = calls[name]
                     break
-        rows.append(FunctionExposure(change, rate))
+        rows.append(FunctionExposure(change, RuntimeStats(rate)))
     return Exposure(tuple(rows), source if calls is not None else None)
 
 

@@ -21,12 +21,14 @@ from preflight.models.changes import (
     Scope,
 )
 from preflight.models.exposure import (
+    UNMEASURED,
     Exposure,
     FunctionExposure,
     Indicator,
     InferredTraffic,
     ReachRoute,
     RuntimeInfo,
+    RuntimeStats,
     SloStatus,
 )
 from preflight.models.impact import Estimate, Impact, ServiceImpact, SloImpact
@@ -37,6 +39,7 @@ from preflight.models.services import Call, CallMode, CallSettings, PathMapping,
 
 __all__ = [
     "BEHAVIOURAL_KINDS",
+    "UNMEASURED",
     "VERDICTS",
     "Aspect",
     "Call",
@@ -71,6 +74,7 @@ __all__ = [
     "RevisionRange",
     "Risk",
     "RuntimeInfo",
+    "RuntimeStats",
     "Scope",
     "Service",
     "ServiceImpact",

@@ -56,11 +56,12 @@ class InferredTraffic:
 
 
 @dataclass(frozen=True, slots=True)
-class FunctionExposure:
-    """A changed function joined to what production does with it. None always means unknown."""
+class RuntimeStats:
+    """What production does with one function, as the runtime data measured it. None always means
+    unknown. The one type for it: the snapshot's prepared answers and each changed function's
+    exposure carry this value, never a copy of its fields."""
 
-    change: FunctionChange
-    calls_per_min: float | None
+    calls_per_min: float | None = None
     """None means unknown: no runtime data matched this function."""
     service: str | None = None
     """The service that runs it most (others in services)."""
@@ -76,6 +77,19 @@ class FunctionExposure:
     """SLOs of its service that cover those endpoints (or the whole service)."""
     source: str | None = None
     """Telemetry format the numbers came from (otlp, pstats, ...)."""
+
+
+UNMEASURED = RuntimeStats()
+"""No runtime data matched the function: everything unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionExposure:
+    """A changed function joined to what production does with it. None always means unknown."""
+
+    change: FunctionChange
+    runtime: RuntimeStats = UNMEASURED
+    """What the runtime data measured (UNMEASURED when nothing matched)."""
     routes: tuple[ReachRoute, ...] = ()
     """Entry points that reach it statically, nearest first."""
     inferred: InferredTraffic | None = None
@@ -90,6 +104,57 @@ class FunctionExposure:
     """Callers in non-production files, not counted in callers."""
     callers_updated: int = 0
     """Production callers the change itself modified or added, not counted in callers."""
+
+    # The measured values, read through: `item.calls_per_min` is `item.runtime.calls_per_min`.
+    @property
+    def calls_per_min(self) -> float | None:
+        """Measured calls/min; None means unknown (see inferred)."""
+        return self.runtime.calls_per_min
+
+    @property
+    def service(self) -> str | None:
+        """The service that runs it most."""
+        return self.runtime.service
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """Every service that runs it."""
+        return self.runtime.services
+
+    @property
+    def share_of_service(self) -> float | None:
+        """The share of its service's requests that run it."""
+        return self.runtime.share_of_service
+
+    @property
+    def p50_ms(self) -> float | None:
+        """Median latency."""
+        return self.runtime.p50_ms
+
+    @property
+    def p99_ms(self) -> float | None:
+        """99th percentile latency."""
+        return self.runtime.p99_ms
+
+    @property
+    def error_rate(self) -> float | None:
+        """Share of executions that raised."""
+        return self.runtime.error_rate
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        """Routes whose requests ran it, busiest first."""
+        return self.runtime.endpoints
+
+    @property
+    def slos(self) -> tuple[SloStatus, ...]:
+        """SLOs that cover its endpoints or its service."""
+        return self.runtime.slos
+
+    @property
+    def source(self) -> str | None:
+        """Telemetry format the numbers came from."""
+        return self.runtime.source
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from preflight.models import (
     RevisionRange,
     Risk,
     RuntimeInfo,
+    RuntimeStats,
     ServiceImpact,
     SloImpact,
     SloStatus,
@@ -163,16 +164,18 @@ def _exposure(f: dict[str, Any]) -> FunctionExposure:
     inferred = f["inferred"]
     return FunctionExposure(
         change=_change(f),
-        calls_per_min=f["calls_per_min"],
-        service=f["service"],
-        services=tuple(f["services"]),
-        share_of_service=f["share_of_service"],
-        p50_ms=f["p50_ms"],
-        p99_ms=f["p99_ms"],
-        error_rate=f["error_rate"],
-        endpoints=tuple(f["endpoints"]),
-        slos=tuple(SloStatus(**s) for s in f["slos"]),
-        source=f["source"],
+        runtime=RuntimeStats(
+            calls_per_min=f["calls_per_min"],
+            service=f["service"],
+            services=tuple(f["services"]),
+            share_of_service=f["share_of_service"],
+            p50_ms=f["p50_ms"],
+            p99_ms=f["p99_ms"],
+            error_rate=f["error_rate"],
+            endpoints=tuple(f["endpoints"]),
+            slos=tuple(SloStatus(**s) for s in f["slos"]),
+            source=f["source"],
+        ),
         routes=tuple(ReachRoute(r["entry"], r["label"], tuple(r["path"])) for r in f["reached_from"]),
         inferred=None
         if inferred is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from preflight.models import Call, Exposure, FunctionExposure, InferredTraffic, Service
+from preflight.models import Call, Exposure, FunctionExposure, InferredTraffic, RuntimeStats, Service
 from preflight.propagation import change
 from preflight.propagation.graph import ServiceGraph
 from tests.exposure.test_snapshot_join import fn
@@ -18,7 +18,7 @@ def inferred(service: str | None, calls: float) -> InferredTraffic:
 
 
 def test_a_function_known_only_from_its_callers_fails_where_its_busiest_caller_runs() -> None:
-    item = FunctionExposure(fn("shop.ad.pick"), None, inferred=inferred("ad", 30.0))
+    item = FunctionExposure(fn("shop.ad.pick"), inferred=inferred("ad", 30.0))
     faults, notes = change.faults(Exposure((item,), "snap"), GRAPH)
     assert {f.service for f in faults} == {"ad"}
     assert {f.share for f in faults} == {0.5}  # 30 calls/min of the 60 requests/min ad serves
@@ -27,30 +27,34 @@ def test_a_function_known_only_from_its_callers_fails_where_its_busiest_caller_r
 
 
 def test_more_inferred_calls_than_requests_count_as_every_request() -> None:
-    item = FunctionExposure(fn("shop.ad.pick"), None, inferred=inferred("ad", 600.0))
+    item = FunctionExposure(fn("shop.ad.pick"), inferred=inferred("ad", 600.0))
     faults, _ = change.faults(Exposure((item,), "snap"), GRAPH)
     assert {f.share for f in faults} == {1.0}
 
 
 def test_without_a_service_for_its_callers_nothing_is_injected() -> None:
     items = (
-        FunctionExposure(fn("shop.ad.pick"), None, inferred=inferred(None, 30.0)),
-        FunctionExposure(fn("shop.new.thing"), None),
-        FunctionExposure(fn("shop.ad.pick"), None, inferred=inferred("billing", 30.0)),  # not in the graph
+        FunctionExposure(fn("shop.ad.pick"), inferred=inferred(None, 30.0)),
+        FunctionExposure(fn("shop.new.thing")),
+        FunctionExposure(fn("shop.ad.pick"), inferred=inferred("billing", 30.0)),  # not in the graph
     )
     assert change.faults(Exposure(items, "snap"), GRAPH) == ([], [])
 
 
 def test_measured_traffic_wins_over_inferred() -> None:
     item = FunctionExposure(
-        fn("shop.ad.get_ads"), 6.0, service="frontend", share_of_service=0.01, inferred=inferred("ad", 30.0)
+        fn("shop.ad.get_ads"),
+        RuntimeStats(6.0, service="frontend", share_of_service=0.01),
+        inferred=inferred("ad", 30.0),
     )
     faults, notes = change.faults(Exposure((item,), "snap"), GRAPH)
     assert {(f.service, f.share) for f in faults} == {("frontend", 0.01)} and notes == []
 
 
 def test_a_function_run_several_times_per_request_is_injected_that_many_times() -> None:
-    item = FunctionExposure(fn("shop.money.from_float"), 180.0, service="ad", share_of_service=1.0)
+    item = FunctionExposure(
+        fn("shop.money.from_float"), RuntimeStats(180.0, service="ad", share_of_service=1.0)
+    )
     faults, notes = change.faults(Exposure((item,), "snap"), GRAPH)
     assert {(f.share, f.executions) for f in faults} == {(1.0, 3.0)}  # 180 calls over 60 requests/min
     assert notes == [

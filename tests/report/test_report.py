@@ -120,7 +120,12 @@ IMPACT = Impact(
 def sample() -> CheckResult:
     base = _sample()
     items = list(base.exposure.functions)
-    items[0] = replace(items[0], service="cart", p99_ms=12.5, error_rate=0.002, endpoints=("POST /cart",))
+    items[0] = replace(
+        items[0],
+        runtime=replace(
+            items[0].runtime, service="cart", p99_ms=12.5, error_rate=0.002, endpoints=("POST /cart",)
+        ),
+    )
     items[3] = replace(
         items[3],
         routes=(
@@ -240,7 +245,7 @@ def test_hostile_service_names_are_inert_in_the_mermaid_diagram() -> None:
     )
     impact = replace(base.impact, services=services, slos=(slo,))
     items = list(base.exposure.functions)
-    items[0] = replace(items[0], service=names[0])
+    items[0] = replace(items[0], runtime=replace(items[0].runtime, service=names[0]))
     out = render_check(replace(base, impact=impact, exposure=replace(base.exposure, functions=tuple(items))))
     diagram = out.split("```mermaid\n", 1)[1].split("\n```", 1)[0]
     assert out.count("```") == 2  # nothing closed the fence

@@ -15,6 +15,7 @@ from preflight.models import (
     LineSpan,
     RevisionRange,
     Risk,
+    RuntimeStats,
     Verdict,
 )
 
@@ -41,7 +42,7 @@ def function(
         added_lines=1,
         removed_lines=1,
     )
-    return FunctionExposure(change, calls_per_min, service="cart" if calls_per_min else None)
+    return FunctionExposure(change, RuntimeStats(calls_per_min, service="cart" if calls_per_min else None))
 
 
 def result(*functions: FunctionExposure, score: int = 42, verdict: Verdict = "pass") -> CheckResult:

@@ -104,12 +104,18 @@ def test_summary_is_appended(tmp_path: Path) -> None:
 
 
 def test_annotation_message_carries_what_production_knows() -> None:
+    measured = function("app.core.f", calls_per_min=1200.0)
     item = replace(
-        function("app.core.f", calls_per_min=1200.0),
-        p99_ms=12.5,
-        error_rate=0.0012,
-        slos=(
-            SloStatus("cart-availability", "cart", "availability", 0.999, "28d", None, None, 0.4, "user:x"),
+        measured,
+        runtime=replace(
+            measured.runtime,
+            p99_ms=12.5,
+            error_rate=0.0012,
+            slos=(
+                SloStatus(
+                    "cart-availability", "cart", "availability", 0.999, "28d", None, None, 0.4, "user:x"
+                ),
+            ),
         ),
     )
     inferred = replace(function("app.core.g"), inferred=InferredTraffic(300.0, "low", (), 2))
