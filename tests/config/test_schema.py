@@ -1,22 +1,14 @@
-"""`.preflight.yml`: validation with file and line, and reading it from the base revision."""
+"""config/schema.py: each section of `.preflight.yml` checked, errors naming file and line."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+import yaml
 
 from preflight import config
-from preflight.config import Config
+from preflight.config import Config, schema
 from preflight.errors import InputError
 from preflight.models import CallSettings, Gate, GateRule, PathMapping
-from preflight.repository import Repository
-from tests.conftest import commit
-
-
-def test_empty_and_missing_config_are_defaults() -> None:
-    assert config.parse("", "x.yml") == Config(source="x.yml")
-    assert config.parse("# nothing\n", "x.yml") == Config(source="x.yml")
 
 
 def test_runtime_and_paths() -> None:
@@ -87,24 +79,6 @@ def test_gate_policy() -> None:
     assert config.parse("", "c.yml").gate == Gate()  # advisory, warn 50, fail 75, fail-open
 
 
-def test_load_file_errors(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="cannot read config"):
-        config.load_file(tmp_path / "none.yml")
-    bad = tmp_path / "bad.yml"
-    bad.write_bytes(b"\xff\xfe")
-    with pytest.raises(InputError, match="not UTF-8"):
-        config.load_file(bad)
-
-
-def test_config_comes_from_the_given_revision(git_repo: Path) -> None:
-    base = commit(git_repo, {".preflight.yml": "runtime:\n  snapshot: base-snap\n"})
-    head = commit(git_repo, {".preflight.yml": "runtime:\n  snapshot: head-snap\n"})
-    with Repository(git_repo) as repo:
-        assert config.from_revision(repo, base).snapshot == "base-snap"
-        assert config.from_revision(repo, head).snapshot == "head-snap"
-        assert config.from_revision(repo, None) == Config()
-
-
 def test_entry_point_patterns() -> None:
     text = "entry_points:\n  - decorator: myfw.route\n    kind: http\n  - decorator: jobs.every\n"
     assert config.parse(text, "c.yml").entry_points == (("myfw.route", "http"), ("jobs.every", "custom"))
@@ -162,46 +136,6 @@ def test_services_errors_name_file_and_line(text: str, message: str) -> None:
     assert message in str(error.value)
 
 
-def test_paths_production_and_non_production() -> None:
-    text = "paths:\n  production: [tests/fixtures/server.py]\n  non_production:\n    - tools/\n    - '*_demo.py'\n"
-    found = config.parse(text, "c.yml")
-    assert found.production == ("tests/fixtures/server.py",)
-    assert found.non_production == (*config.NON_PRODUCTION, "tools/*", "*_demo.py")  # `dir/` is dir/*
-    assert not found.is_production("tools/release.py")
-    assert not found.is_production("pkg/cart_demo.py")
-    assert not found.is_production("tests/test_cart.py")
-    assert found.is_production("tests/fixtures/server.py")  # production wins over non_production
-    assert found.is_production("pkg/cart.py")
-
-
-@pytest.mark.parametrize(
-    ("path", "production"),
-    [
-        ("tests/test_a.py", False),
-        ("pkg/tests/helpers.py", False),
-        ("test/a.py", False),
-        ("pkg/test_a.py", False),
-        ("pkg/a_test.py", False),
-        ("conftest.py", False),
-        ("docs/conf.py", False),
-        ("doc/conf.py", False),
-        ("examples/shop/serve.py", False),
-        ("bench/hook.py", False),
-        ("benchmarks/run.py", False),
-        ("scripts/readme.py", False),
-        ("setup.py", False),
-        ("noxfile.py", False),
-        ("src/click/core.py", True),
-        ("pkg/testing.py", True),
-        ("tools/release.py", True),
-        ("shop/tasks.py", True),  # a celery app's tasks module: production
-        ("pkg/docs/render.py", True),  # docs/ only at the top
-    ],
-)
-def test_default_non_production_paths(path: str, production: bool) -> None:
-    assert Config().is_production(path) is production
-
-
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -218,3 +152,34 @@ def test_paths_globs_errors_name_file_and_line(text: str, message: str) -> None:
     with pytest.raises(InputError) as error:
         config.parse(text, "c.yml")
     assert str(error.value).startswith(message), str(error.value)
+
+
+def _node(text: str) -> yaml.Node:
+    node = yaml.compose(text)
+    assert node is not None
+    return node
+
+
+def test_fields_check_each_key_against_the_table() -> None:
+    node = _node("mode: blocking\nwarn_above: 40\n")
+    table = {"mode": schema.choice("advisory", "blocking"), "warn_above": schema.score}
+    assert schema.fields(node, "c.yml", "`gate`", table) == {"mode": "blocking", "warn_above": 40}
+    with pytest.raises(InputError, match=r"^c.yml:1: unknown key `gate.mode`; allowed: warn_above$"):
+        schema.fields(node, "c.yml", "`gate`", {"warn_above": schema.score})
+
+
+def test_optional_turns_a_null_off_and_checks_anything_else() -> None:
+    off = schema.optional(schema.whole)
+    assert off(_node("~"), "c.yml", "`x`") is None
+    assert off(_node("3"), "c.yml", "`x`") == 3
+    with pytest.raises(InputError, match=r"^c.yml:1: `x` must be a whole number$"):
+        off(_node("2.5"), "c.yml", "`x`")
+
+
+def test_globs_and_emails() -> None:
+    assert schema.globs(_node("[tools/, '*.py']"), "c.yml", "`g`") == ("tools/*", "*.py")
+    assert schema.emails(_node("[A@B.org]"), "c.yml", "`e`") == ("a@b.org",)
+    with pytest.raises(InputError, match=r"c.yml:2: `e`: 'nobody' is not an email address"):
+        schema.emails(_node("- a@b.org\n- nobody\n"), "c.yml", "`e`")
+    with pytest.raises(InputError, match=r"c.yml:1: `n` must not be negative"):
+        schema.number(_node("-1"), "c.yml", "`n`")
