@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from preflight import gate
-from preflight.models import Estimate, Gate, GateRule, Impact, Risk, SloImpact
+from preflight.models import Aspect, ChangeKind, Estimate, Exposure, Gate, GateRule, Impact, Risk, SloImpact
+from preflight.risk import assess
+from tests.risk.helpers import item, likely
 
 
 def risk(score: int) -> Risk:
@@ -121,3 +123,12 @@ def test_an_override_passes_a_failing_gate_and_is_recorded() -> None:
     assert decision.passed and decision.verdict == "warn" and decision.override == "label preflight-override"
     assert decision.reason.endswith("overridden by label preflight-override")
     assert gate.decide(risk(10), BLOCKING, context=context).override is None  # nothing to override
+
+
+@pytest.mark.parametrize(("fail_above", "passed"), [(None, True), (25, True), (8, False)])
+def test_gate(fail_above: int | None, passed: bool) -> None:
+    risk = assess(
+        Exposure((item(ChangeKind.MODIFIED, (Aspect.BODY,), 0.0),), "calls.csv"), likelihood=likely(0.3)
+    )
+    assert risk.score == 9  # 30 * 0.3; no traffic
+    assert gate.decide(risk, Gate(), fail_above).passed is passed
