@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from preflight.cli import main
-from tests.commands.test_runtime_commands import PAY, world  # noqa: F401 - the fixture
+from tests.commands.test_collect import PAY, world  # noqa: F401 - the fixture
 from tests.conftest import commit
 
 GRAPH = """caller,callee,calls_per_s,p50_ms,p90_ms,mode,timeout_ms,retries,fallback

@@ -112,19 +112,6 @@ def test_collect_context_and_check(
     assert report["runtime"]["location"] == str(snap)
 
 
-def test_context_errors(world: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    repo, telemetry = world
-    snap = tmp_path / "snap"
-    assert main(["collect", str(telemetry / "traces.jsonl"), "--output", str(snap), "--repo", str(repo)]) == 0
-    capsys.readouterr()
-    assert main(["context", "checkout/pay.py", "--snapshot", str(snap), "--repo", str(repo)]) == 2
-    assert "expected PATH::QUALNAME" in capsys.readouterr().err
-    assert main(["context", "checkout/pay.py::charg", "--snapshot", str(snap), "--repo", str(repo)]) == 2
-    assert "no function 'charg'" in capsys.readouterr().err
-    assert main(["context", "checkout/pay.py::charge", "--snapshot", str(tmp_path), "--repo", str(repo)]) == 2
-    assert "not a preflight snapshot" in capsys.readouterr().err
-
-
 def test_collect_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["collect", str(tmp_path / "missing.jsonl"), "--output", str(tmp_path / "s")]) == 2
     assert "no such file or directory" in capsys.readouterr().err
