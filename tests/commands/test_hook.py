@@ -148,28 +148,6 @@ def test_install_from_a_worktree_uses_the_shared_hooks(pushed: Path, tmp_path: P
     assert hook.is_ours(hooks_dir(pushed) / "pre-push")
 
 
-def test_command_falls_back_to_isolated_interpreter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr("sysconfig.get_path", lambda name: str(tmp_path))  # no console script there
-    assert hook.command() == (sys.executable, ("-I", "-m", "preflight"))
-    text = hook.script(*hook.command())
-    assert f"preflight={sys.executable}\n" in text and '"$preflight" -I -m preflight hook run' in text
-
-
-def test_command_refuses_an_interpreter_that_cannot_import_preflight(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    python = tmp_path / "python"
-    python.write_text("#!/bin/sh\nexit 1\n")  # stands in for an interpreter without preflight installed
-    python.chmod(0o755)
-    monkeypatch.setattr("sysconfig.get_path", lambda name: str(tmp_path / "bin"))
-    monkeypatch.setattr("sys.executable", str(python))
-    with pytest.raises(PreflightError, match="not installed in the environment"):
-        hook.command()
-
-
-# --- hook run: what it reads -----------------------------------------------------------------------
-
-
 def test_run_checks_an_update_of_an_existing_branch(pushed: Path) -> None:
     old = remote_sha(pushed)
     new = commit(pushed, {"app/core.py": "def f():\n    return 2\n\n\ndef g():\n    return f()\n"})
