@@ -2,70 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-import orjson
+import pytest
 
-from preflight.exposure import cache as prepared_cache
+from preflight.errors import InputError
 from preflight.exposure import load
+from preflight.exposure.prepared import Prepared
 from preflight.exposure.snapshot import prepare
 from preflight.models import ChangeSet
-from preflight.propagation.graph import from_services
-from preflight.runtime import snapshot as snapshots
-from tests.exposure.test_snapshot_join import NOW, REVISIONS, fn, snapshot
-
-SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop" / "snapshot"
-
-
-def test_round_trip_through_json_keeps_every_answer() -> None:
-    direct = prepare(snapshots.read(SHOP))
-    assert direct.services is not None and direct.functions and direct.rates
-    again = prepared_cache.from_plain(prepared_cache.to_plain(direct))
-    assert again == direct
-    assert again.services is not None and from_services(again.services).front_doors() == {"frontend"}
-
-
-def test_second_load_comes_from_the_cache_and_a_rebuilt_snapshot_misses(tmp_path: Path) -> None:
-    snap, cache = tmp_path / "snap", tmp_path / "cache"
-    snapshots.write(snapshot(), snap)
-    first = load(snapshot_dir=snap, cache_dir=cache)
-    files = list(cache.glob("*.json"))
-    assert len(files) == 1
-    changes = ChangeSet(REVISIONS, (), (fn("shop.cart.add"),))
-    assert first.join(changes, NOW).functions[0].calls_per_min == 60.0
-
-    # a cache file is trusted only for the snapshot it names: doctor it, and the cache is what answers
-    files[0].write_bytes(files[0].read_bytes().replace(b"60.0", b"61.0"))
-    assert load(snapshot_dir=snap, cache_dir=cache).join(changes, NOW).functions[0].calls_per_min == 61.0
-
-    changed = snapshot()
-    changed.meta["generated_at"] = "2026-11-22T07:00:00+00:00"
-    snapshots.write(changed, snap)  # rebuilt: another identity, so prepared afresh from the tables
-    assert load(snapshot_dir=snap, cache_dir=cache).join(changes, NOW).functions[0].calls_per_min == 60.0
-    assert len(list(cache.glob("*.json"))) == 2
-
-
-def test_a_damaged_cache_file_is_ignored_and_rewritten(tmp_path: Path) -> None:
-    snap, cache = tmp_path / "snap", tmp_path / "cache"
-    snapshots.write(snapshot(), snap)
-    load(snapshot_dir=snap, cache_dir=cache)
-    (entry,) = cache.glob("*.json")
-    entry.write_bytes(b'{"functions": {"x": ')
-    runtime = load(snapshot_dir=snap, cache_dir=cache)
-    assert runtime.rates()["shop.cart.add"] == 60.0
-    assert prepared_cache.from_plain(orjson.loads(entry.read_bytes())).rates["shop.cart.add"] == 60.0
-
-
-def test_an_unwritable_cache_costs_time_not_the_check(tmp_path: Path) -> None:
-    snap = tmp_path / "snap"
-    snapshots.write(snapshot(), snap)
-    blocker = tmp_path / "cache"
-    blocker.write_text("a file where the cache directory would go", encoding="utf-8")
-    assert load(snapshot_dir=snap, cache_dir=blocker).rates()["shop.cart.add"] == 60.0
+from tests.exposure.helpers import NOW, REVISIONS, SHOP, fn, snapshot
 
 
 def test_a_cached_snapshot_is_joined_without_importing_pandas_or_pyarrow(tmp_path: Path) -> None:
@@ -88,3 +39,25 @@ def test_a_cached_snapshot_is_joined_without_importing_pandas_or_pyarrow(tmp_pat
         [sys.executable, "-c", script], capture_output=True, text=True, env={**os.environ}, check=True
     )
     assert done.stdout.strip() == "none"
+
+
+def test_renamed_function_uses_the_base_name_and_missing_is_unknown() -> None:
+    changes = ChangeSet(
+        REVISIONS, (), (fn("shop.cart.total", old="shop.cart.old_total"), fn("shop.cart.new"))
+    )
+    renamed, new = prepare(snapshot()).join(changes, "snap", NOW).functions
+    assert renamed.calls_per_min == 3.0
+    assert new.calls_per_min is None and new.service is None and new.slos == ()
+
+
+def test_runtime_info_says_how_old_the_snapshot_is_and_refuses_a_window_in_the_future() -> None:
+    prepared = prepare(snapshot())
+    info = prepared.runtime_info("snap", NOW)
+    assert (info.location, info.window_end, info.age_hours) == ("snap", "2026-11-22T06:00:00+00:00", 6.0)
+    assert info.generated_at == "2026-11-22T06:00:00+00:00" and info.resolution_rate == 0.9
+    early = NOW - datetime.timedelta(hours=7)
+    with pytest.raises(
+        InputError, match=r"meta.json: window_end 2026-11-22T06:00:00\+00:00 is in the future"
+    ):
+        prepared.runtime_info("snap", early)
+    assert Prepared({}, {}, None).runtime_info("snap", NOW).age_hours is None

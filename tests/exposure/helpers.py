@@ -1,17 +1,20 @@
-"""Stage 4 with a snapshot: traffic, share of service, latency, endpoints, SLOs, freshness."""
+"""A small snapshot and changed functions shared by the exposure tests."""
 
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 import pandas as pd
 
-from preflight.exposure.snapshot import prepare
-from preflight.models import ChangeKind, ChangeSet, FunctionChange, LineSpan, RevisionRange
+from preflight.models import ChangeKind, FunctionChange, LineSpan, RevisionRange
 from preflight.runtime.snapshot import Snapshot, conform
 
 REVISIONS = RevisionRange("main", "HEAD", "a" * 40, "b" * 40, "a" * 40, "explicit")
 NOW = datetime.datetime(2026, 11, 22, 12, 0, tzinfo=datetime.timezone.utc)
+
+SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop" / "snapshot"
+"""The example shop's snapshot."""
 
 
 def fn(qualname: str, old: str | None = None) -> FunctionChange:
@@ -123,29 +126,3 @@ def snapshot() -> Snapshot:
         "resolution": {"rate": 0.9},
     }
     return Snapshot(tables, meta)
-
-
-def test_join_prefers_traces_and_reports_everything() -> None:
-    exposure = prepare(snapshot()).join(ChangeSet(REVISIONS, (), (fn("shop.cart.add"),)), "snap", NOW)
-    item = exposure.functions[0]
-    assert (item.calls_per_min, item.service, item.source) == (60.0, "cart", "otlp")
-    assert item.share_of_service == 0.5  # 60 of the 120 requests/min cart serves
-    assert (item.p50_ms, item.p99_ms, item.error_rate) == (2.0, 9.0, 0.01)
-    assert item.endpoints == ("POST /cart", "GET /cart")
-    assert [s.name for s in item.slos] == ["cart-availability", "post-cart"]  # not the checkout route's SLO
-    assert item.slos[0].budget_remaining == 0.4 and item.slos[1].budget_remaining is None
-    runtime = exposure.runtime
-    assert runtime is not None and (runtime.age_hours, runtime.resolution_rate) == (6.0, 0.9)
-
-
-def test_renamed_function_uses_the_base_name_and_missing_is_unknown() -> None:
-    changes = ChangeSet(
-        REVISIONS, (), (fn("shop.cart.total", old="shop.cart.old_total"), fn("shop.cart.new"))
-    )
-    renamed, new = prepare(snapshot()).join(changes, "snap", NOW).functions
-    assert renamed.calls_per_min == 3.0
-    assert new.calls_per_min is None and new.service is None and new.slos == ()
-
-
-def test_rates_by_repository_name_from_the_best_source() -> None:
-    assert prepare(snapshot()).rates == {"shop.cart.add": 60.0, "shop.cart.old_total": 3.0}
