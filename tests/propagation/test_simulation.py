@@ -1,4 +1,4 @@
-"""propagation's simulate (propagation/__init__.py): estimates, affected services, SLO predictions
+"""propagation/simulation.py: simulate's estimates, affected services, SLO predictions
 and critical paths."""
 
 from __future__ import annotations
