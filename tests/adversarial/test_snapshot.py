@@ -23,7 +23,7 @@ from preflight.commands import demo
 from preflight.errors import InputError
 from preflight.models import ChangeSet
 from preflight.runtime import snapshot
-from tests.exposure.test_snapshot_join import NOW, REVISIONS, fn
+from tests.exposure.helpers import NOW, REVISIONS, fn
 
 SHOP = Path(__file__).resolve().parents[2] / "examples" / "shop"
 HOT = "scenario/hot-checkout-path"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from preflight.models import Call, Exposure, FunctionExposure, InferredTraffic, RuntimeStats, Service
 from preflight.propagation import change
 from preflight.propagation.graph import ServiceGraph
-from tests.exposure.test_snapshot_join import fn
+from tests.exposure.helpers import fn
 
 GRAPH = ServiceGraph(
     [Service("frontend", requests_per_s=10.0), Service("ad", requests_per_s=1.0)],
