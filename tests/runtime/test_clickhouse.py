@@ -466,9 +466,3 @@ def test_window_options_need_from_and_sources_or_from_are_needed(tmp_path: Path)
         command.run(command.CollectRequest((tmp_path,), tmp_path / "out", since="1h"), io.StringIO(), {})
     with pytest.raises(InputError, match="nothing to collect"):
         command.run(command.CollectRequest((), tmp_path / "out"), io.StringIO(), {})
-
-
-def test_the_sql_has_only_placeholders_for_values() -> None:
-    text = clickhouse_sql.tables_sql(10) + clickhouse_sql.tables_sql(1000) + clickhouse_sql.SUMMARY
-    assert "{database:Identifier}.{table:Identifier}" in text
-    assert "hunter2" not in text and "%" not in text

@@ -8,7 +8,7 @@ from typing import Any
 from preflight.runtime.adapters.folded import ADAPTER, FoldedAdapter, parse_frame
 from preflight.runtime.schema import FUNCTIONS
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 WORKLOAD = (FIXTURES / "pyspy_workload.py").read_text(encoding="utf-8")
 
 
