@@ -11,7 +11,7 @@ import pandas as pd
 from preflight.runtime import parallel
 from preflight.runtime.adapters import otlp, tracejson
 from preflight.runtime.spans import SpanAggregator
-from tests.runtime.test_otlp import Collected, _collector_json, _run_shop
+from tests.runtime.adapters.test_otlp import Collected, _collector_json, _run_shop
 
 
 def test_parallel_read_equals_single_process(tmp_path: Path) -> None:
