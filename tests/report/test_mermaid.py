@@ -13,7 +13,8 @@ import pytest
 from preflight.models import ChangeKind, CheckResult, Impact
 from preflight.propagation import from_edges, parse, simulate
 from preflight.report import mermaid
-from tests.report.test_report import fn, result
+from preflight.report.markdown import render_check
+from tests.report.test_report import fn, result, sample
 
 EDGES: list[Mapping[str, Any]] = [
     {"caller": None, "callee": "frontend", "calls_per_s": 100.0, "p50_ms": 40.0, "p90_ms": 90.0},
@@ -125,3 +126,24 @@ def test_affected_services_beyond_the_cap_are_counted_never_floating(monkeypatch
         for node in services
     )
     assert hidden > 0 and f"… {hidden} more affected services" in text and "change -.- more" in text
+
+
+def test_hostile_service_names_are_inert_in_the_mermaid_diagram() -> None:
+    base = sample()
+    names = ['cart"]:::x\n  click s0 href "https://evil"', "front```door", "<script>alert(1)</script>"]
+    assert base.impact is not None
+    services = tuple(replace(s, service=n) for s, n in zip(base.impact.services, names, strict=True))
+    slo = replace(
+        base.impact.slos[0], service=names[1], critical_path=(names[0], names[1]), name="@team [x](y)"
+    )
+    impact = replace(base.impact, services=services, slos=(slo,))
+    items = list(base.exposure.functions)
+    items[0] = replace(items[0], runtime=replace(items[0].runtime, service=names[0]))
+    out = render_check(replace(base, impact=impact, exposure=replace(base.exposure, functions=tuple(items))))
+    diagram = out.split("```mermaid\n", 1)[1].split("\n```", 1)[0]
+    assert out.count("```") == 2  # nothing closed the fence
+    lines = diagram.splitlines()
+    assert not any(line.strip().startswith(("click", "cart")) for line in lines)  # no injected statements
+    assert ":::x" not in diagram and "https://evil" not in diagram and "<script" not in diagram
+    assert "@team" not in diagram and "[x](y)" not in diagram
+    assert "#34;" in diagram and "#96;#96;#96;" in diagram  # quotes and backticks as entity codes
