@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from preflight.report.document import check_document
+from preflight.report.document import changes_document, check_document, dumps
 from tests.report.test_report import sample
 
 
@@ -32,3 +32,20 @@ def test_json_document_is_consistent() -> None:
         "log_odds": 1.44,
     }
     assert doc["impact"]["slos"][0]["critical_path"] == ["cart", "frontend"]
+
+
+def test_the_changes_document_holds_the_revisions_files_and_functions() -> None:
+    changes = sample().changes
+    doc = changes_document(changes)
+    assert (doc["schema_version"], doc["base_source"]) == (1, "explicit")
+    assert (doc["base"], doc["head"], doc["merge_base"]) == ("1" * 40, "2" * 40, "3" * 40)
+    assert [f["path"] for f in doc["files"]] == [f.path for f in changes.files]
+    assert [f["qualname"] for f in doc["functions"]] == [f.qualname for f in changes.functions]
+    assert doc["warnings"] == list(changes.warnings)
+
+
+def test_dumps_is_stable_readable_json() -> None:
+    text = dumps({"b": 1, "name": "café"})
+    assert text == '{\n  "b": 1,\n  "name": "café"\n}\n'
+    doc = check_document(sample())
+    assert dumps(doc) == dumps(json.loads(dumps(doc)))
