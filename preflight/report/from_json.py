@@ -56,6 +56,8 @@ def loads(text: str, source: str) -> CheckResult:
         raise ValueError(f"{source}: {len(text):,} characters, more than a check report can be")
     try:
         doc = json.loads(text, parse_constant=_refuse_constant)
+    except _Constant as e:
+        raise ValueError(f"{source}: {e}") from None
     except RecursionError:
         raise ValueError(f"{source}: JSON nested too deeply to be a check report") from None
     except json.JSONDecodeError as e:
@@ -76,8 +78,12 @@ def loads(text: str, source: str) -> CheckResult:
     return result(doc)
 
 
+class _Constant(ValueError):
+    """NaN or Infinity in a document: JavaScript, not JSON."""
+
+
 def _refuse_constant(name: str) -> object:
-    raise ValueError(f"{name} is not JSON")
+    raise _Constant(f"{name} is not JSON")
 
 
 def result(doc: dict[str, Any]) -> CheckResult:

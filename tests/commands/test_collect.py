@@ -10,7 +10,7 @@ import pytest
 
 from preflight.cli import main
 from tests.conftest import commit
-from tests.runtime.test_otlp import _collector_json, _run_shop
+from tests.runtime.adapters.test_otlp import _collector_json, _run_shop
 
 CART = "\n" * 9 + "def load_cart(cart_id):\n    return {'id': cart_id}\n"
 PAY = "\n" * 40 + "@audited\ndef charge(amount):\n    return amount\n"
