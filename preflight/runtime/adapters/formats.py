@@ -13,7 +13,7 @@ class Adapter(Protocol):
     """Reads one telemetry format."""
 
     name: str
-    """Format name used by --format and in reports: otlp, jaeger, zipkin, pstats, folded, table, openslo, sloth."""
+    """Format name used by --format and in reports: otlp, jaeger, zipkin, console, pstats, folded, table, openslo, sloth."""
 
     def sniff(self, path: Path, head: bytes) -> bool:
         """True when the file looks like this format (head: its first 64 KiB)."""
@@ -25,12 +25,13 @@ class Adapter(Protocol):
 def registry(service: str | None = None, window_seconds: float | None = None) -> dict[str, Adapter]:
     """Every adapter by format name, in detection order: the strictest sniff first, folded stacks last."""
     from preflight.runtime import slos
-    from preflight.runtime.adapters import folded, jaeger, otlp, pstats, tables, zipkin
+    from preflight.runtime.adapters import console, folded, jaeger, otlp, pstats, tables, zipkin
 
     ordered: list[Adapter] = [
         otlp.ADAPTER,
         jaeger.ADAPTER,
         zipkin.ADAPTER,
+        console.ADAPTER,
         slos.OpensloAdapter(),
         slos.SlothAdapter(),
         pstats.PstatsAdapter(service=service, window_seconds=window_seconds),

@@ -18,7 +18,7 @@ def first_sniffing(path: Path) -> str | None:
 
 def test_every_format_once_strictest_first_folded_last() -> None:
     names = list(registry())
-    assert names == ["otlp", "jaeger", "zipkin", "openslo", "sloth", "pstats", "table", "folded"]
+    assert names == ["otlp", "jaeger", "zipkin", "console", "openslo", "sloth", "pstats", "table", "folded"]
     assert all(adapter.name == name for name, adapter in registry().items())
 
 
