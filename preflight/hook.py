@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import stat
 import subprocess
 import sys
@@ -66,9 +67,27 @@ class Installed:
     """The earlier hook preflight's script runs first, when there is one."""
 
 
+def _console_script() -> Path:
+    """Where this environment's `preflight` console script is (it may not exist)."""
+    return Path(sysconfig.get_path("scripts")) / ("preflight.exe" if os.name == "nt" else "preflight")
+
+
+def invocation(search_path: str | None) -> str:
+    """How a user's shell runs this preflight, for commands preflight prints: `preflight` when the
+    search path (PATH's value) finds this environment's console script, else that script's absolute
+    path, else this interpreter with `-m preflight`."""
+    script = _console_script()
+    if not (script.is_file() and os.access(script, os.X_OK)):
+        return f"{shlex.quote(sys.executable)} -m preflight"
+    found = shutil.which(script.name, path=search_path) if search_path else None
+    if found is not None and Path(found).resolve() == script.resolve():
+        return "preflight"
+    return shlex.quote(str(script))
+
+
 def command() -> tuple[str, tuple[str, ...]]:
     """How the hook calls this preflight: its console script, else `python -I -m preflight`."""
-    script = Path(sysconfig.get_path("scripts")) / ("preflight.exe" if os.name == "nt" else "preflight")
+    script = _console_script()
     if script.is_file() and os.access(script, os.X_OK):
         return str(script), ()
     # -I leaves out PYTHONPATH and the working directory: preflight must be installed for it.

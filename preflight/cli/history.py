@@ -126,7 +126,7 @@ def callgraph(path: Path, fmt: str, revision: str | None) -> int:
     "--output-dir",
     type=click.Path(path_type=Path, file_okay=False),
     help="Where to build the example repository and write reports (a new directory, or one without "
-    "shop/ in it). Default: a new temp dir.",
+    "shop/ in it), kept. Default: a temporary directory, removed when the demo ends.",
 )
 @click.option(
     "--scenario",
@@ -144,4 +144,4 @@ def demo(output_dir: Path | None, scenario: str | None) -> int:
     """
     from preflight.commands import demo as command
 
-    return command.run(output_dir, sys.stdout, scenario)
+    return command.run(output_dir, sys.stdout, scenario, environ=os.environ)

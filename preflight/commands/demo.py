@@ -7,7 +7,10 @@ repository, and each scenario a branch with its patch applied. Each branch goes 
 as of the moment the telemetry was recorded (scored later, the recording would count as stale).
 The terminal gets one screen: a block per scenario and a table of expected against found; the
 full reports go to files: each scenario's Markdown (the pull-request comment) and JSON, and one
-HTML digest of them all.
+HTML digest of them all. Without --output-dir all of it is built in a temporary directory that is
+removed before the command returns; the screen then says how to keep it (--output-dir). Every
+command the screen prints runs as printed: absolute paths, and preflight called the way the
+user's shell finds it (hook.invocation).
 """
 
 from __future__ import annotations
@@ -15,14 +18,17 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import os
+import shlex
 import shutil
 import tempfile
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from preflight import pipeline
+from preflight import hook, pipeline
 from preflight.commands import Target, check
 from preflight.errors import InputError
 from preflight.files import write_atomic
@@ -72,10 +78,27 @@ SCENARIOS = (
 )
 
 
-def run(output_dir: Path | None, out: TextIO, scenario: str | None = None, example: Path = EXAMPLE) -> int:
+KEEP_DIR = "preflight-demo"
+"""What the screen suggests for --output-dir after a run in a temporary directory (a free sibling
+name, preflight-demo-2 and so on, when it is taken)."""
+
+
+def run(
+    output_dir: Path | None,
+    out: TextIO,
+    scenario: str | None = None,
+    example: Path = EXAMPLE,
+    environ: Mapping[str, str] | None = None,
+    scratch: Path | None = None,
+) -> int:
     """Build the example repository, check every scenario (or the one named), print one screen and
-    write the reports; exits 0 (it is a demo: the table says whether each level is the expected one)."""
+    write the reports; exits 0 (it is a demo: the table says whether each level is the expected one).
+
+    Without output_dir, everything is built in a temporary directory under scratch (default: the
+    system's) and removed before returning. environ's PATH decides how printed commands call
+    preflight."""
     chosen = select(scenario)
+    command = hook.invocation((environ or {}).get("PATH"))
     if not example.is_dir():
         raise InputError(
             f"the demo runs the shop example of preflight's source checkout, and {example} does not exist: "
@@ -89,10 +112,49 @@ def run(output_dir: Path | None, out: TextIO, scenario: str | None = None, examp
     ]
     if missing:
         raise InputError(f"{example}: the shop example lacks {', '.join(missing)}; restore it from git")
-    root = output_dir if output_dir is not None else Path(tempfile.mkdtemp(prefix="preflight-demo-"))
+    if output_dir is not None:
+        root = output_dir.absolute()
+        if (root / "shop").exists():
+            raise InputError(
+                f"--output-dir {output_dir}: {root / 'shop'} exists already; pass a new directory or remove it"
+            )
+        out.write(checked(root, example, chosen, Kept(command)))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="preflight-demo-", dir=scratch) as temp:
+        text = checked(Path(temp), example, chosen, Removed(command, scenario, free_dir(Path.cwd())))
+    out.write(text)
+    return 0
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """The run's directory stays: the screen names its files and a command to try."""
+
+    command: str
+    """How the user's shell runs preflight (hook.invocation)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """The run's directory was temporary: the screen says how to run again and keep it."""
+
+    command: str
+    """How the user's shell runs preflight (hook.invocation)."""
+    scenario: str | None
+    """The --scenario of this run, repeated in the suggested command."""
+    keep_dir: Path
+    """A directory the suggested --output-dir can build in (it has no shop/)."""
+
+
+def free_dir(cwd: Path) -> Path:
+    """KEEP_DIR under cwd, or the first KEEP_DIR-N without a shop/ in it."""
+    candidates = (cwd / (KEEP_DIR if n == 1 else f"{KEEP_DIR}-{n}") for n in range(1, 1000))
+    return next((c for c in candidates if not (c / "shop").exists()), cwd / f"{KEEP_DIR}-{os.getpid()}")
+
+
+def checked(root: Path, example: Path, chosen: tuple[Scenario, ...], after: Kept | Removed) -> str:
+    """Build the repository under root, check each scenario, write the reports; the screen."""
     repo_dir, reports = root / "shop", root / "reports"
-    if repo_dir.exists():
-        raise InputError(f"--output-dir {root}: {repo_dir} exists already; pass a new directory or remove it")
     base = build(repo_dir, example, chosen)
     now = recorded_at(example / "snapshot") or datetime.datetime.now(datetime.timezone.utc)
     results = []
@@ -107,8 +169,7 @@ def run(output_dir: Path | None, out: TextIO, scenario: str | None = None, examp
         write_atomic(reports / f"{item.name}.json", render(result, "json"))
     digest = root / "digest.html"
     write_atomic(digest, html_digest(repo_dir, base, chosen, results))
-    out.write(screen(chosen, results, root, now))
-    return 0
+    return screen(chosen, results, root, now, after)
 
 
 def select(name: str | None) -> tuple[Scenario, ...]:
@@ -174,7 +235,11 @@ def html_digest(
 
 
 def screen(
-    scenarios: tuple[Scenario, ...], results: list[CheckResult], root: Path, now: datetime.datetime
+    scenarios: tuple[Scenario, ...],
+    results: list[CheckResult],
+    root: Path,
+    now: datetime.datetime,
+    after: Kept | Removed,
 ) -> str:
     """What the terminal shows: a block per scenario, the summary table, where the reports are."""
     count = len(scenarios)
@@ -193,15 +258,28 @@ def screen(
     for item, result in zip(scenarios, results, strict=True):
         lines += [*block(item, result, shared), ""]
     lines += table(scenarios, results)
+    lines += ["", *closing(scenarios, root, after)]
+    return "\n".join(lines) + "\n"
+
+
+def closing(scenarios: tuple[Scenario, ...], root: Path, after: Kept | Removed) -> list[str]:
+    """Where the files are and a command to try; or, after a temporary run, how to keep them."""
+    if isinstance(after, Removed):
+        again = f"{after.command} demo --output-dir {shlex.quote(str(after.keep_dir))}"
+        if after.scenario is not None:
+            again += f" --scenario {after.scenario}"
+        return [
+            "The repository and reports were built in a temporary directory, now removed. To keep them:",
+            f"  {again}",
+        ]
     first = scenarios[-1].name if len(scenarios) == 1 else "hot-checkout-path"
-    lines += [
-        "",
+    shop = shlex.quote(str(root / "shop"))
+    return [
         f"Repository: {root / 'shop'} (branches main and scenario/NAME)",
         f"Reports: {root / 'reports'}/NAME.md (the pull-request comment) and NAME.json",
-        f"HTML digest of {'every scenario' if count > 1 else 'the scenario'}: {root / 'digest.html'}",
-        f"Try one: preflight check --repo {root / 'shop'} --base main --head scenario/{first} --format text",
+        f"HTML digest of {'every scenario' if len(scenarios) > 1 else 'the scenario'}: {root / 'digest.html'}",
+        f"Try one: {after.command} check --repo {shop} --base main --head scenario/{first} --format text",
     ]
-    return "\n".join(lines) + "\n"
 
 
 def caps(result: CheckResult) -> list[tuple[str, str]]:

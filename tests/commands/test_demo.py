@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import shlex
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from preflight import hook
 from preflight.cli import main
 from preflight.commands import demo
 from preflight.errors import InputError
@@ -28,7 +32,7 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """One demo run (a few seconds): its directory and what it printed."""
     root = tmp_path_factory.mktemp("demo")
     out = io.StringIO()
-    assert demo.run(root, out) == 0
+    assert demo.run(root, out, environ={"PATH": "/usr/bin:/bin"}) == 0
     return root, out.getvalue()
 
 
@@ -105,3 +109,56 @@ def test_without_the_example_it_says_where_to_get_it(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="the shop example lacks shop, slos, snapshot"):
         demo.run(tmp_path / "out", io.StringIO(), example=example)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_command_it_prints_runs_as_printed(ran: tuple[Path, str], tmp_path: Path) -> None:
+    root, text = ran
+    (line,) = [line for line in text.splitlines() if line.startswith("Try one: ")]
+    # PATH has no preflight: the command names this environment's preflight by its absolute path
+    args = shlex.split(line.removeprefix("Try one: "))
+    assert args[0] == hook.invocation(None) and Path(args[0]).is_absolute()
+    assert args[2:4] == ["--repo", str(root / "shop")]
+    done = subprocess.run(
+        args, cwd=tmp_path, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "currency.convert" in done.stdout
+
+
+def test_without_output_dir_nothing_is_left_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch, work = tmp_path / "scratch", tmp_path / "work"
+    scratch.mkdir()
+    work.mkdir()
+    monkeypatch.chdir(work)
+    out = io.StringIO()
+    bin_dir = str(Path(hook.invocation(None)).parent) if "-m" not in hook.invocation(None) else ""
+    search = f"{bin_dir}:/usr/bin:/bin" if bin_dir else "/usr/bin:/bin"
+    assert demo.run(None, out, "docs-only", environ={"PATH": search}, scratch=scratch) == 0
+    assert list(scratch.iterdir()) == [] and list(work.iterdir()) == []
+    text = out.getvalue()
+    assert "docs-only  " in text and "Try one" not in text and "scratch" not in text
+    keep = f"{hook.invocation(search)} demo --output-dir {work / 'preflight-demo'} --scenario docs-only"
+    assert text.endswith(
+        "The repository and reports were built in a temporary directory, now removed. To keep them:\n"
+        f"  {keep}\n"
+    )
+    if bin_dir:  # PATH finds this environment's preflight: the plain name is printed
+        assert keep.startswith("preflight demo ")
+    # the suggested command, as printed, keeps the run where it says
+    done = subprocess.run(
+        shlex.split(keep), cwd=work, env={"PATH": search}, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert (work / "preflight-demo" / "reports" / "docs-only.md").is_file()
+    assert demo.free_dir(work) == work / "preflight-demo-2"  # the next suggestion is a free directory
+
+
+def test_invocation_follows_the_search_path() -> None:
+    printed = hook.invocation(None)
+    if printed.endswith(" -m preflight"):  # no console script: this interpreter runs the module
+        assert printed == f"{shlex.quote(sys.executable)} -m preflight"
+        return
+    script = Path(printed)
+    assert script.is_absolute() and script.name == "preflight"
+    assert hook.invocation("/usr/bin:/bin") == printed
+    assert hook.invocation(f"/usr/bin:{script.parent}") == "preflight"
