@@ -20,6 +20,13 @@ from preflight.runtime.spans import SpanAggregator
 
 SNIFF_BYTES = 64 * 1024
 MAX_UNRESOLVED_LISTED = 50
+EXPORT_HINT = (
+    "export a supported format: OTLP JSON (the OpenTelemetry Collector's file exporter, or OTLP JSON "
+    "Lines written from a Python service, see README 'Runtime data'), the Python SDK's "
+    "ConsoleSpanExporter output, Jaeger or Zipkin JSON, cProfile/folded profiles, OpenSLO or Sloth "
+    "SLOs; or pass --format"
+)
+"""How to get telemetry preflight reads, for the error that refuses a source that gave nothing."""
 
 
 class Progress(NamedTuple):
@@ -54,6 +61,8 @@ class _Sink:
         self.aggregators: dict[str, SpanAggregator] = {}
         self.format = "unknown"
         self.rows: dict[str, list[dict[str, Any]]] = {name: [] for name in (*TABLES, "slo_budgets")}
+        self.records = 0
+        """Spans and rows received: a source that adds none gave nothing."""
 
     def aggregator(self, fmt: str) -> SpanAggregator:
         """The aggregator of one trace format."""
@@ -63,9 +72,11 @@ class _Sink:
         return found
 
     def span(self, span: Span) -> None:
+        self.records += 1
         self.aggregator(self.format).add(span)
 
     def row(self, table: str, row: dict[str, Any]) -> None:
+        self.records += 1
         self.rows[table].append(row)
 
     def progress(self, done: int) -> None:
@@ -109,7 +120,8 @@ def collect(
     registry = adapters.registry(options.service, options.window_seconds)
     if options.fmt is not None and options.fmt not in registry:
         raise InputError(f"--format {options.fmt!r}: unknown; choose one of {', '.join(registry)}")
-    files = expand(sources)
+    by_source = {source: expand([source]) for source in sources}
+    files = [path for found in by_source.values() for path in found]
     if not files and not pulled:
         raise InputError("no telemetry files found in the sources given")
     reports: list[SourceReport] = [report for report, _ in pulled]
@@ -120,7 +132,9 @@ def collect(
             progress(current[-1]._replace(bytes_done=done))
 
     sink = _Sink(tell)
+    gave: dict[Path, bool] = {}
     for number, path in enumerate(files, start=1):
+        before = sink.records
         current.append(Progress(path, number, len(files), 0, path.stat().st_size, False))
         tell(0)
         adapter = registry[options.fmt] if options.fmt else detect(path, registry)
@@ -131,12 +145,21 @@ def collect(
             current.append(current[-1]._replace(parallel=True))
             tell(0)
             report = parallel.read(path, sink.aggregator(adapter.name))
+            sink.records += report.rows_read - sum(report.rejected.values())
         else:
             sink.format = adapter.name
             report = adapter.read(path, sink)
+        gave[path] = sink.records > before
         reports.append(report)
         tell(current[-1].bytes_total)
+    _refuse_empty(by_source, gave, reports)
     tables = _tables(sink, [spans for _, spans in pulled])
+    if not any(len(frame) for frame in tables.values()):
+        raise InputError(
+            "the snapshot would be empty: "
+            + "; ".join(_told(r) for r in reports)
+            + f"; no snapshot written; {EXPORT_HINT}"
+        )
     resolution = _resolve(tables["functions"], index, options.path_map)
     tables["slos"] = budgets.apply(tables["slos"], sink.rows["slo_budgets"], tables["endpoints"])
     meta = _meta(reports, tables, resolution, now)
@@ -147,6 +170,29 @@ def collect(
     }
     snapshot.write(snapshot.Snapshot(tables, meta), output)
     return meta
+
+
+def _refuse_empty(
+    by_source: dict[Path, list[Path]], gave: dict[Path, bool], reports: list[SourceReport]
+) -> None:
+    """InputError naming every source (file or directory) none of whose files gave a span or row."""
+    told = {Path(report.path): report for report in reports}
+    empty = [
+        f"{source}: no spans or rows ({'; '.join(_told(told[path]) for path in found) or 'no files'})"
+        for source, found in by_source.items()
+        if not any(gave[path] for path in found)
+    ]
+    if empty:
+        raise InputError("; ".join(empty) + f"; no snapshot written; {EXPORT_HINT}")
+
+
+def _told(report: SourceReport) -> str:
+    """What one file gave: its path, the format detected and its counts."""
+    rejected = ", ".join(f"{reason} {count}" for reason, count in sorted(report.rejected.items()))
+    detected = "format not recognized" if report.format == "unknown" else f"format {report.format}"
+    return f"{report.path}: {detected}, {report.rows_read} read" + (
+        f", rejected: {rejected}" if rejected else ""
+    )
 
 
 def _tables(sink: _Sink, pulled: list[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:

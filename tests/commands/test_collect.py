@@ -151,3 +151,30 @@ def test_collect_reports_progress_per_file_and_bytes(world: tuple[Path, Path], t
     assert reading[0].bytes_done == 0 and reading[-1].bytes_done == traces.stat().st_size
     assert len(reading) > 2  # intermediate byte progress inside the file
     assert all(p.files == 3 for p in seen)
+
+
+def test_console_output_collects_and_an_empty_source_is_exit_2(
+    git_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import io
+
+    from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+    commit(git_repo, {"shop/cart.py": CART})
+    out = io.StringIO()
+    ConsoleSpanExporter(out=out).export(_run_shop())
+    console = tmp_path / "console.log"
+    console.write_text(out.getvalue(), encoding="utf-8")
+    snap = tmp_path / "snap"
+    assert main(["collect", str(console), "--output", str(snap), "--repo", str(git_repo)]) == 0
+    assert f"  console  {console}: 26 read, 0 rejected" in capsys.readouterr().out
+    meta = json.loads((snap / "meta.json").read_text(encoding="utf-8"))
+    assert meta["services"] == ["checkout", "frontend", "reporter"]
+
+    garbage = tmp_path / "notes.bin"
+    garbage.write_bytes(b"\x00\x01garbage")
+    assert main(["collect", str(garbage), "--output", str(tmp_path / "none"), "--repo", str(git_repo)]) == 2
+    err = capsys.readouterr().err
+    assert f"{garbage}: no spans or rows ({garbage}: format not recognized" in err
+    assert "export a supported format" in err
+    assert not (tmp_path / "none").exists()

@@ -7,12 +7,14 @@ import datetime
 import importlib.util
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from preflight.errors import InputError
 from preflight.runtime import snapshot
 from preflight.runtime.adapters import registry
 from preflight.runtime.collect import CollectOptions, Progress, collect, detect, expand
+from preflight.runtime.records import SourceReport
 
 NOW = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.timezone.utc)
 WORKLOAD = """\
@@ -97,4 +99,40 @@ def test_a_forced_format_must_exist_and_sources_must_hold_files(tmp_path: Path) 
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="no telemetry files found"):
         collect([tmp_path / "empty"], tmp_path / "snap", CollectOptions(), None, NOW)
+    assert not (tmp_path / "snap").exists()
+
+
+def test_a_source_that_gives_nothing_is_refused_naming_file_and_format(tmp_path: Path) -> None:
+    prof = real_profile(tmp_path)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("hello\n", encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        collect([prof, notes], tmp_path / "snap", CollectOptions(), None, NOW)
+    message = str(refused.value)
+    assert message.startswith(
+        f"{notes}: no spans or rows ({notes}: format not recognized, 0 read, rejected: unrecognized format 1); "
+        "no snapshot written; export a supported format: OTLP JSON"
+    )
+    assert "ConsoleSpanExporter" in message and str(prof) not in message
+    spans_only = tmp_path / "console.txt"  # recognized as console output, but every span is bad
+    spans_only.write_text(
+        '{\n    "name": "x",\n    "context": {"trace_id": "0x1"},\n    "kind": "SpanKind.SERVER"\n}\n'
+    )
+    with pytest.raises(InputError, match=r"format console, 1 read, rejected: missing trace id 1\)"):
+        collect([spans_only], tmp_path / "snap", CollectOptions(), None, NOW)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match=r"empty: no spans or rows \(no files\)"):
+        collect([prof, tmp_path / "empty"], tmp_path / "snap", CollectOptions(), None, NOW)
+    assert not (tmp_path / "snap").exists()
+
+
+def test_an_empty_snapshot_is_refused(tmp_path: Path) -> None:
+    pulled: list[tuple[SourceReport, dict[str, pd.DataFrame]]] = [
+        (SourceReport("clickhouse://db/otel", "clickhouse"), {})
+    ]
+    with pytest.raises(
+        InputError,
+        match=r"^the snapshot would be empty: clickhouse://db/otel: format clickhouse, 0 read; no snapshot",
+    ):
+        collect([], tmp_path / "snap", CollectOptions(), None, NOW, pulled=pulled)
     assert not (tmp_path / "snap").exists()
