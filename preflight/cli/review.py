@@ -1,4 +1,4 @@
-"""Commands for a change under review: changes, check, publish and the pre-push hook."""
+"""Commands for a change under review: init, changes, check, publish and the pre-push hook."""
 
 from __future__ import annotations
 
@@ -14,6 +14,25 @@ from preflight.cli.options import _file_or_stdout, _target, format_option, range
 
 if TYPE_CHECKING:
     from preflight.models import GateMode
+
+
+@cli.command()
+@repo_option
+@click.option("--hook", "hook_too", is_flag=True, help="Also install the git pre-push hook.")
+@click.option(
+    "--force", is_flag=True, help="Replace a .preflight.yml or workflow file that differs. Default: exit 2."
+)
+def init(repo_dir: Path, hook_too: bool, force: bool) -> int:
+    """Set preflight up: a commented .preflight.yml and the GitHub Actions workflow.
+
+    Infers the services (top-level packages) and the entry points of the code, writes
+    .preflight.yml and .github/workflows/preflight.yml, installs the pre-push hook with --hook, and
+    says where runtime data comes from. Running it again is harmless: a file that differs is never
+    replaced without --force (exit 2, nothing written).
+    """
+    from preflight.commands import init as command
+
+    return command.run(repo_dir, hook_too, force, sys.stdout, os.environ)
 
 
 @cli.command()
