@@ -8,6 +8,13 @@ in milliseconds unless the annotation `preflight.dev/threshold-unit: s` says
 seconds or the metric's query names a Prometheus `_seconds` metric. One row per
 objective; several objectives are named `<slo>/<objective>`.
 
+An SLO with no indicator at all (no `indicator`, no `indicatorRef`, no
+Prometheus query) is one preflight computes from telemetry: the spans of its
+service (and of its `preflight.dev/route` endpoint when given). An objective
+with `value` and op lt/lte is then a latency objective (ms, or seconds by the
+annotation above); an objective with neither is an availability objective
+(error spans over all spans).
+
 Sloth: every SLO is an error-ratio availability SLO over Sloth's default 30d
 rolling window.
 
@@ -126,12 +133,12 @@ def _openslo_rows(
     for number, objective in enumerate(objectives, start=1):
         report.rows_read += 1
         sli = _indicator(spec, objective, slis, adapter) or _indicator(spec, body, slis, adapter)
-        if sli is None:
-            raise spec.fail(
-                body.line, "an SLO needs indicator or indicatorRef (on spec or on each objective)"
-            )
         target = _target(spec, objective)
-        indicator, threshold_ms = _kind_and_threshold(spec, objective, sli, metadata)
+        if sli is None:
+            # No indicator: preflight computes the SLI from the service's spans.
+            indicator, threshold_ms = _from_telemetry(spec, objective, metadata)
+        else:
+            indicator, threshold_ms = _kind_and_threshold(spec, objective, sli, metadata)
         if indicator is None:
             report.reject("threshold op is not lt/lte (not a latency objective)")
             continue
@@ -147,7 +154,7 @@ def _openslo_rows(
                 indicator=indicator,
                 threshold_ms=threshold_ms,
                 route=_user_value(spec, metadata, ROUTE_KEY)
-                or _user_value(spec, _metadata_of(sli), ROUTE_KEY),
+                or (_user_value(spec, _metadata_of(sli), ROUTE_KEY) if sli is not None else None),
                 budget=_budget(spec, metadata),
             )
         )
@@ -224,6 +231,26 @@ def _kind_and_threshold(
     if unit is None:
         # Prometheus names base units: `http_request_duration_seconds_bucket` holds seconds.
         unit = "s" if "_seconds" in str(metric.get("metricSource", "")) else "ms"
+    return "latency", value * 1000 if unit == "s" else value
+
+
+def _from_telemetry(spec: SpecFile, objective: Located, metadata: Located) -> tuple[str | None, float | None]:
+    """An objective without an indicator: latency when it has value and op lt/lte, else availability."""
+    if "value" not in objective and "op" not in objective:
+        return "availability", None
+    op = objective.get("op")
+    if "value" not in objective or not isinstance(op, str) or op not in {"lt", "lte", "gt", "gte"}:
+        raise spec.fail(
+            objective.line,
+            "an objective without an indicator is availability (no value, no op) or latency "
+            "(value in ms and op lt or lte)",
+        )
+    if op not in _LATENCY_OPS:
+        return None, None
+    value = spec.number(objective, "value")
+    unit = _user_value(spec, metadata, UNIT_KEY)
+    if unit not in (None, "ms", "s"):
+        raise spec.fail(metadata.line, f"{UNIT_KEY} {unit!r} is not ms or s")
     return "latency", value * 1000 if unit == "s" else value
 
 

@@ -353,9 +353,52 @@ def test_unknown_indicator_ref(tmp_path: Path) -> None:
         read(OPENSLO, spec(tmp_path, text))
 
 
+TELEMETRY_ONLY = """\
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: cart
+  annotations:
+    preflight.dev/route: GET /cart/{id}
+spec:
+  service: frontend
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - displayName: available
+      target: 0.999
+    - displayName: fast
+      op: lt
+      value: 300
+      target: 0.99
+    - displayName: not-a-bound
+      op: gt
+      value: 1
+      target: 0.5
+"""
+
+
+def test_an_slo_without_indicator_is_computed_from_telemetry(tmp_path: Path) -> None:
+    rows, report = read(OPENSLO, spec(tmp_path, TELEMETRY_ONLY))
+    assert [(r["name"], r["indicator"], r["threshold_ms"], r["route"]) for r in rows] == [
+        ("cart/available", "availability", None, "GET /cart/{id}"),
+        ("cart/fast", "latency", 300, "GET /cart/{id}"),
+    ]
+    assert dict(report.rejected) == {"threshold op is not lt/lte (not a latency objective)": 1}
+    seconds = TELEMETRY_ONLY.replace(
+        "    preflight.dev/route", "    preflight.dev/threshold-unit: s\n    preflight.dev/route"
+    )
+    rows, _ = read(OPENSLO, spec(tmp_path, seconds))
+    assert rows[1]["threshold_ms"] == 300_000
+    with pytest.raises(InputError, match=r"slo\.yaml:16: an objective without an indicator is availability"):
+        read(OPENSLO, spec(tmp_path, TELEMETRY_ONLY.replace("      value: 300\n", "")))
+    with pytest.raises(InputError, match=r"slo\.yaml:3: preflight.dev/threshold-unit 'h' is not ms or s"):
+        read(OPENSLO, spec(tmp_path, seconds.replace("threshold-unit: s", "threshold-unit: h")))
+
+
 def test_missing_indicator_and_threshold_value(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match=r"slo\.yaml:25: an SLO needs indicator or indicatorRef"):
-        read(OPENSLO, spec(tmp_path, THRESHOLD_CALENDAR_REF.replace("  indicatorRef: search-latency\n", "")))
     with pytest.raises(InputError, match=r"slo\.yaml:35: a thresholdMetric objective needs value"):
         read(OPENSLO, spec(tmp_path, THRESHOLD_CALENDAR_REF.replace("      value: 200\n", "")))
     with pytest.raises(InputError, match=r"slo\.yaml:36: op 'le' is not one of lt, lte, gt, gte"):
