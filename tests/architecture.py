@@ -61,8 +61,8 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "sinks": FOUNDATION | {"event"} | _REPORTED,
     "digest": FOUNDATION | {"repository"} | _REPORTED,
     "hook": FOUNDATION,
-    "crash": FOUNDATION,
-    "otel": frozenset(),  # imported only by the user's service (it needs opentelemetry-sdk)  # the last resort for a bug: saves the traceback (cli calls it)
+    "crash": FOUNDATION,  # the last resort for a bug: saves the traceback (cli calls it)
+    "otel": frozenset(),  # imported only by the user's service (it needs opentelemetry-sdk)
     # The wiring: pipeline joins the stages, commands call it, cli parses options.
     "pipeline": FOUNDATION | {"repository", "event", "config"} | _REPORTED | {"sinks", "digest"},
     "commands": FOUNDATION
