@@ -193,8 +193,9 @@ def test_csv_error_while_sniffing_is_not_a_crash(no_repo: Path) -> None:
     path = no_repo / "odd.txt"
     path.write_bytes(b"service,qual\rname,calls\nshop,a.b,3\n")  # csv.Error: new-line in unquoted field
     code, out, err = _collect_here(no_repo, path)
-    assert code == 0, err
-    assert "unrecognized format 1" in out
+    # not a crash: a source that yields nothing is exit 2 naming it (issue 19), never exit 3
+    assert code == 2, err
+    assert "odd.txt" in err and "format not recognized" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize(
@@ -280,13 +281,24 @@ def test_zipkin_and_jaeger_spans_after_year_9999_are_counted(no_repo: Path, fmt:
                 "timestamp": t,
                 "duration": 5,
                 "localEndpoint": {"serviceName": "s"},
+                "tags": {"code.function": "handle", "code.namespace": "app.views"},
             }
             for i, t in enumerate((good, far))
         ]
         document: Any = spans
     else:
         spans = [
-            {"traceID": "a1", "spanID": f"b{i}", "startTime": t, "duration": 5, "processID": "p1"}
+            {
+                "traceID": "a1",
+                "spanID": f"b{i}",
+                "startTime": t,
+                "duration": 5,
+                "processID": "p1",
+                "tags": [
+                    {"key": "code.function", "type": "string", "value": "handle"},
+                    {"key": "code.namespace", "type": "string", "value": "app.views"},
+                ],
+            }
             for i, t in enumerate((good, far))
         ]
         document = {"data": [{"traceID": "a1", "spans": spans, "processes": {"p1": {"serviceName": "s"}}}]}

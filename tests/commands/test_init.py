@@ -30,9 +30,7 @@ def repo(git_repo: Path) -> Path:
     return git_repo
 
 
-def test_writes_a_config_that_loads_and_the_workflow(
-    repo: Path, golden: Callable[[str, str], None]
-) -> None:
+def test_writes_a_config_that_loads_and_the_workflow(repo: Path, golden: Callable[[str, str], None]) -> None:
     out = io.StringIO()
     assert init.run(repo, False, False, out, {}) == 0
     text = (repo / ".preflight.yml").read_text(encoding="utf-8")
