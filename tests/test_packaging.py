@@ -48,8 +48,10 @@ def venv(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     ours = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]])
     Path(purelib.stdout.strip(), "dependencies.pth").write_text("\n".join(ours) + "\n", encoding="utf-8")
     done = run(
+        # --ignore-installed: the dependencies seen through the .pth include this checkout's own
+        # editable install of the same distribution, which pip would take as already installed
         sys.executable, "-m", "pip", "--isolated", "--python", python, "install", "--quiet",
-        "--no-index", "--no-deps", "--find-links", dist, NAME.replace("_", "-"),
+        "--ignore-installed", "--no-index", "--no-deps", "--find-links", dist, NAME.replace("_", "-"),
         cwd=path.parent,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
