@@ -74,7 +74,7 @@ def check(stages: Stages, revisions: RevisionRange, now: datetime.datetime) -> C
     likelihood = stages.likely(revisions) if stages.likely is not None else None
     paths = tuple(f.path for f in change_set.files)
     unparsed = changes.unparsed(change_set, production)
-    assessed = risk.assess(joined, impact, likelihood, paths, unparsed)
+    assessed = risk.assess(joined, impact, likelihood, unparsed)
     behavioural = [f for f in joined.functions if f.change.behavioural and f.production]
     context = gate.GateContext(
         paths=paths,

@@ -15,10 +15,9 @@ def assess(
     exposure: Exposure,
     impact: Impact | None = None,
     likelihood: Likelihood | None = None,
-    paths: Sequence[str] = (),
     unparsed: Sequence[FileChange] = (),
 ) -> Risk:
-    """Score the change (changed `paths` tell whether tests changed too) and explain every point.
+    """Score the change and explain every point.
 
     unparsed: the changed production Python files that could not be parsed fully (their
     changes are unknown code: points, a low confidence, the first unknown)."""
@@ -33,7 +32,5 @@ def assess(
         factors=scored.factors,
         unknowns=unknowns,
         confidence=confidence,
-        lower_it=explain.lower_it(
-            behavioural, impact, likelihood, scored.score, exposure.source, paths, unparsed
-        ),
+        lower_it=explain.lower_it(behavioural, impact, likelihood, scored.score, unparsed),
     )

@@ -127,8 +127,6 @@ def lower_it(
     impact: Impact | None,
     likelihood: Likelihood | None,
     current: int,
-    source: str | None,
-    paths: Sequence[str],
     unparsed: Sequence[FileChange] = (),
 ) -> tuple[str, ...]:
     """Suggestions that would lower the score, each with the score it would have."""

@@ -131,7 +131,7 @@ def sample() -> CheckResult:
         inferred=InferredTraffic(1200.0, "medium", (("shop.api.checkout", 1200.0),), 0),
     )
     exposure = replace(base.exposure, functions=tuple(items))
-    risk = assess(exposure, IMPACT, LIKELIHOOD, ("shop/cart.py", "shop/pricing.py"))
+    risk = assess(exposure, IMPACT, LIKELIHOOD)
     return CheckResult(base.changes, exposure, risk, gate_decide(risk, Gate(), 60), IMPACT, LIKELIHOOD)
 
 

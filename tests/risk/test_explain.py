@@ -52,7 +52,7 @@ def test_confidence_is_capped_by_each_unknown_and_says_so() -> None:
 
 
 def test_what_would_lower_it_is_computed_by_rescoring() -> None:
-    risk = assess(Exposure((HOT, NEW), "calls.csv"), likelihood=likely(0.3, split=0.2), paths=("m.py",))
+    risk = assess(Exposure((HOT, NEW), "calls.csv"), likelihood=likely(0.3, split=0.2))
     canary = 30 * 0.3 + (1 + 1 / 6) * (10 * math.log10(3001) + 15 + 5)  # 69.9
     split = 30 * 0.2 + (0.5 + 0.2 / 0.35) * 60  # 70.3
     assert risk.lower_it == (
