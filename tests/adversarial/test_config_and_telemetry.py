@@ -192,7 +192,7 @@ def test_csv_error_names_file_and_line(no_repo: Path) -> None:
 def test_csv_error_while_sniffing_is_not_a_crash(no_repo: Path) -> None:
     path = no_repo / "odd.txt"
     path.write_bytes(b"service,qual\rname,calls\nshop,a.b,3\n")  # csv.Error: new-line in unquoted field
-    code, out, err = _collect_here(no_repo, path)
+    code, _, err = _collect_here(no_repo, path)
     # not a crash: a source that yields nothing is exit 2 naming it (issue 19), never exit 3
     assert code == 2, err
     assert "odd.txt" in err and "format not recognized" in err and "Traceback" not in err

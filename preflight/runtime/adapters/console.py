@@ -137,16 +137,10 @@ def _span(raw: Any, report: SourceReport) -> Span | None:
         if parent_id is None:
             report.reject("bad parent span id")
             return None
-    start, end = _nanos(raw.get("start_time")), _nanos(raw.get("end_time"))
-    if start is None or end is None or start <= 0:
-        report.reject("bad timestamp")
+    window = tracejson.window_ns(_nanos(raw.get("start_time")), _nanos(raw.get("end_time")), report)
+    if window is None:
         return None
-    if end > tracejson.MAX_TIME_NS:
-        report.reject(tracejson.TOO_LATE)
-        return None
-    if end < start:
-        report.reject("end before start")
-        return None
+    start, end = window
     kind_text = raw.get("kind")
     kind = kind_text.removeprefix("SpanKind.").lower() if type(kind_text) is str else ""
     if kind not in KINDS:

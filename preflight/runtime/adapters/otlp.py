@@ -197,16 +197,12 @@ def _span(raw: Any, service: str, report: SourceReport) -> Span | None:
         if parent_id is None or parent_id == _ZERO_SPAN:
             report.reject("bad parent span id")
             return None
-    start, end = _nanos(raw.get("startTimeUnixNano")), _nanos(raw.get("endTimeUnixNano"))
-    if start is None or end is None or start <= 0:
-        report.reject("bad timestamp")
+    window = tracejson.window_ns(
+        _nanos(raw.get("startTimeUnixNano")), _nanos(raw.get("endTimeUnixNano")), report
+    )
+    if window is None:
         return None
-    if end > tracejson.MAX_TIME_NS:
-        report.reject(tracejson.TOO_LATE)
-        return None
-    if end < start:
-        report.reject("end before start")
-        return None
+    start, end = window
     try:
         kind = _KIND[raw.get("kind", 0)]
     except (KeyError, TypeError):

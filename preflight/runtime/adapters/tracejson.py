@@ -216,6 +216,20 @@ def window_us(start: Any, duration: Any, report: SourceReport) -> tuple[int, int
     return start * 1000, (start + duration) * 1000
 
 
+def window_ns(start: int | None, end: int | None, report: SourceReport) -> tuple[int, int] | None:
+    """(start, end) of a span timed in nanoseconds (OTLP, the SDK's console output), or count why not."""
+    if start is None or end is None or start <= 0:
+        report.reject("bad timestamp")
+        return None
+    if end > MAX_TIME_NS:
+        report.reject(TOO_LATE)
+        return None
+    if end < start:
+        report.reject("end before start")
+        return None
+    return start, end
+
+
 def string(value: Any) -> str | None:
     """value when it is a non-empty string, else None."""
     return value if type(value) is str and value else None
