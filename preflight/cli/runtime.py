@@ -46,8 +46,8 @@ if TYPE_CHECKING:
 @click.option(
     "--format",
     "fmt",
-    help="Read every source as this format instead of detecting it: otlp, jaeger, zipkin, pstats, "
-    "folded, table, openslo, sloth.",
+    help="Read every source as this format instead of detecting it: otlp (OTLP JSON or protobuf), "
+    "console, jaeger, zipkin, pstats, folded, table, openslo, sloth.",
 )
 @click.option(
     "--repo",

@@ -1,4 +1,5 @@
-"""OTLP JSON traces: the OpenTelemetry collector's file exporter output, or one OTLP JSON document.
+"""OTLP traces: the OpenTelemetry collector's file exporter output, or one OTLP JSON document;
+OTLP protobuf (a request body, or the file exporter's `format: proto`) is read by otlpproto.
 
 The collector writes one `{"resourceSpans": [...]}` document per line with hex ids; protobuf's
 own JSON mapping (MessageToDict) gives base64 ids, which are accepted and converted to hex.
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from preflight.memory import paused_gc
-from preflight.runtime.adapters import tracejson
+from preflight.runtime.adapters import otlpproto, tracejson
 from preflight.runtime.adapters.tracejson import MAX_VALUE_CHARS, SERVER_KINDS, WANTED, keep
 from preflight.runtime.records import RecordSink, SourceReport, Span
 
@@ -91,17 +92,21 @@ def _nanos(value: Any) -> int | None:
 
 
 class OtlpAdapter:
-    """Reads OTLP JSON (JSON Lines or one document)."""
+    """Reads OTLP traces: JSON (JSON Lines or one document) or protobuf."""
 
     name = "otlp"
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        """True when the head holds an OTLP trace document."""
-        head = tracejson.sniff_head(head)
-        return head[:1] in (b"{", b"[") and b'"resourceSpans"' in head
+        """True when the head holds an OTLP trace document, or opens OTLP protobuf traces."""
+        text = tracejson.sniff_head(head)
+        if text[:1] in (b"{", b"["):
+            return b'"resourceSpans"' in text
+        return otlpproto.sniff(head)
 
     def read(self, path: Path, sink: RecordSink) -> SourceReport:
         """Stream every span of the file into the sink; count rejected spans by reason."""
+        if _protobuf(path):
+            return otlpproto.read(path, sink)
         report = SourceReport(str(path), self.name)
         with paused_gc():
             for doc in tracejson.iter_documents(path, report, getattr(sink, "progress", None)):
@@ -115,6 +120,16 @@ class OtlpAdapter:
             for doc in tracejson.iter_line_range(path, start, end, report):
                 _read_document(doc, sink, report)
         return report
+
+
+def _protobuf(path: Path) -> bool:
+    """True when the file opens with OTLP protobuf rather than JSON (read as JSON otherwise)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(64 * 1024)
+    except OSError:
+        return False  # the JSON reader says it cannot read the file
+    return tracejson.sniff_head(head)[:1] not in (b"{", b"[") and otlpproto.sniff(head)
 
 
 def _read_document(doc: Any, sink: RecordSink, report: SourceReport) -> None:

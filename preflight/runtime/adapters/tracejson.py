@@ -114,11 +114,15 @@ _INVALID = object()
 
 
 def is_json_lines(path: Path) -> bool:
-    """True when the file's first non-blank line is a whole JSON document (so lines can be split)."""
+    """True when the file's first non-blank line is a whole JSON object or array (so lines can be split).
+
+    A bare value is not enough: a line of a binary file can be one (OTLP protobuf whose first
+    size byte is a digit).
+    """
     with path.open("rb") as handle:
         for line in handle:
             if line.strip():
-                return _loads(line.removeprefix(_BOM)) is not _INVALID
+                return isinstance(_loads(line.removeprefix(_BOM)), (dict, list))
     return False
 
 
