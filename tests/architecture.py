@@ -15,10 +15,12 @@ from pathlib import Path
 MAX_LINES = 500
 """No module over this many lines (STYLE.md: keep modules under ~300 lines; split before 500)."""
 
-FOUNDATION = frozenset({"preflight", "errors", "models", "escaping", "files", "globs", "yamlnodes", "memory"})
+FOUNDATION = frozenset(
+    {"preflight", "errors", "models", "escaping", "files", "globs", "yamlnodes", "memory", "extras"}
+)
 """What every stage may import: the version, the error types, the contracts, the escaping of
-untrusted text, atomic file writes, the default globs and their matcher, the strict YAML loader
-and paused_gc. They import no stage themselves (see ALLOWED)."""
+untrusted text, atomic file writes, the default globs and their matcher, the strict YAML loader,
+paused_gc and the check for an optional extra's modules. They import no stage themselves (see ALLOWED)."""
 
 _CHANGES = frozenset({"changes"})
 _CODE = _CHANGES | {"callgraph"}
@@ -39,6 +41,7 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "globs": frozenset(),
     "yamlnodes": frozenset({"errors"}),
     "memory": frozenset(),
+    "extras": frozenset({"errors"}),
     # The edges that read inputs: repository owns every git call; event reads the GitHub Actions
     # event once (the revisions and the GitHub sink use it); config turns the bytes of
     # .preflight.yml into a Config. Only the wiring (pipeline, commands, cli) reads the config:

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from preflight import config
+from preflight import config, extras
 from preflight.errors import GitError, InputError
 from preflight.report import escaping
 from preflight.repository import Repository
-from preflight.runtime.collect import Progress
 
 if TYPE_CHECKING:
     from preflight.runtime.clickhouse import ClickHouseTarget, Engine
+    from preflight.runtime.collect import Progress
     from preflight.runtime.identity import CodeIndex
 
 
@@ -63,6 +63,8 @@ def run(
     """Read the sources (and the spans of a ClickHouse window), resolve functions against the
     repository at the revision, write the snapshot. connect: how to reach the server (default:
     clickhouse-connect; the tests pass chDB)."""
+    extras.need("clickhouse" if options.clickhouse_url is not None else "collect", "preflight collect")
+    from preflight.exposure import cache
     from preflight.runtime import clickhouse, collect
 
     now = now or datetime.datetime.now(datetime.timezone.utc)
@@ -84,7 +86,9 @@ def run(
     if options.clickhouse_url is not None:
         with (connect or clickhouse.connect)(target) as engine:
             pulled.append(clickhouse.pull(engine, target, span))
-    meta = collect.collect(list(options.sources), options.output, reading, index, now, progress, pulled)
+    meta = collect.collect(
+        list(options.sources), options.output, reading, index, now, progress, pulled, cache.embedded
+    )
     out.write(summary(meta, options.output))
     return 0
 

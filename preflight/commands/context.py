@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from preflight.changes import definitions, sources
 from preflight.errors import InputError
 from preflight.models import ChangeKind, ChangeSet, FunctionChange, LineSpan, RevisionRange
 from preflight.report import document, escaping
 
+if TYPE_CHECKING:
+    from preflight.exposure.prepared import Prepared
+
 
 def run(
-    spec: str, snapshot_dir: Path, repo_dir: Path, fmt: str, out: TextIO, now: datetime.datetime | None = None
+    spec: str,
+    snapshot_dir: Path,
+    repo_dir: Path,
+    fmt: str,
+    out: TextIO,
+    now: datetime.datetime | None = None,
+    cache_dir: Path | None = None,
 ) -> int:
-    """Print everything the snapshot knows about the function; unknown is said, never zero."""
-    from preflight.exposure.snapshot import prepare
-    from preflight.runtime import snapshot
+    """Print everything the snapshot knows about the function; unknown is said, never zero.
+
+    cache_dir: where the snapshot's prepared form is cached (None: not cached)."""
+    from preflight.exposure import cache
 
     change = locate(spec, repo_dir)
-    snap = snapshot.read(snapshot_dir)
+    snap = cache.load(snapshot_dir, cache_dir)
     revisions = RevisionRange("", "", None, "", None, "context")
-    exposure = prepare(snap).join(ChangeSet(revisions, (), (change,)), str(snapshot_dir), now or _now())
+    exposure = snap.join(ChangeSet(revisions, (), (change,)), str(snapshot_dir), now or _now())
     item = exposure.functions[0]
     doc: dict[str, Any] = {
         "schema_version": document.SCHEMA_VERSION,
@@ -70,20 +81,11 @@ def locate(spec: str, repo_dir: Path) -> FunctionChange:
     )
 
 
-def calls_made(snap: Any, service: str | None, qualname: str) -> list[dict[str, Any]]:
+def calls_made(snap: Prepared, service: str | None, qualname: str) -> list[dict[str, Any]]:
     """Service calls this function makes (edges whose caller function it is)."""
-    edges = snap.table("edges")
-    rows = edges[(edges["caller_service"] == service) & (edges["caller_function"] == qualname)]
-    return [
-        {
-            "callee_service": str(r["callee_service"]),
-            "calls_per_min": None if r.isna()["calls_per_min"] else float(r["calls_per_min"]),
-            "calls_per_caller_request": None
-            if r.isna()["calls_per_caller_request"]
-            else float(r["calls_per_caller_request"]),
-        }
-        for _, r in rows.iterrows()
-    ]
+    if service is None:
+        return []
+    return [asdict(call) for call in snap.calls_made.get((service, qualname), ())]
 
 
 def _text(doc: dict[str, Any]) -> str:

@@ -20,10 +20,13 @@ def run(
     seed: int,
     fmt: str,
     out: TextIO,
+    cache_dir: Path | None = None,
 ) -> int:
-    """Build the service graph, inject the faults, print every service's and SLO's prediction."""
+    """Build the service graph, inject the faults, print every service's and SLO's prediction.
+
+    cache_dir: where the snapshot's prepared form is cached (None: not cached)."""
     from preflight import propagation
-    from preflight.exposure import snapshot as exposure
+    from preflight.exposure import cache
 
     if not injections:
         raise InputError("nothing to simulate: pass at least one --inject SERVICE[:FUNCTION]:KIND=VALUE")
@@ -36,20 +39,18 @@ def run(
     snap = None
     slos: tuple[SloStatus, ...] = ()
     if snapshot_dir is not None:
-        from preflight.runtime import snapshot
-
-        snap = snapshot.read(snapshot_dir)
-        slos = exposure.all_slos(snap)
+        snap = cache.load(snapshot_dir, cache_dir)
+        slos = snap.measured().slos
     if graph_file is not None:
         graph = propagation.read_csv(graph_file)
     else:
         assert snap is not None  # one of the two was required above
-        graph = propagation.from_services(exposure.measured(snap))
+        graph = propagation.from_services(snap.measured())
     graph = graph.with_config(settings)
     for i, fault in enumerate(faults):
         if fault.function is None:
             continue
-        share = None if snap is None else exposure.runs_per_request(snap, fault.service, fault.function)
+        share = None if snap is None else snap.runs_per_request(fault.service, fault.function)
         if share is None:
             raise InputError(
                 f"--inject {fault.spec!r}: the share of {fault.service}'s requests that run "

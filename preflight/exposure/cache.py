@@ -1,11 +1,13 @@
-"""The prepared form of a runtime snapshot, cached per snapshot as JSON, so a warm check needs no pandas.
+"""The prepared form of a runtime snapshot as JSON: in the snapshot (prepared.json, written by
+`collect`) and cached per snapshot, so check, simulate and context need no pandas.
 
-The cache file is named by the snapshot's identity (the bytes of meta.json and of every table)
-and this module's FORMAT: a rebuilt, edited or damaged snapshot, or another preflight version,
-simply misses, and the tables are read and validated again (runtime/integrity.py). Sizes and
-modification times would not do: a copy restores them, and a damaged table of the same size
-would be answered from the good one's cache. It is JSON (plain data; nothing runs on load), and one
-that does not parse is ignored and rewritten.
+Both are named by the snapshot's identity: the bytes of meta.json and of every table, and this
+module's FORMAT. prepared.json records the tables' digest it was made from; a rebuilt, edited or
+damaged snapshot, or a prepared form of another FORMAT, is not used, and the tables are read and
+validated again (runtime/integrity.py, which needs the [collect] extra). The cache's key adds
+preflight's version. Sizes and modification times would not do: a copy restores them, and a
+damaged table of the same size would be answered from the good one's prepared form. It is JSON
+(plain data; nothing runs on load), and one that does not parse is ignored.
 """
 
 from __future__ import annotations
@@ -21,53 +23,107 @@ from typing import Any
 
 import orjson
 
-from preflight import __version__
-from preflight.exposure.prepared import Prepared
+from preflight import __version__, extras
+from preflight.exposure.prepared import CallMade, Prepared
 from preflight.files import write_atomic
 from preflight.models import Call, RuntimeStats, Service, Services, SloStatus
+from preflight.runtime import integrity
 from preflight.runtime.schema import TABLES
 
-FORMAT = 1
-"""Bump when Prepared changes shape or meaning: older cache files are then not found."""
+FORMAT = 2
+"""Bump when Prepared changes shape or meaning (or `prepare` its answers): older prepared forms,
+in snapshots and in the cache, are then not used."""
+
+EMBEDDED = "prepared.json"
+"""The prepared form's file in a snapshot directory."""
 
 
 def load(directory: Path, cache_dir: Path | None) -> Prepared:
-    """The snapshot's Prepared: from the cache when it has this snapshot, else read, prepared and stored."""
-    key = identity(directory) if cache_dir is not None else None
-    cached = cache_dir / f"{key}.json" if cache_dir is not None and key is not None else None
+    """The snapshot's Prepared: from the cache, else from the snapshot's own prepared form, else
+    read from its tables and prepared (with pandas); stored in the cache when there is one."""
+    tables = digest(directory)
+    cached = cache_dir / f"{_key(tables)}.json" if cache_dir is not None and tables is not None else None
     found = _read(cached) if cached is not None else None
     if found is not None:
         return found
-    # pandas and pyarrow only when the cache misses
+    found = from_snapshot(directory, tables) if tables is not None else None
+    if found is None:
+        integrity.read_meta(directory)  # a directory that is no snapshot says so first (no pandas)
+        extras.need(
+            "collect",
+            f"reading the tables of the snapshot {directory} (it carries no prepared form that "
+            f"this preflight reads: collect it again with this version to check without them)",
+        )
+        # pandas and pyarrow only when neither the cache nor the snapshot has the prepared form
+        from preflight.exposure.snapshot import prepare
+        from preflight.runtime import snapshot
+
+        found = prepare(snapshot.read(directory))
+    if cached is not None:
+        _write(cached, found)
+    return found
+
+
+def embedded(staged: Path) -> dict[str, bytes]:
+    """The prepared form of the snapshot just written to staged, as `snapshot.write`'s companion file."""
     from preflight.exposure.snapshot import prepare
     from preflight.runtime import snapshot
 
-    prepared = prepare(snapshot.read(directory))
-    if cached is not None:
-        _write(cached, prepared)
-    return prepared
+    prepared = prepare(snapshot.read(staged))
+    document = {"format": FORMAT, "tables": digest(staged), "by": __version__, "prepared": to_plain(prepared)}
+    return {EMBEDDED: orjson.dumps(document)}
+
+
+def from_snapshot(directory: Path, tables: str) -> Prepared | None:
+    """The snapshot's prepared.json when it is this FORMAT's and made from these very tables."""
+    data = _regular_bytes(directory / EMBEDDED)
+    try:
+        document = orjson.loads(data) if data is not None else None
+        if not isinstance(document, dict) or document.get("format") != FORMAT:
+            return None
+        if document.get("tables") != tables:
+            return None
+        return from_plain(document["prepared"])
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+        return None  # damaged: the tables decide
+
+
+def _key(tables: str) -> str:
+    return hashlib.blake2b(f"{__version__}:{FORMAT}:{tables}".encode(), digest_size=16).hexdigest()
 
 
 def identity(directory: Path) -> str | None:
-    """A name for exactly these bytes on disk; None when a file is missing or unreadable (read says why)."""
-    digest = hashlib.blake2b(f"{__version__}:{FORMAT}".encode(), digest_size=16)
+    """The cache's name for exactly these bytes on disk under this preflight; None as for digest."""
+    tables = digest(directory)
+    return None if tables is None else _key(tables)
+
+
+def digest(directory: Path) -> str | None:
+    """A name for exactly these bytes on disk (meta.json and every table); None when a file is
+    missing, unreadable or not a regular file (snapshot.read then says why)."""
+    found = hashlib.blake2b(digest_size=16)
+    for name in ("meta.json", *(f"{table}.parquet" for table in TABLES)):
+        data = _regular_bytes(directory / name)
+        if data is None:
+            return None
+        # the length first, so no file's bytes can pass for the next one's
+        found.update(f"{name}\0{len(data)}\0".encode())
+        found.update(data)
+    return found.hexdigest()
+
+
+def _regular_bytes(path: Path) -> bytes | None:
+    """The file's bytes when it is a regular file; None when absent, unreadable or anything else."""
     try:
-        for name in ("meta.json", *(f"{table}.parquet" for table in TABLES)):
-            digest.update(f"{name}\0".encode())
-            # O_NONBLOCK: a FIFO must not hang the hook; only a regular file is read (a link to
-            # /dev/zero would never end), anything else is left to read, which names it
-            fd = os.open(directory / name, os.O_RDONLY | os.O_NONBLOCK)
-            with os.fdopen(fd, "rb") as handle:
-                info = os.fstat(handle.fileno())
-                if not stat.S_ISREG(info.st_mode):
-                    return None
-                # the length first, so no file's bytes can pass for the next one's
-                digest.update(f"{info.st_size}\0".encode())
-                while chunk := handle.read(1 << 20):
-                    digest.update(chunk)
+        # O_NONBLOCK: a FIFO must not hang the hook; only a regular file is read (a link to
+        # /dev/zero would never end)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            return handle.read()
     except OSError:
-        return None  # a directory or a missing table included: read names it
-    return digest.hexdigest()
+        return None
 
 
 def _read(path: Path) -> Prepared | None:
@@ -84,22 +140,34 @@ def _write(path: Path, prepared: Prepared) -> None:
 
 
 def to_plain(prepared: Prepared) -> dict[str, Any]:
-    """JSON-ready data (dataclasses as dicts, tuples as lists)."""
+    """JSON-ready data (dataclasses as dicts, tuples as lists; the graph once)."""
     return {
         "functions": {k: None if v is None else asdict(v) for k, v in prepared.functions.items()},
         "rates": prepared.rates,
-        "services": None if prepared.services is None else asdict(prepared.services),
+        "graph": asdict(prepared.measured()),
+        "edges": prepared.services is not None,
+        "runs": [[service, name, runs] for (service, name), runs in prepared.runs.items()],
+        "calls_made": [
+            [service, name, [asdict(call) for call in calls]]
+            for (service, name), calls in prepared.calls_made.items()
+        ],
         "meta": prepared.meta,
     }
 
 
 def from_plain(data: Mapping[str, Any]) -> Prepared:
     """The Prepared that to_plain wrote."""
-    services = data["services"]
+    graph = _services(data["graph"])
     return Prepared(
         functions={k: None if v is None else _function(v) for k, v in data["functions"].items()},
         rates={str(k): float(v) for k, v in data["rates"].items()},
-        services=None if services is None else _services(services),
+        services=graph if data["edges"] is True else None,
+        graph=graph,
+        runs={(str(service), str(name)): float(runs) for service, name, runs in data["runs"]},
+        calls_made={
+            (str(service), str(name)): tuple(CallMade(**call) for call in calls)
+            for service, name, calls in data["calls_made"]
+        },
         meta=dict(data["meta"]),
     )
 

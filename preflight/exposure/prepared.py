@@ -1,10 +1,11 @@
-"""A runtime snapshot reduced to what `check` asks of it, in plain Python.
+"""A runtime snapshot reduced to what `check`, `simulate` and `context` ask of it, in plain Python.
 
-Every question check puts to a snapshot (a function's traffic, latency, errors, routes and
-SLOs; the calls/min of every function; the service graph; freshness) depends on the
-snapshot alone, not on the change. `exposure.snapshot.prepare` answers them all once, with
-pandas; the answers are a `Prepared`, which the join then reads without pandas (a warm run
-loads it from exposure/cache.py's JSON file instead of the Parquet tables).
+Every question they put to a snapshot (a function's traffic, latency, errors, routes and SLOs;
+the calls/min of every function; the service graph; a function's runs per request and the
+calls it makes; freshness) depends on the snapshot alone, not on the change.
+`exposure.snapshot.prepare` answers them all once, with pandas; the answers are a `Prepared`,
+which is read without pandas: `collect` stores it in the snapshot (prepared.json) and
+exposure/cache.py loads it from there or from its cache instead of the Parquet tables.
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ from preflight.runtime.integrity import CLOCK_SKEW, REBUILD, timestamp
 
 
 @dataclass(frozen=True, slots=True)
+class CallMade:
+    """One edge of the snapshot from a function: the service it calls and how often."""
+
+    callee_service: str
+    calls_per_min: float | None
+    calls_per_caller_request: float | None
+
+
+@dataclass(frozen=True, slots=True)
 class Prepared:
     """Every change-independent answer a snapshot gives."""
 
@@ -36,8 +46,25 @@ class Prepared:
     """Every name the snapshot has; None when it has the name but no call counts."""
     rates: dict[str, float]
     services: Services | None
+    """The measured service graph when the snapshot has calls between services, else None."""
     meta: dict[str, Any] = field(default_factory=dict)
     """generated_at, window_start, window_end and resolution_rate of the snapshot."""
+    graph: Services | None = None
+    """The service graph from the endpoints and edges even with no edges (simulate's); None: as services."""
+    runs: dict[tuple[str, str], float] = field(default_factory=dict)
+    """(service, function): its executions per request of the service, where both are measured."""
+    calls_made: dict[tuple[str, str], tuple[CallMade, ...]] = field(default_factory=dict)
+    """(service, function): the calls to other services the snapshot's edges say it makes."""
+
+    def measured(self) -> Services:
+        """The service graph the snapshot measured (services, calls, rates, every SLO)."""
+        found = self.graph if self.graph is not None else self.services
+        return found if found is not None else Services((), (), (), ())
+
+    def runs_per_request(self, service: str, qualname: str) -> float | None:
+        """A function's executions per request of a service: below 1 the share of requests that run
+        it, above 1 how many times each request runs it; None when either is not measured."""
+        return self.runs.get((service, qualname))
 
     def join(self, changes: ChangeSet, location: str, now: datetime.datetime) -> Exposure:
         """Every changed function with what the snapshot knows; no rows means unknown, never zero."""

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from preflight.exposure.prepared import Prepared
+from preflight.exposure.prepared import CallMade, Prepared
 from preflight.exposure.services import measure
 from preflight.models import Indicator, RuntimeStats, Services, SloStatus
 from preflight.runtime.snapshot import Snapshot
@@ -47,10 +47,14 @@ def prepare(snapshot: Snapshot) -> Prepared:
         slos_by_service[row["service"]].append((_known(row["route"]), status))
     context = _Context(served, reached, slos_by_service)
     meta = snapshot.meta
+    graph = measured(snapshot, tuple(all_slos))
     return Prepared(
         functions={name: _function(rows, context) for name, rows in by_name.items()},
         rates=_rates(by_name),
-        services=_services(snapshot, tuple(all_slos)),
+        services=graph if not snapshot.table("edges").empty else None,
+        graph=graph,
+        runs=_runs(by_name, served),
+        calls_made=_calls_made(snapshot),
         meta={
             "generated_at": meta.get("generated_at"),
             "window_start": meta.get("window_start"),
@@ -130,11 +134,6 @@ def _best_source(rows: list[Row]) -> list[Row]:
     return [r for r, rank in zip(rows, ranks, strict=True) if rank == best]
 
 
-def _services(snapshot: Snapshot, slos: tuple[SloStatus, ...]) -> Services | None:
-    """The measured service graph, when the snapshot has calls between services."""
-    return measured(snapshot, slos) if not snapshot.table("edges").empty else None
-
-
 def measured(snapshot: Snapshot, slos: tuple[SloStatus, ...] | None = None) -> Services:
     """The service graph the snapshot measured (services from its endpoints, calls from its edges),
     judged against slos (default: every SLO in the snapshot); `propagation.from_services` builds it."""
@@ -163,25 +162,37 @@ def all_slos(snapshot: Snapshot) -> tuple[SloStatus, ...]:
     return tuple(_slo(row) for row in _records(snapshot.table("slos")))
 
 
-def runs_per_request(snapshot: Snapshot, service: str, qualname: str) -> float | None:
-    """A function's executions per request of a service (its calls / the service's requests): below 1
-    the share of requests that run it, above 1 how many times each request runs it."""
-    rows = [
-        r
-        for r in _records(snapshot.table("functions"))
-        if r["service"] == service
-        and (_known(r["code_qualname"]) or _known(r["qualname"])) == qualname
-        and _known(r["calls_per_min"]) is not None
-    ]
-    if not rows:
-        return None
-    calls = sum(float(r["calls_per_min"]) for r in _best_source(rows))  # one source, not traces + profiles
-    served = sum(
-        float(r["requests_per_min"])
-        for r in _records(snapshot.table("endpoints"))
-        if r["service"] == service and _known(r["requests_per_min"]) is not None
-    )
-    return calls / served if served > 0 else None
+def _runs(by_name: Mapping[str, list[Row]], served: Mapping[str, float]) -> dict[tuple[str, str], float]:
+    """(service, function): its calls over the service's requests, from one source (not traces +
+    profiles), where both are measured (Prepared.runs_per_request)."""
+    calls: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for name, rows in by_name.items():
+        for row in rows:
+            if isinstance(row["service"], str) and _known(row["calls_per_min"]) is not None:
+                calls[(row["service"], name)].append(row)
+    runs = {}
+    for (service, name), rows in calls.items():
+        requests = served.get(service, 0.0)
+        if requests > 0:
+            runs[(service, name)] = sum(float(r["calls_per_min"]) for r in _best_source(rows)) / requests
+    return runs
+
+
+def _calls_made(snapshot: Snapshot) -> dict[tuple[str, str], tuple[CallMade, ...]]:
+    """(service, function): the edges whose caller it is, in the table's order."""
+    found: dict[tuple[str, str], list[CallMade]] = defaultdict(list)
+    for row in _records(snapshot.table("edges")):
+        service, function = _known(row["caller_service"]), _known(row["caller_function"])
+        if service is None or function is None:
+            continue
+        found[(str(service), str(function))].append(
+            CallMade(
+                str(row["callee_service"]),
+                _float(row["calls_per_min"]),
+                _float(row["calls_per_caller_request"]),
+            )
+        )
+    return {key: tuple(calls) for key, calls in found.items()}
 
 
 def _slo(row: Row) -> SloStatus:

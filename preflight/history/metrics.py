@@ -98,11 +98,27 @@ def _arrays(scores: Sequence[float] | Array, labels: Sequence[int] | Array) -> t
     return s, y
 
 
+def average_ranks(s: Array) -> Array:
+    """Ranks 1..n along the last axis, tied values sharing their average rank (scipy's rankdata,
+    method "average", without scipy: the core install has none)."""
+    order = np.argsort(s, axis=-1, kind="stable")
+    ordered = np.take_along_axis(s, order, axis=-1)
+    rows, n = int(np.prod(s.shape[:-1], dtype=np.int64)), s.shape[-1]
+    starts = np.ones(ordered.shape, dtype=bool)
+    starts[..., 1:] = ordered[..., 1:] != ordered[..., :-1]
+    # one id per run of equal values, unique across rows: their mean position is the rank
+    group = (np.cumsum(starts, axis=-1) - 1).reshape(rows, n) + (np.arange(rows) * n)[:, None]
+    positions = np.broadcast_to(np.arange(1, n + 1, dtype=np.float64), (rows, n))
+    sums = np.bincount(group.ravel(), weights=positions.ravel(), minlength=rows * n)
+    counts = np.bincount(group.ravel(), minlength=rows * n)
+    ranks = np.empty(s.shape, dtype=np.float64)
+    np.put_along_axis(ranks, order, (sums[group] / counts[group]).reshape(s.shape), axis=-1)
+    return ranks
+
+
 def _auc_rows(s: Array, y: Array) -> Array:
     """AUC of each row of s against the matching row of y (average ranks for ties)."""
-    from scipy.stats import rankdata
-
-    ranks = rankdata(s, axis=-1)
+    ranks = average_ranks(s)
     pos = y.sum(axis=-1)
     neg = y.shape[-1] - pos
     with np.errstate(invalid="ignore", divide="ignore"):

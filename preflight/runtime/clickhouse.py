@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
+from preflight import extras
 from preflight.errors import InputError
 from preflight.runtime import clickhouse_sql as sql
 from preflight.runtime import schema
@@ -156,12 +157,9 @@ class Server:
         self, target: ClickHouseTarget, connect_timeout_s: float = 10, query_timeout_s: float = 600
     ) -> None:
         """Connect (clickhouse-connect asks the server for its version, so a bad target fails here)."""
-        try:
-            import clickhouse_connect
-        except ImportError:
-            raise InputError(
-                "--from clickhouse:// needs clickhouse-connect: pip install 'preflight[clickhouse]'"
-            ) from None
+        extras.need("clickhouse", "--from clickhouse://")
+        import clickhouse_connect
+
         self.target = target
         # It logs each failed request on top of raising; the InputError below says it once.
         logging.getLogger("clickhouse_connect").setLevel(logging.CRITICAL)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -112,10 +112,12 @@ def collect(
     now: datetime.datetime,
     progress: Callable[[Progress], None] | None = None,
     pulled: Sequence[tuple[SourceReport, dict[str, pd.DataFrame]]] = (),
+    companions: Callable[[Path], Mapping[str, bytes]] | None = None,
 ) -> dict[str, Any]:
     """Read every source into a new snapshot at output; return its meta (the summary).
 
     pulled: span tables already aggregated elsewhere (clickhouse.pull), with their reports.
+    companions: more files written with the snapshot (snapshot.write).
     """
     registry = adapters.registry(options.service, options.window_seconds)
     if options.fmt is not None and options.fmt not in registry:
@@ -168,7 +170,7 @@ def collect(
         for name, aggregator in sink.aggregators.items()
         if aggregator.rejected
     }
-    snapshot.write(snapshot.Snapshot(tables, meta), output)
+    snapshot.write(snapshot.Snapshot(tables, meta), output, companions)
     return meta
 
 

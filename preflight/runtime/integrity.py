@@ -14,17 +14,19 @@ prepared-snapshot cache, which a warm check reads without them.
 from __future__ import annotations
 
 import datetime
+import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from preflight.errors import InputError
-from preflight.runtime.schema import META_TIMES, SHARES, SIGNED, TABLES
+from preflight.runtime.schema import META_TIMES, SCHEMA_VERSION, SHARES, SIGNED, TABLES
 
 if TYPE_CHECKING:
     import pandas as pd
 
 REBUILD = "rebuild the snapshot with `preflight collect`"
+META = "meta.json"
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 """How far in the future a window may end before the clocks are called wrong (NTP keeps them closer)."""
 
@@ -46,6 +48,30 @@ def timestamp(value: object, where: str, field: str) -> datetime.datetime | None
             f"(like 2026-11-22T09:29:42+00:00); {REBUILD}"
         )
     return parsed
+
+
+def read_meta(directory: Path) -> dict[str, Any]:
+    """The snapshot's meta.json, checked, once every table it records is a file (no pandas needed);
+    an InputError naming the file and the fix otherwise."""
+    meta_path = directory / META
+    if not meta_path.is_file():
+        raise InputError(
+            f"{directory}: not a preflight snapshot (no {META}); build one with "
+            "`preflight collect TELEMETRY... --output DIR`"
+        )
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise InputError(f"{meta_path}: unreadable ({e}); {REBUILD}") from e
+    version = meta.get("schema_version") if isinstance(meta, dict) else None
+    if isinstance(meta, dict) and version != SCHEMA_VERSION:
+        raise InputError(
+            f"{meta_path}: schema_version {version!r}, this preflight reads {SCHEMA_VERSION}; {REBUILD}"
+        )
+    checked = check_meta(meta_path, meta)
+    for name in TABLES:
+        table_file(directory, name, checked["rows"][name])
+    return checked
 
 
 def check_meta(path: Path, meta: object) -> dict[str, Any]:

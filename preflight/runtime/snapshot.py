@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from preflight.runtime import integrity
 from preflight.runtime.schema import SCHEMA_VERSION, TABLES
 from preflight.runtime.staging import clean_abandoned, create_staging
 
-META = "meta.json"
+META = integrity.META
 
 
 @dataclass(slots=True)
@@ -48,11 +49,15 @@ def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def write(snapshot: Snapshot, directory: Path) -> None:
+def write(
+    snapshot: Snapshot, directory: Path, companions: Callable[[Path], Mapping[str, bytes]] | None = None
+) -> None:
     """Write to a temporary sibling, then swap it in: a failure never leaves a half-written snapshot.
 
     meta.json records each table's row count, which `read` checks the files against; a table
     with a value `read` would refuse (a share above 1, an infinite rate) is refused here first.
+    companions: given the written (staged) snapshot's directory, more files to put beside the
+    tables (their names and bytes), swapped in with them (exposure/cache.py's prepared form).
     """
     directory = directory.resolve()
     tables = {name: conform(name, snapshot.table(name)) for name in TABLES}
@@ -76,6 +81,8 @@ def write(snapshot: Snapshot, directory: Path) -> None:
         for name, frame in tables.items():
             frame.to_parquet(temporary / f"{name}.parquet", index=False)
         (temporary / META).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        for name, data in (companions(temporary) if companions is not None else {}).items():
+            (temporary / name).write_bytes(data)
         _swap(temporary, directory)
     except OSError as e:
         shutil.rmtree(temporary, ignore_errors=True)
@@ -117,30 +124,14 @@ def _swap(staging: Path, directory: Path) -> None:
 def read(directory: Path) -> Snapshot:
     """Load a snapshot checked against its meta.json and the schema; anything else is an InputError
     naming the file and how to rebuild it (never fewer rows, which would read as less traffic)."""
-    meta_path = directory / META
-    if not meta_path.is_file():
-        raise InputError(
-            f"{directory}: not a preflight snapshot (no {META}); build one with "
-            "`preflight collect TELEMETRY... --output DIR`"
-        )
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise InputError(f"{meta_path}: unreadable ({e}); {integrity.REBUILD}") from e
-    version = meta.get("schema_version") if isinstance(meta, dict) else None
-    if isinstance(meta, dict) and version != SCHEMA_VERSION:
-        raise InputError(
-            f"{meta_path}: schema_version {version!r}, this preflight reads {SCHEMA_VERSION}; "
-            f"{integrity.REBUILD}"
-        )
-    meta = integrity.check_meta(meta_path, meta)
+    meta = integrity.read_meta(directory)
     return Snapshot({name: _table(directory, name, meta["rows"][name]) for name in TABLES}, meta)
 
 
 def _table(directory: Path, name: str, rows: int) -> pd.DataFrame:
     import pyarrow
 
-    path = integrity.table_file(directory, name, rows)
+    path = directory / f"{name}.parquet"
     try:
         frame = pd.read_parquet(path)
     except (OSError, ValueError, NotImplementedError, pyarrow.ArrowException) as e:

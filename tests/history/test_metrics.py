@@ -5,7 +5,10 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from preflight.history import metrics
 from preflight.history.metrics import (
     auc,
     auc_interval,
@@ -98,3 +101,20 @@ def test_calibration_by_hand() -> None:
 def test_evaluate_reports_calibration_for_probabilities_only() -> None:
     assert evaluate(SCORES, LABELS, resamples=10).calibration is not None
     assert evaluate(SCORES, LABELS, probabilities=False, resamples=10).calibration is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 4).flatmap(
+        lambda rows: st.lists(
+            st.lists(st.integers(0, 5).map(float), min_size=rows, max_size=rows), min_size=1, max_size=12
+        )
+    )
+)
+def test_average_ranks_are_scipy_s_rankdata(columns: list[list[float]]) -> None:
+    """Ties share their average rank along the last axis, as scipy.stats.rankdata (the oracle)."""
+    from scipy.stats import rankdata
+
+    values = np.array(columns).T  # rows of up to 12 values, with many ties
+    assert np.array_equal(metrics.average_ranks(values), rankdata(values, axis=-1))
+    assert np.array_equal(metrics.average_ranks(values[0]), rankdata(values[0]))
