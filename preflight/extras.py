@@ -15,8 +15,8 @@ from preflight.errors import InputError
 DISTRIBUTION = "preflight-risk-gate"
 
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "collect": ("pandas", "pyarrow"),
-    "clickhouse": ("pandas", "pyarrow", "clickhouse_connect"),
+    "collect": ("pandas", "pyarrow", "opentelemetry.proto"),
+    "clickhouse": ("pandas", "pyarrow", "opentelemetry.proto", "clickhouse_connect"),
 }
 """Each extra and the top-level modules it installs (pyproject.toml's optional-dependencies)."""
 
@@ -38,6 +38,6 @@ def need(extra: str, purpose: str) -> None:
     absent = missing(extra)
     if absent:
         raise InputError(
-            f"{purpose} needs {' and '.join(absent)}, which this install does not have; "
+            f"{purpose} needs {', '.join(absent)}, which this install does not have; "
             f"install the [{extra}] extra: pip install '{DISTRIBUTION}[{extra}]'"
         )

@@ -96,7 +96,7 @@ def test_collect_names_the_extra_to_install(core_path: Path, tmp_path: Path) -> 
     (tmp_path / "t.jsonl").write_text("{}\n", encoding="utf-8")
     done = core(core_path, "collect", str(tmp_path / "t.jsonl"), "--output", str(tmp_path / "s"))
     assert done.returncode == 2
-    assert "preflight collect needs pandas and pyarrow" in done.stderr
+    assert "preflight collect needs pandas, pyarrow, which this install does not have" in done.stderr
     assert "pip install 'preflight-risk-gate[collect]'" in done.stderr
     assert not (tmp_path / "s").exists()
 
