@@ -3,16 +3,18 @@ action's `run:` steps executed with bash in a simulated runner.
 
 What is simulated: the runner itself. This test reads action.yml, evaluates the few
 expression forms it uses (`inputs.*`, `steps.*.outputs.*`, `github.token`, and `if:`
-comparisons of an input with a string), skips `uses:` steps (actions/setup-python), and
-runs each `run:` script the way the runner does (`bash --noprofile --norc -eo pipefail`)
-with GITHUB_* variables, an event file, a fresh $GITHUB_OUTPUT per step and one
-$GITHUB_STEP_SUMMARY. The install step runs for real but takes its documented shortcut,
-PREFLIGHT_VENV, pointing at this checkout's .venv instead of pip-installing from
-$GITHUB_ACTION_PATH (no network in tests). GitHub's API is the local fake server.
+comparisons of an input or a step's output with a string), skips `uses:` steps
+(actions/setup-python, actions/cache), and runs each `run:` script the way the runner does
+(`bash --noprofile --norc -eo pipefail`) with GITHUB_* variables, an event file, a fresh
+$GITHUB_OUTPUT per step and one $GITHUB_STEP_SUMMARY. The install step runs for real but
+takes its documented shortcut, PREFLIGHT_VENV, pointing at this checkout's .venv instead of
+pip-installing from $GITHUB_ACTION_PATH (no network in tests). GitHub's API is the local
+fake server.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -111,6 +113,63 @@ def test_workflows_are_least_privilege_and_fork_safe() -> None:
     assert set(scheduled[True]) == {"schedule", "workflow_dispatch"}  # never a pull request's code
 
 
+def _step(action: dict[str, Any], **match: str) -> dict[str, Any]:
+    """The one step of action whose keys start with the values given (uses="actions/cache@")."""
+    found = [
+        step
+        for step in action["runs"]["steps"]
+        if all(str(step.get(key, "")).startswith(value) for key, value in match.items())
+    ]
+    assert len(found) == 1, match
+    step: dict[str, Any] = found[0]
+    return step
+
+
+def test_pip_cache_is_keyed_on_the_actions_own_pyproject(tmp_path: Path) -> None:
+    """setup-python's `cache: pip` hashes files of the workspace; the action's pyproject is not there."""
+    action = load(ACTION)
+    cache = _step(action, uses="actions/cache@")
+    key_id = re.fullmatch(r"\$\{\{ steps\.([\w-]+)\.outputs\.key \}\}", cache["with"]["key"])
+    assert key_id, cache["with"]["key"]
+    assert cache["with"]["path"] == f"${{{{ steps.{key_id.group(1)}.outputs.dir }}}}"
+    assert cache["if"] == f"steps.{key_id.group(1)}.outputs.key != ''"
+    ids = [step.get("id") for step in action["runs"]["steps"]]
+    assert ids.index(key_id.group(1)) < ids.index("cache") < ids.index("install")  # before pip runs
+    install = _step(action, id="install")
+    assert install["env"]["PIP_CACHE"] == f"${{{{ steps.{key_id.group(1)}.outputs.dir }}}}"
+    assert 'PIP_CACHE_DIR="$PIP_CACHE"' in install["run"]
+    keyer = _step(action, id=key_id.group(1))
+
+    def key(action_path: Path, ref: str, venv: str = "") -> dict[str, str]:
+        output = tmp_path / "output"
+        output.write_text("")
+        script = tmp_path / "key.sh"
+        script.write_text(keyer["run"], encoding="utf-8")
+        env = {
+            **GIT_ENV, "GITHUB_ACTION_PATH": str(action_path), "GITHUB_OUTPUT": str(output),
+            "RUNNER_OS": "Linux", "RUNNER_TEMP": str(tmp_path), "PYTHON": sys.executable,
+            "ACTION_REF": ref, **({"PREFLIGHT_VENV": venv} if venv else {}),
+        }  # fmt: skip
+        assert set(keyer["env"]) <= set(env)
+        done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=env)
+        assert done.returncode == 0
+        return _read_outputs(output.read_text(encoding="utf-8"))
+
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    python = ".".join(map(str, sys.version_info[:3]))
+    keyed = key(ROOT, "v0.1.0")
+    assert keyed["key"] == f"preflight-pip-Linux-py{python}-{digest}-v0.1.0"
+    assert keyed["restore"] == f"preflight-pip-Linux-py{python}-"
+    assert keyed["dir"] == str(tmp_path / "preflight-pip")
+    assert cache["with"]["restore-keys"] == f"${{{{ steps.{key_id.group(1)}.outputs.restore }}}}"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "pyproject.toml").write_text("[project]\nname = 'changed'\n")
+    assert key(other, "v0.1.0")["key"] != keyed["key"]
+    assert key(ROOT, "v0.2.0")["key"] != keyed["key"]
+    assert key(ROOT, "v0.1.0", venv=str(tmp_path)) == {}  # a prepared environment: no cache step
+
+
 @dataclass
 class Run:
     """What the simulated runner saw: the action's outputs, each step's exit code and output."""
@@ -174,9 +233,11 @@ def _substitute(text: str, context: dict[str, Any]) -> str:
 
 
 def _condition(expression: str, context: dict[str, Any]) -> bool:
-    match = re.fullmatch(r"inputs\.([\w-]+) (==|!=) '(.*)'", expression.strip())
+    match = re.fullmatch(
+        r"(inputs\.[\w-]+|steps\.[\w-]+\.outputs\.[\w-]+) (==|!=) '(.*)'", expression.strip()
+    )
     assert match, f"the simulated runner does not evaluate {expression!r}"
-    equal = context["inputs"][match.group(1)] == match.group(3)
+    equal = _substitute(f"${{{{ {match.group(1)} }}}}", context) == match.group(3)
     return equal if match.group(2) == "==" else not equal
 
 
@@ -239,7 +300,9 @@ def test_action_checks_comments_and_sets_outputs(
 ) -> None:
     env, repo, state = runner
     run = run_action({"fail-above": "0"}, env, repo, tmp_path)
-    assert run.codes == {"python": None, "install": 0, "check": 1}, run.stderr  # publish: not reached
+    # The cache is not needed with a prepared environment; publish is not reached.
+    expected = {"python": None, "pip-cache": 0, "cache": None, "install": 0, "check": 1}
+    assert run.codes == expected, run.stderr
     report = tmp_path / "runner-temp" / "preflight" / "report.md"
     assert run.outputs["report"] == str(report)
     assert run.outputs["decision"] == "fail" and run.outputs["passed"] == "false"
@@ -275,7 +338,8 @@ def test_action_publish_mode_renders_the_json_report_again(
     event.write_text(json.dumps({"workflow_run": {"head_sha": head}}))
     env = {**env, "GITHUB_EVENT_NAME": "workflow_run", "GITHUB_EVENT_PATH": str(event)}
     run = run_action({"publish-report": str(report), "pull-request": "7"}, env, tmp_path, tmp_path)
-    assert run.codes == {"python": None, "install": 0, "check": None, "publish": 0}, run.stderr
+    expected = {"python": None, "pip-cache": 0, "cache": None, "install": 0, "check": None, "publish": 0}
+    assert run.codes == expected, run.stderr
     assert [c["body"] for c in state.comments[7]] == [(tmp_path / "summary.md").read_text(encoding="utf-8")]
     assert run.outputs["score"] == ""
     assert run_action({"report-format": "yaml"}, env, repo, tmp_path).codes["check"] == 2
