@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint typecheck bench bench-collect validate-example clean
+.PHONY: demo test docs lint typecheck bench bench-collect validate-example clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,15 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+$(VENV)/.installed-docs: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	touch $@
+
+# The docs site (mkdocs.yml over docs/) into site/; --strict fails on a broken link or anchor.
+# NO_MKDOCS_2_WARNING: Material for MkDocs' banner on every build (its end of life, May 2027).
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check preflight tests bench
@@ -42,4 +51,4 @@ validate-example: $(VENV)/.installed-test
 	$(BIN)/python examples/shop/validate.py --output examples/shop/validation.md $(VALIDATE_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage site

@@ -1,8 +1,7 @@
-"""The command line as a whole: every command's help, the README's generated parts, no-change runs."""
+"""The command line as a whole: every command's help, no-change runs (the CLI reference in the docs: tests/test_docs.py)."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import click
@@ -10,11 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from preflight.cli import cli, main
-from preflight.runtime.schema import TABLES
-from scripts import readme as readme_script
 from tests.conftest import commit
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_empty_diff_is_nothing_to_check(git_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -31,11 +26,3 @@ def test_every_command_has_help() -> None:
         assert command.help, f"{name} has no help text"
         result = CliRunner().invoke(cli, [name, "--help"], prog_name="preflight")
         assert result.exit_code == 0
-
-
-def test_readme_generated_parts_are_current() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    helps = set(re.findall(r"<!-- help:(\S*) -->", readme))
-    assert helps == {"", *cli.commands}, "README needs one help block per command"
-    assert set(re.findall(r"<!-- schema:(\S+) -->", readme)) == set(TABLES)
-    assert readme_script.render(readme) == readme, "README is stale: run `python scripts/readme.py`"
