@@ -32,6 +32,10 @@ MIN_RECALL = 0.80
 CASES = load_cases()
 CATEGORIES = {
     "imports",
+    "implicit_calls",
+    "builtin_callbacks",
+    "lambdas",
+    "flow",
     "module_level",
     "direct_calls",
     "nested",

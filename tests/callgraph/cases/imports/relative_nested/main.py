@@ -1,0 +1,3 @@
+from pkg.nested import tool
+
+tool()

@@ -1,0 +1,5 @@
+from .core import setup
+
+
+def top():
+    return setup()

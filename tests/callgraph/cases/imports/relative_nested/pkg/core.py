@@ -1,0 +1,6 @@
+def setup():
+    return "setup"
+
+
+def teardown():
+    return "teardown"

@@ -1,0 +1,4 @@
+from .. import top
+from .tools import tool
+
+top()
