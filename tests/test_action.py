@@ -27,6 +27,8 @@ from typing import Any
 import pytest
 import yaml
 
+from preflight import __version__
+from preflight.commands import init
 from tests.conftest import GIT_ENV, commit
 from tests.sinks.conftest import APP_TOKEN, new_state
 from tests.sinks.server import State, serve
@@ -61,6 +63,25 @@ def test_action_matches_the_github_actions_schema() -> None:
 def test_workflow_matches_the_github_workflows_schema(path: Path) -> None:
     done = validate("vendor.github-workflows", path)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_inits_workflow_matches_the_github_workflows_schema(tmp_path: Path) -> None:
+    path = tmp_path / "preflight.yml"
+    path.write_text(init.workflow_text(), encoding="utf-8")
+    done = validate("vendor.github-workflows", path)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_no_workflow_asks_the_reader_to_replace_an_owner() -> None:
+    """Every workflow installs the distribution pinned to this version with pip: nothing to edit."""
+    texts = {str(path.relative_to(ROOT)): path.read_text(encoding="utf-8") for path in WORKFLOWS}
+    texts["preflight init"] = init.workflow_text()
+    for name, text in texts.items():
+        assert "OWNER" not in text, name
+        pins = re.findall(r"preflight-risk-gate(?:\[[\w,]+\])?==([\w.]+)", text)
+        assert set(pins) <= {__version__}, name
+    examples = [name for name in texts if name.startswith("examples/")]
+    assert all(f"=={__version__}" in texts[name] for name in examples)
 
 
 def test_the_schema_check_does_reject_mistakes(tmp_path: Path) -> None:
@@ -353,3 +374,76 @@ def test_action_refuses_an_environment_without_preflight(
     empty.mkdir()
     run = run_action({}, {**env, "PREFLIGHT_VENV": str(empty)}, repo, tmp_path)
     assert run.codes["install"] == 2 and "no preflight executable" in run.stdout
+
+
+def run_workflow_step(workflow: str, env: dict[str, str], workdir: Path, tmp_path: Path) -> Run:
+    """Run the step with id preflight of a workflow's only job, as the runner would.
+
+    Its install step (pip install of the pinned distribution) is not run: this checkout's
+    .venv, first on PATH, stands in for it, as PREFLIGHT_VENV does for the action.
+    """
+    (job,) = yaml.safe_load(workflow)["jobs"].values()
+    steps = {step.get("id", step.get("name")): step for step in job["steps"]}
+    assert steps["Install preflight"]["run"] == f"python -m pip install {init.REQUIREMENT}"
+    step = steps["preflight"]
+    context: dict[str, Any] = {"github": {"token": env.get("GITHUB_TOKEN", "")}}
+    output = tmp_path / "output-workflow"
+    output.write_text("")
+    script = tmp_path / "step-workflow.sh"
+    script.write_text(step["run"], encoding="utf-8")
+    step_env = {key: _substitute(str(value), context) for key, value in step.get("env", {}).items()}
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        cwd=workdir,
+        env={
+            **{k: v for k, v in env.items() if k != "PREFLIGHT_VENV"},
+            **step_env,
+            "GITHUB_OUTPUT": str(output),
+        },
+        capture_output=True,
+        text=True,
+    )
+    run = Run(stdout=done.stdout, stderr=done.stderr)
+    run.codes["preflight"] = done.returncode
+    run.outputs = _read_outputs(output.read_text(encoding="utf-8"))
+    return run
+
+
+@pytest.mark.parametrize(
+    ("workflow", "inputs"),
+    [
+        pytest.param(init.workflow_text(), {}, id="preflight-init"),
+        pytest.param(
+            (ROOT / "examples/workflows/preflight.yml").read_text(encoding="utf-8"),
+            {"fail-above": "70", "check-run": "true"},
+            id="example",
+        ),
+        pytest.param(
+            (ROOT / "examples/workflows/preflight.yml")
+            .read_text(encoding="utf-8")
+            .replace("--fail-above 70", "--fail-above 0"),
+            {"fail-above": "0", "check-run": "true"},
+            id="example-gate-fails",
+        ),
+    ],
+)
+def test_a_workflow_running_check_does_what_the_action_does(
+    runner: tuple[dict[str, str], Path, State], tmp_path: Path, workflow: str, inputs: dict[str, str]
+) -> None:
+    """Same comment, outputs, annotations and exit code as the action with the same settings."""
+    env, repo, state = runner
+    action = run_action(inputs, env, repo, tmp_path)
+    body = [c["body"] for c in state.comments[7]]
+    checks = len(state.check_runs)
+    direct = run_workflow_step(workflow, env, repo, tmp_path)
+    assert direct.codes["preflight"] == action.codes["check"] == (1 if inputs.get("fail-above") == "0" else 0)
+    assert [c["body"] for c in state.comments[7]] == body  # the same sticky comment, updated
+    assert len(state.check_runs) == 2 * checks
+    assert {k: v for k, v in direct.outputs.items() if k != "report"} == {
+        k: v for k, v in action.outputs.items() if k != "report"
+    }
+    assert direct.outputs["report"] and Path(direct.outputs["report"]).read_text(encoding="utf-8") == (
+        Path(action.outputs["report"]).read_text(encoding="utf-8")
+    )
+    assert direct.stdout == action.stdout  # the annotations
+    assert APP_TOKEN not in direct.stdout + direct.stderr

@@ -24,8 +24,8 @@ from preflight.repository import Repository
 
 CONFIG = ".preflight.yml"
 WORKFLOW = ".github/workflows/preflight.yml"
-ACTION = f"OWNER/preflight@v{__version__}"
-"""The action the workflow uses, as the README's Action snippet names it (OWNER until published)."""
+REQUIREMENT = f"preflight-risk-gate=={__version__}"
+"""What the workflow installs: this version of the distribution, so nothing in it needs an edit."""
 SCAN_LIMIT = 2000
 """At most this many Python files are read for entry points, so init stays fast on a monorepo."""
 SKIPPED = frozenset({".git", ".venv", "venv", "env", ".tox", ".nox", "node_modules", "build", "dist"})
@@ -173,7 +173,12 @@ def config_text(found: Found) -> str:
 
 
 def workflow_text() -> str:
-    """The GitHub Actions workflow: preflight on every pull request, as the README's snippet."""
+    """The GitHub Actions workflow: preflight on every pull request.
+
+    It runs `preflight check --github` itself, with what the action would give it (the token, a
+    report file), so it names no repository to copy: comment, annotations, step summary, outputs
+    and exit code are the action's.
+    """
     return f"""\
 # preflight on pull requests: a sticky comment with the risk of the change, and the gate.
 # Written by `preflight init`. On pull requests from forks GitHub gives a read-only token:
@@ -194,8 +199,18 @@ jobs:
         with:
           fetch-depth: 0              # the merge base and history; a shallow clone is refused
           persist-credentials: false
-      - id: preflight
-        uses: {ACTION}  # replace OWNER; pin a tag or a commit sha
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+          cache: pip
+          cache-dependency-path: .github/workflows/*  # where the version below is pinned
+      # Not on PyPI yet: this install fails until {REQUIREMENT} is published.
+      - name: Install preflight
+        run: python -m pip install {REQUIREMENT}
+      - id: preflight             # outputs: score, level, decision, passed, report
+        run: preflight check --github --output "$RUNNER_TEMP/preflight.md"
+        env:
+          GITHUB_TOKEN: ${{{{ github.token }}}}  # for the comment; never printed
 """
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from preflight import config, hook
+from preflight import __version__, config, hook
 from preflight.cli import main
 from preflight.commands import init
 from tests.conftest import commit
@@ -40,7 +40,14 @@ def test_writes_a_config_that_loads_and_the_workflow(repo: Path, golden: Callabl
     assert "  billing: {}" in text and "  shop: {}" in text and "tests: {}" not in text
     assert "main shop.serve" in text
     workflow = (repo / ".github" / "workflows" / "preflight.yml").read_text(encoding="utf-8")
-    assert f"uses: {init.ACTION}" in workflow and "fetch-depth: 0" in workflow
+    golden("init.workflow.yml", workflow)
+    # Nothing for the reader to replace: the pinned distribution, installed with pip.
+    assert "OWNER" not in workflow
+    assert f"python -m pip install {init.REQUIREMENT}\n" in workflow
+    assert f"preflight-risk-gate=={__version__}" == init.REQUIREMENT
+    assert [line for line in workflow.splitlines() if "PyPI" in line] == [
+        f"      # Not on PyPI yet: this install fails until {init.REQUIREMENT} is published."
+    ]
     printed = out.getvalue()
     assert "wrote .preflight.yml" in printed and "collect --help" in printed
     assert f"Gate your pushes too: {hook.invocation(None)} hook install" in printed
