@@ -24,8 +24,9 @@ from tests.commands.test_collect import PAY, world  # noqa: F401 - the fixture
 from tests.conftest import commit
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = ("pandas", "pyarrow", "scipy")
-"""The packages the core must not need (with their .libs, dist-info and egg-info)."""
+HEAVY = ("pandas", "pyarrow", "scipy", "git", "gitdb", "gitpython", "smmap")
+"""The packages the core must not need (with their .libs, dist-info and egg-info): the
+collect extra's, scipy, and gitpython (preflight runs plain git)."""
 
 
 @pytest.fixture(scope="module")

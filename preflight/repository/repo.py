@@ -1,35 +1,78 @@
-"""A git repository opened once (gitpython underneath): refs, diffs, trees, blobs, commits."""
+"""A git repository opened once: refs, diffs, trees, blobs, commits, through plain `git` processes.
+
+Every call is a `git` process of its own except blobs, which one long-lived `git cat-file --batch`
+serves (the pre-push hook reads a few dozen). No git library is imported: gitpython cost the hook
+a tenth of a second of imports for what these few calls do.
+"""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
-
-import git
-from gitdb.util import hex_to_bin
+from typing import IO
 
 from preflight.errors import GitError
 from preflight.repository.raw_diff import MODE_SYMLINK, RawChange, escape_path, parse_raw_diff
 
+_ENV = {**os.environ, "LC_ALL": "C", "LANGUAGE": "C", "GIT_TERMINAL_PROMPT": "0"}
+"""git's messages in English (GitError quotes them); never a credential prompt."""
+
+
+class GitCommandError(Exception):
+    """A git call that exited non-zero; stderr is what git said."""
+
+    def __init__(self, args: list[str], status: int, stderr: str) -> None:
+        super().__init__(f"git {' '.join(args)}: exit {status}: {stderr.strip()}")
+        self.status, self.stderr = status, stderr
+
+
+def _run(cwd: Path | str, args: list[str]) -> str:
+    """git ARGS in cwd: stdout decoded (undecodable bytes kept as surrogates), one trailing newline off."""
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, env=_ENV, stdin=subprocess.DEVNULL, capture_output=True, check=False
+        )
+    except OSError as e:  # no git on PATH, or cwd is not a directory
+        raise GitCommandError(args, -1, f"cannot run git in {cwd}: {e.strerror or e}") from e
+    if done.returncode != 0:
+        raise GitCommandError(args, done.returncode, done.stderr.decode("utf-8", "replace"))
+    out = done.stdout.decode("utf-8", "surrogateescape")
+    return out[:-1] if out.endswith("\n") else out
+
 
 class Repository:
-    """A git repository opened once; holds gitpython's persistent cat-file process."""
+    """A git repository opened once; holds the persistent `git cat-file --batch` process for blobs."""
 
     def __init__(self, path: str | Path) -> None:
+        if not Path(path).exists():
+            raise GitError(f"{path}: no such directory; pass --repo with a git checkout")
         try:
-            self._repo = git.Repo(path, search_parent_directories=True)
-        except git.NoSuchPathError as e:
-            raise GitError(f"{path}: no such directory; pass --repo with a git checkout") from e
-        except git.InvalidGitRepositoryError as e:
+            git_dir, bare = _run(path, ["rev-parse", "--absolute-git-dir", "--is-bare-repository"]).split(
+                "\n"
+            )
+            top = git_dir if bare == "true" else _run(path, ["rev-parse", "--show-toplevel"])
+        except (GitCommandError, ValueError) as e:
             raise GitError(
                 f"{path}: not a git repository; run preflight inside a checkout or pass --repo"
             ) from e
-        self.root = Path(self._repo.working_tree_dir or self._repo.git_dir)
-        self.git_dir = Path(self._repo.git_dir)
+        self.root = Path(top)
+        self.git_dir = Path(git_dir)
         """Where caches that belong to this clone live (never committed, gone with the clone)."""
+        self._blobs: subprocess.Popen[bytes] | None = None
 
     def close(self) -> None:
-        """Stop the git helper processes."""
-        self._repo.close()
+        """Stop the git helper process."""
+        blobs, self._blobs = getattr(self, "_blobs", None), None
+        if blobs is not None:
+            assert blobs.stdin is not None and blobs.stdout is not None
+            blobs.stdin.close()
+            blobs.stdout.close()
+            blobs.wait()
+
+    def __del__(self) -> None:
+        # a Repository dropped without close (gitpython's did the same) stops its cat-file
+        self.close()
 
     def __enter__(self) -> Repository:
         return self
@@ -38,27 +81,27 @@ class Repository:
         self.close()
 
     def _git(self, *args: str) -> str:
-        return str(self._repo.git.execute(["git", *args]))
+        return _run(self.root, list(args))
 
     def commit_sha(self, ref: str) -> str | None:
         """The commit a ref names, or None if it names no commit here."""
         try:
             return self._git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
-        except git.GitCommandError:
+        except GitCommandError:
             return None
 
     def has_commit(self, sha: str) -> bool:
         """True when the object exists locally and is a commit."""
         try:
             return self._git("cat-file", "-t", "--end-of-options", sha) == "commit"
-        except git.GitCommandError:
+        except GitCommandError:
             return False
 
     def merge_base(self, a: str, b: str) -> str | None:
         """The best common ancestor of two commits, or None if they share no history here."""
         try:
             return self._git("merge-base", "--end-of-options", a, b) or None
-        except git.GitCommandError:
+        except GitCommandError:
             return None
 
     def is_shallow(self) -> bool:
@@ -69,21 +112,21 @@ class Repository:
         """True when commit a is reachable from commit b."""
         try:
             self._git("merge-base", "--is-ancestor", "--end-of-options", a, b)
-        except git.GitCommandError:
+        except GitCommandError:
             return False
         return True
 
     def git_path(self, name: str) -> Path:
         """Where git keeps `name` (`git rev-parse --git-path`): honours core.hooksPath and worktrees."""
         found = Path(self._git("rev-parse", "--git-path", name))
-        # git answers relative to the directory it ran in, which gitpython sets to the working dir.
-        return found if found.is_absolute() else Path(self._repo.working_dir) / found
+        # git answers relative to the directory it ran in: the root
+        return found if found.is_absolute() else self.root / found
 
     def commit_shas(self, *refs: str) -> tuple[str | None, ...]:
         """The commits several refs name (None where a ref names none), in one git call when all resolve."""
         try:
             out = self._git("rev-parse", "--end-of-options", *(f"{ref}^{{commit}}" for ref in refs))
-        except git.GitCommandError:
+        except GitCommandError:
             return tuple(self.commit_sha(ref) for ref in refs)
         lines = out.splitlines()
         return tuple(lines[1:] if lines and lines[0] == "--end-of-options" else lines)
@@ -175,7 +218,7 @@ class Repository:
         """Apply a patch file (git diff output) to the work tree; GitError when it does not apply."""
         try:
             self._git("apply", str(patch))
-        except git.GitCommandError as e:
+        except GitCommandError as e:
             raise GitError(f"{patch}: does not apply to {self.root}: {e.stderr.strip()}") from e
 
     def file_at(self, revision: str | None, path: str) -> bytes | None:
@@ -184,7 +227,7 @@ class Repository:
             return None
         try:
             sha = self._git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}:{path}")
-        except git.GitCommandError:
+        except GitCommandError:
             return None
         return self.read_blob(sha)
 
@@ -195,7 +238,7 @@ class Repository:
             return None
         try:
             out = self._git("ls-tree", "--end-of-options", revision, "--", path)
-        except git.GitCommandError:
+        except GitCommandError:
             return None
         return out.split(" ", 1)[0] if out else None
 
@@ -222,11 +265,37 @@ class Repository:
         return found
 
     def read_blob(self, sha: str) -> bytes:
-        """The content of a blob."""
-        return bytes(self._repo.odb.stream(hex_to_bin(sha)).read())
+        """The content of a blob; GitError when this repository does not have it."""
+        if self._blobs is None:
+            self._blobs = subprocess.Popen(
+                ["git", "cat-file", "--batch"],
+                cwd=self.root,
+                env=_ENV,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        assert self._blobs.stdin is not None and self._blobs.stdout is not None
+        self._blobs.stdin.write(f"{sha}\n".encode())
+        self._blobs.stdin.flush()
+        header = self._blobs.stdout.readline().split()
+        if len(header) != 3 or header[1] != b"blob":
+            raise GitError(
+                f"{self.root}: cannot read blob {sha} ({b' '.join(header[1:]).decode() or 'no answer'})"
+            )
+        return _exactly(self._blobs.stdout, int(header[2]))
+
+
+def _exactly(stream: IO[bytes], size: int) -> bytes:
+    """size bytes of the batch answer and its closing newline."""
+    data = stream.read(size + 1)
+    if len(data) != size + 1:
+        raise GitError(f"git cat-file --batch ended early ({len(data)} of {size + 1} bytes)")
+    return data[:-1]
 
 
 def init_repository(path: Path) -> Repository:
     """Create a new repository on branch main (for the demo and examples)."""
-    git.Repo.init(path, initial_branch="main")
+    path.mkdir(parents=True, exist_ok=True)
+    _run(path, ["init", "-q", "--initial-branch=main"])
     return Repository(path)
