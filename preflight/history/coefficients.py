@@ -18,16 +18,18 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeGuard
-
-import numpy as np
-from numpy.typing import NDArray
+from typing import TYPE_CHECKING, TypeGuard
 
 from preflight.errors import InputError
 from preflight.files import write_atomic
 from preflight.history.features import FEATURES
 
-Array = NDArray[np.float64]
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    Array = NDArray[np.float64]
+
 LINEAR = frozenset({"entropy", "is_fix"})
 """Features used as they are."""
 SIGNED = frozenset({"complexity_change"})
@@ -52,10 +54,20 @@ class Coefficients:
     """Where the numbers come from ("default", or what they were fitted on)."""
 
     def probability(self, values: Sequence[Sequence[float]] | Array) -> Array:
-        """Probability of a defect for each row of raw feature values."""
+        """Probability of a defect for each row of raw feature values (numpy: the backtest's many rows)."""
+        import numpy as np
+
         z = transform(values) @ np.asarray(self.weights) + self.intercept
         result: Array = 1.0 / (1.0 + np.exp(-np.clip(z, -35, 35)))
         return result
+
+    def probability_of(self, values: Sequence[float]) -> float:
+        """Probability of a defect for one change's raw feature values, in plain arithmetic: `check`
+        scores one change, and importing numpy for it would cost the pre-push hook more than the rest."""
+        z = self.intercept + math.fsum(
+            w * t for w, t in zip(self.weights, transform_row(values), strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-min(35.0, max(-35.0, z))))
 
 
 _DEFAULTS = {
@@ -95,8 +107,26 @@ DEFAULT_COEFFICIENTS = Coefficients(
 )
 
 
+def transform_row(values: Sequence[float]) -> list[float]:
+    """One raw feature row -> model inputs, as `transform` does for many (no numpy)."""
+    if len(values) != len(FEATURES):
+        raise ValueError(f"{len(values)} feature values, expected {len(FEATURES)}")
+    out = []
+    for name, value in zip(FEATURES, values, strict=True):
+        x = float(value)
+        if name in LINEAR:
+            out.append(x)
+        elif name in SIGNED:
+            out.append(math.copysign(math.log1p(abs(x)), x) if x else 0.0)
+        else:
+            out.append(math.log1p(max(x, 0.0)))
+    return out
+
+
 def transform(values: Sequence[Sequence[float]] | Array) -> Array:
     """Raw feature rows -> model inputs (log(1 + x) except for LINEAR features)."""
+    import numpy as np
+
     x = np.asarray(values, dtype=np.float64).reshape(-1, len(FEATURES))
     linear = np.array([name in LINEAR for name in FEATURES])
     signed = np.array([name in SIGNED for name in FEATURES])

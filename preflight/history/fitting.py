@@ -15,8 +15,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
+from numpy.typing import NDArray
 
-from preflight.history.coefficients import Array, Coefficients, transform
+from preflight.history.coefficients import Coefficients, transform
+
+Array = NDArray[np.float64]
 
 CHI2_1DF, CHI2_2DF = 3.841, 5.991
 """95% quantiles of the chi-squared distribution with 1 and 2 degrees of freedom."""

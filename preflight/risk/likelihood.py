@@ -61,12 +61,12 @@ def estimate(
     notes: Sequence[str] = (),
 ) -> Likelihood:
     """The probability of a defect for one change's features (FEATURES order), with its drivers."""
-    from preflight.history.coefficients import Coefficients, transform
+    from preflight.history.coefficients import Coefficients, transform_row
     from preflight.history.features import FEATURES
 
     assert isinstance(coefficients, Coefficients)
-    row = transform([list(values)])[0]
-    contributions = [w * float(t) for w, t in zip(coefficients.weights, row, strict=True)]
+    row = transform_row(values)
+    contributions = [w * t for w, t in zip(coefficients.weights, row, strict=True)]
     drivers = sorted(
         (
             Driver(name, float(value), part)
@@ -79,7 +79,7 @@ def estimate(
         value if name in KEEP_WHEN_SPLIT else max(0.0, value - 1.0) if name == "entropy" else value / 2
         for name, value in zip(FEATURES, values, strict=True)
     ]
-    probability, if_split = (float(p) for p in coefficients.probability([list(values), halves]))
+    probability, if_split = coefficients.probability_of(values), coefficients.probability_of(halves)
     return Likelihood(
         probability=probability,
         base_rate=coefficients.base_rate,

@@ -4,9 +4,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from preflight.errors import InputError
-from preflight.history.coefficients import DEFAULT_COEFFICIENTS, load, parse, save, transform
+from preflight.history.coefficients import DEFAULT_COEFFICIENTS, load, parse, save, transform, transform_row
 from preflight.history.features import FEATURES
 from preflight.history.fitting import fit
 
@@ -81,3 +83,13 @@ def test_load_errors_name_the_file(tmp_path: Path, text: str, message: str) -> N
 def test_unreadable_file(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read coefficients file"):
         load(tmp_path / "none.json")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=len(FEATURES), max_size=len(FEATURES)))
+def test_one_change_scored_in_plain_arithmetic_equals_the_numpy_batch(values: list[float]) -> None:
+    """check scores one change without numpy; the backtest scores many with it: the same model."""
+    assert transform_row(values) == pytest.approx(list(transform([values])[0]), rel=1e-12, abs=1e-12)
+    assert DEFAULT_COEFFICIENTS.probability_of(values) == pytest.approx(
+        float(DEFAULT_COEFFICIENTS.probability([values])[0]), rel=1e-9, abs=1e-15
+    )
