@@ -30,7 +30,7 @@ from preflight.models import Call, RuntimeStats, Service, Services, SloStatus
 from preflight.runtime import integrity
 from preflight.runtime.schema import TABLES
 
-FORMAT = 2
+FORMAT = 3
 """Bump when Prepared changes shape or meaning (or `prepare` its answers): older prepared forms,
 in snapshots and in the cache, are then not used."""
 

@@ -20,7 +20,7 @@ from preflight.models import Indicator, RuntimeStats, Services, SloStatus
 from preflight.runtime.snapshot import Snapshot
 
 # Traces measure executions; profiles and tables are a weaker second choice.
-SOURCE_RANK = {"otlp": 0, "jaeger": 0, "zipkin": 0, "table": 1, "pstats": 2, "folded": 3}
+SOURCE_RANK = {"otlp": 0, "console": 0, "jaeger": 0, "zipkin": 0, "table": 1, "pstats": 2, "folded": 3}
 Row = dict[str, Any]
 
 

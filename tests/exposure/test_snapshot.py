@@ -22,3 +22,12 @@ def test_join_prefers_traces_and_reports_everything() -> None:
 
 def test_rates_by_repository_name_from_the_best_source() -> None:
     assert prepare(snapshot()).rates == {"shop.cart.add": 60.0, "shop.cart.old_total": 3.0}
+
+
+def test_console_exporter_spans_rank_with_every_trace_source() -> None:
+    """The SDK's ConsoleSpanExporter output is traces, so it wins over a profile of the same function."""
+    snap = snapshot()
+    functions = snap.tables["functions"]
+    functions.loc[functions["source"] == "otlp", "source"] = "console"
+    item = prepare(snap).join(ChangeSet(REVISIONS, (), (fn("shop.cart.add"),)), "snap", NOW).functions[0]
+    assert (item.calls_per_min, item.source) == (60.0, "console")
