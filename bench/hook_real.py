@@ -1,0 +1,212 @@
+"""The pre-push hook on real repositories: what it adds to a warm `git push`.
+
+Usage (from the repository root; PyPI reached through pip only, for the sdists):
+    python -m bench.hook_real [--cache DIR] [--repeat N] [--output FILE] [--repos click,django]
+
+Repositories: click with its real history (a clone of the mirror at /work/.mirror/pallets+click/repo
+when present, else click's releases from sdists) and Django, about 500,000 lines of Python, from
+two releases' sdists (bench.repos). Each is cloned, pushed to a local bare remote and given the
+installed hook (`preflight hook install`). A push is a new commit changing three function bodies in
+the three largest production files, the same kind of change each time; every push is timed whole
+(`git push` through the hook, a fresh process as git runs it):
+- cold: no preflight cache in the clone (the first push after installing);
+- warm: the cache holds the previous push's work (median of --repeat pushes);
+- no-verify: `git push --no-verify` of the same kind of commit (median of --repeat pushes);
+and the import time of the hook's path: the top-level imports' cumulative time that
+`python -X importtime` reports for `preflight hook run` of one more such commit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.hook import _edit_body, functions
+from bench.repos import build_repo, git
+
+PREFLIGHT = Path(sys.executable).parent / "preflight"
+CLICK_MIRROR = Path("/work/.mirror/pallets+click/repo")
+DJANGO = ("5.1.3", "5.1.4")
+ENV = {**os.environ, "NO_COLOR": "1", "GIT_TERMINAL_PROMPT": "0"}
+
+
+def source(name: str, cache: Path) -> Path:
+    """The repository to clone: click's real history when mirrored, else releases from sdists."""
+    if name == "click" and CLICK_MIRROR.exists():
+        return CLICK_MIRROR
+    if name == "click":
+        return build_repo("click", ("8.1.7", "8.1.8"), cache)
+    if name == "django":
+        return build_repo("django", DJANGO, cache)
+    raise SystemExit(f"unknown repository {name!r}: choose click or django")
+
+
+def prepare(name: str, cache: Path) -> Path:
+    """A clone of the repository's default branch with a bare origin holding it and the hook installed."""
+    root = cache / "hook-real" / name
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    work = root / "work"
+    git(root, "clone", "--quiet", str(source(name, cache)), str(work))
+    git(work, "checkout", "--quiet", "-B", "main")
+    git(root, "init", "--quiet", "--bare", "--initial-branch=main", "origin.git")
+    git(work, "remote", "set-url", "origin", str(root / "origin.git"))
+    git(work, "push", "--quiet", "--no-verify", "origin", "main")
+    git(work, "fetch", "--quiet", "origin")
+    git(work, "branch", "--quiet", "--set-upstream-to=origin/main")
+    subprocess.run([str(PREFLIGHT), "hook", "install", "--repo", str(work)], check=True, capture_output=True)
+    return work
+
+
+def targets(work: Path) -> list[tuple[str, str]]:
+    """(path, qualname) of the first top-level function with a body of the three largest production files."""
+    found = functions(work)
+    production = [
+        (path, name)
+        for name, path, _ in found
+        if not re.search(r"(^|/)(tests?|docs?|examples?)/|(^|/)test_[^/]*\.py$|conftest\.py$", path)
+        and name.count(".") == path.count("/") + 1  # module-level functions
+    ]
+    sizes = {path: (work / path).stat().st_size for path, _ in production}
+    chosen: dict[str, str] = {}
+    for path, name in sorted(production, key=lambda pair: -sizes[pair[0]]):
+        if path not in chosen:
+            chosen[path] = name.rsplit(".", 1)[1]
+        if len(chosen) == 3:
+            break
+    return list(chosen.items())
+
+
+def commit_change(work: Path, edits: list[tuple[str, str]], number: int) -> None:
+    """Three function bodies changed, as the previous push left them plus one statement."""
+    for path, qualname in edits:
+        text = git(work, "show", f"origin/main:{path}")
+        (work / path).write_text(_edit_body(text, qualname, f"_preflight_bench = {number}"), encoding="utf-8")
+    git(work, "commit", "--quiet", "--no-verify", "-am", f"bench change {number}")
+
+
+def push(work: Path, *flags: str) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds of the children and exit code of one `git push` of HEAD to main."""
+    used = _cpu()
+    start = time.perf_counter()
+    done = subprocess.run(
+        ["git", "push", "--quiet", *flags, "origin", "HEAD:main"], cwd=work, env=ENV, capture_output=True
+    )
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:  # a gate that fails still pushes nothing: push past it to keep going
+        subprocess.run(["git", "push", "--quiet", "--no-verify", "origin", "HEAD:main"], cwd=work, check=True)
+    git(work, "fetch", "--quiet", "origin")
+    return seconds, _cpu() - used, done.returncode
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def import_seconds(work: Path) -> float:
+    """Top-level imports' cumulative time of `preflight hook run` for one unpushed commit."""
+    head = git(work, "rev-parse", "HEAD").strip()
+    line = f"refs/heads/main {head} refs/heads/main {git(work, 'rev-parse', 'origin/main').strip()}\n"
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "preflight", "hook", "run", "origin", "x"],
+        input=line, cwd=work, capture_output=True, text=True, env=ENV,
+    )  # fmt: skip
+    top = re.findall(r"^import time:\s+\d+ \|\s+(\d+) \| \S", done.stderr, re.M)
+    return sum(int(us) for us in top) / 1e6
+
+
+def python_lines(work: Path) -> int:
+    out = git(work, "ls-files", "-z", "--", "*.py")
+    return sum(len((work / p).read_bytes().splitlines()) for p in out.split("\0") if p)
+
+
+def measure(name: str, cache: Path, repeat: int) -> dict[str, object]:
+    work = prepare(name, cache)
+    edits = targets(work)
+    number = 0
+
+    def next_commit() -> None:
+        nonlocal number
+        number += 1
+        commit_change(work, edits, number)
+
+    next_commit()
+    cold = push(work)
+    warm, noverify, codes = [], [], []
+    for _ in range(repeat):
+        next_commit()
+        seconds, cpu, code = push(work)
+        warm.append((seconds, cpu))
+        codes.append(code)
+    for _ in range(repeat):
+        next_commit()
+        noverify.append(push(work, "--no-verify")[0])
+    next_commit()
+    imports = statistics.median(import_seconds(work) for _ in range(3))
+    return {
+        "name": name,
+        "lines": python_lines(work),
+        "edits": edits,
+        "cold": cold[0],
+        "warm": statistics.median(s for s, _ in warm),
+        "warm_range": (min(s for s, _ in warm), max(s for s, _ in warm)),
+        "warm_cpu": statistics.median(c for _, c in warm),
+        "noverify": statistics.median(noverify),
+        "imports": imports,
+        "codes": codes,
+    }
+
+
+def render(results: list[dict[str, object]], repeat: int) -> str:
+    lines = [
+        "# The pre-push hook on real repositories",
+        "",
+        f"`python -m bench.hook_real --repeat {repeat}` on {platform.system()} {platform.machine()}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}; seconds; warm and no-verify are "
+        f"medians of {repeat} pushes (warm's range in brackets); overhead = warm - no-verify; CPU is "
+        "user + system of the push's processes (less disturbed by a busy machine).",
+        "",
+        "| repository | Python lines | cold push | warm push | warm CPU | no-verify | overhead | hook imports |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        low, high = r["warm_range"]  # type: ignore[misc]
+        lines.append(
+            f"| {r['name']} | {r['lines']:,} | {r['cold']:.2f} | {r['warm']:.2f} [{low:.2f}-{high:.2f}] | "
+            f"{r['warm_cpu']:.2f} | {r['noverify']:.2f} | {float(r['warm']) - float(r['noverify']):.2f} | "  # type: ignore[arg-type]
+            f"{r['imports']:.2f} |"
+        )
+    lines.append("")
+    for r in results:
+        lines.append(
+            f"- {r['name']}: each push changes {', '.join(f'`{p}::{q}`' for p, q in r['edits'])}; hook exit codes {r['codes']}"
+        )  # type: ignore[attr-defined]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, default=Path("bench/.cache"))
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--output", type=Path, default=Path("bench/results/hook-real.md"))
+    parser.add_argument("--repos", default="click,django")
+    args = parser.parse_args(argv)
+    results = [measure(name, args.cache.resolve(), args.repeat) for name in args.repos.split(",")]
+    text = render(results, args.repeat)
+    args.output.write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
