@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from preflight.callgraph.file_summary import DYNAMIC, UNKNOWN, Assign, CallSite, Expr
-from preflight.callgraph.scopes import FUNCTION, LAMBDA, Scope, add_targets, plain_string
+from preflight.callgraph.file_summary import (
+    DYNAMIC,
+    FUNCTION,
+    KEYWORD,
+    METHOD,
+    POSITIONAL,
+    UNKNOWN,
+    VARARGS,
+    VARKW,
+    Assign,
+    CallSite,
+    Expr,
+    Function,
+)
+from preflight.callgraph.scopes import CLASS, LAMBDA, Scope, plain_string
+from preflight.callgraph.scopes import FUNCTION as FUNCTION_SCOPE
 
 _LISTS = frozenset({"list", "tuple", "set", "expression_list"})
 _IMMUTABLE = frozenset({"tuple", "expression_list"})
@@ -13,6 +27,8 @@ _COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "generat
 _PASS_THROUGH = frozenset({"parenthesized_expression", "await"})
 _UNPACK = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "tuple", "list"})
 _LITERALS = frozenset({"integer", "float", "true", "false", "none", "ellipsis", "comment"})
+_NOT_INSTANCES = frozenset({"?", "tuple", "k", "d", "f", "c", "m"})
+"""Expression tags whose values are never an instance: iterating them calls no method of ours."""
 
 
 class Extractor:
@@ -22,6 +38,7 @@ class Extractor:
         self.module = module
         self.assigns: list[Assign] = []
         self.calls: list[CallSite] = []
+        self.functions: list[Function] = []
         self._counts: dict[str, int] = {}
 
     @staticmethod
@@ -67,6 +84,9 @@ class Extractor:
             targets = [c for c in target.named_children if c.type != "comment"]
             if kind == "parenthesized_expression" and len(targets) == 1:
                 self.bind(targets[0], value, scope)
+            elif value[0] == "|" and len(targets) > 1:  # unpack each alternative on its own
+                for alternative in value[1]:
+                    self.bind(target, alternative, scope)
             elif value[0] == "tuple" and len(value[1]) == len(targets):
                 for item, item_value in zip(targets, value[1], strict=True):
                     self.bind(item, item_value, scope)
@@ -128,6 +148,8 @@ class Extractor:
             return UNKNOWN
         if kind == "lambda":
             return self.lambda_(node, scope)
+        if kind == "yield":
+            return self.yield_(node, scope)
         if kind in _COMPREHENSIONS or kind == "dictionary_comprehension":
             return self.comprehension(node, scope)
         if kind in _LITERALS or (kind == "string" and plain_string(node)):
@@ -159,14 +181,33 @@ class Extractor:
             return ("tuple", tuple(items), UNKNOWN)
         return ("tuple", tuple(items), ("k", slot))
 
+    def iterate(self, iterable: Expr, scope: Scope, node: Node) -> Expr:
+        """The elements a `for` over iterable binds: a container's, and (through a protocol call
+        site, which also gives the edges) what the `__next__` of an instance's `__iter__` returns."""
+        element: Expr = ("n", iterable)
+        if iterable[0] in _NOT_INSTANCES:
+            return element
+        protocol = "async for" if node.children and node.children[0].type == "async" else "for"
+        result = self.record(scope, ("P", protocol, iterable), [], [], False, node)
+        return ("|", (element, ("s", result)))
+
+    def yield_(self, node: Node, scope: Scope) -> Expr:
+        """`yield x` adds x to the generator's elements, `yield from it` the elements of it."""
+        children = [c for c in node.named_children if c.type != "comment"]
+        if not children:
+            return UNKNOWN
+        value = self.expr(children[0], scope)
+        if node.children[1].type == "from":
+            value = self.iterate(value, scope, node)
+        if scope.kind == FUNCTION_SCOPE:
+            self.assign(scope, ("s", f"{scope.qualname}#yield"), value)
+        return UNKNOWN  # what `send` passes in is not tracked
+
     def comprehension(self, node: Node, scope: Scope) -> Expr:
         for child in node.named_children:
             if child.type == "for_in_clause":
-                self.bind(
-                    child.child_by_field_name("left"),
-                    ("n", self.expr(child.child_by_field_name("right"), scope)),
-                    scope,
-                )
+                iterable = self.expr(child.child_by_field_name("right"), scope)
+                self.bind(child.child_by_field_name("left"), self.iterate(iterable, scope, child), scope)
             elif child.type == "if_clause":
                 for condition in child.named_children:
                     self.discard(condition, scope)
@@ -180,15 +221,49 @@ class Extractor:
         return ("k", slot)
 
     def lambda_(self, node: Node, scope: Scope) -> Expr:
-        inner = Scope(LAMBDA, scope.qualname, self.module, scope)
-        inner.caller = scope.caller  # lambdas are not nodes: their calls are the enclosing scope's
-        parameters = node.child_by_field_name("parameters")
-        for child in parameters.named_children if parameters is not None else ():
-            name = child.child_by_field_name("name") or child
-            add_targets(name.named_children[0] if name.type.endswith("splat_pattern") else name, inner.bound)
-            self.discard(child.child_by_field_name("value"), scope)
-        self.discard(node.child_by_field_name("body"), inner)
-        return ("l",)
+        """A lambda is a function named `<lambdaN>` inside its scope; the graph folds its calls
+        into the enclosing named scope (see fixpoint.graph), as tracing attributes them."""
+        count = self._counts[scope.qualname + "<"] = self._counts.get(scope.qualname + "<", 0) + 1
+        qual = f"{scope.qualname}.<lambda{count}>"
+        kind = METHOD if scope.kind == CLASS else FUNCTION
+        params = self.parameters(node.child_by_field_name("parameters"), qual, scope)
+        self.functions.append(Function(qual, node.start_point[0] + 1, node.end_point[0] + 1, params, kind))
+        inner = Scope(LAMBDA, qual, self.module, scope)
+        inner.caller = qual
+        inner.bound.update(name for name, _ in params)
+        if kind == METHOD and params and params[0][1] == POSITIONAL:
+            inner.cls, inner.self_name = scope.qualname, params[0][0]
+            self.assign(inner, ("seed", f"{qual}.{params[0][0]}"), ("o", scope.qualname))
+        self.assign(inner, ("s", f"{qual}#return"), self.expr(node.child_by_field_name("body"), inner))
+        return ("f", qual)
+
+    def parameters(self, node: Node | None, qual: str, scope: Scope) -> tuple[tuple[str, str], ...]:
+        """(name, kind) of each parameter; defaults flow into their parameter from the defining scope."""
+        params: list[tuple[str, str]] = []
+        positional = True
+        for child in node.named_children if node is not None else ():
+            kind = child.type
+            name_node = child.child_by_field_name("name")
+            if kind in ("typed_parameter", "identifier"):
+                name_node = child if kind == "identifier" else child.named_children[0]
+                kind = name_node.type
+            if kind == "keyword_separator":
+                positional = False
+            elif kind == "list_splat_pattern" or kind == "dictionary_splat_pattern":
+                params.append(
+                    (
+                        self.text(child if child.type == kind else name_node),
+                        VARARGS if kind == "list_splat_pattern" else VARKW,
+                    )
+                )
+                positional = False
+            elif name_node is not None and name_node.type == "identifier":
+                name = self.text(name_node)
+                params.append((name, POSITIONAL if positional else KEYWORD))
+                default = child.child_by_field_name("value")
+                if default is not None:
+                    self.assign(scope, ("s", f"{qual}.{name}"), self.expr(default, scope))
+        return tuple((n.lstrip("*"), k) for n, k in params)
 
     def call(self, node: Node, scope: Scope) -> Expr:
         function = node.child_by_field_name("function")
@@ -262,6 +337,6 @@ class Extractor:
         method: Scope | None = scope
         while method is not None and method.kind == LAMBDA:
             method = method.parent
-        if method is None or method.kind != FUNCTION or method.cls is None or method.self_name is None:
+        if method is None or method.kind != FUNCTION_SCOPE or method.cls is None or method.self_name is None:
             return DYNAMIC
         return ("u", method.cls, scope.read(method.self_name))

@@ -17,7 +17,7 @@ Expressions are small tagged tuples, resolved only when every file is known (see
     ("k", slot) / ("d", slot)  a list-like / dict literal whose elements or values flow into slot
     ("u", class, expr)     `super()` in a method of class, self given by expr
     ("|", exprs)           any of several (`a or b`, `x if c else y`)
-    ("l",)                 a lambda;  ("?", why) a value that is not tracked
+    ("?", why)             a value that is not tracked (a lambda is a function `<lambdaN>`)
 """
 
 from __future__ import annotations
@@ -158,5 +158,5 @@ def raw_from_bytes(data: bytes) -> RawSummary:
     return raw[1:]
 
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 """Bump when the summary's shape changes: older cache entries then fail to load and are rebuilt."""

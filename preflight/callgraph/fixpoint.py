@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from preflight.callgraph.file_summary import Expr
 from preflight.callgraph.graph import CallGraph
-from preflight.callgraph.program import Program
+from preflight.callgraph.program import LAMBDA_MARK, Program
 from preflight.callgraph.solver import Solver
 from preflight.callgraph.state import SolverState
 
@@ -68,7 +68,7 @@ def explain(solver: Solver, indexes: Iterable[int]) -> None:
     state, constraints = solver.state, solver.program.constraints
     for index in indexes:
         constraint = constraints[index]
-        if constraint is None or len(constraint) != 7 or index in state.called:
+        if constraint is None or len(constraint) != 7 or index in state.called or constraint[1][0] == "P":
             state.reasons.pop(index, None)
             continue
         solver._current = index
@@ -77,19 +77,23 @@ def explain(solver: Solver, indexes: Iterable[int]) -> None:
 
 
 def graph(program: Program, state: SolverState) -> CallGraph:
-    """The call graph a solved state gives."""
+    """The call graph a solved state gives: a lambda's calls are its enclosing named scope's, and
+    calls of a lambda are no edges (lambdas are not nodes, as in a trace of the code)."""
     edges: dict[str, set[str]] = {module: set() for module in program.module_files}
     constraints = program.constraints
     for index, callees in state.edges.items():
         constraint = constraints[index]
         if constraint is not None and callees:
             caller = constraint[0]
+            if LAMBDA_MARK in caller:
+                caller = caller[: caller.index(LAMBDA_MARK)]
+            named = {callee for callee in callees if LAMBDA_MARK not in callee}
             known = edges.get(caller)
             if known is None:
-                edges[caller] = set(callees)
+                edges[caller] = named
             else:
-                known |= callees
-    for function in program.functions:
+                known |= named
+    for function in program.spans:
         edges.setdefault(function, set())
     external: set[str] = set()
     for callees in state.external.values():

@@ -93,8 +93,6 @@ class Members(Names):
             return self.elements(kind, self.ev(expr[1]))
         if kind == "u":
             return {f"u:{expr[1]}|{value}" for value in self.ev(expr[2]) if value[0] in "oc"}
-        if kind == "l":
-            return {"l:"}
         if kind == "w":
             return self.decorated(expr)
         return EMPTY

@@ -10,6 +10,8 @@ from typing import Any
 from preflight.callgraph.file_summary import Expr, Function, RawSummary
 
 BUILTINS = frozenset(dir(builtins))
+LAMBDA_MARK = ".<lambda"
+"""In a qualname, where a lambda's name starts (`pkg.mod.f.<lambda1>`)."""
 
 Constraint = tuple[Any, ...]
 """An assignment (scope, target, value) or a call (scope, callee, args, keywords, star, result, line)."""
@@ -106,6 +108,10 @@ def add_tables(program: Program, raw: RawSummary) -> None:
 
 def _add_function(program: Program, path: str, function: Function) -> None:
     qualname = function.qualname
+    program.params.update(f"{qualname}.{name}" for name, _ in function.params)
+    if LAMBDA_MARK in qualname:  # not a node of the graph: no span
+        program.functions[qualname] = function
+        return
     known = program.spans.get(qualname)
     if known is None:
         program.spans[qualname] = (path, function.first, function.last)
@@ -114,4 +120,3 @@ def _add_function(program: Program, path: str, function: Function) -> None:
         program.spans[qualname] = (known[0], min(known[1], function.first), max(known[2], function.last))
         if program.functions[qualname].kind != function.kind and function.kind == "property":
             program.functions[qualname] = function  # a property's setter keeps the getter's kind
-    program.params.update(f"{qualname}.{name}" for name, _ in function.params)

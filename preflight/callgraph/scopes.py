@@ -34,6 +34,7 @@ class Scope:
         "bound",
         "caller",
         "cls",
+        "generator",
         "globals",
         "kind",
         "module",
@@ -58,6 +59,8 @@ class Scope:
         """For a method: the qualname of its class (for `super()`)."""
         self.self_name: str | None = None
         """For a method: its first parameter (for `super()`)."""
+        self.generator = False
+        """A function whose body yields (set by collect_bindings)."""
 
     def read(self, name: str) -> Expr:
         """What reading name here means."""
@@ -67,7 +70,7 @@ class Scope:
             if name in scope.globals:
                 break
             if name in scope.bound and name not in scope.nonlocals and (innermost or scope.kind != CLASS):
-                return UNKNOWN if scope.kind == LAMBDA else ("s", f"{scope.qualname}.{name}")
+                return ("s", f"{scope.qualname}.{name}")
             innermost = False
             scope = scope.parent
         return ("g", self.module, name)
@@ -113,6 +116,8 @@ def collect_bindings(body: Node, scope: Scope) -> None:
         elif kind == "import_statement" or kind == "import_from_statement":
             _import_bindings(node, scope.bound)
             continue
+        elif kind == "yield":
+            scope.generator = True
         elif kind == "global_statement" or kind == "nonlocal_statement":
             names = scope.globals if kind == "global_statement" else scope.nonlocals
             names.update(_text(c) for c in node.named_children if c.type == "identifier")

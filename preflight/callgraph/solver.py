@@ -6,7 +6,7 @@ Values are short tagged strings:
     c:C  class C             o:C    an instance of class C
     m:M  repository module   x:N    a name outside the repository (`requests.get`, `<builtin>.len`)
     k:S  list-like whose elements are in slot S;  d:S dict whose values are in S;  p:S its items()
-    y:N|V  method N of container V   u:C|R  `super()` in class C for receiver R   l:  a lambda
+    y:N|V  method N of container V   u:C|R  `super()` in class C for receiver R
 
 A worklist drives it: evaluating a constraint records the slots it read and wrote, and a
 slot that grows re-queues only the constraints that read it. Each evaluation reads one
@@ -19,31 +19,17 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
-from preflight.callgraph.file_summary import KEYWORD, POSITIONAL, Expr
-from preflight.callgraph.members import MAX_VALUES, TOO_MANY, Members
+from preflight.callgraph.calls import Calls
+from preflight.callgraph.members import MAX_VALUES, TOO_MANY
 from preflight.callgraph.program import Constraint, Program
 from preflight.callgraph.state import SolverState
-
-# External callables that return (a wrapper of) their first argument.
-_PASS_FIRST = frozenset(
-    {
-        "functools.partial",
-        "functools.wraps",
-        "<builtin>.staticmethod",
-        "<builtin>.classmethod",
-        "<builtin>.property",
-    }
-)
-_ELEMENT_METHODS = frozenset({"get", "pop", "setdefault", "__getitem__", "popitem"})
-_STORE_LAST = frozenset({"append", "add", "insert", "setdefault", "appendleft"})
-_STORE_ALL = frozenset({"extend", "update", "extendleft"})
 
 
 class Widened(Exception):
     """A slot was widened while `stop_on_widening` was set (the incremental solver's signal)."""
 
 
-class Solver(Members):
+class Solver(Calls):
     """Runs the worklist over a program and a state (empty, or kept from an earlier run)."""
 
     def __init__(self, program: Program, state: SolverState, stop_on_widening: bool = False) -> None:
@@ -162,6 +148,9 @@ class Solver(Members):
 
     def _call(self, index: int, call: Constraint) -> None:
         _, callee, args, keywords = call[:4]
+        if callee[0] == "P":
+            self.protocol(index, call)
+            return
         callees = self.ev(callee)
         if not callees or callees == TOO_MANY:
             return
@@ -169,27 +158,7 @@ class Solver(Members):
         arguments: list[set[str] | frozenset[str] | None] = [None] * len(args)
         result: set[str] = set()
         for value in callees:
-            kind = value[0]
-            if kind == "f":
-                self._invoke(call, value[2:], None, arguments, result)
-            elif kind == "b":
-                function, receiver = value[2:].split("|", 1)
-                self._invoke(call, function, receiver, arguments, result)
-            elif kind == "c" or kind == "o":
-                if kind == "c":
-                    result.add("o" + value[1:])
-                receiver = "o" + value[1:]
-                for method in self.member(
-                    value[2:], "__init__" if kind == "c" else "__call__", receiver, True
-                ):
-                    if method[0] == "b":
-                        self._invoke(call, method[2:].split("|", 1)[0], receiver, arguments, result)
-            elif kind == "x":
-                self.edge(value[2:], external=True)
-                if value[2:] in _PASS_FIRST and args:
-                    result |= self.ev(args[0])
-            elif kind == "y":
-                self._container_method(args, value, result)
+            self.apply(call, value, arguments, result)
         for position, expr in enumerate(args):  # an argument may read a property
             if arguments[position] is None and expr[0] == "a":
                 self.ev(expr)
@@ -198,53 +167,3 @@ class Solver(Members):
                 self.ev(expr)
         if result:
             self.add(call[5], result)
-
-    def _invoke(
-        self,
-        call: Constraint,
-        function: str,
-        receiver: str | None,
-        arguments: list[set[str] | frozenset[str] | None],
-        result: set[str],
-    ) -> None:
-        """An edge to function, with the call's arguments flowing into its parameters."""
-        self.edge(function)
-        definition = self.program.functions.get(function)
-        if definition is None:
-            return
-        args, keywords = call[2], call[3]
-        positional = [name for name, kind in definition.params if kind == POSITIONAL]
-        if receiver is not None and positional:
-            self.add(f"{function}.{positional[0]}", {receiver})
-            positional = positional[1:]
-        for position, name in enumerate(positional[: len(args)]):
-            values = arguments[position]
-            if values is None:
-                values = arguments[position] = self.ev(args[position])
-            if values:
-                self.add(f"{function}.{name}", values)
-        if keywords:
-            names = {name for name, kind in definition.params if kind in (POSITIONAL, KEYWORD)}
-            for name, expr in keywords:
-                if name in names:
-                    values = self.ev(expr)
-                    if values:
-                        self.add(f"{function}.{name}", values)
-        result |= self.read(f"{function}#return")
-
-    def _container_method(self, args: tuple[Expr, ...], value: str, result: set[str]) -> None:
-        """Built-in container methods: no edge, but elements flow in and out."""
-        name, container = value[2:].split("|", 1)
-        slot = container[2:]
-        if name in _ELEMENT_METHODS:
-            result |= self.read(slot)
-        elif name == "values" and container[0] == "d":
-            result.add("k:" + slot)
-        elif name == "items" and container[0] == "d":
-            result.add("p:" + slot)
-        elif name == "copy":
-            result.add(container)
-        if name in _STORE_LAST and args:
-            self.add(slot, self.ev(args[-1]))
-        elif name in _STORE_ALL and args:
-            self.add(slot, self.ev(("v", args[0]) if container[0] == "d" else ("n", args[0])))

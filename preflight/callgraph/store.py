@@ -27,6 +27,7 @@ from preflight.callgraph.state import Solved, SolverState
 STATE_FORMAT = 1
 """Bump when the solver's rules or SolverState's shape change: older files are then not used."""
 _RULES = (
+    "calls.py",
     "fixpoint.py",
     "hierarchy.py",
     "incremental.py",

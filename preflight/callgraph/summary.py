@@ -12,13 +12,10 @@ from preflight.callgraph.expressions import Extractor
 from preflight.callgraph.file_summary import (
     CLASSMETHOD,
     FUNCTION,
-    KEYWORD,
     METHOD,
     POSITIONAL,
     PROPERTY,
     STATIC,
-    VARARGS,
-    VARKW,
     Assign,
     CallSite,
     Class,
@@ -66,7 +63,6 @@ class _Summarizer(Extractor):
     def __init__(self, module: str, package: bool) -> None:
         super().__init__(module)
         self.package = package
-        self.functions: list[Function] = []
         self.classes: list[Class] = []
         self.stars: list[str] = []
         self.module_names: set[str] = set()
@@ -112,29 +108,30 @@ class _Summarizer(Extractor):
         elif kind == "return_statement":
             for child in node.named_children:
                 value = self.expr(child, scope)
-                if scope.kind == FUNCTION_SCOPE:
+                if scope.kind == FUNCTION_SCOPE and not scope.generator:  # a generator's is StopIteration's
                     self.assign(scope, ("s", f"{scope.qualname}#return"), value)
         elif kind == "import_statement" or kind == "import_from_statement":
             self.imports(node, scope)
         elif kind == "for_statement":
-            self.bind(
-                node.child_by_field_name("left"),
-                ("n", self.expr(node.child_by_field_name("right"), scope)),
-                scope,
-            )
+            iterable = self.expr(node.child_by_field_name("right"), scope)
+            self.bind(node.child_by_field_name("left"), self.iterate(iterable, scope, node), scope)
             for child in node.named_children:
                 if child.type in ("block", "else_clause"):
                     self.statement(child, scope)
-        elif kind == "with_item":
-            managed = node.child_by_field_name("value")
-            if managed is not None and managed.type == "as_pattern" and len(managed.named_children) == 2:
-                # `with X() as x`: most context managers return themselves from __enter__.
-                item, alias = managed.named_children
-                self.bind(
-                    alias.named_children[0] if alias.named_children else None, self.expr(item, scope), scope
-                )
-            elif managed is not None:
-                self.discard(managed, scope)
+        elif kind == "with_statement":
+            protocol = "__aenter__" if node.children[0].type == "async" else "__enter__"
+            for clause in node.named_children:
+                if clause.type == "with_clause":
+                    for item in clause.named_children:
+                        if item.type == "with_item":
+                            self.with_item(item, protocol, scope)
+                else:
+                    self.statement(clause, scope)
+        elif kind == "raise_statement":
+            for child in node.named_children:  # the exception, and its cause after `from`
+                value = self.expr(child, scope)
+                if child.type != "call" and value[0] != "?":  # `raise Cls` instantiates Cls
+                    self.record(scope, ("P", "raise", value), [], [], False, child)
         elif kind in _SIMPLE or kind == "nonlocal_statement" or kind == "future_import_statement":
             return
         elif kind == "block" or kind.endswith(("_statement", "_clause")) or kind == "module":
@@ -142,6 +139,23 @@ class _Summarizer(Extractor):
                 self.statement(child, scope)
         else:
             self.discard(node, scope)
+
+    def with_item(self, node: Node, protocol: str, scope: Scope) -> None:
+        """`with X as x`: X's `__enter__` and `__exit__` are called, x is what `__enter__` returns
+        (X itself for a context manager whose class is not ours: most return themselves)."""
+        managed = node.child_by_field_name("value")
+        alias = None
+        if managed is not None and managed.type == "as_pattern" and len(managed.named_children) == 2:
+            managed, target = managed.named_children
+            alias = target.named_children[0] if target.named_children else None
+        value = self.expr(managed, scope)
+        if value[0] == "?":
+            return
+        entered = self.record(scope, ("P", protocol, value), [], [], False, node)
+        if alias is not None:
+            self.bind(alias, ("s", entered), scope)
+        elif value[0] == "a":
+            self.assigns.append(Assign(scope.caller, ("-",), value))  # a property read
 
     def function(self, node: Node, outer: Node, decorators: list[Node], scope: Scope) -> None:
         qual = f"{scope.qualname}.{self.text(node.child_by_field_name('name'))}"
@@ -171,35 +185,9 @@ class _Summarizer(Extractor):
         if body is not None:
             collect_bindings(body, inner)
             self.module_names.update(inner.globals)
+            if inner.generator:  # calling it gives a generator: what it yields are the elements
+                self.assign(inner, ("s", f"{qual}#return"), ("k", f"{qual}#yield"))
             self.block(body, inner)
-
-    def parameters(self, node: Node | None, qual: str, scope: Scope) -> tuple[tuple[str, str], ...]:
-        """(name, kind) of each parameter; defaults flow into their parameter from the defining scope."""
-        params: list[tuple[str, str]] = []
-        positional = True
-        for child in node.named_children if node is not None else ():
-            kind = child.type
-            name_node = child.child_by_field_name("name")
-            if kind in ("typed_parameter", "identifier"):
-                name_node = child if kind == "identifier" else child.named_children[0]
-                kind = name_node.type
-            if kind == "keyword_separator":
-                positional = False
-            elif kind == "list_splat_pattern" or kind == "dictionary_splat_pattern":
-                params.append(
-                    (
-                        self.text(child if child.type == kind else name_node),
-                        VARARGS if kind == "list_splat_pattern" else VARKW,
-                    )
-                )
-                positional = False
-            elif name_node is not None and name_node.type == "identifier":
-                name = self.text(name_node)
-                params.append((name, POSITIONAL if positional else KEYWORD))
-                default = child.child_by_field_name("value")
-                if default is not None:
-                    self.assign(scope, ("s", f"{qual}.{name}"), self.expr(default, scope))
-        return tuple((n.lstrip("*"), k) for n, k in params)
 
     def klass(self, node: Node, decorators: list[Node], scope: Scope) -> None:
         qual = f"{scope.qualname}.{self.text(node.child_by_field_name('name'))}"

@@ -194,6 +194,59 @@ def run():
 sink(plugin)
 """
 
+PROTOCOLS = """\
+import functools
+
+from shop.util import money, slug
+
+
+class Rows:
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        raise StopIteration
+
+
+class Scope:
+    def close(self):
+        return slug("x")
+
+
+class Failure(Exception):
+    pass
+
+
+def rows():
+    for row in Rows():
+        row.close()
+
+
+def scoped():
+    with Scope() as scope:
+        scope.close()
+
+
+def fail():
+    raise Failure
+
+
+def stream():
+    return [Scope()]
+
+
+def consume():
+    for item in stream():
+        item.close()
+
+
+def totals(values):
+    return sorted(values, key=money), functools.reduce(lambda a, b: slug(b), values)
+
+
+totals([Scope()])
+"""
+
 Edit = tuple[str, str | None, str | None]
 """(path, old text, new text): replace old by new in the file (old None: the whole file, new None: delete it)."""
 
@@ -326,6 +379,38 @@ EDITS: list[tuple[str, list[Edit]]] = [
     ),
     ("add classes", [("shop/shapes.py", None, SHAPES)]),
     ("swap a base class", [("shop/shapes.py", "class Tile(Round):", "class Tile(Square):")]),
+    ("iterate, enter, raise, call back", [("shop/protocols.py", None, PROTOCOLS)]),
+    (
+        "give a context manager its own __enter__",
+        [
+            (
+                "shop/protocols.py",
+                "class Scope:\n",
+                "class Scope:\n    def __enter__(self):\n        return Rows()\n\n",
+            )
+        ],
+    ),
+    (
+        "give an exception class an __init__",
+        [
+            (
+                "shop/protocols.py",
+                "class Failure(Exception):\n    pass",
+                "class Failure(Exception):\n    def __init__(self):\n        money(1)",
+            )
+        ],
+    ),
+    (
+        "make a function a generator",
+        [("shop/protocols.py", "def stream():\n    return [Scope()]", "def stream():\n    yield Rows()")],
+    ),
+    (
+        "change what a lambda calls and a key function",
+        [
+            ("shop/protocols.py", "lambda a, b: slug(b)", "lambda a, b: b.close()"),
+            ("shop/protocols.py", "key=money", "key=slug"),
+        ],
+    ),
 ]
 
 
@@ -427,6 +512,18 @@ def test_each_edit_changes_the_graph(git_repo: Path, tmp_path: Path) -> None:
     assert edges(found[24], "shop.ext.poke") == {"threading.Thread.poke_fn"}
     assert edges(found[25], "shop.shapes.measure") == {"shop.shapes.Round.area"}
     assert edges(found[26], "shop.shapes.measure") == {"shop.shapes.Square.area"}
+    assert edges(found[27], "shop.protocols.rows") >= {
+        "shop.protocols.Rows.__iter__",
+        "shop.protocols.Rows.__next__",
+    }
+    assert edges(found[27], "shop.protocols.scoped") == {"shop.protocols.Scope.close"}  # entered: itself
+    assert edges(found[27], "shop.protocols.totals") >= {"shop.util.money", "shop.util.slug"}
+    assert edges(found[28], "shop.protocols.scoped") == {"shop.protocols.Scope.__enter__"}  # a Rows now
+    assert edges(found[29], "shop.protocols.fail") == {"shop.protocols.Failure.__init__"}
+    assert "shop.protocols.Scope.close" in edges(found[29], "shop.protocols.consume")
+    assert edges(found[30], "shop.protocols.consume") == {"shop.protocols.stream"}  # yields Rows
+    assert edges(found[31], "shop.protocols.totals") >= {"shop.util.slug", "shop.protocols.Scope.close"}
+    assert "shop.util.money" not in edges(found[31], "shop.protocols.totals")
 
 
 def handlers(count: int) -> str:
