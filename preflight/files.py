@@ -1,7 +1,7 @@
 """Writing files so that a failure never leaves half of one, with the permissions users expect.
 
 Every file preflight writes at a path the user names goes through `write_atomic`, which
-decides what an existing target may be (see its docstring and the README's "Output files"):
+decides what an existing target may be (see its docstring and docs/reference/cli.md#output-files):
 a regular file is replaced by a rename, a character device or a FIFO (`/dev/null`, a named
 pipe) is written through, and anything else is refused, never replaced.
 """

@@ -1,5 +1,6 @@
 """The user docs stay true and whole: the generated reference is current, the README short and
-linked, the comment it shows real, every page in the site's nav, and no internal work items named."""
+linked, the comment and the workflow it shows real, every page in the site's nav, every page a
+message cites there, and no internal work items named."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ WORK_ITEM = re.compile(
 """An internal work item: "issue 16", "issue 8 point 4", "stop 25", "#17" (a GitHub "(#2799)" in an
 example subject, or an HTML entity, is not one)."""
 LINK = re.compile(r"\]\(([^)\s]+)\)")
+CITED = re.compile(r"\bdocs/([\w/.-]+\.md)(?:#([\w-]+))?")
+"""A docs page (and anchor) named in a message, a docstring or a comment: docs/gate.md#rules."""
+EXAMPLE_WORKFLOW = ROOT / "examples" / "workflows" / "preflight.yml"
 
 
 def user_docs() -> list[Path]:
@@ -80,6 +84,55 @@ def test_the_comment_shown_is_a_real_one() -> None:
         quoted = [line for line in quoted if line]
         assert len(quoted) > 15, page
         assert [line for line in quoted if line not in comment] == [], page
+
+
+def test_the_workflow_shown_is_the_example() -> None:
+    """The README and the GitHub Actions page show examples/workflows/preflight.yml, comments aside."""
+    lines = EXAMPLE_WORKFLOW.read_text(encoding="utf-8").splitlines(keepends=True)
+    example = "".join(lines[next(i for i, line in enumerate(lines) if not line.startswith("#")) :])
+    for page in (README, DOCS / "github-actions.md"):
+        blocks = re.findall(r"^```yaml\n(.*?)^```$", page.read_text(encoding="utf-8"), flags=re.M | re.S)
+        shown = [block for block in blocks if "pip install preflight-risk-gate" in block]
+        assert shown == [example], page
+
+
+def anchors(page: Path) -> set[str]:
+    """The ids mkdocs gives the page's headings (Python-Markdown's toc slugify)."""
+    prose = re.sub(r"^```.*?^```$", "", page.read_text(encoding="utf-8"), flags=re.M | re.S)
+    titles = re.findall(r"^#+ (.+)$", prose, flags=re.M)
+    plain = (re.sub(r"[^\w\s-]", "", title.replace("`", "")).strip().lower() for title in titles)
+    return {re.sub(r"[-\s]+", "-", title) for title in plain}
+
+
+def test_pages_cited_outside_the_docs_exist() -> None:
+    """Messages and docstrings cite docs pages by path (users have no README section to look up)."""
+    sources = [
+        *sorted((ROOT / "preflight").rglob("*.py")),
+        *sorted((ROOT / "tests" / "golden").iterdir()),
+        *sorted((ROOT / "examples" / "workflows").glob("*.yml")),
+        ROOT / ".pre-commit-hooks.yaml",
+    ]
+    cited = {
+        (source.relative_to(ROOT).as_posix(), match.group(1), match.group(2))
+        for source in sources
+        if source.is_file()
+        for match in CITED.finditer(source.read_text(encoding="utf-8"))
+    }
+    assert len({page for _, page, _ in cited}) >= 5
+    missing = [
+        (source, page, anchor)
+        for source, page, anchor in sorted(cited, key=str)
+        if not (DOCS / page).is_file() or (anchor and anchor not in anchors(DOCS / page))
+    ]
+    assert missing == []
+
+
+def test_anchors_are_mkdocs_ids() -> None:
+    assert {"output-files", "preflight-hook-run", "pull-requests-from-forks", "in-preflight-check"} <= (
+        anchors(DOCS / "reference" / "cli.md")
+        | anchors(DOCS / "github-actions.md")
+        | anchors(DOCS / "callgraph.md")
+    )
 
 
 def test_every_page_is_in_the_nav() -> None:

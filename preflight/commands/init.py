@@ -122,7 +122,7 @@ def config_text(found: Found) -> str:
     """The commented .preflight.yml; every line that is not a comment loads with config.parse."""
     lines = [
         "# preflight's configuration, written by `preflight init`; every key is optional.",
-        '# Reference: the README\'s "Configuration: .preflight.yml" section.',
+        "# Reference: docs/configuration.md in preflight's repository.",
         "# check reads this file at the base revision: a pull request cannot change how it is checked.",
         "",
         "runtime:",

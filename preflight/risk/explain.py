@@ -38,7 +38,7 @@ STALE_HOURS = 7 * 24.0
 MIN_RESOLUTION = 0.8
 SHORT_HISTORY = 50
 CANARY = 0.05
-RUNTIME_HELP = "see `preflight collect --help` and the README's Runtime data section"
+RUNTIME_HELP = "see `preflight collect --help` and docs/snapshots/index.md in preflight's repository"
 """Where a reviewer learns to give preflight runtime data."""
 WORTH_SAYING = 3
 """Points a suggestion must save to be shown."""

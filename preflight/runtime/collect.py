@@ -21,10 +21,10 @@ from preflight.runtime.spans import SpanAggregator
 SNIFF_BYTES = 64 * 1024
 MAX_UNRESOLVED_LISTED = 50
 EXPORT_HINT = (
-    "export a supported format: OTLP JSON (the OpenTelemetry Collector's file exporter, or OTLP JSON "
-    "Lines written from a Python service, see README 'Runtime data'), the Python SDK's "
-    "ConsoleSpanExporter output, Jaeger or Zipkin JSON, cProfile/folded profiles, OpenSLO or Sloth "
-    "SLOs; or pass --format"
+    "export a supported format: OTLP JSON or protobuf (the OpenTelemetry Collector's file exporter "
+    "with `format: json` or `proto`; from a Python service, see docs/snapshots/opentelemetry.md in "
+    "preflight's repository), the Python SDK's ConsoleSpanExporter output, Jaeger or Zipkin JSON, "
+    "cProfile/folded profiles, OpenSLO or Sloth SLOs; or pass --format"
 )
 """How to get telemetry preflight reads, for the error that refuses a source that gave nothing."""
 

@@ -26,7 +26,7 @@ DEFAULT_API = "https://api.github.com"
 FORKS = (
     "a read-only token, as GitHub gives to pull requests from forks; the report is in the job summary, "
     "the annotations and the exit code. To comment on fork pull requests, use the two-workflow pattern "
-    "(README: GitHub Actions, pull requests from forks)"
+    "(docs/github-actions.md#pull-requests-from-forks in preflight's repository)"
 )
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 

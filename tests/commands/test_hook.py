@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from preflight import hook
+from preflight import __version__, hook
 from preflight.cli import main
 from preflight.commands import hook as command
 from preflight.errors import InputError, PreflightError
@@ -346,6 +347,26 @@ def test_pre_commit_manifest_offers_a_pre_push_hook() -> None:
         assert entry["pass_filenames"] is False and entry["always_run"] is True
         assert entry["entry"] == "preflight hook run"
     assert [e["id"] for e in manifest] == ["preflight", "preflight-system"]
+
+
+def test_the_documented_pre_commit_config_is_the_manifests_hook_as_a_local_one() -> None:
+    """docs/hooks.md's config needs no placeholder: a local hook pinning this version, else the manifest's."""
+    page = (ROOT / "docs" / "hooks.md").read_text(encoding="utf-8")
+    shown = [yaml.safe_load(block) for block in re.findall(r"^```yaml\n(.*?)^```$", page, flags=re.M | re.S)]
+    [config] = [block for block in shown if isinstance(block, dict) and "repos" in block]
+    [repo] = config["repos"]
+    assert repo["repo"] == "local" and "rev" not in repo
+    [documented] = repo["hooks"]
+    manifest_text = (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    manifest = yaml.safe_load(manifest_text)
+    offered = {
+        key: value
+        for key, value in manifest[0].items()
+        if key not in {"description", "minimum_pre_commit_version"}
+    }
+    assert documented.pop("additional_dependencies") == [f"preflight-risk-gate=={__version__}"]
+    assert documented == offered
+    assert "OWNER" not in page and "OWNER" not in manifest_text
 
 
 def test_pre_commit_entry_point_exists() -> None:

@@ -26,7 +26,8 @@ def test_without_history_the_average_change_is_assumed_and_said() -> None:
     )
     assert risk.unknowns[0] == (
         "no runtime data for 1 of 1 changed functions: traffic and blast radius unknown; add a snapshot "
-        "(see `preflight collect --help` and the README's Runtime data section) (confidence at most low)"
+        "(see `preflight collect --help` and docs/snapshots/index.md in preflight's repository) "
+        "(confidence at most low)"
     )
 
 
