@@ -1,7 +1,7 @@
 """Who reaches a function (entry points, with one shortest call path each) and what traffic
 it can inherit from its callers when it has no runtime data of its own.
 
-Inference rule (documented in the README): a function without runtime data is estimated at
+Inference rule (docs/callgraph.md#in-preflight-check): a function without runtime data is estimated at
 the sum of its direct callers' calls/min, each caller counted once per execution. It is an
 upper bound when the call is conditional and an underestimate when a caller calls it in a
 loop, so it is marked `inferred` with a confidence: medium when every direct caller has
