@@ -27,12 +27,26 @@ from preflight.cli.options import _file_or_stdout, format_option, repo_option
     help="CSV or JSON of commit sha or PR number -> incident; without it, labels come from SZZ.",
 )
 @click.option(
-    "--fit", is_flag=True, help="Learn the coefficients (oldest 60%, tested on the rest) and write them."
+    "--fit",
+    is_flag=True,
+    help="Learn the coefficients (oldest 60%, tested on the rest); --output keeps them.",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where --fit writes the coefficients (e.g. .preflight/coefficients.json, which `check` reads"
+    " from the base revision); without it nothing is written.",
 )
 @click.option("--plot", type=click.Path(path_type=Path, dir_okay=False), help="Write caught-vs-gated as SVG.")
 @format_option("text", "json")
 def backtest(
-    repo_dir: Path, revisions: str | None, incidents: Path | None, fit: bool, plot: Path | None, fmt: str
+    repo_dir: Path,
+    revisions: str | None,
+    incidents: Path | None,
+    fit: bool,
+    output: Path | None,
+    plot: Path | None,
+    fmt: str,
 ) -> int:
     """Replay history: how well the risk model ranks the commits that later needed fixes."""
     from preflight.commands import backtest as command
@@ -41,8 +55,16 @@ def backtest(
         raise click.BadParameter(
             "the plot cannot go to standard output; name an .svg file", param_hint="--plot"
         )
+    if output is not None and not fit:
+        raise click.BadParameter(
+            "only --fit writes coefficients; add --fit or drop --output", param_hint="--output"
+        )
+    if output is not None and str(output) == "-":
+        raise click.BadParameter(
+            "the coefficients cannot go to standard output; name a file", param_hint="--output"
+        )
     progress = _stage_progress if sys.stderr.isatty() else None
-    return command.run(repo_dir, revisions, incidents, fit, plot, fmt, sys.stdout, progress)
+    return command.run(repo_dir, revisions, incidents, fit, plot, fmt, sys.stdout, progress, output)
 
 
 def _stage_progress(stage: str, done: int, total: int) -> None:

@@ -12,8 +12,6 @@ from preflight.history import backtest as history
 from preflight.history.coefficients import COEFFICIENTS_FILE
 from preflight.history.metrics import Calibration
 
-"""Where --fit writes what it learnt, in the repository (`check` reads it from the base revision)."""
-
 
 def run(
     repo: Path,
@@ -24,17 +22,19 @@ def run(
     fmt: str,
     out: TextIO,
     progress: history.Progress | None = None,
+    output: Path | None = None,
 ) -> int:
-    """Backtest the repository at `repo` and print (and optionally plot) how well the model ranks."""
+    """Backtest the repository at `repo` and print (and optionally plot) how well the model ranks;
+    with fit, write the coefficients learnt to output, and only there (nothing when it is None)."""
     if not (repo / ".git").exists():
         raise InputError(f"{repo}: not a git repository; run preflight inside a checkout or pass --repo")
     if incidents is not None and not incidents.is_file():
         raise InputError(
             f"--incidents {incidents}: no such file; pass a CSV or JSON of commit/PR -> incident"
         )
-    saved = repo / COEFFICIENTS_FILE if fit else None
-    if saved is not None:
-        saved.parent.mkdir(parents=True, exist_ok=True)
+    saved = output if fit else None
+    if saved is not None and not saved.parent.is_dir():
+        raise InputError(f"--output {saved}: no directory {saved.parent}; create it or pass another path")
     result = history.backtest(repo, revisions, incidents, fit=fit, progress=progress, save_coefficients=saved)
     if plot is not None:
         write_atomic(plot, result.svg())
@@ -70,6 +70,8 @@ def document(result: history.BacktestResult, saved: Path | None, plot: Path | No
         "evaluated": result.evaluated,
         "trained": result.trained,
         "commits_per_second": round(result.commits_per_second, 1),
+        "unreadable_paths": list(result.unreadable),
+        "failed_blames": result.failed_blames,
         "scores": [
             {
                 "name": name,
@@ -95,6 +97,14 @@ def text(result: history.BacktestResult, saved: Path | None, plot: Path | None) 
         f"evaluated on the newest {result.evaluated:,} commits"
         + (f" after fitting on the oldest {result.trained:,}" if result.trained else ""),
     ]
+    if result.unreadable:
+        shown = ", ".join(result.unreadable[:5]) + (", ..." if len(result.unreadable) > 5 else "")
+        lines.append(
+            f"{len(result.unreadable):,} path(s) left out: git cannot read some of their blobs ({shown});"
+            " a complete clone has them"
+        )
+    if result.failed_blames:
+        lines.append(f"{result.failed_blames:,} SZZ blame(s) git refused: their lines are not labelled")
     for name, m in result.metrics:
         caught = ", ".join(f"{caught:.0%} at {gated:.0%}" for gated, caught in m.caught)
         brier = f", Brier {m.brier:.3f}" if m.brier is not None else ""
@@ -108,9 +118,11 @@ def text(result: history.BacktestResult, saved: Path | None, plot: Path | None) 
             )
     if saved is not None:
         lines.append(
-            f"coefficients written to {saved} (base rate {result.coefficients.base_rate:.1%}); commit it:"
-            " `preflight check` reads it from the base revision"
+            f"coefficients written to {saved} (base rate {result.coefficients.base_rate:.1%}); `preflight"
+            f" check` reads them from {COEFFICIENTS_FILE} at the base revision: commit them there"
         )
+    elif result.trained:
+        lines.append(f"coefficients not written: pass --output {COEFFICIENTS_FILE} to keep them")
     if plot is not None:
         lines.append(f"plot written to {plot}")
     return "\n".join(lines) + "\n"

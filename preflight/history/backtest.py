@@ -76,6 +76,10 @@ class BacktestResult:
     ("default coefficients", ...); ("lines added", ...)."""
     curves: tuple[tuple[str, tuple[tuple[float, float], ...]], ...]
     """Caught share vs gated share for each entry of metrics."""
+    unreadable: tuple[str, ...] = ()
+    """Paths left out of the history because git could not read one of their blobs."""
+    failed_blames: int = 0
+    """SZZ blames git refused (their lines unlabelled)."""
 
     @property
     def commits_per_second(self) -> float:
@@ -133,15 +137,22 @@ def backtest(
     if len(commits) < 10:
         raise InputError(f"{repo_path}: only {len(commits)} non-merge commits in range; a backtest needs 10+")
     started = time.perf_counter()
-    fixes = 0
+    fixes = failed_blames = 0
     unmatched: tuple[incidents.Incident, ...] = ()
     if incidents_file is not None:
         positive, unmatched = incidents.labels(repo_path, history, incidents.load(incidents_file))
         known_at: Callable[[int], set[str]] = lambda cut: positive  # noqa: E731 - no dates in the file
         source = "incidents"
     else:
-        links = szz.label(repo_path, commits, lambda done, total: report("szz", done, total))
+        links = szz.label(
+            repo_path,
+            commits,
+            lambda done, total: report("szz", done, total),
+            exclude=history.unreadable,
+            tip=tip,
+        )
         positive, fixes, source = links.inducing(), links.fixes, "szz"
+        failed_blames = links.failed_blames
         known_at = lambda cut: links.inducing(c.sha for c in commits[:cut])  # noqa: E731
     label_seconds = time.perf_counter() - started
     values = np.array([c.values for c in commits])
@@ -188,4 +199,6 @@ def backtest(
         coefficients=chosen,
         metrics=tuple(results),
         curves=tuple(curves),
+        unreadable=history.unreadable,
+        failed_blames=failed_blames,
     )

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from preflight import repository
+from preflight.errors import GitError
 from preflight.globs import TEST_GLOBS, matches
 from preflight.history import code
 from preflight.history.log import CommitFile, LogCommit, PythonHunks, parse_record, records
@@ -138,6 +139,8 @@ class History:
     merges: tuple[LogCommit, ...]
     seconds: float
     """Wall time of the extraction."""
+    unreadable: tuple[str, ...] = ()
+    """Paths left out of every commit's diff because git could not read one of their blobs."""
 
 
 @dataclass(slots=True)
@@ -244,9 +247,10 @@ class Tracker:
             self.calls.update(change.calls)
 
 
-def stream_commits(repo: Path, tip: str) -> Iterator[LogCommit]:
-    """Every commit reachable from tip, oldest first (parents before children), with numstat and .py hunks."""
-    for record in records(repository.stream_log(repo, tip, patches=True)):
+def stream_commits(repo: Path, tip: str, exclude: tuple[str, ...] = ()) -> Iterator[LogCommit]:
+    """Every commit reachable from tip, oldest first (parents before children), with numstat and
+    .py hunks; the paths of exclude left out of every diff."""
+    for record in records(repository.stream_log(repo, tip, patches=True, exclude=exclude)):
         if (commit := parse_record(record)) is not None:
             yield commit
 
@@ -259,22 +263,19 @@ def resolve_range(repo: Path, range_: str | None) -> tuple[str, set[str] | None]
     return tip, set(repository.rev_list(repo, range_))
 
 
-def extract(
-    repo: str | Path,
-    range_: str | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> History:
-    """Features of every non-merge commit of range_ ("A..B", a ref, or None for HEAD), oldest first."""
-    import time
-
-    started = time.perf_counter()
-    path = Path(repo)
-    tip, selected = resolve_range(path, range_)
+def _replay(
+    repo: Path,
+    tip: str,
+    selected: set[str] | None,
+    progress: Callable[[int], None] | None,
+    exclude: tuple[str, ...],
+) -> tuple[list[CommitFeatures], list[LogCommit]]:
+    """One pass over the history: the features of the selected commits, and the merges."""
     tracker = Tracker()
     commits: list[CommitFeatures] = []
     merges: list[LogCommit] = []
     seen = 0
-    for seen, commit in enumerate(stream_commits(path, tip), 1):
+    for seen, commit in enumerate(stream_commits(repo, tip, exclude), 1):
         if len(commit.parents) > 1:
             merges.append(commit)
         else:
@@ -287,4 +288,30 @@ def extract(
             progress(seen)
     if progress is not None:
         progress(seen)  # the end, so a bar reaches 100%
-    return History(tuple(commits), tuple(merges), time.perf_counter() - started)
+    return commits, merges
+
+
+def extract(
+    repo: str | Path,
+    range_: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> History:
+    """Features of every non-merge commit of range_ ("A..B", a ref, or None for HEAD), oldest first.
+
+    When git cannot read some blob of the history (a clone without its largest files), the
+    pass is run again with the paths of every unreadable blob left out: they are counted in
+    History.unreadable, never fatal."""
+    import time
+
+    started = time.perf_counter()
+    path = Path(repo)
+    tip, selected = resolve_range(path, range_)
+    unreadable: tuple[str, ...] = ()
+    try:
+        commits, merges = _replay(path, tip, selected, progress, unreadable)
+    except GitError:
+        unreadable = tuple(sorted(repository.unreadable_paths(path, tip)))
+        if not unreadable:
+            raise
+        commits, merges = _replay(path, tip, selected, progress, unreadable)
+    return History(tuple(commits), tuple(merges), time.perf_counter() - started, unreadable)

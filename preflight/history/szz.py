@@ -1,25 +1,41 @@
 """SZZ labels: the commits whose lines later fix commits had to change are bug-inducing.
 
-For every fix commit of the range (see features.FIX_PATTERN), the lines it
-deletes or modifies in non-test .py files are blamed in the fix's parent, one
-`git blame --porcelain -w` per (fix, file) with all of that file's line ranges.
-Blank and comment-only lines are skipped, and whitespace changes are ignored,
-as in the AG-SZZ refinement. The diffs of all fixes come from one `git log` process.
+For every fix commit of the range (fixes.is_fix: the message, then the diff), the lines it
+deletes or modifies in production .py files (not tests, not vendored code) are blamed in the
+fix's parent, one `git blame --porcelain -w` per (fix, file) with all of that file's line
+ranges, several at once. Blank and comment-only lines are skipped, and whitespace changes are
+ignored, as in the AG-SZZ refinement. The diffs of all fixes come from one `git log` process.
+
+Blame looks through commits that change no behaviour (the repository's
+`.git-blame-ignore-revs` at the tip, and every blamed commit that cosmetic.cosmetic_commits
+finds to be formatting, comments, docstrings or moves: those are blamed again with
+--ignore-revs-file, until no new one turns up), and never blames an initial import (a root
+commit, or one that says it imports code from elsewhere). A revert links the reverted commit
+directly. with window_days, only fixes within that many days of the commit they blame count
+(the "follow-up fix within N days" label).
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from preflight import repository
-from preflight.globs import TEST_GLOBS, matches
+from preflight.history.cosmetic import cosmetic_commits, is_production_python
 from preflight.history.features import CommitFeatures
+from preflight.history.fixes import Message, is_fix, is_initial_import, is_revert, parse_messages
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")
 _BLAME = re.compile(r"^([0-9a-f]{40}) \d+ \d+")
+WORKERS = max(2, os.cpu_count() or 1)
+"""git blame processes run at once (each mostly waits on git's object reads)."""
+ROUNDS = 3
+"""Blame passes at most: each looks through the cosmetic commits the one before blamed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +55,18 @@ class Szz:
     """Links from bug-inducing commits to the fixes that blamed them."""
 
     links: tuple[tuple[str, str], ...]
-    """(inducing sha, fix sha) pairs."""
+    """(inducing sha, fix or revert sha) pairs."""
     fixes: int
     """Fix commits examined."""
     blames: int
     """git blame processes run."""
+    failed_blames: int = 0
+    """Blames git refused (an unreadable blob, a range past the end): those lines are not labelled."""
+    ignored: tuple[str, ...] = ()
+    """Commits blame looked through (cosmetic, or listed in .git-blame-ignore-revs) or never
+    blamed (initial imports)."""
+    reverts: int = 0
+    """Revert commits whose reverted commit is in the range (each a link)."""
 
     def inducing(self, fixes: Iterable[str] | None = None) -> set[str]:
         """Bug-inducing commits, optionally as known from only the given fix commits."""
@@ -98,37 +121,117 @@ def _ranges(lines: tuple[int, ...]) -> list[tuple[int, int]]:
     return spans
 
 
-def fix_diffs(repo: Path, fixes: list[str]) -> list[FixDiff]:
-    """The deleted/modified old lines of non-test .py files of the fixes, from one git process."""
+def fix_diffs(repo: Path, fixes: list[str], exclude: Sequence[str] = ()) -> list[FixDiff]:
+    """The deleted/modified old lines of production .py files of the fixes, from one git process
+    (the paths of exclude left out: their blobs cannot be read)."""
     if not fixes:
         return []
-    diffs = parse_fix_diffs(repository.commit_patches(repo, fixes, "*.py"))
-    return [d for d in diffs if d.path.endswith(".py") and not matches(d.path, TEST_GLOBS)]
+    diffs = parse_fix_diffs(repository.commit_patches(repo, fixes, "*.py", exclude))
+    return [d for d in diffs if is_production_python(d.path)]
 
 
-def blame(repo: Path, diff: FixDiff) -> set[str]:
-    """The commits that last changed the diff's lines in the fix's parent (whitespace ignored)."""
-    out = repository.blame_porcelain(repo, diff.parent, diff.path, _ranges(diff.lines))
-    if out is None:  # e.g. a line range past the end after an odd rename: skip this file
-        return set()
+def blame(repo: Path, diff: FixDiff, ignore_revs: Path | None = None) -> set[str] | None:
+    """The commits that last changed the diff's lines in the fix's parent (whitespace ignored, the
+    commits of ignore_revs looked through); None when git refuses."""
+    out = repository.blame_porcelain(repo, diff.parent, diff.path, _ranges(diff.lines), ignore_revs)
+    if out is None:  # e.g. a line range past the end after an odd rename, an unreadable blob
+        return None
     return {m.group(1) for line in out.split("\n") if (m := _BLAME.match(line))}
+
+
+def _blame_all(
+    repo: Path, diffs: Sequence[FixDiff], ignore_revs: Path | None, done: Callable[[], None]
+) -> list[set[str] | None]:
+    """blame() of every diff, WORKERS at a time (each is its own git process)."""
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        futures = [pool.submit(blame, repo, diff, ignore_revs) for diff in diffs]
+        found = []
+        for future in futures:
+            found.append(future.result())
+            done()
+        return found
+
+
+def _listed_ignores(repo: Path, tip: str) -> set[str]:
+    """The full shas of `.git-blame-ignore-revs` at tip (comments and unknown revisions skipped)."""
+    data = repository.read_blobs(repo, [f"{tip}:.git-blame-ignore-revs"])[0]
+    if not data:
+        return set()
+    names = [line.split("#", 1)[0].strip() for line in data.decode("utf-8", "replace").splitlines()]
+    return {name for name in names if len(name) == 40 and all(c in "0123456789abcdef" for c in name)}
 
 
 def label(
     repo: str | Path,
     commits: tuple[CommitFeatures, ...],
     progress: Callable[[int, int], None] | None = None,
+    exclude: Sequence[str] = (),
+    tip: str = "HEAD",
+    window_days: float | None = None,
 ) -> Szz:
-    """SZZ links for the fix commits among commits (only commits of the range are fixes or labelled)."""
+    """SZZ links for the fix commits among commits (only commits of the range are fixes or labelled);
+    exclude: paths whose blobs cannot be read (features.History.unreadable)."""
     path = Path(repo)
-    fixes = [c.sha for c in commits if c.get("is_fix")]
-    diffs = fix_diffs(path, fixes)
-    known = {c.sha for c in commits}
+    messages = parse_messages(repository.start_messages(path, tip).text())
+    known = {c.sha: c for c in commits}
+    fallback = {c.sha: Message(c.sha, 1, c.subject, "") for c in commits}
+    read = {sha: messages.get(sha, fallback[sha]) for sha in known}
+    fixes = [sha for sha, message in read.items() if is_fix(message)]
+    never = {sha for sha, message in read.items() if is_initial_import(message)}
     links: set[tuple[str, str]] = set()
-    for done, diff in enumerate(diffs, 1):
-        for bug in blame(path, diff):
-            if bug in known and bug != diff.fix:
-                links.add((bug, diff.fix))
+    reverts = 0
+    for sha, message in read.items():
+        if (target := is_revert(message)) is not None:
+            match = [bug for bug in known if bug.startswith(target)]
+            if len(match) == 1 and match[0] != sha:
+                links.add((match[0], sha))
+                reverts += 1
+    diffs = fix_diffs(path, fixes, exclude)
+    total, count = len(diffs), 0
+
+    def tick() -> None:
+        nonlocal count
+        count += 1
         if progress is not None:
-            progress(done, len(diffs))
-    return Szz(tuple(sorted(links)), len(fixes), len(diffs))
+            progress(count, total)
+
+    ignored = _listed_ignores(path, tip)
+    checked: set[str] = set()
+    blamed: list[set[str] | None] = [None] * len(diffs)
+    pending = list(range(len(diffs)))
+    blames = failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        revs_file = Path(tmp) / "ignore-revs"
+        for _ in range(ROUNDS):
+            revs_file.write_text("".join(f"{sha}\n" for sha in sorted(ignored)), encoding="utf-8")
+            found = _blame_all(path, [diffs[i] for i in pending], revs_file if ignored else None, tick)
+            blames += len(pending)
+            for i, result in zip(pending, found, strict=True):
+                blamed[i] = result
+            suspects = {bug for i in pending for bug in (blamed[i] or ()) if bug in known} - checked - never
+            checked |= suspects
+            newly = cosmetic_commits(path, suspects)
+            if not newly:
+                break
+            ignored |= newly
+            pending = [i for i in pending if blamed[i] and blamed[i] & newly]  # type: ignore[operator]
+            total += len(pending)
+    for diff, bugs in zip(diffs, blamed, strict=True):
+        if bugs is None:
+            failed += 1
+            continue
+        fix_time = known[diff.fix].time
+        for bug in bugs:
+            if bug not in known or bug == diff.fix or bug in never or bug in ignored:
+                continue
+            if window_days is not None and fix_time - known[bug].time > window_days * 86400:
+                continue
+            links.add((bug, diff.fix))
+    return Szz(
+        tuple(sorted(links)),
+        len(fixes),
+        blames,
+        failed,
+        tuple(sorted((ignored & set(known)) | never)),
+        reverts,
+    )

@@ -86,12 +86,47 @@ class GitRun:
         return out.decode("utf-8", "replace")
 
 
-def stream_log(repo: Path, tip: str, patches: bool = False) -> Iterator[str]:
+def stream_log(repo: Path, tip: str, patches: bool = False, exclude: Sequence[str] = ()) -> Iterator[str]:
     """Every commit reachable from tip, oldest first, as HISTORY_FORMAT records with -z numstat
-    and, with patches, the patch of every file (merges: no diff)."""
+    and, with patches, the patch of every file (merges: no diff). exclude: paths left out of
+    every diff (their blobs cannot be read); every commit is still listed (--full-history
+    --sparse: a commit that touches only those paths comes with no files)."""
     args = ["log", "-z", "--reverse", "--date-order", "--numstat", *_DIFF, "--no-show-signature"]
     args += _PATCH if patches else ()
-    return stream(repo, [*args, f"--format={HISTORY_FORMAT}", tip, "--"], f"git log {tip}")
+    limits = ["--full-history", "--sparse", "--", *_excluded(exclude)] if exclude else ["--"]
+    return stream(repo, [*args, f"--format={HISTORY_FORMAT}", tip, *limits], f"git log {tip}")
+
+
+def _excluded(paths: Iterable[str]) -> list[str]:
+    """Pathspecs that leave out exactly these paths (no wildcards)."""
+    return [f":(exclude,literal){path}" for path in sorted(set(paths))]
+
+
+def unreadable_paths(repo: Path, tip: str) -> dict[str, str]:
+    """The blobs reachable from tip that this repository lacks (a clone without its largest
+    files, a promisor remote out of reach), each with a path it had: {path: blob id}. Two
+    passes: `rev-list --objects --missing=print` finds them, `log --raw` (which reads no blob)
+    names them."""
+    listed = subprocess.run(
+        _command(repo, ["rev-list", "--objects", "--missing=print", tip, "--"]),
+        capture_output=True,
+        text=True,
+    )
+    missing = {line[1:].strip() for line in listed.stdout.splitlines() if line.startswith("?")}
+    if not missing:
+        return {}
+    args = ["log", "-z", "--raw", "--no-abbrev", "--no-renames", "--format=", tip, "--"]
+    tokens = subprocess.run(_command(repo, args), capture_output=True).stdout.decode("utf-8", "replace")
+    found: dict[str, str] = {}
+    fields = tokens.split("\0")
+    for at in range(len(fields) - 1):
+        raw = fields[at].lstrip("\n")
+        if raw.startswith(":"):  # ":old-mode new-mode old-id new-id status", then the path
+            ids = raw.split()[2:4]
+            for blob in ids:
+                if blob in missing:
+                    found.setdefault(fields[at + 1], blob)
+    return found
 
 
 def rev_list(repo: Path, range_: str) -> list[str]:
@@ -102,9 +137,9 @@ def rev_list(repo: Path, range_: str) -> list[str]:
     return done.stdout.split()
 
 
-def commit_patches(repo: Path, shas: Sequence[str], pathspec: str) -> str:
+def commit_patches(repo: Path, shas: Sequence[str], pathspec: str, exclude: Sequence[str] = ()) -> str:
     """`%x1e%H%x1f%P` headers and the -U0 patch against the first parent of each commit, limited
-    to pathspec, from one git process."""
+    to pathspec less the paths of exclude, from one git process."""
     args = [
         "log",
         "--no-walk=unsorted",
@@ -115,15 +150,20 @@ def commit_patches(repo: Path, shas: Sequence[str], pathspec: str) -> str:
         "--format=%x1e%H%x1f%P",
         "--",
         pathspec,
+        *_excluded(exclude),
     ]
     return GitRun(repo, args, "git log of fix commits", stdin="\n".join(shas) + "\n").text()
 
 
-def blame_porcelain(repo: Path, revision: str, path: str, ranges: Sequence[tuple[int, int]]) -> str | None:
+def blame_porcelain(
+    repo: Path, revision: str, path: str, ranges: Sequence[tuple[int, int]], ignore_revs: Path | None = None
+) -> str | None:
     """`git blame --porcelain -w` of the (first, last) line ranges of path at revision; None when
-    git refuses (a range past the end of the file, say)."""
+    git refuses (a range past the end of the file, an unreadable blob). ignore_revs: a file of
+    commits whose lines are blamed on the commits before them (--ignore-revs-file)."""
     spans = [arg for first, last in ranges for arg in ("-L", f"{first},{last}")]
-    args = ["blame", "--porcelain", "-w", *spans, revision, "--", path]
+    ignoring = ["--ignore-revs-file", str(ignore_revs)] if ignore_revs is not None else []
+    args = ["blame", "--porcelain", "-w", *ignoring, *spans, revision, "--", path]
     done = subprocess.run(_command(repo, args), capture_output=True)
     return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
 
@@ -259,3 +299,44 @@ def start_grep(repo: Path, revision: str, words: Iterable[str], pathspec: str = 
     args = ["-c", "grep.lineNumber=false", "-c", "grep.column=false", "grep", "-h", "-I", "-F", "--no-color"]
     args += [arg for word in words for arg in ("-e", word)]
     return GitRun(repo, [*args, revision, "--", pathspec], f"git grep at {revision}", ok=(0, 1))
+
+
+def start_messages(repo: Path, tip: str) -> GitRun:
+    """The full message of every non-merge commit reachable from tip:
+    `<sha>\x1f<parents>\x1f<message>\x1e`."""
+    args = ["log", "--no-merges", "--format=%H%x1f%P%x1f%B%x1e", tip, "--"]
+    return GitRun(repo, args, f"git log {tip} (messages)")
+
+
+def start_changed_paths(repo: Path, commits: Iterable[str], pathspec: str) -> GitRun:
+    """`git diff-tree -r -M --name-status -z` of each commit against its first parent, limited to
+    pathspec: `<sha>\0` then `<status>\0<path>\0` (a rename: `R<score>\0<old>\0<new>\0`)."""
+    args = ["diff-tree", "--stdin", "-r", "-M", "--name-status", "-z", *_DIFF[1:], "--", pathspec]
+    return GitRun(repo, args, "git diff-tree", stdin="".join(f"{sha}\n" for sha in commits))
+
+
+def read_blobs(repo: Path, specs: Sequence[str]) -> list[bytes | None]:
+    """The contents of `<revision>:<path>` specs from one `git cat-file --batch`; None for one
+    git does not have (no such path, an unreadable blob)."""
+    if not specs:
+        return []
+    feed = "".join(f"{spec}\n" for spec in specs)
+    run = subprocess.run(
+        _command(repo, ["cat-file", "--batch"]), input=feed.encode("utf-8"), capture_output=True
+    )
+    out, at = run.stdout, 0
+    found: list[bytes | None] = []
+    for _ in specs:
+        end = out.find(b"\n", at)
+        if end < 0:
+            found.append(None)
+            continue
+        header = out[at:end].rsplit(b" ", 2)
+        if len(header) == 3 and header[1] in (b"blob", b"tree", b"commit", b"tag") and header[2].isdigit():
+            size = int(header[2])
+            found.append(out[end + 1 : end + 1 + size] if header[1] == b"blob" else None)
+            at = end + 1 + size + 1
+        else:  # "<spec> missing" (or ambiguous)
+            found.append(None)
+            at = end + 1
+    return found

@@ -132,3 +132,20 @@ def test_function_level_features(git_repo: Path) -> None:
         3.0,
         -2.0,
     )  # test calls count
+
+
+def drop_object(repo: Path, sha: str) -> None:
+    """Delete one loose object, as a clone that lacks a large file does not have it."""
+    (repo / ".git" / "objects" / sha[:2] / sha[2:]).unlink()
+
+
+def test_an_unreadable_blob_is_skipped_and_counted(git_repo: Path) -> None:
+    commit_at(git_repo, {"app.py": "x = 1\n", "video.bin": "frame 1\n"}, "init", day=0)
+    commit_at(git_repo, {"video.bin": "frame 2\n"}, "video only", day=1)
+    commit_at(git_repo, {"app.py": "x = 2\ny = 3\n"}, "two", day=2)
+    drop_object(git_repo, git(git_repo, "rev-parse", "HEAD:video.bin"))
+    history = extract(git_repo)
+    assert [c.subject for c in history.commits] == ["init", "video only", "two"]  # none dropped
+    assert history.unreadable == ("video.bin",)
+    assert history.commits[2].get("lines_added") == 2
+    assert history.commits[1].get("files") == 0  # its only file is left out of the counts
