@@ -8,6 +8,7 @@ import datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from preflight import changes, config, exposure, gate, risk
 from preflight.errors import InputError
@@ -15,6 +16,10 @@ from preflight.event import Event
 from preflight.exposure import Runtime, mark_production
 from preflight.models import CheckResult, Exposure, Gate, GateMode, Impact, Likelihood, RevisionRange
 from preflight.repository import Repository
+
+if TYPE_CHECKING:
+    from preflight.callgraph.cache import CallGraphIndex
+    from preflight.callgraph.entrypoints import Pattern
 
 Reach = Callable[[Exposure, RevisionRange], Exposure]
 """Adds what the code index knows (entry points, inferred traffic) to an exposure."""
@@ -24,6 +29,8 @@ Override = Callable[[RevisionRange], "str | None"]
 """Finds a request to pass a failing gate (a pull-request label, a commit trailer), described."""
 Likely = Callable[[RevisionRange], "Likelihood | None"]
 """The probability that the change is defective, from history before it (None: no history)."""
+Index = Callable[[Repository, RevisionRange, "tuple[Pattern, ...]"], "CallGraphIndex"]
+"""Builds the code index of a range's head with the given entry-point patterns."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,21 +101,27 @@ def prepare(
     options: Options,
     environ: Mapping[str, str],
     event: Event,
+    runtime: Runtime | None = None,
+    index: Index | None = None,
 ) -> Stages:
     """The stages for checking `ranges`, with the config, policy and coefficients of the base;
-    bad runtime data fails here, before any work."""
+    bad runtime data fails here, before any work.
+
+    runtime: data a long-lived caller loaded already (None: load it as options and the config
+    say); index: how it builds the head's code index (None: code_index)."""
     policy_at = policy_revision(repo, ranges[0], environ) if ranges else None
     settings = load_settings(repo, policy_at, options.config_file, options.mode)
     snapshot = options.snapshot
     if snapshot is None and options.calls is None and settings.snapshot:
         snapshot = options.repo_dir / settings.snapshot
-    runtime = exposure.load(options.calls, snapshot, runtime_cache(repo))
+    if runtime is None:
+        runtime = exposure.load(options.calls, snapshot, runtime_cache(repo))
     return Stages(
         repo,
         runtime,
         settings,
         options.fail_above,
-        code_reach(repo, settings, runtime) if options.callgraph else None,
+        code_reach(repo, settings, runtime, index) if options.callgraph else None,
         change_impact(settings, runtime),
         gate_override(repo, settings.gate, event),
         change_likelihood(repo, policy_at) if ranges else None,
@@ -169,6 +182,8 @@ def gate_override(repo: Repository, policy: Gate, event: Event) -> Override:
             return f"the pull request label {policy.override_label!r}"
         if policy.override_trailer is None:  # off unless the base's policy names approvers
             return None
+        if revisions.worktree:  # a trailer approves a commit, never edits made after it
+            return None
         # Only the head commit counts: an approver's trailer approves the code as it is at the
         # commit they made, not commits stacked on it or merged in beside it.
         found = repo.trailers(revisions.merge_base, revisions.head_sha, policy.override_trailer)
@@ -207,6 +222,8 @@ def change_likelihood(repo: Repository, base: str | None) -> Likely:
     def find(revisions: RevisionRange) -> Likelihood | None:
         if revisions.merge_base is None:  # a root commit or unrelated histories: nothing before it
             return None
+        if revisions.worktree:  # the features read a commit's diff: uncommitted edits have none
+            return None
         found = pending.features(repo.root, revisions.merge_base, revisions.head_sha)
         notes = list(found.notes)
         if shallow:
@@ -235,17 +252,31 @@ def runtime_cache(repo: Repository) -> Path:
     return repo.git_dir / "preflight" / "runtime"
 
 
-def code_reach(repo: Repository, settings: config.Config, runtime: exposure.Runtime) -> Reach:
-    """Entry points and inferred traffic from the call graph of the head (cached by blob id),
-    production code only by the base's paths policy (applied here, so the cache never depends on it)."""
-    from preflight.callgraph import cache, reach
+def code_index(repo: Repository, revisions: RevisionRange, patterns: tuple[Pattern, ...]) -> CallGraphIndex:
+    """The code index of a range's head (cached by blob id): the head commit's files, or the work
+    tree's as they are on disk."""
+    from preflight.callgraph import cache
+
+    if revisions.worktree:
+        return cache.index_worktree(repo, patterns=patterns)
+    return cache.index(repo, revisions.head_sha, patterns=patterns)
+
+
+def code_reach(
+    repo: Repository, settings: config.Config, runtime: exposure.Runtime, index: Index | None = None
+) -> Reach:
+    """Entry points and inferred traffic from the call graph of the head (index: how it is built,
+    code_index by default), production code only by the base's paths policy (applied here, so the
+    cache never depends on it)."""
+    from preflight.callgraph import reach
     from preflight.callgraph.entrypoints import Pattern
 
     patterns = tuple(Pattern(decorator, kind) for decorator, kind in settings.entry_points)
     rates, homes = runtime.rates(), runtime.homes()  # once for every range
+    build = index or code_index
 
     def attach(found: Exposure, revisions: RevisionRange) -> Exposure:
-        code = cache.index(repo, revisions.head_sha, patterns=patterns)
+        code = build(repo, revisions, patterns)
         excluded = reach.non_production(code.graph.functions, code.graph.edges, settings.is_production)
         entries: dict[str, list[str]] = {}
         left_out = 0

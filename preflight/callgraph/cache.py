@@ -89,6 +89,31 @@ def summaries(
     return [FileSummary.from_raw(raw) for raw in raws.values()]
 
 
+def index_worktree(
+    repo: Repository,
+    cache_dir: Path | None = None,
+    workers: int | None = None,
+    patterns: tuple[Pattern, ...] = (),
+) -> CallGraphIndex:
+    """Call graph and entry points of the work tree as it is on disk (edits and untracked files
+    included), parsing only what the cache lacks: an unedited file has its commit's blob id."""
+    return index_files(worktree_files(repo), cache_dir or default_cache_dir(repo), workers, patterns)
+
+
+def worktree_files(repo: Repository) -> list[tuple[str, str, Callable[[], bytes]]]:
+    """(path, blob id, read bytes) of every .py file of the work tree; an edited file is read now
+    (its id is the one git would give it), and one that is not a regular file is left out."""
+    files = []
+    for path, blob in repo.worktree_python_files():
+        if blob is not None:
+            files.append((path, blob, _reader(repo, blob)))
+            continue
+        data = repo.worktree_file(path)
+        if data is not None:
+            files.append((path, _blob_id(data), _constant(data)))
+    return files
+
+
 def _reader(repo: Repository, blob: str) -> Callable[[], bytes]:
     return lambda: repo.read_blob(blob)
 

@@ -30,8 +30,12 @@ def compute(repo: Repository, revisions: RevisionRange) -> ChangeSet:
     files: list[FileChange] = []
     pairs: list[FilePair] = []
     warnings: list[str] = []
-    for raw in repo.diff_raw(revisions.merge_base, revisions.head_sha):
-        file, pair = _read(repo, raw, warnings)
+    if revisions.worktree:
+        raws = repo.diff_worktree_raw(revisions.merge_base)
+    else:
+        raws = repo.diff_raw(revisions.merge_base, revisions.head_sha)
+    for raw in raws:
+        file, pair = _read(repo, raw, warnings, revisions.worktree)
         files.append(file)
         if pair is not None:
             pairs.append(pair)
@@ -40,18 +44,27 @@ def compute(repo: Repository, revisions: RevisionRange) -> ChangeSet:
     return ChangeSet(revisions, tuple(files), module_level.classify(pairs, functions), tuple(warnings))
 
 
-def _read(repo: Repository, raw: RawChange, warnings: list[str]) -> tuple[FileChange, FilePair | None]:
-    """Describe one changed path and parse the versions of it that are Python."""
+def _read(
+    repo: Repository, raw: RawChange, warnings: list[str], worktree: bool = False
+) -> tuple[FileChange, FilePair | None]:
+    """Describe one changed path and parse the versions of it that are Python (worktree: a new
+    version without a blob is the work tree's file)."""
     special = _special_kind(raw)
     old_data = repo.read_blob(raw.old_blob) if raw.old_blob and not special else None
     new_data = repo.read_blob(raw.new_blob) if raw.new_blob and not special else None
+    lost = None
+    if worktree and new_data is None and raw.new_path and not raw.new_blob and not special:
+        new_data = repo.worktree_file(raw.new_path)
+        if new_data is None:
+            lost = "cannot read it in the work tree (gone, or no longer a regular file)"
+            warnings.append(f"{raw.new_path}: {lost}; listed, not parsed: its changes are unknown")
     old_lang = special or sources.language(raw.old_path or "", old_data)
     new_lang = special or sources.language(raw.new_path or "", new_data)
     old_text, old_why = _text(raw.old_path, old_data, old_lang, warnings)
     new_text, new_why = _text(raw.new_path, new_data, new_lang, warnings)
     old_py, new_py = old_lang == "Python", new_lang == "Python"
     # a Python version that cannot be read hides its changes: unknown, never "nothing changed"
-    unparsed = (old_why if old_py else None) or (new_why if new_py else None)
+    unparsed = (old_why if old_py else None) or ((new_why or lost) if new_py else None)
     if special and any(p and p.endswith((".py", ".pyw")) for p in (raw.old_path, raw.new_path)):
         # Python imports through a link (and a submodule brings code of its own): what the
         # module runs changed, and preflight never follows a link out of what it parsed.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import IO
 
 from preflight import event as events
@@ -202,10 +203,33 @@ def resolve_ranges(
     pre_push: Iterable[str] | None = None,
     remote: str | None = None,
     event: Event | None = None,
+    worktree: bool = False,
 ) -> tuple[RevisionRange, ...]:
-    """Every range to check: one, or one per pushed ref when reading pre-push input."""
+    """Every range to check: one, or one per pushed ref when reading pre-push input; with
+    worktree, the work tree against the base."""
+    if worktree:
+        if pre_push is not None or head is not None:
+            raise InputError("--worktree checks the work tree against --base; drop --head and --pre-push")
+        return (resolve_worktree(repo, base, environ, event),)
     if pre_push is not None:
         if base is not None or head is not None:
             raise InputError("--pre-push takes its refs from standard input; drop --base/--head")
         return resolve_pre_push(repo, pre_push, remote)
     return (resolve(repo, base, head, environ, event),)
+
+
+WORKTREE = "WORKTREE"
+"""The head's name when the head is the work tree (RevisionRange.head)."""
+
+
+def resolve_worktree(
+    repo: Repository, base: str | None, environ: Mapping[str, str], event: Event | None = None
+) -> RevisionRange:
+    """The work tree against base, picked as for a commit (--base, GitHub Actions, the default
+    branch), with HEAD, the commit under the work tree, as the head commit."""
+    if repo.commit_sha("HEAD") is None:
+        raise GitError(
+            "the work tree has no commit under it yet (HEAD names none): commit once, then check the "
+            "work tree against that commit"
+        )
+    return replace(resolve(repo, base, None, environ, event), head=WORKTREE, worktree=True)

@@ -40,7 +40,7 @@ def format_option(*choices: str, help: str = "Output format.") -> Callable[[F], 
 
 
 def range_options(f: F) -> F:
-    """--base/--head/--pre-push/--remote, shared by changes and check."""
+    """--base/--head/--pre-push/--remote/--worktree, shared by changes and check."""
     options = [
         click.option(
             "--base",
@@ -49,19 +49,32 @@ def range_options(f: F) -> F:
         click.option("--head", help="Head revision.  [default: HEAD]"),
         click.option("--pre-push", is_flag=True, help="Read the ranges from git's pre-push standard input."),
         click.option("--remote", help="Remote name being pushed to (with --pre-push; git passes it as $1)."),
+        click.option(
+            "--worktree",
+            is_flag=True,
+            help="The work tree as the head: staged, unstaged and untracked edits (files are read, never "
+            "imported).",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
     return f
 
 
-def _target(repo_dir: Path, base: str | None, head: str | None, pre_push: bool, remote: str | None) -> Target:
+def _target(
+    repo_dir: Path,
+    base: str | None,
+    head: str | None,
+    pre_push: bool,
+    remote: str | None,
+    worktree: bool = False,
+) -> Target:
     """What the range options name; with --pre-push the ranges come from standard input."""
     from preflight.changes.revisions import read_pre_push
     from preflight.commands import Target
 
     lines = read_pre_push(sys.stdin) if pre_push else None
-    return Target(repo_dir, base, head, lines, remote)
+    return Target(repo_dir, base, head, lines, remote, worktree)
 
 
 def _file_or_stdout(output: Path | None) -> Path | None:

@@ -40,12 +40,19 @@ def init(repo_dir: Path, hook_too: bool, force: bool) -> int:
 @range_options
 @format_option("text", "json")
 def changes(
-    repo_dir: Path, base: str | None, head: str | None, pre_push: bool, remote: str | None, fmt: str
+    repo_dir: Path,
+    base: str | None,
+    head: str | None,
+    pre_push: bool,
+    remote: str | None,
+    worktree: bool,
+    fmt: str,
 ) -> int:
     """List the changed files and classify every changed function."""
     from preflight.commands import changes as command
 
-    return command.run(_target(repo_dir, base, head, pre_push, remote), fmt, sys.stdout, os.environ)
+    target = _target(repo_dir, base, head, pre_push, remote, worktree)
+    return command.run(target, fmt, sys.stdout, os.environ)
 
 
 @cli.command()
@@ -102,6 +109,7 @@ def check(
     head: str | None,
     pre_push: bool,
     remote: str | None,
+    worktree: bool,
     fmt: str,
     calls: Path | None,
     fail_above: int | None,
@@ -120,7 +128,7 @@ def check(
 
     stages = pipeline.Options(calls, snapshot, config_file, mode, not no_callgraph, fail_above, repo_dir)
     options = command.CheckOptions(
-        _target(repo_dir, base, head, pre_push, remote),
+        _target(repo_dir, base, head, pre_push, remote, worktree),
         fmt,
         _file_or_stdout(output),
         color=fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ,

@@ -24,9 +24,13 @@ class Target:
     """git's pre-push standard input lines, when running as the hook."""
     remote: str | None = None
     """The remote being pushed to (the hook's first argument)."""
+    worktree: bool = False
+    """--worktree: the work tree (uncommitted edits included) against the base, as the head."""
 
     def ranges(
         self, repo: Repository, environ: Mapping[str, str], event: Event | None = None
     ) -> tuple[RevisionRange, ...]:
         """Every range to check (event: the GitHub event already read, else read when needed)."""
-        return resolve_ranges(repo, self.base, self.head, environ, self.pre_push, self.remote, event)
+        return resolve_ranges(
+            repo, self.base, self.head, environ, self.pre_push, self.remote, event, self.worktree
+        )

@@ -54,6 +54,9 @@ class RevisionRange:
     """Merge base of base and head; the diff runs from here to head. None means the empty tree."""
     source: str
     """Where the base came from: explicit, default-branch, github-event, github-base-ref, pre-push."""
+    worktree: bool = False
+    """True when the head is the work tree (staged, unstaged and untracked edits on top of the
+    commit head_sha), not a commit: its files are read from disk (never imported)."""
 
 
 @dataclass(frozen=True, slots=True)

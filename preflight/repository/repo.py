@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import IO
 
 from preflight.errors import GitError
-from preflight.repository.raw_diff import MODE_SYMLINK, RawChange, escape_path, parse_raw_diff
+from preflight.repository.raw_diff import MODE_SUBMODULE, MODE_SYMLINK, RawChange, escape_path, parse_raw_diff
+from preflight.repository.worktree import blob_id, mode_of, read_regular
 
 _ENV = {**os.environ, "LC_ALL": "C", "LANGUAGE": "C", "GIT_TERMINAL_PROMPT": "0"}
 """git's messages in English (GitError quotes them); never a credential prompt."""
@@ -263,6 +264,77 @@ class Repository:
             if len(parts) == 3 and parts[1] == "blob" and path.endswith(".py"):
                 found.append((parts[0], escape_path(path), parts[2]))
         return found
+
+    # The work tree: read for a check of uncommitted changes, never written (no index refresh,
+    # no lock: --no-optional-locks), never imported.
+
+    def diff_worktree_raw(self, base: str | None) -> tuple[RawChange, ...]:
+        """Changed paths from base (None = empty tree) to the work tree: staged and unstaged edits,
+        deletions, and untracked files that are not ignored (as added; renames are detected among
+        tracked files only). A version that exists only in the work tree has no blob (new_blob
+        None): read it with worktree_file."""
+        old = base if base is not None else self._git("hash-object", "-t", "tree", "/dev/null")
+        # diff-index, not diff: `git diff` refreshes the index and writes it (taking index.lock,
+        # which a git command the user runs meanwhile would trip on); diff-index goes by the stat
+        # data, so a file only touched is listed too, and its bytes decide.
+        out = self._git(
+            "--no-optional-locks",
+            "-c",
+            "core.quotepath=off",
+            "diff-index",
+            "--raw",
+            "-z",
+            "-M",
+            "--no-abbrev",
+            old,
+            "--",
+        )
+        edited = tuple(raw for raw in parse_raw_diff(out) if not self._only_touched(raw))
+        return edited + self._untracked()
+
+    def _only_touched(self, raw: RawChange) -> bool:
+        """A work-tree file listed for its stat data alone: the bytes of the base's blob."""
+        if raw.status != "modified" or raw.new_blob is not None or raw.old_blob is None:
+            return False
+        if raw.old_mode != raw.new_mode or raw.new_path is None:
+            return False
+        data = self.worktree_file(raw.new_path)
+        return data is not None and blob_id(data, len(raw.old_blob)) == raw.old_blob
+
+    def _untracked(self) -> tuple[RawChange, ...]:
+        """Untracked, not ignored files and links, as added (git lists no FIFO or device)."""
+        out = self._git("-c", "core.quotepath=off", "ls-files", "-z", "--others", "--exclude-standard")
+        found = []
+        for path in out.split("\0"):
+            if not path or path.endswith("/"):  # a repository of its own inside this one: not read
+                continue
+            mode = mode_of(self.root, path)
+            if mode is not None:
+                found.append(RawChange("added", None, escape_path(path), "000000", mode, None, None))
+        return tuple(found)
+
+    def worktree_file(self, path: str) -> bytes | None:
+        """A work-tree file's bytes; None unless it is a regular file inside the work tree reached
+        through no symbolic link (a link is never followed, a FIFO never waited on)."""
+        return read_regular(self.root, path)
+
+    def worktree_python_files(self) -> tuple[tuple[str, str | None], ...]:
+        """(path, blob sha) of every .py file of the work tree that is a file, as HEAD has them with
+        the work tree's changes on top; the sha is None where the work tree's version has none
+        (edited, or untracked): read it with worktree_file. Links are left out as in python_files."""
+        head = self.commit_sha("HEAD")
+        files: dict[str, str | None] = dict(self.python_files(head)) if head is not None else {}
+        for raw in self.diff_worktree_raw(head):
+            if raw.old_path is not None:
+                files.pop(raw.old_path, None)
+            path = raw.new_path
+            if (
+                path is not None
+                and path.endswith(".py")
+                and raw.new_mode not in (MODE_SYMLINK, MODE_SUBMODULE)
+            ):
+                files[path] = raw.new_blob
+        return tuple(sorted(files.items()))
 
     def read_blob(self, sha: str) -> bytes:
         """The content of a blob; GitError when this repository does not have it."""

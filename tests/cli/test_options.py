@@ -17,9 +17,15 @@ from preflight.errors import InputError
 @format_option("text", "json")
 @range_options
 def shown(
-    repo_dir: Path, fmt: str, base: str | None, head: str | None, pre_push: bool, remote: str | None
+    repo_dir: Path,
+    fmt: str,
+    base: str | None,
+    head: str | None,
+    pre_push: bool,
+    remote: str | None,
+    worktree: bool,
 ) -> None:
-    target = _target(repo_dir, base, head, pre_push, remote)
+    target = _target(repo_dir, base, head, pre_push, remote, worktree)
     click.echo(f"{fmt} {target!r}")
 
 
@@ -34,6 +40,11 @@ def test_the_range_options_make_the_target() -> None:
     result = CliRunner().invoke(shown, args)
     assert result.output == f"json {Target(Path('r'), 'main', 'feat')!r}\n"
     assert CliRunner().invoke(shown, ["--format", "xml"]).exit_code == 2  # not a choice
+
+
+def test_worktree_names_the_work_tree_as_the_head() -> None:
+    result = CliRunner().invoke(shown, ["--worktree", "--base", "main"])
+    assert result.output == f"text {Target(Path('.'), 'main', worktree=True)!r}\n"
 
 
 def test_pre_push_reads_the_lines_from_standard_input() -> None:
