@@ -93,6 +93,14 @@ _DEFAULTS = {
     "complexity_change": 0.10,
     "signature_changes": 0.0,
     "signature_callers": 0.10,
+    "prod_lines_added": 0.0,
+    "prod_lines_deleted": 0.0,
+    "prod_files": 0.0,
+    "test_lines_added": 0.0,
+    "defs_added": 0.0,
+    "defs_removed": 0.0,
+    "exceptions_touched": 0.0,
+    "conditions_touched": 0.0,
 }
 DEFAULT_INTERCEPT = -3.85
 """Measured, with the hand-set weights above: over the training periods (oldest 60% of non-merge

@@ -16,26 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from preflight import repository
-from preflight.globs import TEST_GLOBS, matches
+from preflight.history.features import is_production_python
 from preflight.models import Aspect, ChangeKind
-
-VENDORED_GLOBS = (
-    "vendor/*",
-    "*/vendor/*",
-    "_vendor/*",
-    "*/_vendor/*",
-    "vendored/*",
-    "*/vendored/*",
-    "third_party/*",
-    "*/third_party/*",
-    "thirdparty/*",
-    "*/thirdparty/*",
-    "extern/*",
-    "*/extern/*",
-    "externals/*",
-    "*/externals/*",
-)
-"""Code copied from other projects: its lines are never blamed (their bugs are not this project's changes)."""
 
 _COMMENT = re.compile(r"#[^\n]*")
 _SPACE = re.compile(r"\s+")
@@ -43,11 +25,6 @@ _NOISE = re.compile(
     r"(?s)[rRbBuUfF]{0,2}(\"\"\".*?\"\"\"|\'\'\'.*?\'\'\'|\"(?:\\.|[^\"\\\n])*\"|\'(?:\\.|[^\'\\\n])*\')|#[^\n]*"
 )
 _WORD = re.compile(r"\w+")
-
-
-def is_production_python(path: str) -> bool:
-    """A .py file that is neither a test nor vendored code."""
-    return path.endswith(".py") and not matches(path, TEST_GLOBS) and not matches(path, VENDORED_GLOBS)
 
 
 def _squeezed(text: str) -> str:

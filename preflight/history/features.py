@@ -81,6 +81,30 @@ DEPENDENCY_GLOBS = (
     "environment.yml",
 )
 
+VENDORED_GLOBS = (
+    "vendor/*",
+    "*/vendor/*",
+    "_vendor/*",
+    "*/_vendor/*",
+    "vendored/*",
+    "*/vendored/*",
+    "third_party/*",
+    "*/third_party/*",
+    "thirdparty/*",
+    "*/thirdparty/*",
+    "extern/*",
+    "*/extern/*",
+    "externals/*",
+    "*/externals/*",
+)
+"""Code copied from other projects: its lines are never blamed (their bugs are not this project's changes)."""
+
+
+def is_production_python(path: str) -> bool:
+    """A .py file that is neither a test nor vendored code."""
+    return path.endswith(".py") and not matches(path, TEST_GLOBS) and not matches(path, VENDORED_GLOBS)
+
+
 FEATURES = (
     "lines_added",
     "lines_deleted",
@@ -104,6 +128,14 @@ FEATURES = (
     "complexity_change",
     "signature_changes",
     "signature_callers",
+    "prod_lines_added",
+    "prod_lines_deleted",
+    "prod_files",
+    "test_lines_added",
+    "defs_added",
+    "defs_removed",
+    "exceptions_touched",
+    "conditions_touched",
 )
 """Feature names, in the order of CommitFeatures.values."""
 
@@ -162,11 +194,23 @@ class CodeChange:
     """Names of functions whose parameter list changed (once per file), test files skipped."""
     calls: Counter[str]
     """Call sites added minus removed, by name, over every .py file."""
+    defs_added: int = 0
+    """Functions defined in added lines and not in removed ones (production files, once per file)."""
+    defs_removed: int = 0
+    """Functions defined in removed lines and not in added ones (production files)."""
+    exceptions: int = 0
+    """try/except/finally/raise keywords on added or removed production lines."""
+    conditions: int = 0
+    """if/elif/else/while keywords on added or removed production lines."""
+
+
+_EXCEPTIONS = re.compile(r"^[ \t]*(?:try|except|finally|raise)\b", re.M)
+_CONDITIONS = re.compile(r"^[ \t]*(?:if|elif|else|while)\b", re.M)
 
 
 def code_change(hunks: Iterable[PythonHunks]) -> CodeChange:
     """Measure the .py hunks of one change."""
-    complexity = 0
+    complexity = defs_added = defs_removed = exceptions = conditions = 0
     names: list[str] = []
     calls: Counter[str] = Counter()
     for hunk in hunks:
@@ -175,7 +219,14 @@ def code_change(hunks: Iterable[PythonHunks]) -> CodeChange:
         if not matches(hunk.path, TEST_GLOBS):
             complexity += code.decision_points(hunk.added) - code.decision_points(hunk.removed)
             names += code.changed_signatures(hunk.removed, hunk.added)
-    return CodeChange(complexity, tuple(names), calls)
+        if is_production_python(hunk.path):
+            before, after = code.signatures(hunk.removed).keys(), code.signatures(hunk.added).keys()
+            defs_added += len(after - before)
+            defs_removed += len(before - after)
+            for text in (hunk.added, hunk.removed):
+                exceptions += len(_EXCEPTIONS.findall(text))
+                conditions += len(_CONDITIONS.findall(text))
+    return CodeChange(complexity, tuple(names), calls, defs_added, defs_removed, exceptions, conditions)
 
 
 class Tracker:
@@ -201,6 +252,7 @@ class Tracker:
         developers: set[str] = set().union(*(s.authors for s in known)) if known else set()
         ages = [(commit.time - s.last_time) / _DAY for s in known if s.last_time is not None]
         own = sum(self.author_file.get((commit.author, f.old_path or f.path), 0) for f in files)
+        production = [f for f in files if is_production_python(f.path)]
         return (
             float(sum(f.added for f in files)),
             float(sum(f.deleted for f in files)),
@@ -224,6 +276,14 @@ class Tracker:
             float(change.complexity),
             float(len(change.signatures)),
             float(sum(max(self.calls.get(name, 0), 0) for name in change.signatures)),
+            float(sum(f.added for f in production)),
+            float(sum(f.deleted for f in production)),
+            float(len(production)),
+            float(sum(f.added for f in files if matches(f.path, TEST_GLOBS))),
+            float(change.defs_added),
+            float(change.defs_removed),
+            float(change.exceptions),
+            float(change.conditions),
         )
 
     def update(self, commit: LogCommit, change: CodeChange | None = None) -> None:

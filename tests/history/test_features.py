@@ -57,6 +57,14 @@ def test_hand_checked_features(git_repo: Path) -> None:
         "complexity_change": 0.0,
         "signature_changes": 0.0,
         "signature_callers": 0.0,
+        "prod_lines_added": 2.0,  # a.py; tests and requirements.txt are not production code
+        "prod_lines_deleted": 1.0,  # pkg/b.py
+        "prod_files": 2.0,
+        "test_lines_added": 4.0,
+        "defs_added": 0.0,
+        "defs_removed": 0.0,
+        "exceptions_touched": 0.0,
+        "conditions_touched": 0.0,
     }
     first = dict(zip(FEATURES, history.commits[0].values, strict=True))
     assert (first["past_changes"], first["new_files"], first["age_days"]) == (0.0, 2.0, 0.0)
@@ -132,6 +140,22 @@ def test_function_level_features(git_repo: Path) -> None:
         3.0,
         -2.0,
     )  # test calls count
+    assert (units.get("conditions_touched"), revert.get("conditions_touched")) == (1.0, 1.0)  # not the test's
+
+
+def test_functions_and_exceptions_touched(git_repo: Path) -> None:
+    commit_at(
+        git_repo, {"lib.py": "def old():\n    return 1\n", "vendor/six.py": "def v():\n    pass\n"}, "a"
+    )
+    new = (
+        "def new(x):\n    try:\n        return int(x)\n    except ValueError:\n        raise TypeError(x)\n"
+        "    finally:\n        pass\n"
+    )
+    commit_at(git_repo, {"lib.py": new, "vendor/six.py": "def w():\n    raise X\n"}, "b", day=1)
+    last = extract(git_repo).commits[-1]
+    assert (last.get("defs_added"), last.get("defs_removed")) == (1.0, 1.0)  # new, old; vendored code skipped
+    assert (last.get("exceptions_touched"), last.get("conditions_touched")) == (4.0, 0.0)
+    assert (last.get("prod_lines_added"), last.get("prod_files"), last.get("lines_added")) == (7.0, 1.0, 9.0)
 
 
 def drop_object(repo: Path, sha: str) -> None:
