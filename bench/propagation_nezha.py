@@ -29,6 +29,7 @@ import argparse
 import csv
 import math
 import platform
+import statistics
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
@@ -136,15 +137,24 @@ def graph_for(
 ) -> ServiceGraph:
     """The graph as a snapshot taken just before the fault would hold it."""
     incoming: dict[str, float] = defaultdict(float)
+    medians: dict[str, float] = defaultdict(float)
     for edge in edges:
         incoming[edge["callee"]] += float(edge["calls_per_s"])
+        medians[edge["callee"]] += float(edge["calls_per_s"]) * float(edge["median_duration_us"]) / 1000
+    spread = statistics.median(float(e["p90_duration_us"]) / float(e["median_duration_us"]) for e in edges)
     services = []
     for name, row in fault.rows.items():
         if name == KPI:
             continue
         p90 = _float(row["base_p90_s"])
         rate = incoming.get(name) or _float(row["base_ops"])
-        services.append(Service(name, requests_per_s=rate, p90_ms=None if p90 is None else p90 * 1000))
+        p90_ms = None if p90 is None else p90 * 1000
+        # the p50: the calls' median into it (client side, the whole trace window); unknown for the
+        # front end (called from outside the traces): the simulator then takes its p90 for every request
+        p50 = medians[name] / incoming[name] if incoming.get(name) else None
+        if p90_ms is not None and p50 is not None and p50 >= p90_ms:
+            p50 = p90_ms / spread
+        services.append(Service(name, requests_per_s=rate, p50_ms=p50, p90_ms=p90_ms))
     calls = []
     seen = set()
     for edge in edges:

@@ -1,9 +1,9 @@
 """Calls with a timeout, retries or parallel fan-out: one batch of array operations per step.
 
-Plain calls are a sparse product in the engine. These change with the callee's state in
-other ways, so each step gathers its own (callee rows x trials), transforms them all at
-once, and adds them to the callers' rows (sums for sequential calls, the largest for
-parallel ones).
+Plain calls are sparse products in the engine. These change with the callee's state in
+other ways, so each step gathers its own (calls x scenarios x requests), transforms them
+all at once, and adds them to the callers' rows (sums for sequential calls, the slowest
+branch for parallel ones).
 """
 
 from __future__ import annotations
@@ -21,24 +21,36 @@ class SpecialCalls:
     """The special calls made by one step's callers (rows start.. of the engine's arrays).
 
     Guarded calls (a timeout or retries) change the callee's errors and delay on the way;
-    parallel calls without guards only need the largest delay (their errors are in the
-    engine's sparse product like any plain call's).
+    parallel calls wait for the slowest branch: per request, the largest of each branch's
+    own time plus its added delay, minus the largest before (so a slower branch that already
+    took longer than the others adds less than its delay, and one that stays below them
+    nothing). Their errors are in the engine's sparse product like any plain call's.
     """
 
     def __init__(
         self,
         calls: list[tuple[int, int, Call]],
         start: int,
-        base50: list[float | None],
-        base90: list[float | None],
+        took: np.ndarray,
+        slots: list[int],
         rate: list[float],
         inbound: np.ndarray,
+        limits: list[tuple[float, float] | None],
     ) -> None:
-        calls = sorted(calls, key=lambda item: (not guarded(item[2]), item[0], item[1]))
+        """took: each call's own time per request (calls x requests, ms; zeros when unknown);
+        slots: each call's pool slot (a call made n < 1 times per request is made in the requests
+        whose draw is below n); limits: the p50 and p90 of each call's time, None when unknown."""
+        order = sorted(range(len(calls)), key=lambda i: (not guarded(calls[i][2]), calls[i][0], calls[i][1]))
+        calls = [calls[i] for i in order]
+        self.took, self.slots = took[order], np.array(slots, dtype=np.intp)[order]
+        limits = [limits[i] for i in order]
         self.guarded = sum(guarded(call) for _, _, call in calls)
         self.callee = np.array([callee for _, callee, _ in calls])
+        self.reached = self.callee >= 0
+        self.idle = None if self.reached.all() else np.flatnonzero(~self.reached)
+        """Calls into services the faults do not reach (parallel branches that still take time)."""
         position = np.array([caller - start for caller, _, _ in calls])
-        self.n = np.array([per_request(call) for _, _, call in calls])[:, None]
+        self.n = np.array([per_request(call) for _, _, call in calls])
         self.blocked = np.array([not call.fallback for _, _, call in calls[: self.guarded]])[:, None]
         parallel = np.array([call.mode == PARALLEL for _, _, call in calls], dtype=bool)
         # rows grouped by caller position (runs of equal positions): reduceat sums or maxes each run
@@ -48,21 +60,23 @@ class SpecialCalls:
         self.par = np.flatnonzero(parallel)
         self.par = self.par[np.argsort(position[self.par], kind="stable")]
         self.par_at, self.par_starts = _groups(position[self.par])
-        timed = []
-        for row, (_, callee, call) in enumerate(calls):
-            p50 = call.p50_ms or base50[callee]
-            p90 = call.p90_ms or base90[callee] or p50
-            if call.timeout_ms is not None and p50 is not None and p50 > 0 and p90 is not None:
-                timed.append((row, float(call.timeout_ms), p50, p90))
+        timed = [
+            (row, float(call.timeout_ms), *known)
+            for row, (_, _, call) in enumerate(calls)
+            if call.timeout_ms is not None and (known := limits[row]) is not None
+        ]
         self.timed = np.array([row for row, *_ in timed], dtype=int)
-        self.limit, self.p50, self.p90 = (np.array([t[i] for t in timed])[:, None] for i in (1, 2, 3))
-        self.on_time_before = share_below(self.limit, self.p50, self.p90) if timed else self.limit
+        self.limit, self.p50, self.p90 = (np.array([t[i] for t in timed])[:, None, None] for i in (1, 2, 3))
+        self.on_time_before = (
+            share_below(self.limit[:, :, 0], self.p50[:, :, 0], self.p90[:, :, 0]) if timed else None
+        )
         retried = [row for row, (_, _, call) in enumerate(calls) if call.retries]
         self.retried = np.array(retried, dtype=int)
         self.retries = np.array([calls[row][2].retries for row in retried])[:, None]
-        self.took = np.array([calls[row][2].p50_ms or base50[calls[row][1]] or 0.0 for row in retried])[
-            :, None
+        self.attempt = np.array([calls[row][2].p50_ms or (limits[row] or (0.0, 0.0))[0] for row in retried])[
+            :, None, None
         ]
+        """The time of one attempt before the fault: the call's p50 (0 when unknown)."""
         self.share = np.array(
             [
                 rate[calls[row][0]] * per_request(calls[row][2]) / inbound[calls[row][1]]
@@ -80,53 +94,69 @@ class SpecialCalls:
         error: np.ndarray,
         wrong: np.ndarray | None,
         seen: np.ndarray,
+        pool: np.ndarray,
         survive: np.ndarray,
         delay: np.ndarray,
         extra: dict[tuple[int, int], np.ndarray],
     ) -> np.ndarray | None:
-        """Add these calls to the callers' log-survival and delay (`seen` is (rows, 2 * trials): p50 | p90);
-        the parallel ones' largest delay per caller is returned (rows follow `par_at`), None without any."""
-        trials = error.shape[1]
-        late = seen[self.callee]
+        """Add these calls to the callers' log-survival (scenarios) and delay (scenarios x requests,
+        flattened); the parallel ones' added time per caller is returned (rows follow `par_at`),
+        None without any."""
+        scenarios = error.shape[1]
+        requests = seen.shape[1] // scenarios
+        if self.idle is None:
+            late = seen[self.callee].reshape(len(self.callee), scenarios, requests)
+        else:  # branches into services the faults do not reach add nothing
+            late = np.zeros((len(self.callee), scenarios, requests))
+            late[self.reached] = seen[self.callee[self.reached]].reshape(-1, scenarios, requests)
         if self.guarded:
             fail = error[self.callee[: self.guarded]]
             if len(self.timed):
-                self._timeout(fail, late, trials)
+                self._timeout(fail, late)
             if len(self.retried):
-                self._retry(fail, late, trials, extra)
+                self._retry(fail, late, extra)
             failing = np.where(self.blocked, fail, 0.0)
             if wrong is not None:
                 failing = 1 - (1 - failing) * (1 - wrong[self.callee[: self.guarded]])
-            logs = self.n[: self.guarded] * np.log1p(-np.minimum(failing, NEVER))
+            logs = self.n[: self.guarded, None] * np.log1p(-np.minimum(failing, NEVER))
             survive[self.fail_at] += np.add.reduceat(logs, self.fail_starts, axis=0)
         if len(self.seq):
-            weighted = self.n[self.seq] * late[self.seq]
-            delay[self.seq_at] += np.add.reduceat(weighted, self.seq_starts, axis=0)
+            n = self.n[self.seq][:, None, None]
+            calls = late[self.seq]
+            # below one call per request: the requests that make it; above: n calls' mean and spread
+            whole = np.sqrt(np.maximum(n, 1.0))
+            summed = np.where(
+                n < 1,
+                (pool[self.slots[self.seq]] < n) * calls,
+                whole * calls + (n - whole) * calls.mean(axis=2, keepdims=True),
+            )
+            flat = summed.reshape(len(self.seq), -1)
+            delay[self.seq_at] += np.add.reduceat(flat, self.seq_starts, axis=0)
         if not len(self.par):
             return None
-        # calls fanned out in parallel overlap: however many, the caller waits for about one, the
-        # slowest; the caller adds the largest per position (rows self.par_at) to its delay
-        weighted = np.minimum(self.n[self.par], 1.0) * late[self.par]
-        return np.maximum.reduceat(weighted, self.par_starts, axis=0)
+        made = pool[self.slots[self.par]] < np.minimum(self.n[self.par], 1.0)[:, None, None]
+        own = made * self.took[self.par][:, None, :]
+        slowest = np.maximum.reduceat(own + made * late[self.par], self.par_starts, axis=0)
+        before = np.maximum.reduceat(own, self.par_starts, axis=0)
+        return np.asarray((slowest - before).reshape(len(self.par_starts), -1))
 
-    def _timeout(self, fail: np.ndarray, late: np.ndarray, trials: int) -> None:
+    def _timeout(self, fail: np.ndarray, late: np.ndarray) -> None:
         """Calls slower than the timeout end at it, as failures (lognormal call latency)."""
-        rows, limit = self.timed, self.limit
+        rows = self.timed
         # the share of calls beyond the limit grows as the added delay eats into it (only a
         # positive delay can: the rest leave more room, and no call is newly late)
-        slower = np.flatnonzero((late[rows, :trials] > 0).any(axis=1))
+        slower = np.flatnonzero((late[rows] > 0).any(axis=(1, 2)))
         if len(slower):
             at = rows[slower]
-            room = limit[slower] - late[at, :trials]
-            on_time = share_below(room, self.p50[slower], self.p90[slower])
-            added = np.clip(self.on_time_before[slower] - on_time, 0, 1)
+            on_time = share_below(self.limit[slower] - late[at], self.p50[slower], self.p90[slower])
+            assert self.on_time_before is not None
+            added = np.clip(self.on_time_before[slower] - on_time.mean(axis=2), 0, 1)
             fail[at] = 1 - (1 - fail[at]) * (1 - added)
-        for half, base in ((slice(0, trials), self.p50), (slice(trials, None), self.p90)):
-            late[rows, half] = np.minimum(base + late[rows, half], limit) - np.minimum(base, limit)
+        took = self.took[rows][:, None, :]
+        limit = self.limit
+        late[rows] = np.minimum(took + late[rows], limit) - np.minimum(took, limit)
 
-    def _retry(
-        self, fail: np.ndarray, late: np.ndarray, trials: int, extra: dict[tuple[int, int], np.ndarray]
-    ) -> None:
+    def _retry(self, fail: np.ndarray, late: np.ndarray, extra: dict[tuple[int, int], np.ndarray]) -> None:
         """r retries: fails only if every attempt fails; each extra attempt costs a call and loads the callee."""
         rows = self.retried
         p = fail[rows]
@@ -135,8 +165,7 @@ class SpecialCalls:
         for k in range(1, int(self.retries.max()) + 1):
             term = term * p
             attempts += np.where(self.retries >= k, term, 0.0)
-        took = self.took + late[rows, :trials]
-        late[rows] += np.tile((attempts - 1) * took, 2)
+        late[rows] += (attempts - 1)[:, :, None] * (self.attempt + late[rows])
         fail[rows] = p ** (self.retries + 1)
         for i, pair in enumerate(self.retried_pairs):
             extra[pair] = self.share[i] * (attempts[i] - 1)

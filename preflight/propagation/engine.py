@@ -1,34 +1,35 @@
-"""Propagate injected faults to callers, vectorized over Monte Carlo trials.
+"""Propagate injected faults to callers, vectorized over scenarios and their requests.
 
 Only the faulty services and their transitive callers can change, so only they get rows,
 numbered callees first (networkx condensation): each step is a contiguous block of rows
 whose callees are all computed before it, except inside a cycle, which is iterated to a
-fixed point. A step is one sparse product for its plain calls plus one batch for its calls
-with a timeout, retries or parallel fan-out (`calls.py`).
+fixed point. A step is a few sparse products for its plain calls plus one batch for its
+calls with a timeout, retries or parallel fan-out (`calls.py`).
 
-Rules, per call from caller u to callee v made n times per request of u:
+Trials are scenarios of requests (`sampling.py`): errors are shares per scenario, latency
+is per request. Rules, per call from caller u to callee v made n times per request of u:
 - errors: a call fails with v's added error probability; retries r make it fail
   with p^(r+1) and multiply the load on v by 1+p+...+p^r; a fallback absorbs the
   failure; a wrong return value is never absorbed. u's requests fail with
   1 - prod(1 - p_call)^n.
-- latency: a call takes v's added latency (plus added network delay into v); a
-  timeout caps it and turns the calls beyond it into failures (lognormal call
-  latency through the edge's p50/p90); retried calls add their own time.
-  Sequential calls add n * delay, parallel ones take the largest.
-- percentiles: delays propagate as means per request (n times the callee's), for the
-  p50 and the p90 separately. Only the share t of u's requests that reach changed code
-  carries them (t: 1 - (1 - own share) * prod over calls of (1 - t_v)^k * (1 - r t_v),
-  for n = k + r calls), so u's percentile q moves by mean / max(t, 1 - q): fully when at
-  least 1 - q of its requests are touched, in proportion below. Weighting once, at the
-  service reported, keeps rare calls along a chain from compounding.
-- cycles: iterated member by member (Gauss-Seidel) until nothing moves; below one
-  call per request around the cycle this settles, except in trials where a timeout
-  inside the cycle switches on and off (those are counted and said).
-- fail fast: a request of u that fails stops early, on average half-way
-  (ABORT_FRACTION of its latency), so u can get faster while its errors rise.
+- latency: each request of u adds what its calls to v added, request by request: below one
+  call per request, only the requests that make the call (a share n of them) get one of
+  v's requests' added time; at n >= 1, n calls' sum, with their mean and spread (n times
+  the mean, sqrt(n) times the deviation). A timeout caps a call and turns the calls beyond
+  it into failures (lognormal call latency through the edge's p50/p90); retried calls add
+  their own time. Parallel calls take the slowest branch (see `calls.py`). So a fault in a
+  rarely made call moves only the requests that make it, and the percentiles of u come out
+  of its requests: its own latency before (the lognormal through its p50 and p90) plus
+  what was added.
+- cycles: iterated member by member (Gauss-Seidel) until nothing moves; a call inside a
+  cycle adds n times the callee's mean added time (a request-level mixture around a cycle
+  need not settle); below one call per request around the cycle this settles, except in
+  scenarios where a timeout inside the cycle switches on and off (those are counted and said).
+- fail fast: a request of u that fails stops early, half-way (ABORT_FRACTION of its
+  latency), so u can get faster while its errors rise.
 - CPU: demand per request grows by share*(ratio-1); with utilization rho the
   M/M/1 response time scales by (1-rho)/(1-rho'), and beyond SATURATION the
-  demand above capacity fails (every request queues: t = 1).
+  demand above capacity fails.
 """
 
 from __future__ import annotations
@@ -37,16 +38,20 @@ import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
+from preflight.models import Service
+from preflight.propagation import sampling
 from preflight.propagation.calls import NEVER, SpecialCalls, guarded, per_request
 from preflight.propagation.faults import Fault
 from preflight.propagation.graph import PARALLEL, ServiceGraph
-from preflight.propagation.local_faults import QUANTILES, SATURATION, UTILIZATION_PRIOR, OwnFaults, base_of
+from preflight.propagation.local_faults import SATURATION, UTILIZATION_PRIOR, OwnFaults
+from preflight.propagation.sampling import QUANTILES, Draws, fail_slot
+from preflight.propagation.sparse import MaskedRows, SparseRows
 
 __all__ = ["ABORT_FRACTION", "QUANTILES", "SATURATION", "UTILIZATION_PRIOR", "State", "propagate"]
 
@@ -54,13 +59,16 @@ ABORT_FRACTION = 0.5
 CYCLE_ITERATIONS = 50
 CHUNK_TRIALS = 5_000
 LOG_NEVER = math.log1p(-NEVER)
+IDLE = -1
+"""The callee row of a parallel call into a service the faults do not reach."""
 
 
 @dataclass
 class State:
-    """Per-service added effects per trial, for the services the faults reach (rows follow `names`)."""
+    """Per-service added effects per scenario, for the services the faults reach (rows follow `names`)."""
 
     names: list[str]
+    shape: sampling.Layout
     error: np.ndarray
     """Added share of requests that fail."""
     wrong: np.ndarray
@@ -68,11 +76,9 @@ class State:
     delay: dict[float, np.ndarray]
     """Quantile -> added server-side latency at that percentile, ms."""
     network: np.ndarray
-    """Added latency on calls into the service, ms."""
+    """Mean added latency on calls into the service, ms."""
     load: np.ndarray
     """Requests received relative to before."""
-    touched: np.ndarray
-    """Share of each service's requests that reach changed code (per row, not per trial)."""
     assumptions: list[str] = field(default_factory=list)
     rows: dict[str, int] = field(init=False, repr=False)
 
@@ -81,35 +87,40 @@ class State:
 
 
 def propagate(graph: ServiceGraph, faults: list[Fault], trials: int, seed: int = 0) -> State:
-    """The added errors and latency of every service the faults reach, per trial.
+    """The added errors and latency of every service the faults reach, per scenario.
 
-    Trials are independent, so they run in chunks of CHUNK_TRIALS on a thread each (numpy
-    releases the GIL in its loops). The chunks do not depend on the number of cores, so
-    the same seed gives the same numbers on every machine.
+    Scenarios are independent, so they run in chunks of about CHUNK_TRIALS trials on a thread
+    each (numpy releases the GIL in its loops). The chunks do not depend on the number of
+    cores, so the same seed gives the same numbers on every machine.
     """
     rng = np.random.default_rng(seed)
+    uncertain = any(
+        f.low != f.high or (f.kind == "cpu" and graph.service(f.service).utilization is None) for f in faults
+    )
+    shape = sampling.layout(trials, uncertain)
     steps = _plan(graph, faults)
     names = [name for _, group in steps for name in group]
     rows = {name: i for i, name in enumerate(names)}
-    size = len(names)
+    size, scenarios = len(names), shape.scenarios
     state = State(
         names,
-        np.zeros((size, trials)),
-        np.zeros((size, trials)),
-        {q: np.empty((size, trials)) for q in QUANTILES},
-        np.zeros((size, trials)),
-        np.ones((size, trials)),
-        np.zeros(size),
+        shape,
+        np.zeros((size, scenarios)),
+        np.zeros((size, scenarios)),
+        {q: np.zeros((size, scenarios)) for q in QUANTILES},
+        np.zeros((size, scenarios)),
+        np.ones((size, scenarios)),
     )
-    own = OwnFaults(graph, faults, rows, rng, trials, state.assumptions)
-    engine = _Engine(graph, rows, steps, own, state.assumptions)
-    state.touched[:] = engine.touched
-    chunks = [_Run(engine, state, own, slice(at, at + CHUNK_TRIALS)) for at in range(0, trials, CHUNK_TRIALS)]
+    orders = Draws([graph.service(name) for name in names], rng, shape)
+    own = OwnFaults(graph, faults, rows, rng, shape, orders.base, orders.pool, state.assumptions)
+    engine = _Engine(graph, rows, steps, own, orders, state.assumptions)
+    per = max(1, CHUNK_TRIALS // shape.requests)
+    chunks = [_Run(engine, state, own, slice(at, at + per)) for at in range(0, scenarios, per)]
     _each(chunks, lambda chunk: chunk.run(None))
     if any(bool((state.load[row] > 1 + 1e-9).any()) for row in own.cpu):
         # retries multiply the load on a CPU-bound faulty service: once more with that load
         load = state.load.copy()
-        _each(chunks, lambda chunk: chunk.run(load[:, chunk.columns]))
+        _each(chunks, lambda chunk: chunk.run(load[:, chunk.scenarios]))
         state.load[:] = load
         state.assumptions.append("retries raise the load on a CPU-bound faulty service: simulated with it")
     _each(chunks, lambda chunk: chunk.finish())
@@ -119,9 +130,9 @@ def propagate(graph: ServiceGraph, faults: list[Fault], trials: int, seed: int =
             unsettled[cycle] = unsettled.get(cycle, 0) + count
     for cycle, count in unsettled.items():
         state.assumptions.append(
-            f"the cycle {cycle} did not settle in {CYCLE_ITERATIONS} rounds in {count:,} of {trials:,} "
-            "trials (calls around it reach one per request or more, or timeouts inside it switch on and "
-            "off): their numbers are those of the last round"
+            f"the cycle {cycle} did not settle in {CYCLE_ITERATIONS} rounds in {count:,} of {scenarios:,} "
+            "scenarios (calls around it reach one per request or more, or timeouts inside it switch on "
+            "and off): their numbers are those of the last round"
         )
     return state
 
@@ -157,26 +168,6 @@ def _plan(graph: ServiceGraph, faults: list[Fault]) -> list[tuple[bool, list[str
     return plan
 
 
-class SparseRows:
-    """A matrix of few non-zeros, as much of scipy.sparse as the engine needs: `matrix @ dense`.
-
-    Duplicate (row, column) entries add up, as in a COO matrix. Hand-written because
-    importing scipy.sparse costs the pre-push hook more than a whole Monte Carlo run.
-    """
-
-    def __init__(self, values: list[float], at: list[int], to: list[int], shape: tuple[int, int]) -> None:
-        order = np.argsort(np.asarray(at, dtype=np.intp), kind="stable")
-        self.to = np.asarray(to, dtype=np.intp)[order]
-        self.values = np.asarray(values, dtype=float)[order]
-        self.rows, self.starts = np.unique(np.asarray(at, dtype=np.intp)[order], return_index=True)
-        self.shape = shape
-
-    def __matmul__(self, dense: np.ndarray) -> np.ndarray:
-        out = np.zeros((self.shape[0], dense.shape[1]))
-        out[self.rows] = np.add.reduceat(self.values[:, None] * dense[self.to], self.starts, axis=0)
-        return out
-
-
 @dataclass
 class _Step:
     start: int
@@ -185,8 +176,12 @@ class _Step:
     """SparseRows (step rows x all rows): n of plain calls without a fallback, for log-survival (None: none)."""
     wrong: Any
     """Sparse: n of every plain call, for wrong values (no fallback absorbs them)."""
-    delay: Any
-    """Sparse: n of every plain sequential call, for mean delays."""
+    masked: MaskedRows | None
+    """Plain sequential calls made in fewer than every request."""
+    summed: Any
+    """Sparse: sqrt(n) of plain sequential calls made n >= 1 times per request (their spread) ..."""
+    mean: Any
+    """... and n - sqrt(n) of them (their mean), or n of calls inside a cycle, over the callees' means."""
     special: SpecialCalls | None
     faulty: list[int]
 
@@ -200,19 +195,23 @@ class _Engine:
         rows: dict[str, int],
         steps: list[tuple[bool, list[str]]],
         own: OwnFaults,
+        orders: Draws,
         assumptions: list[str],
     ) -> None:
         size = len(rows)
-        services = [graph.service(name) for name in rows]
-        self.base = {q: [base_of(s, q) for s in services] for q in QUANTILES}
-        self.floor = {q: np.array([b or 0.0 for b in self.base[q]])[:, None] for q in QUANTILES}
-        """The latency before (0 when unknown): a service cannot get faster than that."""
-        rate = [s.requests_per_s or 1.0 for s in services]
+        self.services = [graph.service(name) for name in rows]
+        self.orders = orders
+        rate = [s.requests_per_s or 1.0 for s in self.services]
         out: dict[int, list[tuple[int, Any]]] = {}
         inbound = np.zeros(size)
         """Calls per second into each service (the denominator of its load factor)."""
         defaulted = []
         for call in graph.calls():
+            if call.caller in rows and call.callee not in rows and call.mode == PARALLEL:
+                # a branch the faults do not reach still takes its time: the slowest may be it
+                branch = replace(call, timeout_ms=None, retries=0)
+                out.setdefault(rows[call.caller], []).append((IDLE, branch))
+                continue
             # every caller of a reached service is reached: calls between reached services are all
             if call.caller in rows and call.callee in rows:
                 caller, callee = rows[call.caller], rows[call.callee]
@@ -233,22 +232,22 @@ class _Engine:
         for cycle, group in steps:
             stop = start + len(group)
             if not cycle:
-                self.blocks.append((False, [(self._step(start, stop, out, own, rate, inbound), None)]))
+                self.blocks.append((False, [(self._step(start, stop, out, own, rate, inbound, False), None)]))
             else:
                 inside = range(start, stop)
                 members: list[tuple[_Step, _Step | None]] = []
                 for row in inside:
                     calls = [(callee, call) for callee, call in out.get(row, ()) if callee not in inside]
+                    # (IDLE branches go with the calls out of the cycle)
                     loops = [(callee, call) for callee, call in out.get(row, ()) if callee in inside]
                     members.append(
                         (
-                            self._step(row, row + 1, {row: calls}, own, rate, inbound),
-                            self._step(row, row + 1, {row: loops}, own, rate, inbound),
+                            self._step(row, row + 1, {row: calls}, own, rate, inbound, False),
+                            self._step(row, row + 1, {row: loops}, own, rate, inbound, True),
                         )
                     )
                 self.blocks.append((True, members))
             start = stop
-        self.touched = _touched(self.blocks, out, own.touched, size)
 
     def _step(
         self,
@@ -258,63 +257,96 @@ class _Engine:
         own: OwnFaults,
         rate: list[float],
         inbound: np.ndarray,
+        looped: bool,
     ) -> _Step:
         """Rows start..stop: their plain calls as sparse matrices, the rest as special calls."""
-        plain: dict[str, tuple[list[int], list[int], list[float]]] = {
-            name: ([], [], []) for name in ("fail", "wrong", "delay")
+        sparse: dict[str, tuple[list[int], list[int], list[float]]] = {
+            name: ([], [], []) for name in ("fail", "wrong", "summed", "mean")
         }
-        special = []
+        masked: tuple[list[int], list[float], list[int], list[int]] = ([], [], [], [])
+        special, took, slots, limits = [], [], [], []
         for caller in range(start, stop):
-            for callee, call in out.get(caller, ()):
+            for index, (callee, call) in enumerate(out.get(caller, ())):
+                n = per_request(call)
+                base = self.services[callee] if callee != IDLE else Service(call.callee)
+                p50 = call.p50_ms or base.p50_ms
+                p90 = call.p90_ms or base.p90_ms or p50
                 if guarded(call) or call.mode == PARALLEL:
                     special.append((caller, callee, call))
-                if guarded(call):
+                    slot, own_time = self.orders.call(caller, index, p50, p90)
+                    slots.append(slot)
+                    took.append(own_time)
+                    limits.append((p50, p90) if p50 is not None and p50 > 0 and p90 is not None else None)
+                if guarded(call) or callee == IDLE:
                     continue
                 names = ("wrong",) if call.fallback else ("fail", "wrong")
-                for name in names if call.mode == PARALLEL else (*names, "delay"):
-                    plain[name][0].append(caller - start)
-                    plain[name][1].append(callee)
-                    plain[name][2].append(per_request(call))
+                for name in names:
+                    sparse[name][0].append(caller - start)
+                    sparse[name][1].append(callee)
+                    sparse[name][2].append(n)
+                if call.mode == PARALLEL:
+                    continue
+                if looped:
+                    sparse["mean"][0].append(caller - start)
+                    sparse["mean"][1].append(callee)
+                    sparse["mean"][2].append(n)
+                elif n < 1:
+                    masked[0].append(self.orders.call(caller, index, p50, p90)[0])
+                    masked[1].append(n)
+                    masked[2].append(caller - start)
+                    masked[3].append(callee)
+                else:
+                    for name, value in (("summed", math.sqrt(n)), ("mean", n - math.sqrt(n))):
+                        if value > 0:
+                            sparse[name][0].append(caller - start)
+                            sparse[name][1].append(callee)
+                            sparse[name][2].append(value)
         size = len(inbound)
         matrices = {
             name: SparseRows(values, at, to, (stop - start, size)) if values else None
-            for name, (at, to, values) in plain.items()
+            for name, (at, to, values) in sparse.items()
         }
         return _Step(
             start,
             stop,
             matrices["fail"],
             matrices["wrong"],
-            matrices["delay"],
-            SpecialCalls(special, start, self.base[0.5], self.base[0.9], rate, inbound) if special else None,
-            [row for row in range(start, stop) if row in own.touched],
+            MaskedRows(*masked) if masked[0] else None,
+            matrices["summed"],
+            matrices["mean"],
+            SpecialCalls(special, start, np.array(took), slots, rate, inbound, limits) if special else None,
+            [row for row in range(start, stop) if row in own.rows],
         )
 
 
 class _Run:
-    """One chunk of trials (columns) through the engine's steps, with its own working arrays."""
+    """One chunk of scenarios through the engine's steps, with its own working arrays."""
 
-    def __init__(self, engine: _Engine, state: State, own: OwnFaults, columns: slice) -> None:
-        self.engine, self.columns = engine, columns
+    def __init__(self, engine: _Engine, state: State, own: OwnFaults, scenarios: slice) -> None:
+        self.engine, self.scenarios = engine, scenarios
         self.state = State(
             state.names,
-            state.error[:, columns],
-            state.wrong[:, columns],
-            {q: delay[:, columns] for q, delay in state.delay.items()},
-            state.network[:, columns],
-            state.load[:, columns],
-            state.touched,
+            state.shape,
+            state.error[:, scenarios],
+            state.wrong[:, scenarios],
+            {q: delay[:, scenarios] for q, delay in state.delay.items()},
+            state.network[:, scenarios],
+            state.load[:, scenarios],
         )
-        self.own = own.columns(columns)
-        size, trials = self.state.error.shape
-        self.log_fail = np.zeros((size, trials))
-        self.log_wrong = np.zeros((size, trials)) if own.wrong else None
-        self.seen = np.zeros((size, 2 * trials))
-        """Per reached service, as its callers see it: mean added delay + network, p50 | p90 halves."""
+        self.own = own.columns(scenarios)
+        self.pool = engine.orders.pool[:, scenarios]
+        size, count = self.state.error.shape
+        self.requests = state.shape.requests
+        self.log_fail = np.zeros((size, count))
+        self.log_wrong = np.zeros((size, count)) if own.wrong else None
+        self.seen = np.zeros((size, count * self.requests))
+        """Per reached service, as its callers meet its requests: added time + wire delay, per request."""
+        self.means = np.zeros((size, count))
+        """seen's mean per scenario."""
         self.extra: dict[tuple[int, int], np.ndarray] = {}
         """(callee, caller) -> extra load on the callee from that caller's retries (recomputed each time)."""
         self.unsettled: dict[str, int] = {}
-        """Cycle -> trials still moving after CYCLE_ITERATIONS rounds."""
+        """Cycle -> scenarios still moving after CYCLE_ITERATIONS rounds."""
 
     def run(self, load: np.ndarray | None) -> None:
         state = self.state
@@ -325,36 +357,36 @@ class _Run:
             rows = slice(steps[0][0].start, steps[-1][0].stop)
             outside = [self._sum(step) for step, _ in steps]
             for _ in range(CYCLE_ITERATIONS):
-                before = state.error[rows].copy(), self.seen[rows].copy()
+                before = state.error[rows].copy(), self.means[rows].copy()
                 for (step, inner), fixed in zip(steps, outside, strict=True):
                     assert inner is not None
                     self._update_member(step, inner, fixed, load)
                 if np.allclose(before[0], state.error[rows], rtol=0, atol=1e-6) and np.allclose(
-                    before[1], self.seen[rows], rtol=0, atol=1e-3
+                    before[1], self.means[rows], rtol=0, atol=1e-3
                 ):
                     break
             else:
                 moving = (np.abs(before[0] - state.error[rows]) > 1e-6).any(axis=0)
-                moving |= (
-                    (np.abs(before[1] - self.seen[rows]) > 1e-3)
-                    .reshape(len(before[1]), 2, -1)
-                    .any(axis=(0, 1))
-                )
+                moving |= (np.abs(before[1] - self.means[rows]) > 1e-3).any(axis=0)
                 names = ", ".join(state.names[rows])
                 self.unsettled[names] = self.unsettled.get(names, 0) + int(moving.sum())
 
     def _sum(self, step: _Step) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """What a step's calls bring from the callees' current state: log-survival, summed delay,
-        and the largest parallel delay (rows follow the step's `special.par_at`)."""
-        rows, trials = step.stop - step.start, self.log_fail.shape[1]
-        survive = step.fail @ self.log_fail if step.fail is not None else np.zeros((rows, trials))
+        """What a step's calls bring from the callees' current state: log-survival per scenario,
+        summed delay per request, and the parallel calls' added time (rows follow `special.par_at`)."""
+        rows, count = step.stop - step.start, self.log_fail.shape[1]
+        survive = step.fail @ self.log_fail if step.fail is not None else np.zeros((rows, count))
         if self.log_wrong is not None and step.wrong is not None:
             survive += step.wrong @ self.log_wrong
-        delay = step.delay @ self.seen if step.delay is not None else np.zeros((rows, 2 * trials))
+        delay = step.summed @ self.seen if step.summed is not None else np.zeros((rows, self.seen.shape[1]))
+        if step.mean is not None:
+            delay += np.repeat(step.mean @ self.means, self.requests, axis=1)
+        if step.masked is not None:
+            step.masked.add(self.seen, self.pool, delay)
         peak = None
         if step.special is not None:
             wrong = self.state.wrong if self.log_wrong is not None else None
-            peak = step.special.add(self.state.error, wrong, self.seen, survive, delay, self.extra)
+            peak = step.special.add(self.state.error, wrong, self.seen, self.pool, survive, delay, self.extra)
             for callee in {callee for callee, _ in step.special.retried_pairs}:
                 total = sum(v for (c, _), v in self.extra.items() if c == callee)
                 self.state.load[callee] = 1 + total
@@ -364,7 +396,7 @@ class _Run:
         """Recompute a step's rows from their callees' current state, then add their own faults."""
         survive, delay, peak = self._sum(step)
         if peak is not None and step.special is not None:
-            delay[step.special.par_at] += np.maximum(peak, 0.0)
+            delay[step.special.par_at] += peak
         self._settle(step, survive, delay, load)
 
     def _update_member(
@@ -379,84 +411,62 @@ class _Run:
         survive += outside[0]
         delay += outside[1]
         peaks = [p[0] for p in (peak, outside[2]) if p is not None and len(p)]
-        if peaks:  # one row: the parallel calls in and out of the cycle together
-            delay[0] += (
-                np.maximum(np.maximum.reduce(peaks), 0.0) if len(peaks) > 1 else np.maximum(peaks[0], 0.0)
-            )
+        if peaks:  # one row: the parallel calls in and out of the cycle together (an approximation:
+            # the slowest of the two groups' added times)
+            delay[0] += np.maximum.reduce(peaks) if len(peaks) > 1 else peaks[0]
         self._settle(step, survive, delay, load)
 
     def _settle(self, step: _Step, survive: np.ndarray, delay: np.ndarray, load: np.ndarray | None) -> None:
         """The step's rows from their callees' sum: errors, fail fast, own faults, what callers see."""
-        state, own, engine = self.state, self.own, self.engine
-        trials = state.error.shape[1]
+        state, own, orders = self.state, self.own, self.engine.orders
         rows = slice(step.start, step.stop)
+        count, requests = survive.shape[1], self.requests
         # log(1 - error) is the log-survival itself (kept above log(1 - NEVER)): no log needed
         np.maximum(survive, LOG_NEVER, out=self.log_fail[rows])
         np.expm1(survive, out=survive)
-        child = np.negative(survive, out=state.error[rows])
-        for q, half in _halves(trials):
-            part = delay[:, half]
-            floor = engine.floor[q][rows]
-            if floor.any():
-                part -= np.multiply(child, ABORT_FRACTION * floor, out=survive)  # survive: scratch now
-                np.maximum(part, -floor, out=part)
-            else:
-                np.maximum(part, 0.0, out=part)
+        failed = np.negative(survive, out=state.error[rows])
+        per = delay.reshape(step.stop - step.start, count, requests)
+        base = orders.base[rows][:, None, :]
+        if failed.any():
+            first = self.pool[[fail_slot(row) for row in range(step.start, step.stop)]]
+            per -= ABORT_FRACTION * (first < failed[:, :, None]) * base
+        np.maximum(per, -base, out=per)  # a request never takes less than no time
         for row in step.faulty:
             i = row - step.start
             own.apply(
                 row,
-                {q: engine.base[q][row] for q in QUANTILES},
                 (load if load is not None else state.load)[row],
                 state.error[row],
                 state.wrong[row],
-                {0.5: delay[i, :trials], 0.9: delay[i, trials:]},
-                state.network[row],
+                per[i],
             )
-            if row in own.network:
-                delay[i] += np.tile(own.network[row], 2)
             # own faults change the row's errors (only faulty rows ever have wrong values)
             self.log_fail[row] = np.log1p(-np.minimum(state.error[row], NEVER))
             if self.log_wrong is not None:
                 self.log_wrong[row] = np.log1p(-np.minimum(state.wrong[row], NEVER))
-        self.seen[rows] = delay
+        seen = np.take_along_axis(per, orders.seen(rows, self.scenarios), axis=2)
+        for row in step.faulty:
+            network = own.network.get(row)
+            if network is not None:
+                seen[row - step.start] += network
+        self.seen[rows] = seen.reshape(len(seen), -1)
+        self.means[rows] = seen.mean(axis=2)
 
     def finish(self) -> None:
-        """Turn the mean delays into the percentiles reported (see the module docstring)."""
-        engine = self.engine
-        for q, half in _halves(self.state.error.shape[1]):
-            part = self.seen[:, half]
-            for row, network in self.own.network.items():
-                part[row] -= network
-            reported = self.state.delay[q]
-            np.divide(part, np.maximum(engine.touched, 1 - q)[:, None], out=reported)
-            np.maximum(reported, -engine.floor[q], out=reported)
-
-
-def _touched(
-    blocks: list[tuple[bool, list[tuple[_Step, _Step | None]]]],
-    out: dict[int, list[tuple[int, Any]]],
-    own: dict[int, float],
-    size: int,
-) -> np.ndarray:
-    """Share of each service's requests that reach changed code, callees first (cycles iterated)."""
-    touched = np.zeros(size)
-    for cycle, steps in blocks:
-        start, stop = steps[0][0].start, steps[-1][0].stop
-        for _ in range(CYCLE_ITERATIONS if cycle else 1):
-            before = touched[start:stop].copy()
-            for row in range(start, stop):
-                miss = 1 - own.get(row, 0.0)
-                for callee, call in out.get(row, ()):
-                    n = per_request(call)
-                    whole = math.floor(n)
-                    miss *= (1 - touched[callee]) ** whole * (1 - (n - whole) * touched[callee])
-                touched[row] = 1 - miss
-            if np.allclose(before, touched[start:stop], rtol=0, atol=1e-9):
-                break
-    return touched
-
-
-def _halves(trials: int) -> tuple[tuple[float, slice], tuple[float, slice]]:
-    """Where each percentile's delays sit in a (rows, 2 * trials) array: p50 | p90."""
-    return (0.5, slice(0, trials)), (0.9, slice(trials, None))
+        """The percentiles of every row's requests (own latency before + added), less those before."""
+        orders, state = self.engine.orders, self.state
+        size, count = state.error.shape
+        seen = self.seen.reshape(size, count, self.requests)
+        for row, network in self.own.network.items():
+            state.network[row] = network.mean(axis=1)
+            seen[row] -= network
+        moved = np.flatnonzero(seen.any(axis=(1, 2)))
+        for at in range(0, len(moved), 256):  # bounded scratch memory
+            part = moved[at : at + 256]
+            at_part = np.take_along_axis(
+                orders.base[part][:, None, :], orders.seen(part, self.scenarios), axis=2
+            )
+            after = np.maximum(seen[part] + at_part, 0.0)
+            found = sampling.quantiles(after, QUANTILES)
+            for q, value, before in zip(QUANTILES, found, orders.base_q, strict=True):
+                state.delay[q][part] = value - before[part][:, None]

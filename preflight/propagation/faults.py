@@ -47,13 +47,15 @@ class Fault:
     executions: float = 1.0
     """Executions per request that runs it (at least 1): errors compound over them, delays add up."""
 
-    def sample(self, rng: np.random.Generator, trials: int) -> np.ndarray:
-        """The magnitude per trial: fixed, or drawn from its range."""
+    def sample(self, rng: np.random.Generator, scenarios: int) -> np.ndarray:
+        """The magnitude per scenario: fixed, or drawn from its range (stratified: one draw in each
+        of `scenarios` equal slices of it, in random order)."""
         if self.low == self.high:
-            return np.full(trials, self.low)
+            return np.full(scenarios, self.low)
+        unit = (rng.permutation(scenarios) + rng.random(scenarios)) / scenarios
         if self.kind in ("error", "wrong"):
-            return rng.uniform(self.low, self.high, trials)
-        return np.exp(rng.uniform(math.log(self.low), math.log(self.high), trials))
+            return self.low + (self.high - self.low) * unit
+        return np.exp(math.log(self.low) + (math.log(self.high) - math.log(self.low)) * unit)
 
     def with_share(self, per_request: float) -> Fault:
         """Weighted by the function's executions per request of its service (calls / requests):

@@ -1,4 +1,4 @@
-"""What each faulty service does by itself, per Monte Carlo trial, before its callers see it."""
+"""What each faulty service does by itself, per scenario and request, before its callers see it."""
 
 from __future__ import annotations
 
@@ -6,23 +6,24 @@ import copy
 
 import numpy as np
 
-from preflight.models import Service
 from preflight.propagation.faults import Fault
 from preflight.propagation.graph import ServiceGraph
+from preflight.propagation.sampling import Layout
 
 SATURATION = 0.98
 UTILIZATION_PRIOR = (0.2, 0.6)
-"""Utilization assumed (uniform per trial) where none is known."""
-QUANTILES = (0.5, 0.9)
+"""Utilization assumed (uniform per scenario) where none is known."""
 
 
 class OwnFaults:
     """The faults of each faulty service (rows of the engine's arrays), sampled once.
 
-    The first fault with a range has its samples sorted. That only reorders independent
-    trials, so every distribution stays the same; a result that moves monotonically with
-    that magnitude then comes out sorted, and its quantiles can be read off directly
-    (see `quantiles` in the package).
+    Magnitudes are drawn per scenario; a fault that runs in a share s of the service's
+    requests touches exactly round(s * B) of each scenario's B requests (its own random
+    positions). The first fault with a range has its scenarios sorted by magnitude. That
+    only reorders independent scenarios, so every distribution stays the same; a result
+    that moves monotonically with that magnitude then comes out sorted, and its quantiles
+    can be read off directly (`simulation._estimate`).
     """
 
     def __init__(
@@ -31,97 +32,100 @@ class OwnFaults:
         faults: list[Fault],
         rows: dict[str, int],
         rng: np.random.Generator,
-        trials: int,
+        shape: Layout,
+        base: np.ndarray,
+        pool: np.ndarray,
         assumptions: list[str],
     ) -> None:
+        """base: each row's own latency per request (rows x requests, ms; zeros when unknown);
+        pool: uniform draws (slots x scenarios x requests) that pick the requests a share runs in."""
+        scenarios, requests = shape.scenarios, shape.requests
         self.error: dict[int, np.ndarray] = {}
+        """Row -> share of its requests that fail, per scenario."""
         self.wrong: dict[int, np.ndarray] = {}
-        self.delay: dict[int, dict[float, np.ndarray]] = {}
-        """Mean added latency per request at each percentile (share * added)."""
+        self.delay: dict[int, np.ndarray] = {}
+        """Row -> added latency per request, (scenarios, requests) ms."""
         self.network: dict[int, np.ndarray] = {}
+        """Row -> added latency on the wire into it per request, (scenarios, requests) ms."""
         self.cpu: dict[int, np.ndarray] = {}
         self.utilization: dict[int, np.ndarray] = {}
-        self.touched: dict[int, float] = {}
-        """Share of the service's requests that run changed code (1 under a CPU fault: all queue)."""
+        self.base = base
         ordered = False
-        for fault in faults:
+        for index, fault in enumerate(faults):
             row = rows[fault.service]
             service = graph.service(fault.service)
-            magnitude = fault.sample(rng, trials)
+            magnitude = fault.sample(rng, scenarios)
             if not ordered and fault.low != fault.high:
                 magnitude.sort()
                 ordered = True
             share = fault.share
-            self.touched[row] = 1 - (1 - self.touched.get(row, 0.0)) * (1 - share)
+            runs = pool[(row * 13 + index * 3 + 1) % len(pool)] < share if share < 1 else np.ones(requests)
             if fault.kind in ("error", "wrong"):
                 target = self.error if fault.kind == "error" else self.wrong
-                previous = target.get(row, np.zeros(trials))
+                previous = target.get(row, np.zeros(scenarios))
                 failed = 1 - (1 - magnitude) ** fault.executions  # a request fails if any execution does
                 target[row] = 1 - (1 - previous) * (1 - share * failed)
             elif fault.kind == "network":
-                self.network[row] = self.network.get(row, np.zeros(trials)) + share * magnitude
+                added = magnitude[:, None] * runs
+                self.network[row] = self.network.get(row, 0.0) + added
             elif fault.kind == "latency":
-                self._latency(fault, service, row, magnitude, trials, assumptions)
+                own = base[row]
+                if fault.ratio and not own.any():
+                    assumptions.append(
+                        f"{fault.spec}: {fault.service}'s latency is unknown, so the ratio cannot be "
+                        "turned into milliseconds; its change is left out"
+                    )
+                    continue
+                if fault.ratio and (service.p50_ms is None or service.p90_ms is None):
+                    known, missing = ("p50", "p90") if service.p90_ms is None else ("p90", "p50")
+                    assumptions.append(
+                        f"{fault.spec}: {fault.service}'s {missing} is unknown, so its latency is taken "
+                        f"as its {known} in every request"
+                    )
+                each = (
+                    (magnitude - 1)[:, None] * own if fault.ratio else np.outer(magnitude, np.ones(requests))
+                )
+                added = fault.executions * each * runs
+                self.delay[row] = self.delay.get(row, 0.0) + added
             else:  # cpu
-                demand = self.cpu.get(row, np.ones(trials))
+                demand = self.cpu.get(row, np.ones(scenarios))
                 self.cpu[row] = demand * (1 + share * (magnitude - 1))
                 if service.utilization is None and row not in self.utilization:
                     low, high = UTILIZATION_PRIOR
-                    self.utilization[row] = rng.uniform(low, high, trials)
+                    self.utilization[row] = rng.uniform(low, high, scenarios)
                     assumptions.append(
                         f"{fault.service}: CPU utilization unknown, assumed {low:.0%}-{high:.0%} "
                         "(set services.<name>.utilization in .preflight.yml)"
                     )
                 elif service.utilization is not None:
-                    self.utilization[row] = np.full(trials, service.utilization)
-        for row in self.cpu:
-            self.touched[row] = 1.0
+                    self.utilization[row] = np.full(scenarios, service.utilization)
 
-    def _latency(
-        self, fault: Fault, service: Service, row: int, magnitude: np.ndarray, trials: int, notes: list[str]
-    ) -> None:
-        delays = self.delay.setdefault(row, {q: np.zeros(trials) for q in QUANTILES})
-        for q in QUANTILES:
-            base = base_of(service, q)
-            if fault.ratio and base is None:
-                notes.append(
-                    f"{fault.spec}: {fault.service}'s p{q * 100:.0f} is unknown, so the ratio "
-                    "cannot be turned into milliseconds there; that percentile's change is left out"
-                )
-                continue
-            added = (magnitude - 1) * base if fault.ratio and base is not None else magnitude
-            delays[q] = delays[q] + fault.share * fault.executions * added
+    @property
+    def rows(self) -> set[int]:
+        """Rows with a fault of their own."""
+        return set(self.error) | set(self.wrong) | set(self.delay) | set(self.network) | set(self.cpu)
 
-    def columns(self, columns: slice) -> OwnFaults:
-        """The same faults for a chunk of the trials."""
+    def columns(self, scenarios: slice) -> OwnFaults:
+        """The same faults for a chunk of the scenarios."""
         chunk = copy.copy(self)
-        for name in ("error", "wrong", "network", "cpu", "utilization"):
-            setattr(chunk, name, {row: values[columns] for row, values in getattr(self, name).items()})
-        chunk.delay = {row: {q: d[columns] for q, d in delays.items()} for row, delays in self.delay.items()}
+        for name in ("error", "wrong", "delay", "network", "cpu", "utilization"):
+            setattr(chunk, name, {row: values[scenarios] for row, values in getattr(self, name).items()})
         return chunk
 
     def apply(
-        self,
-        row: int,
-        base: dict[float, float | None],
-        load: np.ndarray,
-        error: np.ndarray,
-        wrong: np.ndarray,
-        delay: dict[float, np.ndarray],
-        network: np.ndarray,
+        self, row: int, load: np.ndarray, error: np.ndarray, wrong: np.ndarray, delay: np.ndarray
     ) -> None:
-        """Add the row's own faults to what its callees did to it (arrays are that row's, in place)."""
+        """Add the row's own faults to what its callees did to it (that row's arrays, in place):
+        error and wrong per scenario, delay per scenario and request."""
         own_error = self.error.get(row)
         if own_error is not None:
             error[:] = 1 - (1 - error) * (1 - own_error)
         own_wrong = self.wrong.get(row)
         if own_wrong is not None:
             wrong[:] = own_wrong
-        for q, added in self.delay.get(row, {}).items():
-            delay[q] += added
-        own_network = self.network.get(row)
-        if own_network is not None:
-            network[:] = own_network
+        own_delay = self.delay.get(row)
+        if own_delay is not None:
+            delay += own_delay
         demand = self.cpu.get(row)
         if demand is not None:
             rho = self.utilization[row]
@@ -129,12 +133,4 @@ class OwnFaults:
             queue = demand * (1 - rho) / np.maximum(1 - after, 1 - SATURATION)
             shed = np.clip(1 - SATURATION / np.maximum(after, 1e-12), 0, 1)
             error[:] = 1 - (1 - error) * (1 - shed)
-            for q in QUANTILES:
-                known = base[q]
-                if known is not None:
-                    delay[q] += (queue - 1) * known
-
-
-def base_of(service: Service, q: float) -> float | None:
-    """The service's latency before at percentile q (p50 or p90), None when unknown."""
-    return service.p50_ms if q == 0.5 else service.p90_ms
+            delay += (queue - 1)[:, None] * self.base[row]

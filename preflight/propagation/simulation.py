@@ -69,7 +69,7 @@ def simulate(
     predicted = tuple(_slo(graph, state, by_name, slo, [f.service for f in faults], notes) for slo in slos)
     return Impact(
         faults=tuple(f.spec for f in faults),
-        trials=trials,
+        trials=state.shape.trials,
         services=tuple(sorted(services, key=lambda s: (not s.affected, -s.affected_probability, s.service))),
         slos=predicted,
         assumptions=tuple(dict.fromkeys(notes)),

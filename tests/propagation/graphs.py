@@ -11,7 +11,7 @@ from preflight.propagation import parse, simulate
 from preflight.propagation.faults import Fault
 from preflight.propagation.graph import ServiceGraph
 
-TRIALS = 4
+TRIALS = 10_000
 
 
 def run(
@@ -76,3 +76,22 @@ def slo(service: str, **kwargs: object) -> SloStatus:
 
 
 A, B, C, D = Service("a"), Service("b"), Service("c"), Service("d")
+
+
+def mixture_quantile(q: float, p50: float, p90: float, parts: Sequence[tuple[float, float, float]]) -> float:
+    """The q-quantile of a latency that is scale * X + shift with probability weight, for each
+    (weight, scale, shift) part, X the lognormal through p50 and p90 (bisection on the CDF)."""
+    sigma = math.log(p90 / p50) / 1.2815516
+
+    def cdf(x: float) -> float:
+        total = 0.0
+        for weight, scale, shift in parts:
+            y = (x - shift) / scale
+            total += weight * (phi(math.log(y / p50) / sigma) if y > 0 else 0.0)
+        return total
+
+    low, high = 0.0, 1e9
+    for _ in range(200):
+        middle = (low + high) / 2
+        low, high = (middle, high) if cdf(middle) < q else (low, middle)
+    return low

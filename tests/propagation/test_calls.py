@@ -4,6 +4,7 @@ on tiny graphs, every expected number worked out by hand."""
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import pytest
 
@@ -14,6 +15,7 @@ from tests.propagation.graphs import (
     B,
     added_p90,
     error,
+    mixture_quantile,
     of,
     p50_after,
     phi,
@@ -82,18 +84,21 @@ def test_retry_load_of_two_retrying_callers_adds_up() -> None:
 def test_retries_add_their_own_time() -> None:
     services = [Service("a", p50_ms=40, p90_ms=100), B]
     impact = run(services, [Call("a", "b", per_request=1, p50_ms=20, retries=2)], "b:error=0.5")
-    # expected extra attempts 0.5 + 0.25 = 0.75, each 20 ms -> +15 ms
-    # fail fast: a's error 0.125 -> p90 - 0.5 * 0.125 * 100 = -6.25, p50 - 0.5 * 0.125 * 40 = -2.5
-    assert added_p90(impact, "a") == pytest.approx(8.75)  # 15 - 6.25
-    assert p50_after(impact, "a") == pytest.approx(52.5)  # 40 + 15 - 2.5
+    # expected extra attempts 0.5 + 0.25 = 0.75, each 20 ms -> +15 ms on every request;
+    # fail fast: a's error 0.125 -> 12.5% of its requests stop half-way: 0.5 X + 15, else X + 15
+    parts = [(0.875, 1.0, 15.0), (0.125, 0.5, 15.0)]
+    p90 = mixture_quantile(0.9, 40, 100, parts)  # 110.34
+    assert added_p90(impact, "a") == pytest.approx(p90 - 100, abs=0.5)  # ~ 10.3
+    assert p50_after(impact, "a") == pytest.approx(mixture_quantile(0.5, 40, 100, parts), abs=0.5)  # ~ 52.0
 
 
 def test_retried_attempts_take_the_added_latency_too() -> None:
     services = [Service("a", p50_ms=40, p90_ms=100), B]
     calls = [Call("a", "b", per_request=1, p50_ms=20, retries=2)]
     impact = run(services, calls, "b:error=0.5", "b:latency=10ms")
-    # 10 + 0.75 * (20 + 10) - 0.5 * 0.125 * 100 = 10 + 22.5 - 6.25 = 26.25
-    assert added_p90(impact, "a") == pytest.approx(26.25)
+    # 10 + 0.75 * (20 + 10) = 32.5 ms more per request; 12.5% stop half-way (fail fast)
+    parts = [(0.875, 1.0, 32.5), (0.125, 0.5, 32.5)]
+    assert added_p90(impact, "a") == pytest.approx(mixture_quantile(0.9, 40, 100, parts) - 100, abs=0.5)
 
 
 # --- timeouts ------------------------------------------------------------------------------
@@ -132,7 +137,27 @@ def test_timeout_caps_the_added_latency() -> None:
     # room = 200 - 150 = 50 = p50 -> half the calls are late: 0.5 - (1 - Phi(2 Z90))
     failed = phi(2 * Z90) - 0.5  # ~ 0.49481
     assert error(impact, "a") == pytest.approx(failed)
-    # p90: min(100 + 150, 200) - 100 = 100; fail fast - 0.5 * failed * 200
-    assert added_p90(impact, "a") == pytest.approx(100 - 0.5 * failed * 200)  # ~ 50.52
-    # p50: min(50 + 150, 200) - 50 = 150; fail fast - 0.5 * failed * 100
-    assert p50_after(impact, "a") == pytest.approx(100 + 150 - 0.5 * failed * 100)  # ~ 225.26
+    # a call takes Y (lognormal 50 / 100) + 150, capped at 200: the delay is
+    # D(Y) = min(Y + 150, 200) - min(Y, 200) = 150 for Y <= 50, 200 - Y up to 200, 0 beyond;
+    # a request of a takes X + D(Y) (X lognormal 100 / 200), or half of X plus D(Y) when it
+    # fails (49.5% of them). Its CDF, integrated over Y on 4,000 stratified points:
+    unit = NormalDist()
+    ys = [50 * math.exp(math.log(2) / Z90 * unit.inv_cdf((i + 0.5) / 4000)) for i in range(4000)]
+    delays = [min(y + 150, 200) - min(y, 200) for y in ys]
+    sigma = math.log(2) / Z90
+
+    def cdf(x: float) -> float:
+        def below(scale: float) -> float:
+            return sum(phi(math.log((x - d) / scale / 100) / sigma) for d in delays if x > d) / len(delays)
+
+        return (1 - failed) * below(1.0) + failed * below(0.5)
+
+    def quantile(q: float) -> float:
+        low, high = 0.0, 5000.0
+        for _ in range(60):
+            middle = (low + high) / 2
+            low, high = (middle, high) if cdf(middle) < q else (low, middle)
+        return low
+
+    assert added_p90(impact, "a") == pytest.approx(quantile(0.9) - 200, abs=1.0)
+    assert p50_after(impact, "a") == pytest.approx(quantile(0.5), abs=1.0)

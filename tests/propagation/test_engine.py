@@ -3,23 +3,22 @@ on tiny graphs, every expected number worked out by hand; chunks of trials."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
 
 import numpy as np
 import pytest
 
 from preflight.models import Call, Service
 from preflight.propagation import engine, parse, simulate
-from preflight.propagation.faults import Fault
 from preflight.propagation.graph import PARALLEL, ServiceGraph
 from tests.propagation.graphs import (
-    TRIALS,
     A,
     B,
     C,
     D,
     added_p90,
     error,
+    mixture_quantile,
     of,
     p50_after,
     p90_after,
@@ -105,48 +104,84 @@ def test_parallel_calls_to_one_callee_take_the_largest_not_the_sum() -> None:
     assert added_p90(impact, "a") == pytest.approx(10.0)  # max(10, 10) = 10, not 2 * 10
 
 
-def test_fraction_of_requests_moves_a_percentile_in_proportion() -> None:
+def test_a_call_in_5_percent_of_requests_moves_the_percentiles_of_their_mixture() -> None:
     services = [Service("a", p50_ms=100, p90_ms=300), B]
     impact = run(services, [Call("a", "b", per_request=0.05)], "b:latency=100ms")
-    assert added_p90(impact, "a") == pytest.approx(50.0)  # 0.05 / (1 - 0.9) = 0.5 -> 0.5 * 100
-    assert p50_after(impact, "a") == pytest.approx(110.0)  # 0.05 / (1 - 0.5) = 0.1 -> 100 + 10
+    # 5% of a's requests take X + 100, the rest X (X lognormal through 100 / 300)
+    parts = [(0.95, 1.0, 0.0), (0.05, 1.0, 100.0)]
+    assert added_p90(impact, "a") == pytest.approx(
+        mixture_quantile(0.9, 100, 300, parts) - 300, abs=0.5
+    )  # 7.7
+    assert p50_after(impact, "a") == pytest.approx(mixture_quantile(0.5, 100, 300, parts), abs=0.5)  # 105.8
 
 
-def test_fraction_above_1_minus_q_moves_the_percentile_fully() -> None:
+def test_a_call_in_20_percent_of_requests_moves_the_p90_by_less_than_the_delay() -> None:
     services = [Service("a", p50_ms=100, p90_ms=300), B]
     impact = run(services, [Call("a", "b", per_request=0.2)], "b:latency=100ms")
-    assert added_p90(impact, "a") == pytest.approx(100.0)  # 0.2 >= 0.1: full
-    assert p50_after(impact, "a") == pytest.approx(140.0)  # 0.2 / 0.5 = 0.4 -> 100 + 40
+    parts = [(0.8, 1.0, 0.0), (0.2, 1.0, 100.0)]
+    assert added_p90(impact, "a") == pytest.approx(
+        mixture_quantile(0.9, 100, 300, parts) - 300, abs=0.5
+    )  # 28.0
+    assert p50_after(impact, "a") == pytest.approx(mixture_quantile(0.5, 100, 300, parts), abs=0.5)  # 126.9
 
 
-def test_rare_calls_along_a_chain_do_not_compound() -> None:
+def test_rare_calls_along_a_chain_touch_the_product_of_their_shares() -> None:
     # f -> m -> leaf, 0.1 calls per request each: 1% of f's requests reach the leaf
     services = [Service("f", p50_ms=100, p90_ms=300), Service("m", p50_ms=50, p90_ms=100), B]
     calls = [Call("f", "m", per_request=0.1), Call("m", "b", per_request=0.1)]
     impact = run(services, calls, "b:latency=100ms")
-    # m: mean 0.1 * 100 = 10 ms, touched 0.1 >= 1 - 0.9: p90 + 10 / 0.1 = 100, p50 + 10 / 0.5 = 20
-    assert added_p90(impact, "m") == pytest.approx(100.0)
-    assert p50_after(impact, "m") == pytest.approx(70.0)
-    # f: mean 0.1 * 10 = 1 ms, touched 0.1 * 0.1 = 0.01 < 0.1: p90 + 1 / 0.1 = 10 (not 100: the
-    # weight is applied once, at f, to the 1% of its requests that reach the leaf)
-    assert added_p90(impact, "f") == pytest.approx(10.0)
-    assert p50_after(impact, "f") == pytest.approx(102.0)  # 100 + 1 / 0.5
+    m_parts = [(0.9, 1.0, 0.0), (0.1, 1.0, 100.0)]
+    assert added_p90(impact, "m") == pytest.approx(mixture_quantile(0.9, 50, 100, m_parts) - 100, abs=0.5)
+    f_parts = [(0.99, 1.0, 0.0), (0.01, 1.0, 100.0)]
+    assert added_p90(impact, "f") == pytest.approx(mixture_quantile(0.9, 100, 300, f_parts) - 300, abs=0.5)
+    assert p50_after(impact, "f") == pytest.approx(mixture_quantile(0.5, 100, 300, f_parts), abs=0.5)
 
 
-def test_touched_share_of_whole_and_fractional_calls() -> None:
-    # a makes 2.5 calls to b per request; b's fault runs in 20% of b's requests
+def test_calls_made_n_times_per_request_add_n_means_and_sqrt_n_deviations() -> None:
+    # a makes 2.5 calls to b per request; b's fault runs in 20% of b's requests (+40 ms)
     services = [Service("a", p50_ms=100, p90_ms=200), B]
     fault = parse("b:pkg.fn:latency=40ms").with_share(0.2)
     impact = run(services, [Call("a", "b", per_request=2.5)], fault)
-    # mean 2.5 * 0.2 * 40 = 20 ms; touched 1 - 0.8**2 * (1 - 0.5 * 0.2) = 1 - 0.64 * 0.9 = 0.424
-    assert state_of(fault, services, [Call("a", "b", per_request=2.5)], "a") == pytest.approx(0.424)
-    assert added_p90(impact, "a") == pytest.approx(20 / 0.424)  # 47.17: touched above 0.1
-    assert p50_after(impact, "a") == pytest.approx(100 + 20 / 0.5)  # 0.424 < 0.5: in proportion
+    # one call of b adds S: 0 (80%) or 40 (20%), mean 8; 2.5 calls: 2.5 * 8 + sqrt(2.5) (S - 8)
+    low, high = 20 - math.sqrt(2.5) * 8, 20 + math.sqrt(2.5) * 32  # 7.35, 70.60
+    parts = [(0.8, 1.0, low), (0.2, 1.0, high)]
+    assert added_p90(impact, "a") == pytest.approx(mixture_quantile(0.9, 100, 200, parts) - 200, abs=0.5)
+    assert p50_after(impact, "a") == pytest.approx(mixture_quantile(0.5, 100, 200, parts), abs=0.5)
 
 
-def state_of(fault: Fault, services: Sequence[Service], calls: Sequence[Call], name: str) -> float:
-    state = engine.propagate(ServiceGraph(services, calls), [fault], trials=TRIALS)
-    return float(state.touched[state.rows[name]])
+def test_sequential_calls_of_a_scaled_callee_add_less_than_their_p90s() -> None:
+    # b is 3x slower (every request): its requests add 2 Y (Y lognormal 10 / 30); a calls it once
+    services = [Service("a", p50_ms=100, p90_ms=200), Service("b", p50_ms=10, p90_ms=30)]
+    impact = run(services, [Call("a", "b", per_request=1)], "b:latency=x3")
+    assert added_p90(impact, "b") == pytest.approx(60.0, rel=2e-3)  # (3 - 1) * 30
+    # a's p90 grows by less than b's (its own spread and b's are independent): not +60
+    assert 0 < added_p90(impact, "a") < 60.0
+
+
+def test_parallel_branch_slower_than_the_others_adds_only_what_it_overtakes() -> None:
+    # a waits for the slowest of three parallel calls of fixed length 100, 300 and 250 ms
+    calls = [
+        Call("a", "b", per_request=1, mode=PARALLEL, p50_ms=100, p90_ms=100),
+        Call("a", "c", per_request=1, mode=PARALLEL, p50_ms=300, p90_ms=300),
+        Call("a", "d", per_request=1, mode=PARALLEL, p50_ms=250, p90_ms=250),
+    ]
+    hidden = run([A, B, C, D], calls, "b:latency=150ms")
+    assert added_p90(hidden, "a") == 0.0  # max(250, 300, 250) - 300: still waiting for c
+    showing = run([A, B, C, D], calls, "b:latency=250ms")
+    assert added_p90(showing, "a") == pytest.approx(50.0)  # max(350, 300, 250) - 300
+
+
+def test_parallel_maximum_of_a_distribution_and_a_fixed_branch() -> None:
+    # b takes Y (lognormal 100 / 300), c always 400; +200 ms on b: the added time is
+    # max(Y + 200, 400) - max(Y, 400) = clip(Y - 200, 0, 200), increasing in Y, so its
+    # percentiles are those of Y moved through it: p90 clip(300 - 200) = 100, p50 0
+    calls = [
+        Call("a", "b", per_request=1, mode=PARALLEL, p50_ms=100, p90_ms=300),
+        Call("a", "c", per_request=1, mode=PARALLEL, p50_ms=400, p90_ms=400),
+    ]
+    impact = run([A, B, C], calls, "b:latency=200ms")
+    assert added_p90(impact, "a") == pytest.approx(100.0, abs=0.5)
+    assert of(impact, "a").added_p90_ms.median < 200  # the old rule passed the full 200 ms up
 
 
 def test_parallel_and_guarded_calls_of_several_callers_in_one_step() -> None:
@@ -187,9 +222,10 @@ def test_fail_fast_caller_gets_faster_while_its_errors_rise() -> None:
     impact = run(services, [Call("a", "b", per_request=1)], "b:error=0.2")
     assert engine.ABORT_FRACTION == 0.5
     assert error(impact, "a") == pytest.approx(0.2)
-    assert added_p90(impact, "a") == pytest.approx(-20.0)  # -0.5 * 0.2 * 200 = -20
-    assert p90_after(impact, "a") == pytest.approx(180.0)
-    assert p50_after(impact, "a") == pytest.approx(90.0)  # 100 - 0.5 * 0.2 * 100
+    # 20% of a's requests fail and stop half-way: X / 2; the rest take X (lognormal 100 / 200)
+    parts = [(0.8, 1.0, 0.0), (0.2, 0.5, 0.0)]
+    assert p90_after(impact, "a") == pytest.approx(mixture_quantile(0.9, 100, 200, parts), abs=0.5)  # 187.2
+    assert p50_after(impact, "a") == pytest.approx(mixture_quantile(0.5, 100, 200, parts), abs=0.5)  # 88.6
 
 
 # --- cycles --------------------------------------------------------------------------------
@@ -209,14 +245,12 @@ def test_cycle_latency_converges_with_rare_calls() -> None:
     services = [Service("a", p50_ms=100, p90_ms=200), Service("b", p50_ms=100, p90_ms=200)]
     calls = [Call("a", "b", per_request=0.05), Call("b", "a", per_request=0.05)]
     impact = run(services, calls, "b:latency=10ms")
-    # mean delays around the cycle: d_b = 10 + 0.05 d_a, d_a = 0.05 d_b
-    # -> d_b = 10 / (1 - 0.0025) = 10.02506, d_a = 0.05 d_b = 0.50125
-    # touched: t_b = 1 (every b request runs the fault), t_a = 1 - (1 - 0.05 * 1) = 0.05
-    assert added_p90(impact, "b") == pytest.approx(10 / 0.9975, rel=1e-4)  # 10.02506 / max(1, 0.1)
+    # inside a cycle a call adds n times the callee's mean: d_b = 10 + 0.05 d_a, d_a = 0.05 d_b
+    # -> d_b = 10 / (1 - 0.0025) = 10.02506, d_a = 0.05 d_b = 0.50125, on every request
+    assert added_p90(impact, "b") == pytest.approx(10 / 0.9975, rel=1e-4)
     assert p50_after(impact, "b") == pytest.approx(100 + 10 / 0.9975, rel=1e-4)  # 110.02506
-    # a's p90 moves by d_a / max(0.05, 0.1) = 5.0125, its p50 by d_a / max(0.05, 0.5) = 1.0025
-    assert added_p90(impact, "a") == pytest.approx(0.5 / 0.9975 / 0.1, rel=1e-4)
-    assert p50_after(impact, "a") == pytest.approx(100 + 0.5 / 0.9975 / 0.5, rel=1e-4)
+    assert added_p90(impact, "a") == pytest.approx(0.5 / 0.9975, rel=1e-4)
+    assert p50_after(impact, "a") == pytest.approx(100 + 0.5 / 0.9975, rel=1e-4)
     assert not any("did not settle" in note for note in impact.assumptions)
 
 
@@ -224,7 +258,8 @@ def test_cycle_of_one_call_per_request_does_not_settle_and_says_so() -> None:
     calls = [Call("a", "b", per_request=1), Call("b", "a", per_request=1)]
     impact = run([A, B], calls, "b:latency=10ms")
     assert any(
-        "the cycle a, b did not settle in 50 rounds in 4 of 4 trials" in note for note in impact.assumptions
+        "the cycle a, b did not settle in 50 rounds in 1 of 1 scenarios" in note
+        for note in impact.assumptions
     )
 
 
@@ -232,10 +267,10 @@ def test_cycle_latency_converges_with_calls_below_one_per_request() -> None:
     calls = [Call("a", "b", per_request=0.5), Call("b", "a", per_request=0.5)]
     impact = run([A, B], calls, "b:latency=10ms")
     # each round trip b -> a -> b happens 0.5 * 0.5 = 0.25 times per request:
-    # d_b = 10 * (1 + 0.25 + 0.25**2 + ...) = 10 / 0.75 = 13.333; d_a = 0.5 * d_b = 6.667
-    # touched: t_b = 1, t_a = 1 - (1 - 0.5 * 1) = 0.5 >= 0.1: a's p90 moves by 6.667 / 0.5 = 13.333
+    # d_b = 10 * (1 + 0.25 + 0.25**2 + ...) = 10 / 0.75 = 13.333; d_a = 0.5 * d_b = 6.667 (means:
+    # inside a cycle a call adds n times its callee's mean)
     assert added_p90(impact, "b") == pytest.approx(10 / 0.75, rel=1e-3)
-    assert added_p90(impact, "a") == pytest.approx(5 / 0.75 / 0.5, rel=1e-3)
+    assert added_p90(impact, "a") == pytest.approx(5 / 0.75, rel=1e-3)
 
 
 # --- chunks of trials ----------------------------------------------------------------------
@@ -273,18 +308,3 @@ def test_one_core_gives_the_numbers_of_many(monkeypatch: pytest.MonkeyPatch) -> 
     many = simulate(_chunk_graph(), faults, trials=3 * engine.CHUNK_TRIALS, seed=2)
     monkeypatch.setattr("preflight.propagation.engine.os.cpu_count", lambda: 1)
     assert simulate(_chunk_graph(), faults, trials=3 * engine.CHUNK_TRIALS, seed=2) == many
-
-
-def test_sparse_rows_multiply_like_a_dense_matrix_and_add_duplicates() -> None:
-    import numpy as np
-
-    from preflight.propagation.engine import SparseRows
-
-    rng = np.random.default_rng(7)
-    at, to = [3, 0, 3, 5, 3], [1, 2, 1, 0, 4]  # (3, 1) twice; rows 1, 2, 4 have no entries
-    values = [0.5, 2.0, 1.5, 1.0, 3.0]
-    dense = np.zeros((6, 5))
-    for a, b, v in zip(at, to, values, strict=True):
-        dense[a, b] += v
-    x = rng.random((5, 4))
-    assert np.allclose(SparseRows(values, at, to, (6, 5)) @ x, dense @ x, rtol=0, atol=1e-12)

@@ -1,0 +1,32 @@
+"""propagation/sparse.py: the engine's sparse products against dense ones."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from preflight.propagation.sparse import MaskedRows, SparseRows
+
+
+def test_sparse_rows_multiply_like_a_dense_matrix_and_add_duplicates() -> None:
+    rng = np.random.default_rng(7)
+    at, to = [3, 0, 3, 5, 3], [1, 2, 1, 0, 4]  # (3, 1) twice; rows 1, 2, 4 have no entries
+    values = [0.5, 2.0, 1.5, 1.0, 3.0]
+    dense = np.zeros((6, 5))
+    for a, b, v in zip(at, to, values, strict=True):
+        dense[a, b] += v
+    x = rng.random((5, 4))
+    assert np.allclose(SparseRows(values, at, to, (6, 5)) @ x, dense @ x, rtol=0, atol=1e-12)
+
+
+def test_masked_rows_add_the_callees_requests_where_the_call_is_made() -> None:
+    # pool: 2 slots x 1 scenario x 4 requests; caller 0 calls callee 1 (slot 0, share 0.5) and
+    # callee 2 (slot 1, share 0.3); caller 3 calls callee 2 (slot 0, share 0.9)
+    pool = np.array([[[0.125, 0.875, 0.375, 0.625]], [[0.625, 0.125, 0.875, 0.375]]])
+    seen = np.array([[0.0] * 4, [1.0, 2.0, 3.0, 4.0], [10.0, 20.0, 30.0, 40.0], [0.0] * 4])
+    delay = np.zeros((4, 4))
+    MaskedRows([0, 1, 0], [0.5, 0.3, 0.9], [0, 0, 3], [1, 2, 2]).add(seen, pool, delay)
+    # caller 0: callee 1 where slot 0 < 0.5 (requests 0, 2): 1, 3; callee 2 where slot 1 < 0.3 (request 1): 20
+    assert delay[0].tolist() == [1.0, 20.0, 3.0, 0.0]
+    # caller 3: callee 2 where slot 0 < 0.9 (every request)
+    assert delay[3].tolist() == [10.0, 20.0, 30.0, 40.0]
+    assert not delay[1].any() and not delay[2].any()
