@@ -59,9 +59,10 @@ def _calibration(found: Calibration | None) -> dict[str, Any] | None:
 
 
 def document(result: history.BacktestResult, saved: Path | None, plot: Path | None) -> dict[str, Any]:
-    """The JSON document of a backtest (schema_version 2: calibration, base_rate)."""
+    """The JSON document of a backtest (schema_version 3: only commits that add production lines
+    are scored; lift, recall at k, effort-aware recall, the baselines' paired differences)."""
     return {
-        "schema_version": 2,
+        "schema_version": 3,
         "repo": result.repo,
         "range": result.range,
         "labels": result.labels,
@@ -69,6 +70,9 @@ def document(result: history.BacktestResult, saved: Path | None, plot: Path | No
         "positives": result.positives,
         "evaluated": result.evaluated,
         "trained": result.trained,
+        "eligible": result.eligible,
+        "fitted": result.fitted,
+        "coefficients_source": result.coefficients.source,
         "commits_per_second": round(result.commits_per_second, 1),
         "unreadable_paths": list(result.unreadable),
         "failed_blames": result.failed_blames,
@@ -80,11 +84,26 @@ def document(result: history.BacktestResult, saved: Path | None, plot: Path | No
                 "brier": m.brier,
                 "caught": [{"gated": gated, "caught": caught} for gated, caught in m.caught],
                 "calibration": _calibration(m.calibration),
+                "lift_at_10": m.lift,
+                "recall_at": [{"k": k, "recall": recall} for k, recall in m.recall_at],
+                "effort_recall_at_20": m.effort_recall,
             }
             for name, m in result.metrics
         ],
+        "differences": [
+            {
+                "score": score,
+                "baseline": baseline,
+                "auc": d.auc,
+                "auc_interval": [d.auc_low, d.auc_high],
+                "auc_p": d.auc_p,
+                "caught_at_10": d.caught,
+                "caught_at_10_interval": [d.caught_low, d.caught_high],
+            }
+            for score, baseline, d in result.differences
+        ],
         "base_rate": result.coefficients.base_rate,
-        "coefficients_file": str(saved) if saved else None,
+        "coefficients_file": str(saved) if saved and result.fitted else None,
         "plot": str(plot) if plot else None,
     }
 
@@ -94,7 +113,8 @@ def text(result: history.BacktestResult, saved: Path | None, plot: Path | None) 
     lines = [
         f"{result.commits:,} commits ({result.positives:,} {'incident' if result.labels == 'incidents' else 'bug'}"
         f"-inducing by {result.labels}); features at {result.commits_per_second:,.0f} commits/s",
-        f"evaluated on the newest {result.evaluated:,} commits"
+        f"{result.eligible:,} add production lines (non-test .py): only those are scored",
+        f"evaluated on the newest {result.evaluated:,} of them"
         + (f" after fitting on the oldest {result.trained:,}" if result.trained else ""),
     ]
     if result.unreadable:
@@ -111,17 +131,29 @@ def text(result: history.BacktestResult, saved: Path | None, plot: Path | None) 
         lines.append(
             f"  {name}: ROC-AUC {m.auc:.3f} [{m.auc_low:.3f}, {m.auc_high:.3f}]{brier}; caught {caught} gated"
         )
+        top = ", ".join(f"{recall:.0%} in the top {k}" for k, recall in m.recall_at)
+        effort = (
+            f"; {m.effort_recall:.0%} within 20% of the changed lines" if m.effort_recall is not None else ""
+        )
+        lines.append(f"    lift at 10% {m.lift:.1f}; {top}{effort}")
         if (c := m.calibration) is not None:
             lines.append(
                 f"    calibration: mean predicted {c.mean_predicted:.1%} vs observed {c.observed:.1%},"
                 f" slope {c.slope:.2f}, ECE {c.ece:.3f}"
             )
-    if saved is not None:
+    for score, baseline, d in result.differences:
+        lines.append(
+            f"  {score} - {baseline}: ROC-AUC {d.auc:+.3f} [{d.auc_low:+.3f}, {d.auc_high:+.3f}] (p {d.auc_p:.3f}),"
+            f" caught at 10% {d.caught:+.0%} [{d.caught_low:+.0%}, {d.caught_high:+.0%}]"
+        )
+    if result.trained and not result.fitted:
+        lines.append(f"not fitted, the defaults kept: {result.coefficients.source}")
+    if saved is not None and result.fitted:
         lines.append(
             f"coefficients written to {saved} (base rate {result.coefficients.base_rate:.1%}); `preflight"
             f" check` reads them from {COEFFICIENTS_FILE} at the base revision: commit them there"
         )
-    elif result.trained:
+    elif result.fitted:
         lines.append(f"coefficients not written: pass --output {COEFFICIENTS_FILE} to keep them")
     if plot is not None:
         lines.append(f"plot written to {plot}")

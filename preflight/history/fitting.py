@@ -21,7 +21,29 @@ from preflight.history.coefficients import Coefficients, transform
 
 Array = NDArray[np.float64]
 
+KAMEI = (
+    "subsystems",
+    "directories",
+    "files",
+    "entropy",
+    "lines_added",
+    "lines_deleted",
+    "file_size",
+    "is_fix",
+    "developers",
+    "age_days",
+    "past_changes",
+    "author_experience",
+    "author_file_experience",
+)
+"""Kamei et al.'s (2013) change metrics as FEATURES has them: NS, ND, NF, entropy, LA, LD, LT, FIX,
+NDEV, AGE, NUC (past changes), EXP and SEXP (the author's changes to these files; REXP has no
+counterpart): the classic just-in-time baseline, a logistic regression on their logs."""
+
 CHI2_1DF, CHI2_2DF = 3.841, 5.991
+MAX_SLOPE = 5.0
+"""The steepest recalibration kept: a model five times too timid is implausible, and a held-out
+slice its score separates perfectly would otherwise scale the weights without bound."""
 """95% quantiles of the chi-squared distribution with 1 and 2 degrees of freedom."""
 
 
@@ -129,15 +151,15 @@ def recalibrate(
     Each is kept only when a likelihood-ratio test at 5% prefers it over the simpler ones, so a
     held-out slice of a few hundred commits cannot bend a model on noise. a and b are folded into
     the intercept and weights, so the result is one logistic model again; b > 0 scales every
-    weight alike, so the ranking is unchanged (b is kept at 0.05 or more). base_rate is left to
+    weight alike, so the ranking is unchanged (b is kept between 0.05 and MAX_SLOPE). base_rate is left to
     the caller (with_base_rate)."""
     y = np.asarray(labels, dtype=np.float64)
     score = transform(values) @ np.asarray(coefficients.weights) + coefficients.intercept
     design = np.column_stack([np.ones(len(score)), score])
     shift = float(irls(design[:, :1], y, np.zeros(1), np.zeros(1), offset=score)[0])
     a, b = (float(v) for v in irls(design, y, np.zeros(2), np.zeros(2)))
-    if b < 0.05:
-        b = 0.05
+    if not 0.05 <= b <= MAX_SLOPE:  # a separable slice sends b to infinity: every p would be 0 or 1
+        b = min(max(b, 0.05), MAX_SLOPE)
         a = float(irls(design[:, :1], y, np.zeros(1), np.zeros(1), offset=b * score)[0])
     kept, moved, scaled = _loglik(y, score), _loglik(y, shift + score), _loglik(y, a + b * score)
     if 2 * (scaled - kept) > CHI2_2DF and 2 * (scaled - moved) > CHI2_1DF:
@@ -147,3 +169,19 @@ def recalibrate(
     else:
         weights, intercept = coefficients.weights, coefficients.intercept
     return Coefficients(intercept, weights, coefficients.base_rate, source or coefficients.source)
+
+
+def fit_columns(
+    values: Sequence[Sequence[float]] | Array,
+    labels: Sequence[int] | Array,
+    names: Sequence[str],
+    l2: float = 1.0,
+    source: str = "fitted",
+) -> Coefficients:
+    """fit() on the named features alone (the others' weights are 0): e.g. the Kamei baseline."""
+    from preflight.history.features import FEATURES
+
+    x = np.array(values, dtype=np.float64).reshape(-1, len(FEATURES))
+    unused = [i for i, name in enumerate(FEATURES) if name not in set(names)]
+    x[:, unused] = 0.0  # constant: fit pins their weights to 0
+    return fit(x, labels, l2, source=source)

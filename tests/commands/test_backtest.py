@@ -15,25 +15,36 @@ from tests.history.test_backtest import buggy_history
 def test_backtest_json_fit_and_plot(
     git_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    buggy_history(git_repo)
+    buggy_history(git_repo, rounds=56)  # enough evidence to fit: 100 training commits, 20+ bug-inducing
     plot = tmp_path / "caught.svg"
     saved_at = tmp_path / "coefficients.json"
     args = ["--fit", "--output", str(saved_at), "--plot", str(plot), "--format", "json"]
     assert main(["backtest", "--repo", str(git_repo), *args]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert (doc["schema_version"], doc["labels"], doc["commits"], doc["trained"], doc["evaluated"]) == (
-        2,
+        3,
         "szz",
-        36,
-        21,
-        15,
+        168,
+        100,
+        68,
     )
+    assert (doc["eligible"], doc["fitted"]) == (168, True)
     names = [s["name"] for s in doc["scores"]]
-    assert names == ["model", "fitted, not recalibrated", "default coefficients", "lines added"]
+    assert names == [
+        "model",
+        "fitted, not recalibrated",
+        "default coefficients",
+        "Kamei logistic regression",
+        "production lines added",
+        "lines added",
+    ]
+    assert [k["k"] for k in doc["scores"][0]["recall_at"]] == [10, 25, 50]
+    assert doc["scores"][0]["lift_at_10"] > 1 and 0 <= doc["scores"][0]["effort_recall_at_20"] <= 1
+    assert {(d["score"], d["baseline"]) for d in doc["differences"]} >= {("model", "production lines added")}
     assert [c["gated"] for c in doc["scores"][0]["caught"]] == [0.05, 0.1, 0.2]
     calibration = doc["scores"][0]["calibration"]
     assert set(calibration) == {"mean_predicted", "observed", "slope", "ece", "deciles"}
-    assert sum(d["changes"] for d in calibration["deciles"]) == 15
+    assert sum(d["changes"] for d in calibration["deciles"]) == 68
     assert doc["scores"][-1]["calibration"] is None
     assert Path(doc["coefficients_file"]) == saved_at
     saved = json.loads(saved_at.read_text())
@@ -46,6 +57,8 @@ def test_backtest_text(git_repo: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["backtest", "--repo", str(git_repo), "--format", "text"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("36 commits (11 bug-inducing by szz)")
+    assert "36 add production lines (non-test .py): only those are scored" in out
+    assert "    lift at 10% " in out
     assert "  lines added: ROC-AUC 0.980" in out  # the big root commit is never blamed
     assert "    calibration: mean predicted " in out
 
@@ -61,7 +74,7 @@ def test_backtest_bad_input(git_repo: Path, tmp_path: Path, capsys: pytest.Captu
 def test_fit_writes_only_where_output_says(
     git_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    buggy_history(git_repo)
+    buggy_history(git_repo, rounds=56)
     before = sorted(p.name for p in git_repo.iterdir())
     assert main(["backtest", "--repo", str(git_repo), "--fit", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
@@ -93,3 +106,14 @@ def test_an_unreadable_blob_is_reported_not_fatal(git_repo: Path, capsys: pytest
     out = capsys.readouterr().out
     assert out.startswith("13 commits (")
     assert "1 path(s) left out: git cannot read some of their blobs (media/intro.mp4)" in out
+
+
+def test_too_little_evidence_writes_nothing(
+    git_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    buggy_history(git_repo)
+    out = tmp_path / "fitted.json"
+    assert main(["backtest", "--repo", str(git_repo), "--fit", "--output", str(out), "--format", "text"]) == 0
+    text = capsys.readouterr().out
+    assert "not fitted, the defaults kept: default: too little evidence to fit (21 commits" in text
+    assert not out.exists()

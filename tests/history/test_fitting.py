@@ -63,3 +63,37 @@ def test_fit_toward_a_prior() -> None:
     assert held["age_days"] == pytest.approx(0.2)  # no data on it: the prior stays
     with pytest.raises(ValueError, match="one label per row"):
         fit_toward(prior, x, y[:10], 1.0)
+
+
+def test_fit_columns_learns_only_the_named_features() -> None:
+    import numpy as np
+
+    from preflight.history.coefficients import transform
+    from preflight.history.features import FEATURES
+    from preflight.history.fitting import KAMEI, fit_columns
+
+    rng = np.random.default_rng(3)
+    x = rng.poisson(20, size=(3000, len(FEATURES))).astype(float)
+    la = FEATURES.index("lines_added")
+    z = -4.0 + 1.0 * transform(x)[:, la]  # a known answer: the log of lines added, weight 1
+    y = (rng.random(3000) < 1 / (1 + np.exp(-z))).astype(float)
+    fitted = fit_columns(x, y, KAMEI, l2=0.0)
+    assert fitted.weights[la] == pytest.approx(1.0, abs=0.3)
+    assert all(w == 0.0 for name, w in zip(FEATURES, fitted.weights, strict=True) if name not in KAMEI)
+
+
+def test_recalibration_of_a_separable_slice_keeps_the_ranking() -> None:
+    import numpy as np
+
+    from preflight.history.coefficients import DEFAULT_COEFFICIENTS
+    from preflight.history.features import FEATURES
+    from preflight.history.fitting import MAX_SLOPE, recalibrate
+
+    x = np.zeros((20, len(FEATURES)))
+    x[:, FEATURES.index("lines_added")] = np.arange(20) * 10
+    y = (np.arange(20) >= 10).astype(float)  # the score separates the slice perfectly
+    calibrated = recalibrate(DEFAULT_COEFFICIENTS, x, y)
+    p = calibrated.probability(x)
+    assert len(set(p.round(12))) == 20  # no two probabilities pinned to the same end
+    column = FEATURES.index("lines_added")
+    assert 0 < calibrated.weights[column] <= MAX_SLOPE * DEFAULT_COEFFICIENTS.weights[column]

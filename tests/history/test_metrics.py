@@ -118,3 +118,37 @@ def test_average_ranks_are_scipy_s_rankdata(columns: list[list[float]]) -> None:
     values = np.array(columns).T  # rows of up to 12 values, with many ties
     assert np.array_equal(metrics.average_ranks(values), rankdata(values, axis=-1))
     assert np.array_equal(metrics.average_ranks(values[0]), rankdata(values[0]))
+
+
+def test_recall_lift_and_effort() -> None:
+    from preflight.history.metrics import effort_recall, evaluate, recall_at_k
+
+    scores = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]
+    labels = [1, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+    assert recall_at_k(scores, labels, 1) == 0.5
+    assert recall_at_k(scores, labels, 3) == 1.0
+    assert recall_at_k(scores, labels, 50) == 1.0  # k past the end: everything
+    # the top change is huge: reading it alone spends the 20% budget (2 of its 100 lines is past 20%)
+    efforts = [100, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+    assert effort_recall(scores, labels, efforts) == pytest.approx(0.5 * 21.8 / 100)
+    # small ones first: all nine (one positive), then 12.8 of the big one's 100 lines
+    assert effort_recall([-s for s in scores], labels, efforts) == pytest.approx((1 + 0.128) / 2)
+    m = evaluate(scores, labels, probabilities=False, resamples=20, efforts=[1] * 10)
+    assert m.lift == pytest.approx(0.5 / 0.1)
+    assert m.recall_at == ((10, 1.0), (25, 1.0), (50, 1.0))
+    assert m.effort_recall == 0.5  # 20% of equal efforts = the top 2
+
+
+def test_paired_difference_knows_the_better_score() -> None:
+    import numpy as np
+
+    from preflight.history.metrics import paired_difference
+
+    rng = np.random.default_rng(1)
+    y = (rng.random(400) < 0.2).astype(float)
+    good = y + rng.normal(0, 0.5, 400)
+    bad = y + rng.normal(0, 3.0, 400)
+    d = paired_difference(good, bad, y, resamples=200)
+    assert d.auc > 0 and d.auc_low > 0 and d.auc_p < 0.05
+    same = paired_difference(good, good, y, resamples=50)
+    assert (same.auc, same.auc_low, same.auc_high, same.caught) == (0.0, 0.0, 0.0, 0.0)
