@@ -17,6 +17,7 @@ DISTRIBUTION = "preflight-risk-gate"
 EXTRAS: dict[str, tuple[str, ...]] = {
     "collect": ("pandas", "pyarrow", "opentelemetry.proto"),
     "clickhouse": ("pandas", "pyarrow", "opentelemetry.proto", "clickhouse_connect"),
+    "mcp": ("mcp",),  # `preflight mcp`: the official Model Context Protocol SDK, 1.x
 }
 """Each extra and the top-level modules it installs (pyproject.toml's optional-dependencies)."""
 

@@ -72,10 +72,16 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     | {"repository", "event", "config"}
     | _REPORTED
     | {"sinks", "digest", "hook", "pipeline"},
+    # The MCP server for coding agents: an edge beside cli (requests in, answers out), over the
+    # same commands and pipeline.
+    "mcp": FOUNDATION
+    | {"repository", "event", "config"}
+    | _REPORTED
+    | {"sinks", "digest", "hook", "pipeline", "commands"},
     "cli": FOUNDATION
     | {"repository", "event", "config"}
     | _REPORTED
-    | {"sinks", "digest", "hook", "pipeline", "commands", "crash"},
+    | {"sinks", "digest", "hook", "pipeline", "commands", "crash", "mcp"},
     "__main__": frozenset({"cli"}),
 }
 """Which stage may import which. A stage is the first name under the package: preflight.risk.explain

@@ -1,4 +1,4 @@
-"""Commands over runtime data: collect, context and simulate."""
+"""Commands over runtime data: collect, context, simulate and the MCP server for coding agents."""
 
 from __future__ import annotations
 
@@ -133,6 +133,29 @@ def context(function: str, snapshot: Path, repo_dir: Path, fmt: str) -> int:
     from preflight.commands import context as command
 
     return command.run(function, snapshot, repo_dir, fmt, sys.stdout)
+
+
+@cli.command("mcp")
+@repo_option
+@click.option(
+    "--snapshot",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Runtime snapshot from `preflight collect`. Default: runtime.snapshot in .preflight.yml.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    help="Config file instead of .preflight.yml: a repository path, read at the base revision.",
+)
+def mcp_server(repo_dir: Path, snapshot: Path | None, config_file: str | None) -> int:
+    """Serve runtime context to coding agents: an MCP server over stdio.
+
+    Tools: get_function_context, list_hot_functions, assess_change and simulate_fault. Read-only:
+    the work tree is read, never written, imported or run; no network. Needs the [mcp] extra.
+    """
+    from preflight.mcp import server
+
+    return server.run(repo_dir, snapshot, config_file, os.environ)
 
 
 @cli.command()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from preflight.changes import definitions, sources
 from preflight.errors import InputError
-from preflight.models import ChangeKind, ChangeSet, FunctionChange, LineSpan, RevisionRange
+from preflight.models import ChangeKind, ChangeSet, Exposure, FunctionChange, LineSpan, RevisionRange
 from preflight.report import document, escaping
 
 if TYPE_CHECKING:
@@ -32,10 +32,22 @@ def run(
 
     change = locate(spec, repo_dir)
     snap = cache.load(snapshot_dir, cache_dir)
+    doc = context_document(expose(snap, change, str(snapshot_dir), now or _now()), snap)
+    out.write(document.dumps(doc) if fmt == "json" else _text(doc))
+    return 0
+
+
+def expose(snap: Prepared, change: FunctionChange, location: str, now: datetime.datetime) -> Exposure:
+    """The function joined to what the snapshot knows about it."""
     revisions = RevisionRange("", "", None, "", None, "context")
-    exposure = snap.join(ChangeSet(revisions, (), (change,)), str(snapshot_dir), now or _now())
+    return snap.join(ChangeSet(revisions, (), (change,)), location, now)
+
+
+def context_document(exposure: Exposure, snap: Prepared) -> dict[str, Any]:
+    """The `context --format json` document of the exposure's one function."""
     item = exposure.functions[0]
-    doc: dict[str, Any] = {
+    change = item.change
+    return {
         "schema_version": document.SCHEMA_VERSION,
         "path": change.path,
         "qualname": change.qualname,
@@ -45,8 +57,6 @@ def run(
         "calls_made": calls_made(snap, item.service, change.qualname),
         "snapshot": document.runtime_fields(exposure.runtime),
     }
-    out.write(document.dumps(doc) if fmt == "json" else _text(doc))
-    return 0
 
 
 def _now() -> datetime.datetime:
@@ -55,14 +65,25 @@ def _now() -> datetime.datetime:
 
 def locate(spec: str, repo_dir: Path) -> FunctionChange:
     """The function named by PATH::QUALNAME (QUALNAME local like Class.method, or with its module)."""
-    path, sep, name = spec.partition("::")
-    if not sep or not path or not name:
-        raise InputError(f"{spec!r}: expected PATH::QUALNAME, e.g. src/shop/cart.py::Cart.add")
+    path, name = split(spec)
     file = repo_dir / path
     try:
         data = file.read_bytes()
     except OSError as e:
         raise InputError(f"{path}: cannot read it ({e.strerror}); give a path relative to --repo") from e
+    return definition(path, name, data)
+
+
+def split(spec: str) -> tuple[str, str]:
+    """(PATH, QUALNAME) of PATH::QUALNAME; InputError with an example for anything else."""
+    path, sep, name = spec.partition("::")
+    if not sep or not path or not name:
+        raise InputError(f"{spec!r}: expected PATH::QUALNAME, e.g. src/shop/cart.py::Cart.add")
+    return path, name
+
+
+def definition(path: str, name: str, data: bytes) -> FunctionChange:
+    """The function name (local, or with its module) in the file path holding data."""
     module = sources.module_name(path)
     local = name[len(module) + 1 :] if name.startswith(module + ".") else name
     try:

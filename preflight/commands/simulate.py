@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from preflight import config
 from preflight.errors import InputError
 from preflight.models import Impact, SloStatus
 from preflight.report import document, text
+
+if TYPE_CHECKING:
+    from preflight.exposure.prepared import Prepared
+    from preflight.propagation import Fault
 
 
 def run(
@@ -36,17 +40,33 @@ def run(
         )
     faults = [propagation.parse(spec) for spec in injections]
     settings = _settings(config_file)
-    snap = None
-    slos: tuple[SloStatus, ...] = ()
-    if snapshot_dir is not None:
-        snap = cache.load(snapshot_dir, cache_dir)
-        slos = snap.measured().slos
+    snap = cache.load(snapshot_dir, cache_dir) if snapshot_dir is not None else None
+    impact = predict(faults, snap, graph_file, settings, trials, seed)
+    out.write(render(impact, seed, fmt))
+    return 0
+
+
+def predict(
+    faults: list[Fault],
+    snap: Prepared | None,
+    graph_file: Path | None,
+    settings: config.Config,
+    trials: int,
+    seed: int,
+) -> Impact:
+    """Every service's and SLO's prediction with the faults injected: on the snapshot's service
+    graph (or graph_file's), with the config's declared calls; a fault at a function is weighted
+    by the share of its service's requests that run it."""
+    from preflight import propagation
+
+    slos: tuple[SloStatus, ...] = snap.measured().slos if snap is not None else ()
     if graph_file is not None:
         graph = propagation.read_csv(graph_file)
     else:
-        assert snap is not None  # one of the two was required above
+        assert snap is not None  # one of the two is required
         graph = propagation.from_services(snap.measured())
     graph = graph.with_config(settings)
+    faults = list(faults)
     for i, fault in enumerate(faults):
         if fault.function is None:
             continue
@@ -58,9 +78,7 @@ def run(
                 "service's endpoints, or inject at the whole service (SERVICE:KIND=VALUE)"
             )
         faults[i] = fault.with_share(share)
-    impact = propagation.simulate(graph, faults, slos, trials=trials, seed=seed)
-    out.write(render(impact, seed, fmt))
-    return 0
+    return propagation.simulate(graph, faults, slos, trials=trials, seed=seed)
 
 
 def render(impact: Impact, seed: int, fmt: str) -> str:
