@@ -21,6 +21,7 @@ Arguments = list[set[str] | frozenset[str] | None]
 _PASS_FIRST = frozenset(
     {"functools.partial", "<builtin>.staticmethod", "<builtin>.classmethod", "<builtin>.property"}
 )
+_PASS_SECOND = frozenset({"typing.cast", "typing_extensions.cast"})
 _ELEMENT_METHODS = frozenset({"get", "pop", "setdefault", "__getitem__", "popitem"})
 _STORE_LAST = frozenset({"append", "add", "insert", "setdefault", "appendleft"})
 _STORE_ALL = frozenset({"extend", "update", "extendleft"})
@@ -100,6 +101,8 @@ class Calls(Members):
             args = call[2]
             if name in _PASS_FIRST and args:
                 result |= self.ev(args[0])
+            elif name in _PASS_SECOND and len(args) > 1:
+                result |= self.ev(args[1])
             if name in _CALLBACKS:
                 self.callback(call, _CALLBACKS[name])
             if name in _ITERATING:

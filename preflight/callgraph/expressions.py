@@ -18,7 +18,8 @@ from preflight.callgraph.file_summary import (
     Expr,
     Function,
 )
-from preflight.callgraph.scopes import CLASS, LAMBDA, Scope, plain_string
+from preflight.callgraph.flow import Key
+from preflight.callgraph.scopes import CLASS, LAMBDA, Scope, add_targets, plain_string
 from preflight.callgraph.scopes import FUNCTION as FUNCTION_SCOPE
 
 _LISTS = frozenset({"list", "tuple", "set", "expression_list"})
@@ -27,6 +28,8 @@ _COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "generat
 _PASS_THROUGH = frozenset({"parenthesized_expression", "await"})
 _UNPACK = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "tuple", "list"})
 _LITERALS = frozenset({"integer", "float", "true", "false", "none", "ellipsis", "comment"})
+_TRACKED = frozenset({"list", "tuple", "dictionary"})
+"""Literals whose elements a name bound to them keeps by key (see flow.py)."""
 _NOT_INSTANCES = frozenset({"?", "tuple", "k", "d", "f", "c", "m"})
 """Expression tags whose values are never an instance: iterating them calls no method of ours."""
 
@@ -40,6 +43,8 @@ class Extractor:
         self.calls: list[CallSite] = []
         self.functions: list[Function] = []
         self._counts: dict[str, int] = {}
+        self._last_dict: tuple[int, dict[Key, Expr] | None] = (-1, None)
+        """The last dict literal summarized: its start byte and its values by constant key."""
 
     @staticmethod
     def text(node: Node | None) -> str:
@@ -66,20 +71,34 @@ class Extractor:
         if value[0] == "a":
             self.assigns.append(Assign(scope.caller, ("-",), value))
 
-    def bind(self, target: Node | None, value: Expr, scope: Scope) -> None:
+    def bind_name(self, scope: Scope, name: str, value: Expr) -> None:
+        """Bind a name: its slot gets value, and value is its version from here (see flow.py)."""
+        self.assign(scope, scope.write(name), value)
+        scope.rebind(name, value)
+
+    def bind(self, target: Node | None, value: Expr, scope: Scope, augmented: bool = False) -> None:
         """Assign value to an assignment target: a name, an attribute, a subscript or a pattern."""
         if target is None:
             return
         kind = target.type
         if kind == "identifier":
-            self.assign(scope, scope.write(self.text(target)), value)
+            self.bind_name(scope, self.text(target), value)
         elif kind == "attribute":
             name = self.text(target.child_by_field_name("attribute"))
             self.assign(scope, ("a", self.expr(target.child_by_field_name("object"), scope), name), value)
         elif kind == "subscript":
-            for index in target.children_by_field_name("subscript"):
+            indexes = target.children_by_field_name("subscript")
+            for index in indexes:
                 self.discard(index, scope)
-            self.assign(scope, ("e", self.expr(target.child_by_field_name("value"), scope)), value)
+            container = target.child_by_field_name("value")
+            if container is not None and container.type == "identifier":
+                name = self.text(container)
+                self.assign(scope, ("e", scope.read(name, escape=False)), value)
+                flow = scope.flow_of(name)
+                if flow is not None:
+                    flow.store(name, None if augmented else _key(indexes), value)
+            else:
+                self.assign(scope, ("e", self.expr(container, scope)), value)
         elif kind in _UNPACK or kind == "parenthesized_expression":
             targets = [c for c in target.named_children if c.type != "comment"]
             if kind == "parenthesized_expression" and len(targets) == 1:
@@ -87,6 +106,10 @@ class Extractor:
             elif value[0] == "|" and len(targets) > 1:  # unpack each alternative on its own
                 for alternative in value[1]:
                     self.bind(target, alternative, scope)
+                names: set[str] = set()
+                add_targets(target, names)
+                for name in names:  # each holds any alternative's item: its slot has them all
+                    scope.rebind(name, UNKNOWN)
             elif value[0] == "tuple" and len(value[1]) == len(targets):
                 for item, item_value in zip(targets, value[1], strict=True):
                     self.bind(item, item_value, scope)
@@ -113,29 +136,48 @@ class Extractor:
             children = node.named_children
             return self.expr(children[0], scope) if len(children) == 1 else UNKNOWN
         if kind == "subscript":
-            for index in node.children_by_field_name("subscript"):
+            indexes = node.children_by_field_name("subscript")
+            for index in indexes:
                 self.discard(index, scope)
-            return ("e", self.expr(node.child_by_field_name("value"), scope))
+            container = node.child_by_field_name("value")
+            if container is None or container.type != "identifier":
+                return ("e", self.expr(container, scope))
+            name = self.text(container)
+            base = scope.read(name, escape=False)  # reading an element does not pass the container on
+            flow = scope.flow_of(name)
+            key = _key(indexes) if flow is not None else None
+            version = flow.element(name, key) if flow is not None and key is not None else None
+            return version if version is not None else ("e", base)
         if kind in _LISTS:
             return self.container(node, scope)
         if kind == "dictionary":
-            slot = self.slot(scope, "k")
-            for child in node.named_children:
-                if child.type == "pair":
-                    self.discard(child.child_by_field_name("key"), scope)
-                    self.assign(scope, ("s", slot), self.expr(child.child_by_field_name("value"), scope))
-                elif child.type == "dictionary_splat":
-                    self.assign(scope, ("s", slot), ("v", self.expr(child.named_children[0], scope)))
-            return ("d", slot)
+            return self.dictionary(node, scope)
         if kind in ("conditional_expression", "boolean_operator"):
             children = node.named_children
             if kind == "conditional_expression" and len(children) == 3:
                 self.discard(children[1], scope)
                 children = [children[0], children[2]]
             return ("|", tuple(self.expr(child, scope) for child in children))
-        if kind in ("assignment", "augmented_assignment"):
+        if kind == "assignment":
+            right = node.child_by_field_name("right")
+            left = node.child_by_field_name("left")
+            value = self.expr(right, scope)
+            self.bind(left, value, scope)
+            if (
+                left is not None
+                and left.type == "identifier"
+                and right is not None
+                and right.type in _TRACKED
+            ):
+                self.literal(self.text(left), right, value, scope)
+            return value
+        if kind == "augmented_assignment":  # `x += y`: x is what it was, or grew by y's values
+            left = node.child_by_field_name("left")
             value = self.expr(node.child_by_field_name("right"), scope)
-            self.bind(node.child_by_field_name("left"), value, scope)
+            if left is not None and left.type == "identifier":
+                old = scope.read(self.text(left))
+                value = value if old[0] == "?" else old if value[0] == "?" else ("|", (old, value))
+            self.bind(left, value, scope, augmented=True)
             return value
         if kind == "named_expression":
             value = self.expr(node.child_by_field_name("value"), scope)
@@ -157,6 +199,39 @@ class Extractor:
         for child in node.named_children:  # operators, f-strings, ...: only the calls inside matter
             self.discard(child, scope)
         return UNKNOWN
+
+    def dictionary(self, node: Node, scope: Scope) -> Expr:
+        """A dict literal: its values flow into one slot (and are kept by key for `literal`)."""
+        slot = self.slot(scope, "k")
+        elements: dict[Key, Expr] | None = {}
+        for child in node.named_children:
+            if child.type == "pair":
+                key = child.child_by_field_name("key")
+                self.discard(key, scope)
+                value = self.expr(child.child_by_field_name("value"), scope)
+                self.assign(scope, ("s", slot), value)
+                constant = _key([key]) if elements is not None and key is not None else None
+                if constant is None:  # a computed key may overwrite any constant one
+                    elements = None
+                elif elements is not None:
+                    elements[constant] = value
+            elif child.type == "dictionary_splat":
+                self.assign(scope, ("s", slot), ("v", self.expr(child.named_children[0], scope)))
+                elements = None
+        self._last_dict = (node.start_byte, elements)
+        return ("d", slot)
+
+    def literal(self, name: str, node: Node, value: Expr, scope: Scope) -> None:
+        """`name = [...]` or `{...}`: the elements under constant keys are known (see flow.py)."""
+        flow = scope.flow_of(name)
+        if flow is None:
+            return
+        if node.type == "dictionary":
+            start, elements = self._last_dict
+            if start == node.start_byte and elements is not None:
+                flow.literal(name, dict(elements), None)
+        elif value[0] == "tuple" and all(c.type != "list_splat" for c in node.named_children):
+            flow.literal(name, dict(enumerate(value[1])), len(value[1]))
 
     def container(self, node: Node, scope: Scope) -> Expr:
         """A list, tuple or set literal: its elements flow into one slot (positions also kept).
@@ -204,10 +279,23 @@ class Extractor:
         return UNKNOWN  # what `send` passes in is not tracked
 
     def comprehension(self, node: Node, scope: Scope) -> Expr:
+        """A comprehension: its elements flow into one slot. Its variables are its own (their
+        versions end with it); a generator expression runs later, but for its first iterable."""
+        flow = scope.flow
+        saved: dict[str, Expr | None] = {}
+        lazy = flow is not None and node.type == "generator_expression"
         for child in node.named_children:
             if child.type == "for_in_clause":
                 iterable = self.expr(child.child_by_field_name("right"), scope)
-                self.bind(child.child_by_field_name("left"), self.iterate(iterable, scope, child), scope)
+                left = child.child_by_field_name("left")
+                if flow is not None and left is not None:
+                    if lazy and not saved:
+                        flow.lazy += 1
+                    names: set[str] = set()
+                    add_targets(left, names)
+                    for name in names:
+                        saved.setdefault(name, flow.versions.get(name))
+                self.bind(left, self.iterate(iterable, scope, child), scope)
             elif child.type == "if_clause":
                 for condition in child.named_children:
                     self.discard(condition, scope)
@@ -216,9 +304,15 @@ class Extractor:
         if body is not None and body.type == "pair":
             self.discard(body.child_by_field_name("key"), scope)
             self.assign(scope, ("s", slot), self.expr(body.child_by_field_name("value"), scope))
-            return ("d", slot)
-        self.assign(scope, ("s", slot), self.expr(body, scope))
-        return ("k", slot)
+            result: Expr = ("d", slot)
+        else:
+            self.assign(scope, ("s", slot), self.expr(body, scope))
+            result = ("k", slot)
+        if flow is not None and saved:
+            if lazy:
+                flow.lazy -= 1
+            flow.end(saved)
+        return result
 
     def lambda_(self, node: Node, scope: Scope) -> Expr:
         """A lambda is a function named `<lambdaN>` inside its scope; the graph folds its calls
@@ -313,7 +407,31 @@ class Extractor:
             if name == "getattr" and literal is not None and len(args) == 2:
                 self.record(scope, ("g", self.module, name), args, keywords, star, node)
                 return ("a", args[0], literal)
-        return ("s", self.record(scope, self.expr(function, scope), args, keywords, star, node))
+        callee = self.appended(function, args, keywords, star, scope) or self.expr(function, scope)
+        return ("s", self.record(scope, callee, args, keywords, star, node))
+
+    def appended(
+        self,
+        function: Node | None,
+        args: list[Expr],
+        keywords: list[tuple[str, Expr]],
+        star: bool,
+        scope: Scope,
+    ) -> Expr | None:
+        """`name.append(x)` on a list literal's name: the callee, and x is its next element (see
+        flow.py); None for any other call (reading the name then lets the list escape)."""
+        if function is None or function.type != "attribute" or len(args) != 1 or keywords or star:
+            return None
+        container = function.child_by_field_name("object")
+        if container is None or container.type != "identifier":
+            return None
+        if self.text(function.child_by_field_name("attribute")) != "append":
+            return None
+        name = self.text(container)
+        flow = scope.flow_of(name)
+        if flow is None or not flow.append(name, args[0]):
+            return None
+        return ("a", scope.read(name, escape=False), "append")
 
     def record(
         self,
@@ -340,3 +458,27 @@ class Extractor:
         if method is None or method.kind != FUNCTION_SCOPE or method.cls is None or method.self_name is None:
             return DYNAMIC
         return ("u", method.cls, scope.read(method.self_name))
+
+
+def _key(indexes: list[Node]) -> Key | None:
+    """A subscript's constant key: a plain string or an integer literal; None for anything else."""
+    if len(indexes) != 1:
+        return None
+    node = indexes[0]
+    negative = node.type == "unary_operator" and (node.text or b"")[:1] == b"-"
+    if negative:
+        node = node.named_children[-1]
+    if node.type == "integer":
+        try:
+            number = int((node.text or b"").decode().replace("_", ""), 0)
+        except ValueError:
+            return None
+        return -number if negative else number
+    if node.type == "string" and not negative:
+        parts = node.named_children
+        if parts and (parts[0].text or b"") in (b'"', b"'"):
+            if len(parts) == 2:
+                return ""
+            if len(parts) == 3 and parts[1].type == "string_content":
+                return (parts[1].text or b"").decode("utf-8", "replace")
+    return None

@@ -64,14 +64,18 @@ def _seed_slot(program: Program, index: int) -> str:
 
 
 def explain(solver: Solver, indexes: Iterable[int]) -> None:
-    """Why each of these call sites that reached nothing did (see Members.reason)."""
+    """Why each of these call sites that reached nothing (or, once its callee was widened, not
+    everything) did (see Members.reason)."""
     state, constraints = solver.state, solver.program.constraints
     for index in indexes:
         constraint = constraints[index]
-        if constraint is None or len(constraint) != 7 or index in state.called or constraint[1][0] == "P":
+        if constraint is None or len(constraint) != 7 or constraint[1][0] == "P":
             state.reasons.pop(index, None)
             continue
         solver._current = index
+        if index in state.called and not (state.widened and "*" in solver.ev(constraint[1])):
+            state.reasons.pop(index, None)  # it reached something (a widened callee: not all of it)
+            continue
         state.reasons[index] = solver.reason(constraint[1])
     solver.discard()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from preflight.callgraph.file_summary import UNKNOWN, Expr
+from preflight.callgraph.flow import Flow
 
 MODULE, CLASS, FUNCTION, LAMBDA = "module", "class", "function", "lambda"
 
@@ -34,6 +35,7 @@ class Scope:
         "bound",
         "caller",
         "cls",
+        "flow",
         "generator",
         "globals",
         "kind",
@@ -61,19 +63,86 @@ class Scope:
         """For a method: its first parameter (for `super()`)."""
         self.generator = False
         """A function whose body yields (set by collect_bindings)."""
+        self.flow = Flow() if kind in (FUNCTION, MODULE) else None
+        """The versions of this body's names (see flow.py); None for a class or lambda body."""
 
-    def read(self, name: str) -> Expr:
-        """What reading name here means."""
+    def read(self, name: str, escape: bool = True) -> Expr:
+        """What reading name here means: its version in straight-line code, else its slot.
+
+        escape: the read may pass the value on (not a constant-key subscript), so the
+        elements known of it no longer hold.
+        """
         scope: Scope | None = self
         innermost = True
         while scope is not None and scope.kind != MODULE:
             if name in scope.globals:
                 break
             if name in scope.bound and name not in scope.nonlocals and (innermost or scope.kind != CLASS):
+                flow = scope.flow
+                if flow is not None:
+                    if innermost:
+                        version = flow.read(name, escape)
+                        if version is not None:
+                            return version
+                    else:
+                        flow.capture(name)
                 return ("s", f"{scope.qualname}.{name}")
             innermost = False
             scope = scope.parent
+        while scope is not None and scope.kind != MODULE:
+            scope = scope.parent
+        flow = scope.flow if scope is not None else None
+        if flow is not None:
+            if self.kind == MODULE:
+                version = flow.read(name, escape)
+                if version is not None:
+                    return version
+            else:  # a function of the module reads it: it may change its elements when it runs
+                flow.capture(name)
         return ("g", self.module, name)
+
+    def publish(self) -> None:
+        """This body's `global` and `nonlocal` names are rebound from here whenever it runs: the
+        scopes that own them stop versioning them (see flow.py)."""
+        for name in self.nonlocals:
+            scope = self.parent
+            while scope is not None and scope.kind != MODULE:
+                if scope.kind == FUNCTION and name in scope.bound and name not in scope.nonlocals:
+                    if scope.flow is not None:
+                        scope.flow.fix(name)
+                    break
+                scope = scope.parent
+        if self.globals:
+            module = self.parent
+            while module is not None and module.parent is not None:
+                module = module.parent
+            if module is not None and module.flow is not None:
+                for name in self.globals:
+                    module.flow.fix(name)
+
+    def flow_of(self, name: str) -> Flow | None:
+        """The flow that versions name as a variable of this body, if any."""
+        flow = self.flow
+        if flow is None or name in self.globals or name in self.nonlocals:
+            return None
+        if self.kind == FUNCTION and name not in self.bound:
+            return None
+        return flow
+
+    def rebind(self, name: str, value: Expr) -> None:
+        """An assignment here binds name to value: its version from now on (see flow.py)."""
+        flow = self.flow
+        if flow is not None:
+            if name not in self.globals and name not in self.nonlocals:
+                flow.assign(name, value)
+            return
+        if self.kind == LAMBDA:  # a walrus in a lambda rebinds whenever the lambda runs
+            scope = self.parent
+            while scope is not None:
+                if scope.flow is not None:
+                    scope.flow.fix(name)
+                    return
+                scope = scope.parent
 
     def write(self, name: str) -> Expr:
         """The slot that an assignment to name here writes."""
@@ -92,8 +161,11 @@ class Scope:
 
 
 def collect_bindings(body: Node, scope: Scope) -> None:
-    """Add every name body binds (not looking into nested functions and classes) to scope."""
+    """Add every name body binds (not looking into nested functions and classes) to scope; for a
+    function or module, also where each is bound (see Flow.forget)."""
     stack = list(body.named_children)
+    flow = scope.flow
+    bound = scope.bound if flow is None else set()
     while stack:
         node = stack.pop()
         kind = node.type
@@ -101,20 +173,25 @@ def collect_bindings(body: Node, scope: Scope) -> None:
             if kind != "lambda":
                 name = node.child_by_field_name("name")
                 if name is not None:
-                    scope.bound.add(_text(name))
+                    bound.add(_text(name))
+                if flow is not None:
+                    flow.nested.append(node.start_byte)
+                    _sites(flow, bound, scope.bound, node.start_byte)
             continue
         if kind in ("assignment", "augmented_assignment", "for_statement", "for_in_clause"):
             left = node.child_by_field_name("left")
             if left is not None:
-                add_targets(left, scope.bound)
+                add_targets(left, bound)
         elif kind == "as_pattern_target" or kind == "named_expression":
             target = (
                 node.named_children[0] if kind == "as_pattern_target" else node.child_by_field_name("name")
             )
             if target is not None:
-                add_targets(target, scope.bound)
+                add_targets(target, bound)
         elif kind == "import_statement" or kind == "import_from_statement":
-            _import_bindings(node, scope.bound)
+            _import_bindings(node, bound)
+            if flow is not None:
+                _sites(flow, bound, scope.bound, node.start_byte)
             continue
         elif kind == "yield":
             scope.generator = True
@@ -122,8 +199,18 @@ def collect_bindings(body: Node, scope: Scope) -> None:
             names = scope.globals if kind == "global_statement" else scope.nonlocals
             names.update(_text(c) for c in node.named_children if c.type == "identifier")
             continue
+        if flow is not None and bound:
+            _sites(flow, bound, scope.bound, node.start_byte)
         if kind != "string" or not plain_string(node):
             stack.extend(node.named_children)
+
+
+def _sites(flow: Flow, found: set[str], bound: set[str], offset: int) -> None:
+    """Names one statement binds: into the scope's names, with where."""
+    for name in found:
+        flow.sites.setdefault(name, []).append(offset)
+    bound |= found
+    found.clear()
 
 
 def plain_string(node: Node) -> bool:

@@ -23,6 +23,7 @@ from preflight.callgraph.file_summary import (
     FileSummary,
     Function,
 )
+from preflight.callgraph.flow import Flow
 from preflight.callgraph.scopes import CLASS, MODULE, Scope, collect_bindings
 from preflight.callgraph.scopes import FUNCTION as FUNCTION_SCOPE
 from preflight.changes.definitions import _PARSER
@@ -32,6 +33,8 @@ from preflight.changes.sources import module_name
 _KIND_DECORATORS = {"staticmethod": STATIC, "classmethod": CLASSMETHOD, "property": PROPERTY}
 _PROPERTY_DECORATORS = frozenset({"functools.cached_property", "cached_property", "abc.abstractproperty"})
 _ACCESSORS = (".setter", ".getter", ".deleter")
+_BARRIERS = frozenset({"while_statement", "try_statement", "match_statement"})
+"""Statements whose parts run a number of times not known here (see flow.py)."""
 _SIMPLE = frozenset(
     {"pass_statement", "break_statement", "continue_statement", "comment", "global_statement"}
 )
@@ -114,10 +117,26 @@ class _Summarizer(Extractor):
             self.imports(node, scope)
         elif kind == "for_statement":
             iterable = self.expr(node.child_by_field_name("right"), scope)
+            self.forget(node, scope)
             self.bind(node.child_by_field_name("left"), self.iterate(iterable, scope, node), scope)
             for child in node.named_children:
                 if child.type in ("block", "else_clause"):
                     self.statement(child, scope)
+            self.forget(node, scope)
+        elif kind == "if_statement" and scope.flow is not None:
+            self.branches(node, scope.flow, scope)
+        elif kind in _BARRIERS:  # may run parts any number of times: what they bind is not certain
+            self.forget(node, scope)
+            for child in node.named_children:
+                if child.type in ("except_clause", "finally_clause", "except_group_clause"):
+                    self.forget(node, scope)
+                self.statement(child, scope)
+            self.forget(node, scope)
+        elif kind == "case_clause":  # one of a match's alternatives: none of the others ran
+            match = node.parent.parent if node.parent is not None else None
+            self.forget(match or node, scope)
+            for child in node.named_children:
+                self.statement(child, scope)
         elif kind == "with_statement":
             protocol = "__aenter__" if node.children[0].type == "async" else "__enter__"
             for clause in node.named_children:
@@ -127,6 +146,7 @@ class _Summarizer(Extractor):
                             self.with_item(item, protocol, scope)
                 else:
                     self.statement(clause, scope)
+            self.forget(node, scope)  # `__exit__` may swallow an exception part-way through
         elif kind == "raise_statement":
             for child in node.named_children:  # the exception, and its cause after `from`
                 value = self.expr(child, scope)
@@ -139,6 +159,34 @@ class _Summarizer(Extractor):
                 self.statement(child, scope)
         else:
             self.discard(node, scope)
+
+    def branches(self, node: Node, flow: Flow, scope: Scope) -> None:
+        """An `if`: each branch starts from the state before it; after, any branch's may hold."""
+        self.discard(node.child_by_field_name("condition"), scope)
+        before = flow.snapshot()
+        self.body(node.child_by_field_name("consequence"), scope)
+        ends = [flow.snapshot()]
+        exhaustive = False
+        for alternative in node.children_by_field_name("alternative"):
+            flow.restore(before)
+            if alternative.type == "elif_clause":
+                self.discard(alternative.child_by_field_name("condition"), scope)
+                self.body(alternative.child_by_field_name("consequence"), scope)
+            else:
+                exhaustive = True
+                self.body(alternative.child_by_field_name("body"), scope)
+            ends.append(flow.snapshot())
+        if not exhaustive:
+            ends.append(before)
+        flow.merge(ends)
+
+    def body(self, node: Node | None, scope: Scope) -> None:
+        if node is not None:
+            self.statement(node, scope)
+
+    def forget(self, node: Node, scope: Scope) -> None:
+        if scope.flow is not None:
+            scope.flow.forget(node.start_byte, node.end_byte)
 
     def with_item(self, node: Node, protocol: str, scope: Scope) -> None:
         """`with X as x`: X's `__enter__` and `__exit__` are called, x is what `__enter__` returns
@@ -172,7 +220,7 @@ class _Summarizer(Extractor):
             value = self.decorate(scope, decorator, value)
         params = self.parameters(node.child_by_field_name("parameters"), qual, scope)
         self.functions.append(Function(qual, outer.start_point[0] + 1, node.end_point[0] + 1, params, kind))
-        self.assign(scope, scope.write(qual.rsplit(".", 1)[1]), value)
+        self.bind_name(scope, qual.rsplit(".", 1)[1], value)
         inner = Scope(FUNCTION_SCOPE, qual, self.module, scope)
         inner.caller = qual
         inner.bound.update(name for name, _ in params)
@@ -185,6 +233,7 @@ class _Summarizer(Extractor):
         if body is not None:
             collect_bindings(body, inner)
             self.module_names.update(inner.globals)
+            inner.publish()
             if inner.generator:  # calling it gives a generator: what it yields are the elements
                 self.assign(inner, ("s", f"{qual}#return"), ("k", f"{qual}#yield"))
             self.block(body, inner)
@@ -207,7 +256,8 @@ class _Summarizer(Extractor):
         value: Expr = ("c", qual)
         for decorator in reversed(decorators):
             value = self.decorate(scope, decorator, value)
-        self.assign(scope, scope.write(qual.rsplit(".", 1)[1]), value)
+        self.bind_name(scope, qual.rsplit(".", 1)[1], value)
+        inner.publish()
         if body is not None:
             self.block(body, inner)
 
@@ -216,12 +266,10 @@ class _Summarizer(Extractor):
             for name in node.children_by_field_name("name"):
                 if name.type == "aliased_import":
                     dotted = self.text(name.child_by_field_name("name"))
-                    self.assign(
-                        scope, scope.write(self.text(name.child_by_field_name("alias"))), ("m", dotted)
-                    )
+                    self.bind_name(scope, self.text(name.child_by_field_name("alias")), ("m", dotted))
                 else:  # `import a.b` binds `a`; `a.b` is then an attribute of it
                     first = self.text(name).split(".", 1)[0].strip()
-                    self.assign(scope, scope.write(first), ("m", first))
+                    self.bind_name(scope, first, ("m", first))
             return
         source = self.source_module(node.child_by_field_name("module_name"))
         if any(c.type == "wildcard_import" for c in node.named_children):
@@ -231,7 +279,7 @@ class _Summarizer(Extractor):
             if name.type == "aliased_import":
                 alias = name.child_by_field_name("alias") or name
                 name = name.child_by_field_name("name") or name
-            self.assign(scope, scope.write(self.text(alias).strip()), ("I", source, self.text(name).strip()))
+            self.bind_name(scope, self.text(alias).strip(), ("I", source, self.text(name).strip()))
 
     def source_module(self, node: Node | None) -> str:
         """The absolute name of a `from` import's module."""

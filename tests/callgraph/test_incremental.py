@@ -247,6 +247,22 @@ def totals(values):
 totals([Scope()])
 """
 
+FLOW = """\
+from shop.util import money, slug
+
+
+def pick(flag):
+    action = money
+    if flag:
+        action = slug
+    return action(1)
+
+
+TABLE = {"a": money}
+TABLE["a"] = slug
+TABLE["a"]()
+"""
+
 Edit = tuple[str, str | None, str | None]
 """(path, old text, new text): replace old by new in the file (old None: the whole file, new None: delete it)."""
 
@@ -365,8 +381,8 @@ EDITS: list[tuple[str, list[Edit]]] = [
     ),
     ("decorate with what has no value", [("shop/ext.py", None, EXT), ("shop/plugins.py", None, PLUGINS)]),
     (
-        "give the decorator a value",
-        [("shop/plugins.py", "", "\n\nhooks = Hooks()\n")],
+        "give the decorator a value",  # before it is applied: after, it would not change the decorator
+        [("shop/plugins.py", "\n\n@hooks.wrap", "\nhooks = Hooks()\n\n\n@hooks.wrap")],
     ),
     (
         "import a name a star import does not provide",
@@ -411,6 +427,12 @@ EDITS: list[tuple[str, list[Edit]]] = [
             ("shop/protocols.py", "key=money", "key=slug"),
         ],
     ),
+    ("branches and an element overwritten", [("shop/flow.py", None, FLOW)]),
+    (
+        "overwrite in straight-line code",
+        [("shop/flow.py", "    if flag:\n        action = slug", "    action = slug")],
+    ),
+    ("stop overwriting the element", [("shop/flow.py", 'TABLE["a"] = slug\n', "")]),
 ]
 
 
@@ -524,6 +546,10 @@ def test_each_edit_changes_the_graph(git_repo: Path, tmp_path: Path) -> None:
     assert edges(found[30], "shop.protocols.consume") == {"shop.protocols.stream"}  # yields Rows
     assert edges(found[31], "shop.protocols.totals") >= {"shop.util.slug", "shop.protocols.Scope.close"}
     assert "shop.util.money" not in edges(found[31], "shop.protocols.totals")
+    assert edges(found[32], "shop.flow.pick") == {"shop.util.money", "shop.util.slug"}
+    assert edges(found[32], "shop.flow") == {"shop.util.slug"}
+    assert edges(found[33], "shop.flow.pick") == {"shop.util.slug"}
+    assert edges(found[34], "shop.flow") == {"shop.util.money"}
 
 
 def handlers(count: int) -> str:
