@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,8 +113,13 @@ def prepare(
     policy_at = policy_revision(repo, ranges[0], environ) if ranges else None
     settings = load_settings(repo, policy_at, options.config_file, options.mode)
     snapshot = options.snapshot
-    if snapshot is None and options.calls is None and settings.snapshot:
-        snapshot = options.repo_dir / settings.snapshot
+    configured = settings.snapshot if snapshot is None and options.calls is None else None
+    if configured:
+        snapshot = options.repo_dir / configured
+        if runtime is None and not os.path.lexists(snapshot):
+            # configured before a job built it (as `preflight init` writes it): unknown, not an
+            # error; a --snapshot given on the command line must exist
+            runtime = exposure.absent(configured)
     if runtime is None:
         runtime = exposure.load(options.calls, snapshot, runtime_cache(repo))
     return Stages(

@@ -191,3 +191,25 @@ def test_an_override_trailer_counts_only_from_an_approver_in_the_head_commit(git
     assert find(revisions(base, stacked)) is None  # a later commit is not approved
     labelled = gate_override(repo, gate, Event(labels=(gate.override_label,)))
     assert labelled(revisions(base, stacked)) == "the pull request label 'preflight-override'"
+
+
+def test_a_configured_snapshot_not_built_yet_is_missing_runtime_data_not_an_error(
+    git_repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`preflight init` configures runtime.snapshot before any snapshot exists (a job builds it):
+    until then the check runs without runtime data and says why; only --snapshot must exist."""
+    monkeypatch.delenv("GITHUB_EVENT_PATH", raising=False)
+    base = commit(git_repo, {".preflight.yml": "runtime:\n  snapshot: .preflight/snapshot\n", "app.py": CODE})
+    commit(git_repo, {"app.py": CHANGED})
+    assert main(["check", "--repo", str(git_repo), "--base", base, "--format", "json", "--no-callgraph"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["runtime_source"] is None
+    said = " ".join(report["risk"]["unknowns"])
+    assert "the snapshot .preflight/snapshot (runtime.snapshot in .preflight.yml) does not exist here" in said
+    assert "preflight collect" in said
+
+    missing = str(git_repo / "nowhere")
+    assert (
+        main(["check", "--repo", str(git_repo), "--base", base, "--snapshot", missing, "--no-callgraph"]) == 2
+    )
+    assert "not a preflight snapshot" in capsys.readouterr().err

@@ -6,6 +6,6 @@ or, for a quick start, a CSV of `qualname,calls_per_min`.
 
 from __future__ import annotations
 
-from preflight.exposure.sources import Runtime, join, load, load_calls, mark_production
+from preflight.exposure.sources import Runtime, absent, join, load, load_calls, mark_production
 
-__all__ = ["Runtime", "join", "load", "load_calls", "mark_production"]
+__all__ = ["Runtime", "absent", "join", "load", "load_calls", "mark_production"]

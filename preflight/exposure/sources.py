@@ -109,9 +109,11 @@ class Runtime(Protocol):
 class _Calls:
     calls: dict[str, float] | None
     location: str | None
+    absent: str | None = None
+    """No data because the configured snapshot is not there (Exposure.absent)."""
 
     def join(self, changes: ChangeSet, now: datetime.datetime) -> Exposure:
-        return join(changes, self.calls, self.location)
+        return replace(join(changes, self.calls, self.location), absent=self.absent)
 
     def rates(self) -> Mapping[str, float]:
         return self.calls or {}
@@ -141,6 +143,11 @@ class _Snapshot:
         return {
             name: found.service for name, found in self.prepared.functions.items() if found and found.service
         }
+
+
+def absent(configured: str) -> Runtime:
+    """No runtime data, because the snapshot the config names (runtime.snapshot) does not exist here."""
+    return _Calls(None, None, configured)
 
 
 def load(

@@ -184,3 +184,6 @@ class Exposure:
     entry_points_left_out: int | None = None
     """Entry points in non-production files (commands defined inside tests, ...), never used as
     entry points; None without a code index."""
+    absent: str | None = None
+    """The configured snapshot (runtime.snapshot) when it does not exist here, which is why there is
+    no runtime data: a job has not built it yet, or not in this clone."""

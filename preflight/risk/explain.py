@@ -45,6 +45,15 @@ WORTH_SAYING = 3
 _ORDER: dict[Confidence, int] = {"high": 2, "medium": 1, "low": 0}
 
 
+def _add_snapshot(absent: str | None) -> str:
+    if absent is None:
+        return f"add a snapshot ({RUNTIME_HELP})"
+    return (
+        f"the snapshot {absent} (runtime.snapshot in .preflight.yml) does not exist here: "
+        f"build it with `preflight collect` ({RUNTIME_HELP})"
+    )
+
+
 def confidence(
     exposure: Exposure,
     behavioural: Sequence[FunctionExposure],
@@ -66,7 +75,7 @@ def confidence(
             (
                 "low",
                 f"no runtime data for {count:,} of {count:,} changed functions: traffic and blast radius "
-                f"unknown; add a snapshot ({RUNTIME_HELP})",
+                f"unknown; {_add_snapshot(exposure.absent)}",
             )
         )
     elif measured < count:
