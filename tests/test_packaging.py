@@ -9,6 +9,8 @@ processing the .pth files inside it, so this checkout's editable install stays o
 
 from __future__ import annotations
 
+import io
+import json
 import subprocess
 import sys
 import sysconfig
@@ -76,6 +78,27 @@ def test_the_build_makes_one_wheel_and_one_sdist_of_the_version(dist: Path) -> N
     assert data <= set(names)
 
 
+def _console_spans() -> str:
+    """What the OpenTelemetry SDK's ConsoleSpanExporter prints for a request that runs app.f."""
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+    from opentelemetry.trace import SpanKind
+
+    out = io.StringIO()
+    provider = TracerProvider(resource=Resource.create({"service.name": "shop"}))
+    provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=out)))
+    tracer = provider.get_tracer("shop")
+    for _ in range(3):
+        with (
+            tracer.start_as_current_span("GET /f", kind=SpanKind.SERVER, attributes={"http.route": "/f"}),
+            tracer.start_as_current_span("f", attributes={"code.function.name": "app.f"}),
+        ):
+            pass
+    provider.shutdown()
+    return out.getvalue()
+
+
 def test_the_installed_wheel_runs_outside_the_checkout(venv: Path, tmp_path: Path) -> None:
     env = {**GIT_ENV, "HOME": str(tmp_path)}
     preflight = venv / "bin" / "preflight"
@@ -94,6 +117,20 @@ def test_the_installed_wheel_runs_outside_the_checkout(venv: Path, tmp_path: Pat
     checked = run(preflight, "check", "--repo", repo, "--base", base, cwd=tmp_path, env=env)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "preflight: PASS" in checked.stdout and "app\\.f" in checked.stdout
+
+    # Telemetry as a Python service has it first: the SDK's ConsoleSpanExporter, collected and used.
+    console = tmp_path / "spans.log"
+    console.write_text(_console_spans(), encoding="utf-8")
+    snapshot = tmp_path / "snapshot"
+    collected = run(
+        preflight, "collect", console, "--output", snapshot, "--repo", repo, cwd=tmp_path, env=env
+    )
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    assert "resolved 1/1 runtime functions" in collected.stdout, collected.stdout
+    checked = run(preflight, "check", "--repo", repo, "--base", base, "--snapshot", snapshot, "--format", "json", cwd=tmp_path, env=env)  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    (function,) = json.loads(checked.stdout)["functions"]
+    assert (function["qualname"], function["service"], function["source"]) == ("app.f", "shop", "console")
 
     # The wheel does not ship examples/: the demo stops with exit 2 and says to clone.
     demo = run(preflight, "demo", cwd=tmp_path, env=env)
