@@ -1,8 +1,9 @@
 """`preflight mcp`: the session on the repository, and the tools (tools.py) served over stdio.
 
-The SDK is the [mcp] extra, pinned to its 1.x line (`mcp>=1.10,<2`: structured output arrived in
-1.10; 2.0 renamed FastMCP to MCPServer); without it this says which extra to install (exit 2),
-before anything imports it.
+The SDK is the [mcp] extra, pinned to its 1.x line: `mcp>=1.23,<2` (2.0 renamed FastMCP to
+MCPServer; 1.23 is the oldest the tests pass with, older ones import pydantic internals that
+current pydantic no longer has). Without it this says which extra to install (exit 2), before
+anything imports it.
 """
 
 from __future__ import annotations

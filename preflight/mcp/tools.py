@@ -9,15 +9,16 @@ known to be installed (server.run)."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 import traceback
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any
 
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
-from mcp.types import ToolAnnotations
-from pydantic import Field
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, Field
 
 from preflight import __version__
 from preflight.errors import PreflightError
@@ -36,8 +37,6 @@ INSTRUCTIONS = (
 )
 TOOLS = ("get_function_context", "list_hot_functions", "assess_change", "simulate_fault")
 
-Answer = TypeVar("Answer")
-
 
 def build(session: Session) -> FastMCP:
     """The FastMCP server with the four tools on the session."""
@@ -55,12 +54,12 @@ def build(session: Session) -> FastMCP:
                 description="PATH::QUALNAME, the path relative to the repository root: shop/cart.py::Cart.add"
             ),
         ],
-    ) -> FunctionContext:
+    ) -> Annotated[CallToolResult, FunctionContext]:
         """What production does with one function before you change it: calls/min, share of its
         service's requests, p50/p99 latency, error rate, endpoints, SLOs and their remaining error
         budget, the calls it makes, its callers and the entry points that reach it, traffic inferred
         from callers when it has no data, the snapshot's window and age, and what is unknown."""
-        return FunctionContext.model_validate(answer(lambda: functions.function_context(session, function)))
+        return answer(FunctionContext, lambda: functions.function_context(session, function))
 
     @tool(annotations=annotations, structured_output=True)
     def list_hot_functions(
@@ -69,13 +68,11 @@ def build(session: Session) -> FastMCP:
         path_prefix: Annotated[
             str | None, Field(description="Only functions under this path: shop/.")
         ] = None,
-    ) -> HotFunctions:
+    ) -> Annotated[CallToolResult, HotFunctions]:
         """The busiest functions of the repository in production, so you know what not to touch
         casually: measured ones first, then those whose traffic is only inferred from their callers
         (basis: inferred)."""
-        return HotFunctions.model_validate(
-            answer(lambda: functions.hot_functions(session, limit, service, path_prefix))
-        )
+        return answer(HotFunctions, lambda: functions.hot_functions(session, limit, service, path_prefix))
 
     @tool(annotations=annotations, structured_output=True)
     def assess_change(
@@ -85,12 +82,12 @@ def build(session: Session) -> FastMCP:
                 description="Branch, ref or sha to compare with. Default: the merge base with the default branch."
             ),
         ] = None,
-    ) -> Assessment:
+    ) -> Annotated[CallToolResult, Assessment]:
         """The full risk check of the work tree against base, uncommitted, staged and untracked
         edits included (as `preflight check --worktree`): score, level, confidence, the verdict
         under the repository's gate, the factors, the blast radius, the SLOs at risk and what
         would lower the score. Call it before finishing a change and report its summary."""
-        return Assessment.model_validate(answer(lambda: change.assess(session, base)))
+        return answer(Assessment, lambda: change.assess(session, base))
 
     @tool(annotations=annotations, structured_output=True)
     def simulate_fault(
@@ -101,21 +98,26 @@ def build(session: Session) -> FastMCP:
         added_latency_ms: Annotated[
             float | None, Field(description="Milliseconds added to each execution: 200.")
         ] = None,
-    ) -> FaultSimulation:
+    ) -> Annotated[CallToolResult, FaultSimulation]:
         """What-if: inject errors and/or latency at a function or a service and predict what breaks
         and which SLOs burn (as `preflight simulate`)."""
-        return FaultSimulation.model_validate(
-            answer(lambda: faults.simulate_fault(session, target, error_rate, added_latency_ms))
+        return answer(
+            FaultSimulation, lambda: faults.simulate_fault(session, target, error_rate, added_latency_ms)
         )
 
     return server
 
 
-def answer(call: Callable[[], Answer]) -> Answer:
-    """The answer, or a tool error: a PreflightError's message (it says how to fix the input),
-    or for a bug its type and message and where its traceback was saved."""
+def answer(shape: type[BaseModel], call: Callable[[], dict[str, Any]]) -> CallToolResult:
+    """The answer, checked against its model, as structured content and as JSON text (for clients
+    that read text only); or a tool error: a PreflightError's message (it says how to fix the
+    input), or for a bug its type and message and where its traceback was saved.
+
+    A CallToolResult, not the model: the SDK would check a model's dump against the outputSchema
+    with jsonschema on every call, tens of milliseconds for these schemas, where the model's own
+    validation (the schema is generated from it; the SDK runs it again) takes microseconds."""
     try:
-        return call()
+        found = shape.model_validate(call()).model_dump(mode="json")
     except PreflightError as e:
         raise ToolError(str(e)) from None
     except Exception as e:
@@ -123,6 +125,8 @@ def answer(call: Callable[[], Answer]) -> Answer:
             f"internal error (a bug in preflight {__version__}): {type(e).__name__}: {e}. {_saved()}; please "
             "open an issue in preflight's repository with it attached"
         ) from None
+    text = json.dumps(found, ensure_ascii=False)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structuredContent=found)
 
 
 def _saved() -> str:
