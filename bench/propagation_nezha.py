@@ -147,7 +147,8 @@ def graph_for(
         if name == KPI:
             continue
         p90 = _float(row["base_p90_s"])
-        rate = incoming.get(name) or _float(row["base_ops"])
+        # requests served in the minutes before (server side, what a snapshot's endpoints hold)
+        rate = _float(row["base_ops"]) or incoming.get(name)
         p90_ms = None if p90 is None else p90 * 1000
         # the p50: the calls' median into it (client side, the whole trace window); unknown for the
         # front end (called from outside the traces): the simulator then takes its p90 for every request
@@ -174,7 +175,8 @@ def graph_for(
     for caller, callee in dependencies:
         if (caller, callee) not in seen:
             calls.append(Call(caller, callee, fallback=(caller, callee) in fallbacks))
-    return ServiceGraph(services, calls)
+    # a call the traces miss gets the callee's requests that traced calls do not explain
+    return ServiceGraph(services, calls).with_inferred_rates()
 
 
 def spec_for(fault: Fault) -> str:

@@ -44,6 +44,8 @@ class Call:
     retries: int = 0
     fallback: bool = False
     """A failure of this call is absorbed (the caller degrades gracefully instead of failing)."""
+    inferred: bool = False
+    """per_request was not measured: it is the callee's requests that measured calls do not explain."""
 
 
 @dataclass(frozen=True, slots=True)

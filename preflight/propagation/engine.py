@@ -219,6 +219,11 @@ class _Engine:
                 inbound[callee] += per_request(call) * rate[caller]
                 if call.per_request is None:
                     defaulted.append(f"{call.caller}->{call.callee}")
+                elif call.inferred:
+                    assumptions.append(
+                        f"{call.caller}->{call.callee}: {call.per_request:.1f} per request, from "
+                        f"{call.callee}'s requests that traced calls do not explain"
+                    )
         if defaulted:
             assumptions.append(
                 f"no measured rate for {len(defaulted)} call(s) ({', '.join(sorted(defaulted)[:5])}"

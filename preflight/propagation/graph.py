@@ -81,8 +81,39 @@ class ServiceGraph:
         return ServiceGraph(self.services(), calls.values())
 
     def with_config(self, settings: Declared) -> ServiceGraph:
-        """The `services` section of `.preflight.yml` applied: declared calls, their settings, utilization."""
-        return self.with_settings(settings.calls).with_utilization(dict(settings.utilization))
+        """The `services` section of `.preflight.yml` applied: declared calls, their settings, utilization
+        (and rates for declared calls the traces do not show, where the data has them)."""
+        return (
+            self.with_settings(settings.calls)
+            .with_utilization(dict(settings.utilization))
+            .with_inferred_rates()
+        )
+
+    def with_inferred_rates(self) -> ServiceGraph:
+        """Calls without a measured rate (declared, or made without trace context) get the callee's
+        requests that the measured calls into it do not explain, split over those callers by their
+        request rates; unchanged where a rate is unknown or nothing is left unexplained."""
+        calls = {(c.caller, c.callee): c for c in self.calls()}
+        for callee in self.graph.nodes:
+            served = self.service(callee).requests_per_s
+            into = [calls[(caller, callee)] for caller in self.graph.predecessors(callee)]
+            missing = [c for c in into if c.per_request is None]
+            rates = {c.caller: self.service(c.caller).requests_per_s for c in into}
+            if not served or not missing or any(not rates[c.caller] for c in missing):
+                continue
+            if any(c.per_request is not None and not rates[c.caller] for c in into):
+                continue  # a measured call from a caller of unknown rate: the rest is unknown too
+            explained = sum((c.per_request or 0.0) * (rates[c.caller] or 0.0) for c in into)
+            left = served - explained
+            total = sum(rates[c.caller] or 0.0 for c in missing)
+            if left <= 0 or total <= 0:
+                continue
+            for c in missing:
+                share = left * (rates[c.caller] or 0.0) / total
+                calls[(c.caller, callee)] = replace(
+                    c, per_request=share / (rates[c.caller] or 1.0), inferred=True
+                )
+        return ServiceGraph(self.services(), calls.values())
 
     def with_utilization(self, utilization: Mapping[str, float]) -> ServiceGraph:
         services = [replace(s, utilization=utilization.get(s.name, s.utilization)) for s in self.services()]

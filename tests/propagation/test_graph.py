@@ -79,3 +79,72 @@ def test_normal_cdf_matches_the_error_function() -> None:
     lower = x < 0
     assert np.max(np.abs(found[lower] - exact[lower]) / exact[lower]) < 2e-7  # tails stay relative-accurate
     assert float(normal_cdf(1.6448536)) == pytest.approx(0.95, abs=1e-7)
+
+
+# --- calls missing from the traces ---------------------------------------------------------
+
+
+def test_a_declared_call_gets_the_callees_requests_that_traced_calls_do_not_explain() -> None:
+    from preflight.models import Service
+    from preflight.propagation.graph import ServiceGraph
+
+    # currency serves 25/s; the front end's traced calls explain 10/s * 2 = 20/s; checkout (1/s)
+    # calls it without trace context: the other 5/s are checkout's, 5 per checkout request
+    services = [
+        Service("frontend", requests_per_s=10),
+        Service("checkout", requests_per_s=1),
+        Service("currency", requests_per_s=25),
+    ]
+    calls = [Call("frontend", "currency", per_request=2), Call("checkout", "currency")]
+    graph = ServiceGraph(services, calls).with_inferred_rates()
+    call = graph.graph.edges["checkout", "currency"]["call"]
+    assert call.per_request == pytest.approx(5.0)
+    assert call.inferred
+    assert not graph.graph.edges["frontend", "currency"]["call"].inferred
+
+
+def test_unexplained_requests_are_split_over_the_untraced_callers_by_their_rates() -> None:
+    from preflight.models import Service
+    from preflight.propagation.graph import ServiceGraph
+
+    services = [
+        Service("a", requests_per_s=3),
+        Service("b", requests_per_s=1),
+        Service("c", requests_per_s=8),
+    ]
+    graph = ServiceGraph(services, [Call("a", "c"), Call("b", "c")]).with_inferred_rates()
+    # 8/s unexplained: a gets 3/4 of it (6/s, 2 per request), b 1/4 (2/s, 2 per request)
+    assert graph.graph.edges["a", "c"]["call"].per_request == pytest.approx(2.0)
+    assert graph.graph.edges["b", "c"]["call"].per_request == pytest.approx(2.0)
+
+
+def test_no_unexplained_requests_or_no_rates_leave_the_call_assumed() -> None:
+    from preflight.models import Service
+    from preflight.propagation.graph import ServiceGraph
+
+    services = [
+        Service("f", requests_per_s=10),
+        Service("x", requests_per_s=1),
+        Service("c", requests_per_s=15),
+    ]
+    explained = ServiceGraph(services, [Call("f", "c", per_request=2), Call("x", "c")]).with_inferred_rates()
+    assert explained.graph.edges["x", "c"]["call"].per_request is None  # 20/s traced >= 15/s served
+    unknown = ServiceGraph(
+        [Service("x"), Service("c", requests_per_s=5)], [Call("x", "c")]
+    ).with_inferred_rates()
+    assert unknown.graph.edges["x", "c"]["call"].per_request is None  # the caller's rate is unknown
+
+
+def test_an_inferred_rate_is_said_in_the_assumptions() -> None:
+    from preflight.models import Service
+    from preflight.propagation import parse, simulate
+    from preflight.propagation.graph import ServiceGraph
+
+    services = [Service("checkout", requests_per_s=1), Service("currency", requests_per_s=5)]
+    graph = ServiceGraph(services, [Call("checkout", "currency")]).with_inferred_rates()
+    impact = simulate(graph, [parse("currency:error=0.1")], trials=100)
+    assert any(
+        "checkout->currency: 5.0 per request, from currency's requests that traced calls do not explain"
+        in note
+        for note in impact.assumptions
+    )
