@@ -285,8 +285,12 @@ def tables(rows: list[tuple[Any, ...]], start_ns: int, end_ns: int) -> dict[str,
     window_columns = {"window_start": _iso(start_ns), "window_end": _iso(end_ns)}
     out: dict[str, list[dict[str, Any]]] = {name: [] for name in sql.FACT_TABLES.values()}
     requests: dict[str, int] = {}
-    for tbl, k1, k2, k3, k4, calls, errors, p50, p95, p99, file_low, line, file_any in rows:
+    wire: dict[tuple[Any, ...], float] = {}
+    for tbl, k1, k2, k3, k4, k5, k6, calls, errors, p50, p95, p99, file_low, line, file_any in rows:
         name = sql.FACT_TABLES[tbl]
+        if name == "wire":
+            wire[(k1, k2, k3, k5, k6)] = bucket_ms(p50)
+            continue
         if name == "function_endpoints":
             out[name].append({"service": k1, "qualname": k2, "route": k3, "calls": calls})
             continue
@@ -308,8 +312,15 @@ def tables(rows: list[tuple[Any, ...]], start_ns: int, end_ns: int) -> dict[str,
             requests[k1] = requests.get(k1, 0) + calls
             out[name].append({"service": k1, "route": k2, **stats})
         else:
-            out[name].append({"caller_service": k1, "callee_service": k2, "caller_function": k3, **stats})
+            keys = {"caller_service": k1, "callee_service": k2, "caller_function": k3}
+            out[name].append({**keys, **stats, "caller_route": k5, "callee_route": k6})
     for edge in out["edges"]:
         served = requests.get(edge["caller_service"], 0)
         edge["calls_per_caller_request"] = edge["calls"] / served if served else None
+        key = (
+            *(edge[k] for k in ("caller_service", "callee_service", "caller_function")),
+            edge["caller_route"],
+        )
+        edge["network_p50_ms"] = wire.get((*key, edge["callee_route"]))
+    out.pop("wire")
     return {name: _frame(schema.TABLES[name], rows_) for name, rows_ in out.items()}

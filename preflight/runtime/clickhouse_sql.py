@@ -47,8 +47,9 @@ SELECT name, type FROM system.columns
 WHERE database = {database:String} AND table = {table:String}
 """
 
-FACT_TABLES = {1: "functions", 2: "edges", 3: "endpoints", 4: "function_endpoints"}
-"""The `tbl` column of TABLES: which snapshot table a returned row belongs to."""
+FACT_TABLES = {1: "functions", 2: "edges", 3: "endpoints", 4: "function_endpoints", 5: "wire"}
+"""The `tbl` column of TABLES: which snapshot table a returned row belongs to (wire: the edges'
+client-side minus server-side durations, keyed as the edge rows)."""
 
 _TABLE = "{database:Identifier}.{table:Identifier}"
 _WINDOW = (
@@ -232,7 +233,7 @@ SELECT
     arrayMap(x -> x.4, s) AS kinds
 FROM (
     SELECT groupArray((span_id, parent_id, service, kind, function, file_path, line, peer, route,
-                       bucket, error)) AS raw
+                       bucket, error, duration_ns)) AS raw
     FROM ({_SPANS})
     GROUP BY trace_id
 )
@@ -257,6 +258,8 @@ FROM (
     traces = _layer(
         traces,
         f"{_lookup('cross_parent', 'services', 'idx', _EMPTY, large)} AS callee",
+        f"{_lookup('cross_parent', 'arrayMap(x -> x.9, s)', 'idx', _STRING, large)} AS callee_route",
+        f"{_lookup('cross_parent', 'arrayMap(x -> x.12, s)', 'idx', '0', large)} AS callee_took",
         f"{_lookup('nested_parent', 'arrayMap(x -> 1, s)', 'idx', '0', large)} AS nested",
         f"arrayMap((i, k, u) -> if(k IN {_SERVER}, i, u), idx, kinds, up) AS to_route",
         "arrayMap((i, x, u) -> if(x.5 IS NOT NULL, i, u), idx, s, up) AS to_caller",
@@ -278,19 +281,36 @@ FROM (
 
 @cache
 def _tables_sql(rounds: int, large: bool) -> str:
-    # Per span: what it adds to each table, as (tbl, k1, k2, k3, k4, bucket, error, file, line).
-    fact = "tuple({tbl}, x.3, {k2}, {k3}, {k4}, x.10, x.11, x.6, x.7)"
+    # Per span: what it adds to each table, as (tbl, k1, ..., k6, bucket, error, file, line); an
+    # edge is keyed by its caller function (k3), caller route (k5) and callee route (k6), and its
+    # wire time (client minus server duration, when the server span is seen) is a row of tbl 5.
+    fact = "tuple({tbl}, x.3, {k2}, {k3}, {k4}, {k5}, {k6}, {bucket}, {error}, x.6, x.7)"
+    edge = {
+        "k2": "toNullable(if(ce != '', ce, x.8))",
+        "k3": "ca",
+        "k4": _INT,
+        "k5": "ra",
+        "k6": f"if(ce != '', cr, {_STRING})",
+    }
+    wire = "greatest(x.12 - ct, 0)"
+    wire_bucket = (
+        f"if({wire} > 0, toInt64(ceil(log(toFloat64({wire})) * {{inv_log_gamma:Float64}})), "
+        "{zero_bucket:Int64})"
+    )
+    plain = {"k5": _STRING, "k6": _STRING, "bucket": "x.10", "error": "x.11"}
     facts = f"""
 SELECT arrayJoin(arrayFilter(f -> f.1 > 0, [
     {fact.format(tbl="if(x.5 IS NOT NULL OR x.6 IS NOT NULL, 1, 0)", k2="x.5",
-                 k3=f"if(x.5 IS NULL, x.6, {_STRING})", k4=f"if(x.5 IS NULL, x.7, {_INT})")},
+                 k3=f"if(x.5 IS NULL, x.6, {_STRING})", k4=f"if(x.5 IS NULL, x.7, {_INT})", **plain)},
     {fact.format(tbl=f"if(x.4 IN {_CLIENT} AND (ce != '' OR (NOT ne AND x.8 IS NOT NULL)), 2, 0)",
-                 k2="toNullable(if(ce != '', ce, x.8))", k3="ca", k4=_INT)},
-    {fact.format(tbl=f"if(x.4 IN {_SERVER}, 3, 0)", k2="x.9", k3=_STRING, k4=_INT)},
-    {fact.format(tbl="if(x.5 IS NOT NULL AND ra IS NOT NULL, 4, 0)", k2="x.5", k3="ra", k4=_INT)}
+                 bucket="x.10", error="x.11", **edge)},
+    {fact.format(tbl=f"if(x.4 IN {_CLIENT} AND ce != '', 5, 0)", bucket=wire_bucket, error="0 = 1", **edge)},
+    {fact.format(tbl=f"if(x.4 IN {_SERVER}, 3, 0)", k2="x.9", k3=_STRING, k4=_INT, **plain)},
+    {fact.format(tbl="if(x.5 IS NOT NULL AND ra IS NOT NULL, 4, 0)", k2="x.5", k3="ra", k4=_INT, **plain)}
 ])) AS f
 FROM ({_traces_sql(rounds, large)})
-ARRAY JOIN s AS x, callee AS ce, nested AS ne, route_above AS ra, caller_above AS ca
+ARRAY JOIN s AS x, callee AS ce, callee_route AS cr, callee_took AS ct, nested AS ne, route_above AS ra,
+    caller_above AS ca
 """  # fmt: skip
     # Counts per (row, bucket), then per row: totals and the buckets at ranks floor(q (n - 1)),
     # the rank spans.quantile_ms reads.
@@ -299,10 +319,10 @@ ARRAY JOIN s AS x, callee AS ce, nested AS ne, route_above AS ra, caller_above A
         for name, q in (("50", 0.5), ("95", 0.95), ("99", 0.99))
     )
     return f"""
-SELECT tbl, k1, k2, k3, k4, calls, errors, p50, p95, p99, file_path_low, line, file_path_any
+SELECT tbl, k1, k2, k3, k4, k5, k6, calls, errors, p50, p95, p99, file_path_low, line, file_path_any
 FROM (
 SELECT
-    tbl, k1, k2, k3, k4,
+    tbl, k1, k2, k3, k4, k5, k6,
     sum(n) AS calls,
     sum(e) AS errors,
     arraySort(groupArray((b, n))) AS hist,
@@ -311,11 +331,12 @@ SELECT
     min(ln_low) AS line,
     any(fp_any) AS file_path_any
 FROM (
-    SELECT f.1 AS tbl, f.2 AS k1, f.3 AS k2, f.4 AS k3, f.5 AS k4, if(tbl = 4, 0, f.6) AS b,
-           count() AS n, sum(f.7) AS e, argMin(f.8, f.9) AS fp_low, min(f.9) AS ln_low, any(f.8) AS fp_any
+    SELECT f.1 AS tbl, f.2 AS k1, f.3 AS k2, f.4 AS k3, f.5 AS k4, f.6 AS k5, f.7 AS k6,
+           if(tbl = 4, 0, f.8) AS b, count() AS n, sum(f.9) AS e, argMin(f.10, f.11) AS fp_low,
+           min(f.11) AS ln_low, any(f.10) AS fp_any
     FROM ({facts})
-    GROUP BY tbl, k1, k2, k3, k4, b
+    GROUP BY tbl, k1, k2, k3, k4, k5, k6, b
 )
-GROUP BY tbl, k1, k2, k3, k4
+GROUP BY tbl, k1, k2, k3, k4, k5, k6
 )
 """

@@ -165,6 +165,12 @@ def collect(
     resolution = _resolve(tables["functions"], index, options.path_map)
     tables["slos"] = budgets.apply(tables["slos"], sink.rows["slo_budgets"], tables["endpoints"])
     meta = _meta(reports, tables, resolution, now)
+    hosts: dict[str, list[str]] = {}
+    for aggregator in sink.aggregators.values():
+        for service, found in aggregator.hosts().items():
+            hosts[service] = list(dict.fromkeys([*hosts.get(service, []), *found]))
+    if hosts:  # where each service ran (k8s node or host name), for CPU contention between neighbours
+        meta["hosts"] = hosts
     meta["aggregation_rejected"] = {
         name: dict(sorted(aggregator.rejected.items()))
         for name, aggregator in sink.aggregators.items()

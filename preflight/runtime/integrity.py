@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from preflight.errors import InputError
-from preflight.runtime.schema import META_TIMES, SCHEMA_VERSION, SHARES, SIGNED, TABLES
+from preflight.runtime.schema import META_TIMES, OPTIONAL, SCHEMA_VERSION, SHARES, SIGNED, TABLES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,6 +94,12 @@ def check_meta(path: Path, meta: object) -> dict[str, Any]:
     rate = (resolution or {}).get("rate")
     if rate is not None and not (_is_number(rate) and 0 <= rate <= 1):
         raise InputError(f"{path}: resolution.rate {rate!r} is not a share between 0 and 1; {REBUILD}")
+    hosts = meta.get("hosts")
+    if hosts is not None and not (
+        isinstance(hosts, dict)
+        and all(isinstance(v, list) and all(isinstance(h, str) for h in v) for v in hosts.values())
+    ):
+        raise InputError(f"{path}: hosts must map each service to a list of host names; {REBUILD}")
     return meta
 
 
@@ -124,7 +130,7 @@ def table_file(directory: Path, name: str, rows: int) -> Path:
 def check_columns(path: Path, name: str, frame: pd.DataFrame) -> None:
     """The file holds the table's columns and types; another table's file says which one it is."""
     found, wanted = set(map(str, frame.columns)), set(TABLES[name])
-    if found != wanted:
+    if found != wanted and not (wanted - found <= OPTIONAL.get(name, frozenset()) and found <= wanted):
         other = next((t for t, columns in TABLES.items() if set(columns) == found), None)
         if other is not None:
             raise InputError(f"{path}: holds the columns of the {other} table, not of {name}; {REBUILD}")
@@ -139,6 +145,8 @@ def check_columns(path: Path, name: str, frame: pd.DataFrame) -> None:
         )
         raise InputError(f"{path}: not a {name} table: {said}; {REBUILD}")
     for column, (dtype, _) in TABLES[name].items():
+        if column not in found:
+            continue  # an optional column of a snapshot written before it (conform fills it in)
         problem = _kind_problem(frame[column], dtype)
         if problem is not None:
             raise InputError(f"{path}: column {column} {problem} ({dtype} expected); {REBUILD}")

@@ -32,6 +32,9 @@ class Span:
     """For server spans: 'METHOD /route' from http.request.method/http.method + http.route, or rpc.service/rpc.method."""
     peer_service: str | None = None
     """For client spans: peer.service, else server.address / net.peer.name."""
+    host: str | None = None
+    """Where the service ran: its resource's k8s.node.name, else host.name (the machine whose CPU it
+    shares with whatever else runs there; a pod name or container id would not be shared)."""
 
 
 @dataclass(slots=True)

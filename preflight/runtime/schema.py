@@ -37,6 +37,12 @@ EDGES = {
     "p99_ms": ("Float64", "99th percentile client-side duration"),
     "error_rate": ("Float64", "share of calls that ended in error (0-1)"),
     "source": ("string", "format that produced the row"),
+    "caller_route": ("string", "endpoint of the caller whose requests made the calls, when known"),
+    "callee_route": ("string", "endpoint of the callee that served them, when its server span is seen"),
+    "network_p50_ms": (
+        "Float64",
+        "median client-side minus server-side duration (wire and queues), when both are seen",
+    ),
 }
 ENDPOINTS = {
     "service": ("string", "service that serves it"),
@@ -69,6 +75,8 @@ SLOS = {
     "budget_source": ("string", "where budget_remaining came from: user:<file>, telemetry, or unknown"),
     "spec_path": ("string", "file the SLO was read from"),
 }
+OPTIONAL = {"edges": frozenset({"caller_route", "callee_route", "network_p50_ms"})}
+"""Columns added to schema version 1 later: a snapshot written before them reads them as missing."""
 TABLES = {
     "functions": FUNCTIONS,
     "edges": EDGES,

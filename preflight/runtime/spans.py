@@ -6,6 +6,11 @@ as exporters write them, come out exactly right; a trace whose spans are further
 the LRU holds is finalized in fragments, which loses only the links between fragments (edges
 then fall back to the client span's peer service).
 
+Edges are rows per caller function, caller route (the server span above the call) and callee
+route (the server span below it), with the calls' wire time: client-side minus server-side
+duration where both spans are seen. Each span's host (k8s node or host name) is counted per
+service (`hosts`).
+
 Durations go into log-bucket histograms (the DDSketch construction): bucket i holds durations
 in (gamma^(i-1), gamma^i] ns and reports 2 gamma^i / (gamma + 1), so every percentile is within
 RELATIVE_ERROR (1%) of the true order statistic, with at most a few thousand buckets per row
@@ -154,8 +159,12 @@ class SpanAggregator:
         self._end_ns: int | None = None
         self._functions: dict[tuple[Any, ...], _Stats] = {}
         self._endpoints: dict[tuple[str, str, str], _Stats] = {}
-        self._edges: dict[tuple[str, str, str, str | None], _Stats] = {}
+        self._edges: dict[tuple[str, str, str, str | None, str | None, str | None], _Stats] = {}
+        self._wire: dict[tuple[str, str, str, str | None, str | None, str | None], _Stats] = {}
+        """Edge row -> client-side minus server-side duration of the calls whose server span is seen."""
         self._reached: Counter[tuple[str, str, str]] = Counter()
+        self._hosts: Counter[tuple[str, str]] = Counter()
+        """(service, host) -> spans that ran there."""
 
     def add(self, span: Span, source: str | None = None) -> None:
         """Buffer one span; source (default: the constructor's) names the format it came from."""
@@ -197,16 +206,19 @@ class SpanAggregator:
         """Fold one trace's spans into the row statistics (the per-span hot path after parsing)."""
         functions, endpoints, reached = self._functions, self._endpoints, self._reached
         clients: list[Span] = []
-        callee: dict[str, str] = {}  # client span id -> service of its child in another service
+        callee: dict[str, Span] = {}  # client span id -> its child in another service
         nested: set[str] = set()  # client spans wrapping a same-service client span
         routes: dict[str, str | None] = {}
+        hosts = self._hosts
         for span in spans.values():
             service, kind, parent_id = span.service, span.kind, span.parent_id
+            if span.host is not None:
+                hosts[(service, span.host)] += 1
             if parent_id is not None:
                 parent = spans.get(parent_id)
                 if parent is not None and parent.kind in _CLIENT_KINDS:
                     if parent.service != service:
-                        callee.setdefault(parent_id, service)
+                        callee.setdefault(parent_id, span)
                     elif kind in _CLIENT_KINDS:
                         nested.add(parent_id)
             function = span.function
@@ -233,29 +245,46 @@ class SpanAggregator:
             elif kind in _CLIENT_KINDS:
                 clients.append(span)
         if clients:
-            self._add_edges(clients, spans, callee, nested, source)
+            self._add_edges(clients, spans, callee, nested, routes, source)
 
     def _add_edges(
         self,
         clients: list[Span],
         spans: dict[str, Span],
-        callee: dict[str, str],
+        callee: dict[str, Span],
         nested: set[str],
+        routes: dict[str, str | None],
         source: str,
     ) -> None:
         callers: dict[str, str | None] = {}
         for span in clients:
-            callee_service = callee.get(span.span_id)
-            if callee_service is None:
+            child = callee.get(span.span_id)
+            if child is not None:
+                callee_service = child.service
+                callee_route = (child.route or child.name) if child.kind in _SERVER_KINDS else None
+            else:
                 if span.span_id in nested or span.peer_service is None:
                     continue  # the inner client span counts the call; or the callee is unknown
-                callee_service = span.peer_service
+                callee_service, callee_route = span.peer_service, None
             caller = _above(span, spans, callers, False)
-            key = (source, span.service, callee_service, caller)
+            key = (
+                source,
+                span.service,
+                callee_service,
+                caller,
+                _above(span, spans, routes, True),
+                callee_route,
+            )
             stats = self._edges.get(key)
             if stats is None:
                 stats = self._edges[key] = _Stats()
-            stats.add(span.end_ns - span.start_ns, span.error)
+            took = span.end_ns - span.start_ns
+            stats.add(took, span.error)
+            if child is not None:
+                wire = self._wire.get(key)
+                if wire is None:
+                    wire = self._wire[key] = _Stats()
+                wire.add(max(took - (child.end_ns - child.start_ns), 0), False)
 
     def flush(self) -> None:
         """Finalize every open trace (before merging or building tables)."""
@@ -271,6 +300,7 @@ class SpanAggregator:
             (self._functions, other._functions),
             (self._endpoints, other._endpoints),
             (self._edges, other._edges),
+            (self._wire, other._wire),
         ):
             for key, stats in theirs.items():
                 if key in mine:
@@ -278,12 +308,21 @@ class SpanAggregator:
                 else:
                     mine[key] = stats
         self._reached.update(other._reached)
+        self._hosts.update(other._hosts)
         self.rejected.update(other.rejected)
         start, end = other._start_ns, other._end_ns
         if start is not None and (self._start_ns is None or start < self._start_ns):
             self._start_ns = start
         if end is not None and (self._end_ns is None or end > self._end_ns):
             self._end_ns = end
+
+    def hosts(self) -> dict[str, list[str]]:
+        """Where each service ran (k8s node or host name), the host with the most spans first."""
+        self.flush()
+        found: dict[str, list[tuple[int, str]]] = {}
+        for (service, host), count in self._hosts.items():
+            found.setdefault(service, []).append((-count, host))
+        return {service: [host for _, host in sorted(pairs)] for service, pairs in sorted(found.items())}
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Finalize the open traces and return functions, edges, endpoints and function_endpoints.
@@ -308,12 +347,15 @@ class SpanAggregator:
                 {"service": service, "route": route, **stats.row(minutes, "requests"), "source": source}
             )
         edges = []
-        for (source, caller, callee, function), stats in self._edges.items():
+        for key, stats in self._edges.items():
+            source, caller, callee, function, caller_route, callee_route = key
             served = requests[(source, caller)]
+            wire = self._wire.get(key)
             edges.append(
                 {"caller_service": caller, "callee_service": callee, "caller_function": function,
                  **stats.row(minutes, "calls"), "calls_per_caller_request": stats.count / served if served else None,
-                 "source": source}
+                 "source": source, "caller_route": caller_route, "callee_route": callee_route,
+                 "network_p50_ms": quantile_ms(wire.histogram, wire.count, 0.5) if wire else None}
             )  # fmt: skip
         reached = [
             {"service": service, "qualname": function, "route": route, "calls": count}

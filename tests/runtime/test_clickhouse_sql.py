@@ -30,6 +30,7 @@ def test_every_fact_table_and_rejection_is_in_the_sql() -> None:
         "edges",
         "endpoints",
         "function_endpoints",
+        "wire",  # the edges' client minus server durations, merged into the edges rows
     }
     assert set(clickhouse_sql.REJECTIONS) == {
         "missing trace id",

@@ -106,3 +106,29 @@ def test_a_snapshot_without_row_counts_is_refused_with_the_fix(tmp_path: Path) -
     (out / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(InputError, match=r"no row counts \(rows\).*preflight collect"):
         snapshot.read(out)
+
+
+def test_a_snapshot_written_before_the_route_columns_reads_them_as_unknown(tmp_path: Path) -> None:
+    edges = pd.DataFrame(
+        {"caller_service": ["front"], "callee_service": ["back"], "calls": [3], "calls_per_min": [1.5]}
+    )
+    snapshot.write(snapshot.Snapshot({"edges": edges}), tmp_path / "snap")
+    path = tmp_path / "snap" / "edges.parquet"
+    older = pd.read_parquet(path).drop(columns=["caller_route", "callee_route", "network_p50_ms"])
+    older.to_parquet(path, index=False)  # as collect wrote it before those columns
+
+    edges = snapshot.read(tmp_path / "snap").table("edges")
+    assert list(edges.columns) == list(TABLES["edges"])
+    assert edges["caller_route"].isna().all() and edges["network_p50_ms"].isna().all()
+    assert edges["calls"].tolist() == [3]
+
+
+def test_hosts_in_meta_must_map_services_to_host_names(tmp_path: Path) -> None:
+    snapshot.write(snapshot.Snapshot({}, {"hosts": {"cart": ["node-a", "node-b"]}}), tmp_path / "snap")
+    assert snapshot.read(tmp_path / "snap").meta["hosts"] == {"cart": ["node-a", "node-b"]}
+    meta_path = tmp_path / "snap" / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["hosts"] = {"cart": "node-a"}
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(InputError, match="hosts must map each service to a list of host names"):
+        snapshot.read(tmp_path / "snap")

@@ -79,6 +79,42 @@ def test_one_request_gives_functions_edges_endpoints_and_reach() -> None:
     assert tables["functions"]["window_start"].iloc[0] == "2023-11-14T22:13:20.000Z"
 
 
+def test_edges_name_the_routes_on_both_sides_and_the_time_between_the_spans() -> None:
+    aggregator = SpanAggregator()
+    request("t", aggregator)
+    edges = aggregator.tables()["edges"]
+    # front's client span took 6 ms, back's server span 5 ms: 1 ms on the wire and in queues;
+    # the cache has no server span: no route and no wire time
+    assert rows(edges, "callee_service", "caller_route", "callee_route", "network_p50_ms") == [
+        ("back", "GET /a", "POST /b", pytest.approx(1.0, rel=0.01)),
+        ("cache", "GET /a", None, None),
+    ]
+
+
+def test_calls_under_two_routes_are_two_edge_rows() -> None:
+    aggregator = SpanAggregator()
+    for trace, route in (("t1", "GET /a"), ("t2", "GET /b"), ("t3", "GET /b")):
+        for s in (
+            span(trace, "1", None, "front", "server", duration_ms=10, route=route),
+            span(trace, "2", "1", "front", "client", duration_ms=4, peer_service="back"),
+            span(trace, "3", "2", "back", "server", duration_ms=1, route="GET /x"),
+        ):
+            aggregator.add(s)
+    edges = aggregator.tables()["edges"]
+    assert rows(edges, "caller_route", "calls", "calls_per_caller_request", "network_p50_ms") == [
+        ("GET /a", 1, pytest.approx(1 / 3), pytest.approx(3.0, rel=0.01)),
+        ("GET /b", 2, pytest.approx(2 / 3), pytest.approx(3.0, rel=0.01)),
+    ]
+
+
+def test_hosts_count_each_services_spans_where_they_ran() -> None:
+    aggregator = SpanAggregator()
+    for i, host in enumerate(("node-1", "node-1", "node-2", None)):
+        aggregator.add(span(f"t{i}", "1", None, "cart", "server", route="GET /", host=host))
+    aggregator.add(span("t9", "1", None, "ads", "server", route="GET /", host="node-2"))
+    assert aggregator.hosts() == {"ads": ["node-2"], "cart": ["node-1", "node-2"]}  # busiest first
+
+
 def test_percentiles_within_one_percent() -> None:
     rng = random.Random(7)
     durations = [int(rng.lognormvariate(16, 1.2)) for _ in range(20_000)]  # ~9 ms median, long tail

@@ -151,7 +151,7 @@ def _span(raw: Any, report: SourceReport) -> Span | None:
     name = raw.get("name")
     if type(name) is not str:
         name = ""
-    service = _service(raw.get("resource"), report)
+    service, host = _service(raw.get("resource"), report)
     attrs: dict[str, Any] = {}
     attributes = raw.get("attributes")
     for key, value in attributes.items() if type(attributes) is dict else ():
@@ -159,19 +159,21 @@ def _span(raw: Any, report: SourceReport) -> Span | None:
             keep(attrs, key, tuple(value) if type(value) is list else value, report)
     if not attrs:
         return Span(trace_id, span_id, parent_id, service, name, kind, start, end, error,
-                    None, None, None, name if kind in SERVER_KINDS else None)  # fmt: skip
+                    None, None, None, name if kind in SERVER_KINDS else None, None, host)  # fmt: skip
     return Span(trace_id, span_id, parent_id, service, name, kind, start, end, error,
-                *tracejson.describe(attrs, kind, name))  # fmt: skip
+                *tracejson.describe(attrs, kind, name), host)  # fmt: skip
 
 
-def _service(resource: Any, report: SourceReport) -> str:
-    """service.name of the span's resource, or the SDKs' unknown_service (counted, as OTLP does)."""
+def _service(resource: Any, report: SourceReport) -> tuple[str, str | None]:
+    """service.name of the span's resource, or the SDKs' unknown_service (counted, as OTLP does),
+    and where it runs (tracejson.host)."""
     attributes = resource.get("attributes") if type(resource) is dict else None
     service = tracejson.string(attributes.get("service.name")) if type(attributes) is dict else None
+    host = tracejson.host(attributes) if type(attributes) is dict else None
     if service is None:
         report.reject(f"missing service.name (kept as {tracejson.UNKNOWN_SERVICE})")
-        return tracejson.UNKNOWN_SERVICE
-    return service
+        return tracejson.UNKNOWN_SERVICE, host
+    return service, host
 
 
 ADAPTER = ConsoleAdapter()

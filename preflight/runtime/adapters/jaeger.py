@@ -41,10 +41,13 @@ class JaegerAdapter:
                 for trace in _traces(doc, report):
                     processes = trace.get("processes")
                     services = _services(processes if type(processes) is dict else {})
+                    hosts = _hosts(processes if type(processes) is dict else {})
                     spans = trace.get("spans")
                     for raw in spans if type(spans) is list else ():
                         span = _span(raw, services, report)
                         if span is not None:
+                            process_id = raw.get("processID")
+                            span.host = hosts.get(process_id) if type(process_id) is str else None
                             report.observe(span.start_ns, span.end_ns)
                             sink.span(span)
         return report
@@ -69,6 +72,22 @@ def _services(processes: dict[str, Any]) -> dict[str, str]:
         for key, process in processes.items()
         if type(process) is dict and (name := tracejson.string(process.get("serviceName")))
     }
+
+
+def _hosts(processes: dict[str, Any]) -> dict[str, str]:
+    """processID -> where it runs: its k8s.node.name tag, else host.name, else Jaeger clients' hostname."""
+    found = {}
+    for key, process in processes.items():
+        tags = process.get("tags") if type(process) is dict else None
+        values = {
+            tag.get("key"): tag.get("value")
+            for tag in (tags if type(tags) is list else ())
+            if type(tag) is dict and tag.get("key") in (*tracejson.HOST_KEYS, "hostname")
+        }
+        host = tracejson.host(values) or tracejson.host({"host.name": values.get("hostname")})
+        if host is not None:
+            found[key] = host
+    return found
 
 
 def _parent(raw: dict[str, Any]) -> str | None:

@@ -151,10 +151,16 @@ def _read_resource(resource_span: dict[str, Any], sink: RecordSink, report: Sour
     resource = resource_span.get("resource")
     attributes = resource.get("attributes") if type(resource) is dict else None
     bad_attributes = attributes is not None and type(attributes) is not list
+    hosts: dict[str, Any] = {}
     for attribute in attributes if type(attributes) is list else ():
-        if type(attribute) is dict and attribute.get("key") == "service.name":
+        if type(attribute) is not dict:
+            continue
+        key = attribute.get("key")
+        if key == "service.name" and service is None:
             service = tracejson.string(any_value(attribute.get("value")))
-            break
+        elif key in tracejson.HOST_KEYS:
+            hosts[key] = any_value(attribute.get("value"))
+    host = tracejson.host(hosts)
     scopes = resource_span.get("scopeSpans")
     if scopes is None:
         scopes = resource_span.get("instrumentationLibrarySpans")  # before OTLP 0.15
@@ -176,6 +182,7 @@ def _read_resource(resource_span: dict[str, Any], sink: RecordSink, report: Sour
         for raw in spans:
             span = _span(raw, service, report)
             if span is not None:
+                span.host = host
                 if span.start_ns < first:
                     first = span.start_ns
                 if span.end_ns > last:

@@ -191,10 +191,13 @@ def _messages(handle: BinaryIO, report: SourceReport) -> Iterator[tuple[bytes | 
 def _read_resource(resource_spans: ResourceSpans, sink: RecordSink, report: SourceReport) -> None:
     """The spans of one resource, counted as the OTLP JSON route counts them."""
     service = None
+    hosts: dict[str, Any] = {}
     for attribute in resource_spans.resource.attributes:
-        if attribute.key == "service.name":
+        if attribute.key == "service.name" and service is None:
             service = tracejson.string(_value(attribute.value))
-            break
+        elif attribute.key in tracejson.HOST_KEYS:
+            hosts[attribute.key] = _value(attribute.value)
+    host = tracejson.host(hosts)
     service = service or tracejson.UNKNOWN_SERVICE
     emit = sink.span
     for scope in resource_spans.scope_spans:
@@ -205,6 +208,7 @@ def _read_resource(resource_spans: ResourceSpans, sink: RecordSink, report: Sour
         for raw in spans:
             span = _span(raw, service, report)
             if span is not None:
+                span.host = host
                 report.observe(span.start_ns, span.end_ns)
                 emit(span)
 

@@ -234,6 +234,19 @@ def window_ns(start: int | None, end: int | None, report: SourceReport) -> tuple
     return start, end
 
 
+HOST_KEYS = ("k8s.node.name", "host.name")
+"""Resource attributes that say where a service runs, the shared machine first."""
+
+
+def host(found: Mapping[Any, Any]) -> str | None:
+    """The first of HOST_KEYS that found (resource attribute -> value) has as non-empty text."""
+    for key in HOST_KEYS:
+        value = found.get(key)
+        if type(value) is str and value and len(value) <= MAX_VALUE_CHARS:
+            return value
+    return None
+
+
 def string(value: Any) -> str | None:
     """value when it is a non-empty string, else None."""
     return value if type(value) is str and value else None

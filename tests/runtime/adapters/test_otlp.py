@@ -45,8 +45,16 @@ def _run_shop() -> list[ReadableSpan]:
     """Three services (and a batch job) instrumented with the real SDK; returns the finished spans."""
     exporter = InMemorySpanExporter()
 
+    # where each runs: a pod on node-a (its host.name is the pod's), a plain machine, nothing said
+    where = {
+        "frontend": {"k8s.node.name": "node-a", "host.name": "frontend-6d8f"},
+        "checkout": {"host.name": "box-2"},
+    }
+
     def tracer(service: str) -> Tracer:
-        provider = TracerProvider(resource=Resource.create({"service.name": service}))
+        provider = TracerProvider(
+            resource=Resource.create({"service.name": service, **where.get(service, {})})
+        )
         provider.add_span_processor(SimpleSpanProcessor(exporter))
         return provider.get_tracer("shop")
 
@@ -191,6 +199,18 @@ def plain_rows(frame: pd.DataFrame) -> list[tuple[Any, ...]]:
     return [
         tuple(None if value is pd.NA else value for value in row) for row in frame.itertuples(index=False)
     ]
+
+
+def test_the_resource_says_where_a_service_runs(tmp_path: Path, shop_spans: list[ReadableSpan]) -> None:
+    path = tmp_path / "traces.jsonl"
+    path.write_bytes(orjson.dumps(_collector_json(shop_spans, hex_ids=True)) + b"\n")
+    _, sink = _read(path)
+    assert {(span.service, span.host) for span in sink.spans} == {
+        ("frontend", "node-a"),  # the node, not the pod: what it shares CPU with
+        ("checkout", "box-2"),
+        ("reporter", None),
+    }
+    assert sink.aggregator.hosts() == {"checkout": ["box-2"], "frontend": ["node-a"]}
 
 
 def test_pretty_printed_single_document(tmp_path: Path, shop_spans: list[ReadableSpan]) -> None:
