@@ -19,7 +19,13 @@ Arguments = list[set[str] | frozenset[str] | None]
 
 # External callables that return (a wrapper of) their first argument.
 _PASS_FIRST = frozenset(
-    {"functools.partial", "<builtin>.staticmethod", "<builtin>.classmethod", "<builtin>.property"}
+    {
+        "functools.partial",
+        "functools.update_wrapper",
+        "<builtin>.staticmethod",
+        "<builtin>.classmethod",
+        "<builtin>.property",
+    }
 )
 _PASS_SECOND = frozenset({"typing.cast", "typing_extensions.cast"})
 _ELEMENT_METHODS = frozenset({"get", "pop", "setdefault", "__getitem__", "popitem"})
@@ -223,9 +229,10 @@ class Calls(Members):
         """One protocol method called on value (`iter(x)`, `next(x)`): an instance's method of
         ours; a container is its own iterator and gives its elements; a generator runs."""
         if value[0] == "o":
+            bare = (call[0], None, (), (), False, call[5], call[6])  # the language passes no arguments
             for method in self.member(value[2:], name, value, True):
                 if method[0] == "b":
-                    self.invoke(call, method[2:].split("|", 1)[0], value, [], result)
+                    self.invoke(bare, method[2:].split("|", 1)[0], value, [], result)
         elif value[0] == "k":
             if value.endswith(GENERATOR):
                 self.edge(value[2 : -len(GENERATOR)])

@@ -19,8 +19,10 @@ from preflight.callgraph.file_summary import (
     Function,
 )
 from preflight.callgraph.flow import Key
+from preflight.callgraph.program import BUILTINS
 from preflight.callgraph.scopes import CLASS, LAMBDA, Scope, add_targets, plain_string
 from preflight.callgraph.scopes import FUNCTION as FUNCTION_SCOPE
+from preflight.changes.definitions import _PARSER
 
 _LISTS = frozenset({"list", "tuple", "set", "expression_list"})
 _IMMUTABLE = frozenset({"tuple", "expression_list"})
@@ -28,6 +30,58 @@ _COMPREHENSIONS = frozenset({"list_comprehension", "set_comprehension", "generat
 _PASS_THROUGH = frozenset({"parenthesized_expression", "await"})
 _UNPACK = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "tuple", "list"})
 _LITERALS = frozenset({"integer", "float", "true", "false", "none", "ellipsis", "comment"})
+_TRANSPARENT = frozenset(
+    {"Optional", "Union", "ClassVar", "Final", "Annotated", "Required", "NotRequired", "ReadOnly"}
+)
+"""Typing forms whose arguments are the declared types."""
+_TYPING = frozenset(
+    {
+        "Any",
+        "AnyStr",
+        "Callable",
+        "Iterable",
+        "Iterator",
+        "Generator",
+        "AsyncIterable",
+        "AsyncIterator",
+        "AsyncGenerator",
+        "Awaitable",
+        "Coroutine",
+        "Sequence",
+        "MutableSequence",
+        "Mapping",
+        "MutableMapping",
+        "Dict",
+        "List",
+        "Set",
+        "FrozenSet",
+        "Tuple",
+        "Type",
+        "Literal",
+        "Self",
+        "NoReturn",
+        "Never",
+        "IO",
+        "TextIO",
+        "BinaryIO",
+        "Pattern",
+        "Match",
+        "Hashable",
+        "Sized",
+        "Collection",
+        "Container",
+        "AbstractSet",
+        "MutableSet",
+        "TypeAlias",
+        "Deque",
+        "DefaultDict",
+        "OrderedDict",
+        "Counter",
+        "ChainMap",
+        "None",
+    }
+)
+"""Names in annotations that are never a class of the repository: no seed for them."""
 _TRACKED = frozenset({"list", "tuple", "dictionary"})
 """Literals whose elements a name bound to them keeps by key (see flow.py)."""
 _NOT_INSTANCES = frozenset({"?", "tuple", "k", "d", "f", "c", "m"})
@@ -163,6 +217,9 @@ class Extractor:
             left = node.child_by_field_name("left")
             value = self.expr(right, scope)
             self.bind(left, value, scope)
+            annotation = node.child_by_field_name("type")
+            if annotation is not None and left is not None:
+                self.annotated(left, annotation, scope)
             if (
                 left is not None
                 and left.type == "identifier"
@@ -199,6 +256,18 @@ class Extractor:
         for child in node.named_children:  # operators, f-strings, ...: only the calls inside matter
             self.discard(child, scope)
         return UNKNOWN
+
+    def annotated(self, target: Node, annotation: Node, scope: Scope) -> None:
+        """`x: T = ...` or `self.x: T = ...`: the variable's or attribute's declared type."""
+        if target.type == "identifier":
+            slot = scope.write(self.text(target))
+            if slot[0] == "s":
+                self.declare(scope.caller, slot[1], annotation, scope)
+        elif target.type == "attribute" and scope.cls is not None:
+            owner = target.child_by_field_name("object")
+            if owner is not None and owner.type == "identifier" and self.text(owner) == scope.self_name:
+                name = self.text(target.child_by_field_name("attribute"))
+                self.declare(scope.caller, f"{scope.cls}.{name}", annotation, scope)
 
     def dictionary(self, node: Node, scope: Scope) -> Expr:
         """A dict literal: its values flow into one slot (and are kept by key for `literal`)."""
@@ -357,7 +426,52 @@ class Extractor:
                 default = child.child_by_field_name("value")
                 if default is not None:
                     self.assign(scope, ("s", f"{qual}.{name}"), self.expr(default, scope))
+                if child.type.startswith("typed"):
+                    self.declare(qual, f"{qual}.{name}", child.child_by_field_name("type"), scope)
         return tuple((n.lstrip("*"), k) for n, k in params)
+
+    def declare(self, owner: str, slot: str, annotation: Node | None, scope: Scope) -> None:
+        """A slot's declared type (evaluated in scope): a seed of instances of the classes named
+        and their subclasses, used if nothing flows into the slot (see fixpoint.decide)."""
+        types: list[Expr] = []
+        self.types(annotation, scope, types, 0)
+        if types:
+            self.assigns.append(Assign(owner, ("seed", slot), ("t", tuple(types))))
+
+    def types(self, node: Node | None, scope: Scope, out: list[Expr], depth: int) -> None:
+        """The class expressions an annotation names (through Optional, Union, `|`, strings)."""
+        if node is None or depth > 4:
+            return
+        kind = node.type
+        if kind == "type" or kind == "binary_operator":
+            for child in node.named_children:
+                self.types(child, scope, out, depth + 1)
+        elif kind == "identifier" or kind == "attribute":
+            last = self.text(node).rsplit(".", 1)[-1]
+            if last not in BUILTINS and last not in _TYPING:
+                out.append(self.expr(node, scope))
+        elif kind == "subscript" or kind == "generic_type":
+            head = node.child_by_field_name("value") if kind == "subscript" else node.named_children[0]
+            name = self.text(head).rsplit(".", 1)[-1]
+            if name in _TRANSPARENT:
+                items = (
+                    node.children_by_field_name("subscript")
+                    if kind == "subscript"
+                    else [c for p in node.named_children[1:] for c in p.named_children]
+                )
+                for item in items[:1] if name == "Annotated" else items:
+                    self.types(item, scope, out, depth + 1)
+        elif kind == "string" and plain_string(node):
+            parts = node.named_children
+            if len(parts) == 3 and parts[1].type == "string_content":
+                parsed = _PARSER.parse(parts[1].text or b"").root_node
+                statement = parsed.named_children[0] if parsed.named_children else None
+                if (
+                    statement is not None
+                    and statement.type == "expression_statement"
+                    and statement.named_children
+                ):
+                    self.types(statement.named_children[0], scope, out, depth + 1)
 
     def call(self, node: Node, scope: Scope) -> Expr:
         function = node.child_by_field_name("function")

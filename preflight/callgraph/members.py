@@ -95,7 +95,19 @@ class Members(Names):
             return {f"u:{expr[1]}|{value}" for value in self.ev(expr[2]) if value[0] in "oc"}
         if kind == "w":
             return self.decorated(expr)
+        if kind == "t":
+            return self.declared(expr[1])
         return EMPTY
+
+    def declared(self, types: tuple[Expr, ...]) -> Values:
+        """Instances of the classes an annotation names, and of their subclasses (a seed's value)."""
+        out: set[str] = set()
+        for item in types:
+            for value in self.ev(item):
+                if value[0] == "c":
+                    self.read("cone:" + value[2:])  # a new subclass changes it (see tables.py)
+                    out |= self.program.cone(value[2:])
+        return out
 
     def decorated(self, expr: Expr) -> Values:
         """A decorated name: what our decorator returns, the definition itself for any other

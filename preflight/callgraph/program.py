@@ -10,6 +10,8 @@ from typing import Any
 from preflight.callgraph.file_summary import Expr, Function, RawSummary
 
 BUILTINS = frozenset(dir(builtins))
+MAX_CONE = 32
+"""The most subclasses a declared type stands for (see Program.cone)."""
 LAMBDA_MARK = ".<lambda"
 """In a qualname, where a lambda's name starts (`pkg.mod.f.<lambda1>`)."""
 
@@ -42,6 +44,20 @@ class Program:
     mro: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Class -> its C3 linearization (see hierarchy.py); an external base is an `x:` entry."""
     _stars_memo: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    _cones: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def cone(self, cls: str) -> frozenset[str]:
+        """Instances of cls and of every repository class that derives from it (`o:` values); cls
+        alone when there are more than MAX_CONE (a declared base of everything says little)."""
+        if not self._cones and self.mro:
+            below: dict[str, list[str]] = {}
+            for sub, order in sorted(self.mro.items()):
+                for entry in order:
+                    if not entry.startswith("x:"):
+                        below.setdefault(entry, []).append(sub)
+            for base, subs in below.items():
+                self._cones[base] = frozenset("o:" + s for s in (subs if len(subs) <= MAX_CONE else [base]))
+        return self._cones.get(cls) or frozenset({"o:" + cls})
 
     def star_source(self, module: str, name: str, seen: frozenset[str] = frozenset()) -> str | None:
         """The first module star-imported by module that defines name (directly or by its own stars).

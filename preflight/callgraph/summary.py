@@ -219,6 +219,7 @@ class _Summarizer(Extractor):
                     kind = _KIND_DECORATORS.get(text, PROPERTY)
             value = self.decorate(scope, decorator, value)
         params = self.parameters(node.child_by_field_name("parameters"), qual, scope)
+        self.declare(qual, f"{qual}#return", node.child_by_field_name("return_type"), scope)
         self.functions.append(Function(qual, outer.start_point[0] + 1, node.end_point[0] + 1, params, kind))
         self.bind_name(scope, qual.rsplit(".", 1)[1], value)
         inner = Scope(FUNCTION_SCOPE, qual, self.module, scope)

@@ -45,6 +45,8 @@ def changed_slots(
     classes = _changed_classes(old, program)
     if functions or classes:
         dirty |= _naming(before, functions, classes)
+    for cls in classes:  # the classes above it now have other subclasses (see Program.cone)
+        dirty.update("cone:" + entry for entry in (*old.mro.get(cls, ()), *program.mro.get(cls, ())))
     return dirty
 
 
