@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -77,7 +78,9 @@ def predict(
                 f"{fault.function} is unknown; it needs a --snapshot with that function's calls and the "
                 "service's endpoints, or inject at the whole service (SERVICE:KIND=VALUE)"
             )
-        faults[i] = fault.with_share(share)
+        # the routes that run it, each with its own share (a fault reaches only those)
+        routes = () if snap is None else snap.runs_per_route(fault.service, fault.function)
+        faults[i] = replace(fault.with_share(share), routes=routes)
     return propagation.simulate(graph, faults, slos, trials=trials, seed=seed)
 
 

@@ -26,7 +26,7 @@ import orjson
 from preflight import __version__, extras
 from preflight.exposure.prepared import CallMade, Prepared
 from preflight.files import write_atomic
-from preflight.models import Call, RuntimeStats, Service, Services, SloStatus
+from preflight.models import Call, Route, RouteCall, RuntimeStats, Service, Services, SloStatus
 from preflight.runtime import integrity
 from preflight.runtime.schema import TABLES
 
@@ -151,6 +151,9 @@ def to_plain(prepared: Prepared) -> dict[str, Any]:
             [service, name, [asdict(call) for call in calls]]
             for (service, name), calls in prepared.calls_made.items()
         ],
+        "route_runs": [
+            [service, name, [list(r) for r in runs]] for (service, name), runs in prepared.route_runs.items()
+        ],
         "meta": prepared.meta,
     }
 
@@ -167,6 +170,10 @@ def from_plain(data: Mapping[str, Any]) -> Prepared:
         calls_made={
             (str(service), str(name)): tuple(CallMade(**call) for call in calls)
             for service, name, calls in data["calls_made"]
+        },
+        route_runs={
+            (str(service), str(name)): tuple((str(route), float(runs)) for route, runs in found)
+            for service, name, found in data["route_runs"]
         },
         meta=dict(data["meta"]),
     )
@@ -185,8 +192,13 @@ def _function(data: Mapping[str, Any]) -> RuntimeStats:
 
 def _services(data: Mapping[str, Any]) -> Services:
     return Services(
-        services=tuple(Service(**s) for s in data["services"]),
-        calls=tuple(Call(**c) for c in data["calls"]),
+        services=tuple(
+            Service(**{**s, "routes": tuple(Route(**r) for r in s["routes"]), "hosts": tuple(s["hosts"])})
+            for s in data["services"]
+        ),
+        calls=tuple(
+            Call(**{**c, "routes": tuple(RouteCall(**r) for r in c["routes"])}) for c in data["calls"]
+        ),
         rates=tuple((str(a), str(b), None if r is None else float(r)) for a, b, r in data["rates"]),
         slos=tuple(SloStatus(**slo) for slo in data["slos"]),
     )

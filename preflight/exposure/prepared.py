@@ -55,6 +55,9 @@ class Prepared:
     """(service, function): its executions per request of the service, where both are measured."""
     calls_made: dict[tuple[str, str], tuple[CallMade, ...]] = field(default_factory=dict)
     """(service, function): the calls to other services the snapshot's edges say it makes."""
+    route_runs: dict[tuple[str, str], tuple[tuple[str, float], ...]] = field(default_factory=dict)
+    """(service, function): its executions per request of each route of the service that reaches
+    it (services with two routes or more); routes not listed never run it."""
 
     def measured(self) -> Services:
         """The service graph the snapshot measured (services, calls, rates, every SLO)."""
@@ -65,6 +68,10 @@ class Prepared:
         """A function's executions per request of a service: below 1 the share of requests that run
         it, above 1 how many times each request runs it; None when either is not measured."""
         return self.runs.get((service, qualname))
+
+    def runs_per_route(self, service: str, qualname: str) -> tuple[tuple[str, float], ...]:
+        """A function's executions per request of each route that reaches it; empty when unknown."""
+        return self.route_runs.get((service, qualname), ())
 
     def join(self, changes: ChangeSet, location: str, now: datetime.datetime) -> Exposure:
         """Every changed function with what the snapshot knows; no rows means unknown, never zero."""

@@ -54,6 +54,7 @@ def prepare(snapshot: Snapshot) -> Prepared:
         services=graph if not snapshot.table("edges").empty else None,
         graph=graph,
         runs=_runs(by_name, served),
+        route_runs=_route_runs(snapshot),
         calls_made=_calls_made(snapshot),
         meta={
             "generated_at": meta.get("generated_at"),
@@ -138,7 +139,8 @@ def measured(snapshot: Snapshot, slos: tuple[SloStatus, ...] | None = None) -> S
     """The service graph the snapshot measured (services from its endpoints, calls from its edges),
     judged against slos (default: every SLO in the snapshot); `propagation.from_services` builds it."""
     edges = snapshot.table("edges")
-    services, calls = measure(edges, snapshot.table("endpoints"))
+    hosts = snapshot.meta.get("hosts")
+    services, calls = measure(edges, snapshot.table("endpoints"), hosts if isinstance(hosts, dict) else None)
     return Services(
         services, calls, _pair_rates(_records(edges)), all_slos(snapshot) if slos is None else slos
     )
@@ -176,6 +178,26 @@ def _runs(by_name: Mapping[str, list[Row]], served: Mapping[str, float]) -> dict
         if requests > 0:
             runs[(service, name)] = sum(float(r["calls_per_min"]) for r in _best_source(rows)) / requests
     return runs
+
+
+def _route_runs(snapshot: Snapshot) -> dict[tuple[str, str], tuple[tuple[str, float], ...]]:
+    """(service, function): its executions per request of each route that reaches it (traces:
+    function_endpoints over the endpoint's requests, one window), for services with 2+ routes."""
+    requests: dict[tuple[str, str], float] = defaultdict(float)
+    routes_of: dict[str, set[str]] = defaultdict(set)
+    for row in _records(snapshot.table("endpoints")):
+        service, route, count = _known(row["service"]), _known(row["route"]), _known(row["requests"])
+        if service is not None and route is not None and count:
+            requests[(str(service), str(route))] += float(count)
+            routes_of[str(service)].add(str(route))
+    found: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    for row in _records(snapshot.table("function_endpoints")):
+        service, name, route, calls = (_known(row[k]) for k in ("service", "qualname", "route", "calls"))
+        key = (str(service), str(route))
+        if None in (service, name, route, calls) or len(routes_of[str(service)]) < 2 or not requests.get(key):
+            continue
+        found[(str(service), str(name))][str(route)] = float(calls) / requests[key]
+    return {key: tuple(sorted(runs.items())) for key, runs in found.items()}
 
 
 def _calls_made(snapshot: Snapshot) -> dict[tuple[str, str], tuple[CallMade, ...]]:

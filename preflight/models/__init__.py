@@ -35,7 +35,16 @@ from preflight.models.impact import Estimate, Impact, ServiceImpact, SloImpact
 from preflight.models.policy import VERDICTS, Decision, FailMode, Gate, GateMode, GateRule, Verdict
 from preflight.models.result import CheckResult
 from preflight.models.risk import Confidence, Driver, Factor, Level, Likelihood, Risk
-from preflight.models.services import Call, CallMode, CallSettings, PathMapping, Service, Services
+from preflight.models.services import (
+    Call,
+    CallMode,
+    CallSettings,
+    PathMapping,
+    Route,
+    RouteCall,
+    Service,
+    Services,
+)
 
 __all__ = [
     "BEHAVIOURAL_KINDS",
@@ -73,6 +82,8 @@ __all__ = [
     "ReachRoute",
     "RevisionRange",
     "Risk",
+    "Route",
+    "RouteCall",
     "RuntimeInfo",
     "RuntimeStats",
     "Scope",

@@ -15,6 +15,27 @@ CallMode = Literal["sequential", "parallel"]
 
 
 @dataclass(frozen=True, slots=True)
+class Route:
+    """One endpoint of a service (HTTP route or RPC method) and what its requests do."""
+
+    name: str
+    requests_per_s: float | None = None
+    p50_ms: float | None = None
+    p90_ms: float | None = None
+    error_rate: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RouteCall:
+    """The calls of one caller route to one callee route (None: not known for those calls)."""
+
+    caller_route: str | None
+    callee_route: str | None
+    per_request: float
+    """Calls per request of the caller route (of the whole caller when its route is unknown)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Service:
     """A node: what one service does per request before any fault."""
 
@@ -26,6 +47,10 @@ class Service:
     error_rate: float = 0.0
     utilization: float | None = None
     """CPU utilization (0-1) for queueing; None: a prior is assumed and said."""
+    routes: tuple[Route, ...] = ()
+    """Its endpoints with their own rates and latency; empty: only the service as a whole is known."""
+    hosts: tuple[str, ...] = ()
+    """Where it runs (k8s node or host name), busiest first; empty: unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +71,12 @@ class Call:
     """A failure of this call is absorbed (the caller degrades gracefully instead of failing)."""
     inferred: bool = False
     """per_request was not measured: it is the callee's requests that measured calls do not explain."""
+    wire_ms: float | None = None
+    """Median time of one call on the wire and in queues: client-side minus server-side duration."""
+    error_rate: float | None = None
+    """Share of these calls the caller saw fail (client side), when measured."""
+    routes: tuple[RouteCall, ...] = ()
+    """The calls per caller and callee route, when the traces say; empty: service to service only."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,19 +64,31 @@ def faults(exposure: Exposure, graph: ServiceGraph) -> tuple[list[Fault], list[s
             )
         # Built, not parsed: a service name from telemetry may hold `:` or `=`, which a spec cannot.
         target = f"{service}:{name}"
-        found.append(
-            Fault(service, name, "error", low, high, spec=f"{target}:error={low}..{high}").with_share(runs)
-        )
+        routes = () if inferred else per_route(item.runtime.endpoints, calls, graph, service)
+        made = [Fault(service, name, "error", low, high, spec=f"{target}:error={low}..{high}")]
         if item.p50_ms:
             slow = (item.p50_ms * (slow_low - 1), item.p50_ms * (slow_high - 1))
             spec = f"{target}:latency={slow[0]:.3f}ms..{slow[1]:.3f}ms"
-            found.append(Fault(service, name, "latency", *slow, spec=spec).with_share(runs))
+            made.append(Fault(service, name, "latency", *slow, spec=spec))
         else:
             spec = f"{target}:latency=x{slow_low}..x{slow_high}"
-            found.append(
-                Fault(service, name, "latency", slow_low, slow_high, True, spec=spec).with_share(runs)
-            )
+            made.append(Fault(service, name, "latency", slow_low, slow_high, True, spec=spec))
+        found += [replace(fault.with_share(runs), routes=routes) for fault in made]
     return found, notes
+
+
+def per_route(
+    endpoints: Sequence[str], calls_per_min: float | None, graph: ServiceGraph, service: str
+) -> tuple[tuple[str, float], ...]:
+    """The routes of the service whose requests ran the function, each with the function's runs
+    per request of those routes (its calls over their requests, alike for each); empty when the
+    service has no routes, none of them ran it, or a rate is unknown."""
+    rates = {route.name: route.requests_per_s for route in graph.service(service).routes}
+    reached = [route for route in endpoints if rates.get(route)]
+    total = sum(rates[route] or 0.0 for route in reached)
+    if not reached or not calls_per_min or total <= 0:
+        return ()
+    return tuple((route, calls_per_min / 60 / total) for route in reached)
 
 
 def per_request(calls_per_min: float | None, graph: ServiceGraph, service: str) -> float | None:

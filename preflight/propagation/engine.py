@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -86,8 +86,18 @@ class State:
         self.rows = {name: i for i, name in enumerate(self.names)}
 
 
-def propagate(graph: ServiceGraph, faults: list[Fault], trials: int, seed: int = 0) -> State:
+def propagate(
+    graph: ServiceGraph,
+    faults: list[Fault],
+    trials: int,
+    seed: int = 0,
+    groups: Mapping[str, tuple[tuple[str, float], ...]] | None = None,
+) -> State:
     """The added errors and latency of every service the faults reach, per scenario.
+
+    groups: name -> nodes of the graph and their shares of its requests (a service split into
+    route nodes): a group some of whose nodes the faults reach gets a row of its own, the
+    mixture of its nodes' requests (latency) and their share-weighted errors and load.
 
     Scenarios are independent, so they run in chunks of about CHUNK_TRIALS trials on a thread
     each (numpy releases the GIL in its loops). The chunks do not depend on the number of
@@ -98,9 +108,16 @@ def propagate(graph: ServiceGraph, faults: list[Fault], trials: int, seed: int =
         f.low != f.high or (f.kind == "cpu" and graph.service(f.service).utilization is None) for f in faults
     )
     shape = sampling.layout(trials, uncertain)
-    steps = _plan(graph, faults)
+    steps = _plan(graph, faults, groups or {})
     names = [name for _, group in steps for name in group]
     rows = {name: i for i, name in enumerate(names)}
+    mixed = {
+        name: tuple((rows[node], share) for node, share in members)
+        for name, members in (groups or {}).items()
+        if any(node in rows for node, _ in members)
+    }
+    nodes = len(names)
+    names += list(mixed)
     size, scenarios = len(names), shape.scenarios
     state = State(
         names,
@@ -111,9 +128,10 @@ def propagate(graph: ServiceGraph, faults: list[Fault], trials: int, seed: int =
         np.zeros((size, scenarios)),
         np.ones((size, scenarios)),
     )
-    orders = Draws([graph.service(name) for name in names], rng, shape)
+    orders = Draws([graph.service(name) for name in names[:nodes]], rng, shape)
     own = OwnFaults(graph, faults, rows, rng, shape, orders.base, orders.pool, state.assumptions)
     engine = _Engine(graph, rows, steps, own, orders, state.assumptions)
+    engine.mixed = {nodes + i: members for i, members in enumerate(mixed.values())}
     per = max(1, CHUNK_TRIALS // shape.requests)
     chunks = [_Run(engine, state, own, slice(at, at + per)) for at in range(0, scenarios, per)]
     _each(chunks, lambda chunk: chunk.run(None))
@@ -124,6 +142,10 @@ def propagate(graph: ServiceGraph, faults: list[Fault], trials: int, seed: int =
         state.load[:] = load
         state.assumptions.append("retries raise the load on a CPU-bound faulty service: simulated with it")
     _each(chunks, lambda chunk: chunk.finish())
+    for row, members in engine.mixed.items():
+        for name in ("error", "wrong", "load", "network"):
+            values = getattr(state, name)
+            values[row] = sum(share * values[member] for member, share in members)
     unsettled: dict[str, int] = {}
     for chunk in chunks:
         for cycle, count in chunk.unsettled.items():
@@ -147,11 +169,17 @@ def _each(chunks: list[_Run], work: Callable[[_Run], None]) -> None:
         list(pool.map(work, chunks))
 
 
-def _plan(graph: ServiceGraph, faults: list[Fault]) -> list[tuple[bool, list[str]]]:
-    """Callees first: (is a cycle, services) steps over the faulty services and their callers."""
+def _plan(
+    graph: ServiceGraph, faults: list[Fault], groups: Mapping[str, tuple[tuple[str, float], ...]]
+) -> list[tuple[bool, list[str]]]:
+    """Callees first: (is a cycle, services) steps over the faulty services and their callers
+    (and the other nodes of a group one of whose nodes they include: its mixture needs them)."""
     affected: set[str] = set()
     for fault in faults:
         affected |= nx.ancestors(graph.graph, fault.service) | {fault.service}
+    for members in groups.values():
+        if any(node in affected for node, _ in members):
+            affected |= {node for node, _ in members}
     sub = graph.graph.subgraph(affected)
     condensed = nx.condensation(sub)
     plan = []
@@ -201,6 +229,8 @@ class _Engine:
         size = len(rows)
         self.services = [graph.service(name) for name in rows]
         self.orders = orders
+        self.mixed: dict[int, tuple[tuple[int, float], ...]] = {}
+        """Group row -> its nodes' rows and shares (filled in by propagate)."""
         rate = [s.requests_per_s or 1.0 for s in self.services]
         out: dict[int, list[tuple[int, Any]]] = {}
         inbound = np.zeros(size)
@@ -458,20 +488,59 @@ class _Run:
         self.means[rows] = seen.mean(axis=2)
 
     def finish(self) -> None:
-        """The percentiles of every row's requests (own latency before + added), less those before."""
+        """The percentiles of every row's requests (own latency before + added), less those before;
+        a group's from the mixture of its nodes' requests."""
         orders, state = self.engine.orders, self.state
+        nodes = len(orders.base)
         size, count = state.error.shape
-        seen = self.seen.reshape(size, count, self.requests)
+        seen = self.seen.reshape(size, count, self.requests)[:nodes]
         for row, network in self.own.network.items():
             state.network[row] = network.mean(axis=1)
             seen[row] -= network
         moved = np.flatnonzero(seen.any(axis=(1, 2)))
         for at in range(0, len(moved), 256):  # bounded scratch memory
             part = moved[at : at + 256]
-            at_part = np.take_along_axis(
-                orders.base[part][:, None, :], orders.seen(part, self.scenarios), axis=2
-            )
-            after = np.maximum(seen[part] + at_part, 0.0)
-            found = sampling.quantiles(after, QUANTILES)
+            found = sampling.quantiles(self._after(part), QUANTILES)
             for q, value, before in zip(QUANTILES, found, orders.base_q, strict=True):
                 state.delay[q][part] = value - before[part][:, None]
+        for row, members in self.engine.mixed.items():
+            rows = np.array([member for member, _ in members])
+            if not seen[rows].any():
+                continue
+            take = _allocate([share for _, share in members], self.requests)
+            after = np.concatenate(
+                [self._after(np.array([m]))[0][:, :k] for m, k in zip(rows, take, strict=True)], axis=1
+            )
+            before = np.concatenate(
+                [self._after(np.array([m]), moved=False)[0][:, :k] for m, k in zip(rows, take, strict=True)],
+                axis=1,
+            )
+            for q, value, base in zip(
+                QUANTILES,
+                sampling.quantiles(after, QUANTILES),
+                sampling.quantiles(before, QUANTILES),
+                strict=True,
+            ):
+                state.delay[q][row] = value - base
+
+    def _after(self, rows: np.ndarray, moved: bool = True) -> np.ndarray:
+        """rows x scenarios x requests: each request's latency after (before, moved=False), in the
+        order callers meet them."""
+        orders = self.engine.orders
+        size, count = self.state.error.shape
+        base = np.take_along_axis(orders.base[rows][:, None, :], orders.seen(rows, self.scenarios), axis=2)
+        if not moved:
+            return np.asarray(np.broadcast_to(base, (len(rows), count, self.requests)))
+        return np.asarray(np.maximum(self.seen.reshape(size, count, self.requests)[rows] + base, 0.0))
+
+
+def _allocate(shares: list[float], requests: int) -> list[int]:
+    """Requests per member in proportion to its share, adding up to requests (largest remainders)."""
+    total = sum(shares) or 1.0
+    exact = [share / total * requests for share in shares]
+    counts = [int(x) for x in exact]
+    for i in sorted(range(len(shares)), key=lambda i: exact[i] - counts[i], reverse=True)[
+        : requests - sum(counts)
+    ]:
+        counts[i] += 1
+    return counts

@@ -46,6 +46,9 @@ class Fault:
     spec: str = ""
     executions: float = 1.0
     """Executions per request that runs it (at least 1): errors compound over them, delays add up."""
+    routes: tuple[tuple[str, float], ...] = ()
+    """Its service's routes that run the function, each with its executions per request of that
+    route; empty: every route (or the service has none)."""
 
     def sample(self, rng: np.random.Generator, scenarios: int) -> np.ndarray:
         """The magnitude per scenario: fixed, or drawn from its range (stratified: one draw in each

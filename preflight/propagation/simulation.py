@@ -15,6 +15,7 @@ import numpy as np
 
 from preflight.errors import InputError
 from preflight.models import Estimate, Impact, Service, ServiceImpact, SloImpact, SloStatus
+from preflight.propagation import routes
 from preflight.propagation.engine import State, propagate
 from preflight.propagation.faults import Fault
 from preflight.propagation.graph import ServiceGraph, share_below
@@ -46,7 +47,12 @@ def simulate(
             )
     if trials < 1:
         raise InputError(f"--trials {trials}: simulate at least one trial")
-    state = propagate(graph, list(faults), trials, seed)
+    routed = routes.expand(graph)
+    if routed is None:
+        state = propagate(graph, list(faults), trials, seed)
+    else:
+        state = propagate(routed.graph, routes.faults(routed, faults), trials, seed, routed.groups)
+        state.assumptions[:0] = routed.notes
     doors = graph.front_doors()
     moved = (
         state.error.any(axis=1)
@@ -66,7 +72,9 @@ def simulate(
     services = [replace(s, path=_reach(graph, sources, s.service)) if s.affected else s for s in services]
     by_name = {s.service: s for s in services}
     notes: list[str] = list(dict.fromkeys(state.assumptions))
-    predicted = tuple(_slo(graph, state, by_name, slo, [f.service for f in faults], notes) for slo in slos)
+    predicted = tuple(
+        _slo(graph, state, by_name, slo, [f.service for f in faults], notes, routed) for slo in slos
+    )
     return Impact(
         faults=tuple(f.spec for f in faults),
         trials=state.shape.trials,
@@ -178,6 +186,7 @@ def _slo(
     slo: SloStatus,
     sources: list[str],
     notes: list[str],
+    routed: routes.Routed | None = None,
 ) -> SloImpact:
     own: list[str] = []
     objective = slo.objective
@@ -196,6 +205,9 @@ def _slo(
         return _with_notes(empty, own)
     row = state.rows.get(slo.service)
     service = graph.service(slo.service)
+    node = routes.slo_node(routed, slo) if routed is not None else None
+    if node is not None:  # a route-level SLO: judged on its route's requests
+        row, service = state.rows.get(node), routed.graph.service(node) if routed is not None else service
     if slo.indicator == "latency":
         before, after = _latency_sli(service, state, row, slo.threshold_ms)
     else:

@@ -51,3 +51,47 @@ def test_measure_weights_endpoints_by_requests_and_orders_the_graph() -> None:
         Call("cart", "db", per_request=None),
         Call("web", "cart", per_request=2.0, p50_ms=4.0, p90_ms=4.0),
     )
+
+
+def test_measure_keeps_routes_hosts_and_calls_per_route() -> None:
+    from preflight.models import Route, RouteCall
+
+    endpoints = pd.DataFrame(
+        [
+            {"service": "web", "route": "GET /", "requests_per_min": 540.0, "p50_ms": 10.0, "p95_ms": 10.0,
+             "error_rate": 0.0},
+            {"service": "web", "route": "POST /checkout", "requests_per_min": 60.0, "p50_ms": 200.0,
+             "p95_ms": 200.0, "error_rate": 0.1},
+            {"service": "pay", "route": "Pay/Charge", "requests_per_min": 60.0, "p50_ms": 50.0, "p95_ms": 50.0,
+             "error_rate": 0.0},
+        ]
+    )  # fmt: skip
+    edges = pd.DataFrame(
+        [
+            # web's checkout route calls pay once per request (60/min of its 60/min), 1 ms on the wire;
+            # the home page 54 times a minute (0.1 per request), 3 ms; one call in ten fails
+            {"caller_service": "web", "callee_service": "pay", "caller_route": "POST /checkout",
+             "callee_route": "Pay/Charge", "calls": 600, "calls_per_min": 60.0, "calls_per_caller_request": 0.1,
+             "p50_ms": 40.0, "p99_ms": 40.0, "network_p50_ms": 1.0, "error_rate": 0.1},
+            {"caller_service": "web", "callee_service": "pay", "caller_route": "GET /",
+             "callee_route": "Pay/Charge", "calls": 540, "calls_per_min": 54.0, "calls_per_caller_request": 0.09,
+             "p50_ms": 40.0, "p99_ms": 40.0, "network_p50_ms": 3.0, "error_rate": 0.1},
+        ]
+    )  # fmt: skip
+    services, calls = measure(edges, endpoints, {"web": ["node-a"], "pay": ["node-a", "node-b"]})
+    web = next(s for s in services if s.name == "web")
+    assert web.routes == (
+        Route("GET /", requests_per_s=9.0, p50_ms=10.0, p90_ms=10.0, error_rate=0.0),
+        Route("POST /checkout", requests_per_s=1.0, p50_ms=200.0, p90_ms=200.0, error_rate=0.1),
+    )
+    assert web.hosts == ("node-a",)
+    pay = next(s for s in services if s.name == "pay")
+    assert pay.routes == () and pay.hosts == ("node-a", "node-b")  # one endpoint: the service itself
+    (call,) = calls
+    assert call.per_request == pytest.approx(0.19)
+    assert call.wire_ms == pytest.approx((600 * 1.0 + 540 * 3.0) / 1140)  # call-weighted: 1.947
+    assert call.error_rate == pytest.approx(0.1)
+    assert call.routes == (
+        RouteCall("GET /", "Pay/Charge", pytest.approx(0.1)),  # 54/min of 540/min
+        RouteCall("POST /checkout", "Pay/Charge", pytest.approx(1.0)),  # 60/min of 60/min
+    )

@@ -60,3 +60,19 @@ def test_a_function_run_several_times_per_request_is_injected_that_many_times() 
     assert notes == [
         "shop.money.from_float: runs about 3.0 times per ad request: errors compound, delays add"
     ]
+
+
+def test_a_function_run_by_some_routes_is_injected_at_those_routes() -> None:
+    from preflight.models import Route
+
+    front = Service(
+        "frontend",
+        requests_per_s=10.0,
+        routes=(Route("GET /", requests_per_s=1.0), Route("GET /product", requests_per_s=9.0)),
+    )
+    graph = ServiceGraph([front], [])
+    stats = RuntimeStats(calls_per_min=30.0, service="frontend", endpoints=("GET /",))
+    faults, _ = change.faults(Exposure((FunctionExposure(fn("shop.home.render"), stats),), "snap"), graph)
+    # 30 calls/min = 0.5/s over the home route's 1 request/s: half of its requests run it
+    assert {f.routes for f in faults} == {(("GET /", 0.5),)}
+    assert {f.share for f in faults} == {0.05}  # of the whole service: 0.5/s of 10/s
