@@ -7,7 +7,8 @@ that order: `--date-order`, so a commit on another branch may count as "before")
 commits get no features (their changes are the merged commits'), but they are recorded so an
 incidents file can name a pull request by its merge.
 
-Fix commits: the subject (first paragraph) matches FIX_PATTERN. Files are
+Fix commits (is_fix, past_fixes): the subject names a fix and is not about typos, lint, style,
+docs, tests or CI, nor a revert (fixes.subject_says_fix). Files are
 classified by the globs below (test files by preflight.globs.TEST_GLOBS, one list with
 the non-production defaults); a pattern without "/" matches the basename, one
 with "/" matches the whole path (fnmatch: "*" also crosses directories).
@@ -38,6 +39,7 @@ from preflight import repository
 from preflight.errors import GitError
 from preflight.globs import TEST_GLOBS, matches
 from preflight.history import code
+from preflight.history.fixes import subject_says_fix
 from preflight.history.log import CommitFile, LogCommit, PythonHunks, parse_record, records
 
 __all__ = [
@@ -49,9 +51,6 @@ __all__ = [
     "extract",
     "is_fix",
 ]
-
-FIX_PATTERN = re.compile(r"\b(fix|fixe[sd]|fixing|bugs?|defects?|patch|crash|regression|errors?)\b", re.I)
-"""What makes a commit a fix: one of these words in its subject, word-bounded, any case."""
 
 CONFIG_GLOBS = (
     "*.ini",
@@ -143,8 +142,8 @@ _DAY = 86400.0
 
 
 def is_fix(subject: str) -> bool:
-    """True when a commit subject says it fixes something (see FIX_PATTERN)."""
-    return FIX_PATTERN.search(subject) is not None
+    """True when a commit subject says it fixes a bug in behaviour (fixes.subject_says_fix)."""
+    return subject_says_fix(subject)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Which commits fix a bug, and which revert another: from more than the subject's words.
 
-A fix (is_fix) names a fix in its subject (features.FIX_PATTERN) or closes an issue in its
+A fix (is_fix) names a fix in its subject (FIX_PATTERN) or closes an issue in its
 message ("fixes #12", "closes gh-3"), and its subject is not about typos, lint, style,
 formatting, docs, tests, CI, packaging or releases (TRIVIAL): 32-41% of the commits the
 words alone match are such. Whether the fix touches production code is decided where its
@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from preflight.history.features import FIX_PATTERN
-
+FIX_PATTERN = re.compile(r"\b(fix|fixe[sd]|fixing|bugs?|defects?|patch|crash|regression|errors?)\b", re.I)
+"""The words of a fix in a subject, word-bounded, any case."""
 TRIVIAL = re.compile(
     r"\b(typos?|spelling|grammar|wording|lint(ing|er)?|flake8|pep ?8|pylint|ruff|mypy|pyright|"
     r"isort|black|format(ting|ter)?|style|whitespace|indentation|docs?|docstrings?|documentation|"
@@ -63,6 +63,17 @@ def parse_messages(text: str) -> dict[str, Message]:
         subject, _, body = message.strip("\n").partition("\n")
         found[sha] = Message(sha, len(parents.split()), subject.strip(), body)
     return found
+
+
+def subject_says_fix(subject: str) -> bool:
+    """Whether a subject alone says the commit fixes a bug in behaviour: FIX_PATTERN, and neither
+    TRIVIAL nor a revert. The history features use this (is_fix, past_fixes): the pending change's
+    file histories carry subjects only, and closing references in the body changed the
+    leave-one-project-out ROC-AUC of the development projects by less than 0.002 (measured once, see
+    bench/results/backtest-crossproject.md)."""
+    if subject.startswith(("Revert ", 'Revert"')) or TRIVIAL.search(subject):
+        return False
+    return FIX_PATTERN.search(subject) is not None
 
 
 def is_fix(message: Message) -> bool:

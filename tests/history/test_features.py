@@ -110,10 +110,24 @@ def test_range_only_scores_its_commits_but_counts_older_history(git_repo: Path) 
         ("prefix handling", False),
         ("debugger support", False),
         ("add patchwork", False),
+        ("Fix typo in the README", False),  # fixes.TRIVIAL: about docs, lint, style, tests
+        ("fix flake8 errors", False),
+        ("Fix failing tests on windows", False),
+        ('Revert "Fix crash"', False),  # a revert takes a change back; it fixes nothing itself
     ],
 )
 def test_fix_pattern(subject: str, expected: bool) -> None:
     assert is_fix(subject) is expected
+
+
+def test_trivial_fixes_are_not_counted_as_past_fixes(git_repo: Path) -> None:
+    commit_at(git_repo, {"a.py": "1\n"}, "initial", day=0)
+    commit_at(git_repo, {"a.py": "1\n2\n"}, "Fix typo in a docstring", day=1)
+    commit_at(git_repo, {"a.py": "1\n2\n3\n"}, "Fix crash in a", day=2)
+    commit_at(git_repo, {"a.py": "1\n2\n3\n4\n"}, "grow a", day=3)
+    history = extract(git_repo)
+    assert [c.get("is_fix") for c in history.commits] == [0.0, 0.0, 1.0, 0.0]
+    assert history.commits[-1].get("past_fixes") == 1.0
 
 
 def test_globs() -> None:
