@@ -45,7 +45,7 @@ import networkx as nx
 import numpy as np
 
 from preflight.models import Service
-from preflight.propagation import sampling
+from preflight.propagation import hosts, sampling
 from preflight.propagation.calls import NEVER, SpecialCalls, guarded, per_request
 from preflight.propagation.faults import Fault
 from preflight.propagation.graph import PARALLEL, ServiceGraph
@@ -104,11 +104,13 @@ def propagate(
     cores, so the same seed gives the same numbers on every machine.
     """
     rng = np.random.default_rng(seed)
+    owners = {node: name for name, members in (groups or {}).items() for node, _ in members}
+    near = hosts.neighbours(graph.services(), [f.service for f in faults if f.kind == "cpu"], owners)
     uncertain = any(
         f.low != f.high or (f.kind == "cpu" and graph.service(f.service).utilization is None) for f in faults
-    )
+    ) or any(s.utilization is None and s.hosts for s in graph.services() if near)
     shape = sampling.layout(trials, uncertain)
-    steps = _plan(graph, faults, groups or {})
+    steps = _plan(graph, [f.service for f in faults] + [n.node for n in near], groups or {})
     names = [name for _, group in steps for name in group]
     rows = {name: i for i, name in enumerate(names)}
     mixed = {
@@ -129,7 +131,9 @@ def propagate(
         np.ones((size, scenarios)),
     )
     orders = Draws([graph.service(name) for name in names[:nodes]], rng, shape)
-    own = OwnFaults(graph, faults, rows, rng, shape, orders.base, orders.pool, state.assumptions)
+    own = OwnFaults(
+        graph, faults, rows, rng, shape, orders.base, orders.pool, state.assumptions, near, owners
+    )
     engine = _Engine(graph, rows, steps, own, orders, state.assumptions)
     engine.mixed = {nodes + i: members for i, members in enumerate(mixed.values())}
     per = max(1, CHUNK_TRIALS // shape.requests)
@@ -170,13 +174,13 @@ def _each(chunks: list[_Run], work: Callable[[_Run], None]) -> None:
 
 
 def _plan(
-    graph: ServiceGraph, faults: list[Fault], groups: Mapping[str, tuple[tuple[str, float], ...]]
+    graph: ServiceGraph, sources: list[str], groups: Mapping[str, tuple[tuple[str, float], ...]]
 ) -> list[tuple[bool, list[str]]]:
     """Callees first: (is a cycle, services) steps over the faulty services and their callers
     (and the other nodes of a group one of whose nodes they include: its mixture needs them)."""
     affected: set[str] = set()
-    for fault in faults:
-        affected |= nx.ancestors(graph.graph, fault.service) | {fault.service}
+    for source in sources:
+        affected |= nx.ancestors(graph.graph, source) | {source}
     for members in groups.values():
         if any(node in affected for node, _ in members):
             affected |= {node for node, _ in members}

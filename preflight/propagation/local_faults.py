@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from preflight.propagation import hosts
 from preflight.propagation.faults import Fault
 from preflight.propagation.graph import ServiceGraph
 from preflight.propagation.sampling import Layout
@@ -36,9 +38,12 @@ class OwnFaults:
         base: np.ndarray,
         pool: np.ndarray,
         assumptions: list[str],
+        near: Sequence[hosts.Neighbour] = (),
+        owners: Mapping[str, str] | None = None,
     ) -> None:
         """base: each row's own latency per request (rows x requests, ms; zeros when unknown);
-        pool: uniform draws (slots x scenarios x requests) that pick the requests a share runs in."""
+        pool: uniform draws (slots x scenarios x requests) that pick the requests a share runs in;
+        near: services sharing a host with a faulty one (hosts.py); owners: route node -> service."""
         scenarios, requests = shape.scenarios, shape.requests
         self.error: dict[int, np.ndarray] = {}
         """Row -> share of its requests that fail, per scenario."""
@@ -99,6 +104,49 @@ class OwnFaults:
                     )
                 elif service.utilization is not None:
                     self.utilization[row] = np.full(scenarios, service.utilization)
+        if near:
+            self._contention(graph, rows, rng, shape, pool, list(near), owners or {}, assumptions)
+
+    def _contention(
+        self,
+        graph: ServiceGraph,
+        rows: dict[str, int],
+        rng: np.random.Generator,
+        shape: Layout,
+        pool: np.ndarray,
+        near: list[hosts.Neighbour],
+        owners: Mapping[str, str],
+        notes: list[str],
+    ) -> None:
+        """Each neighbour of a CPU-faulty service slows as their shared host's queue grows."""
+        services = graph.services()
+        by_owner = {owners.get(s.name, s.name): s for s in services}
+        drawn: dict[str, np.ndarray] = {}
+        for index, neighbour in enumerate(near):
+            source, row = rows[neighbour.source], rows[neighbour.node]
+            demand = self.cpu.get(source)
+            if demand is None:
+                continue
+            found = []
+            for name in hosts.sharers(services, neighbour, owners):
+                known = by_owner[name].utilization
+                if known is None and name not in drawn:
+                    low, high = UTILIZATION_PRIOR
+                    drawn[name] = rng.uniform(low, high, shape.scenarios)
+                    notes.append(
+                        f"{name}: CPU utilization unknown, assumed {low:.0%}-{high:.0%} for its host's load"
+                    )
+                found.append(np.full(shape.scenarios, known) if known is not None else drawn[name])
+            source_hosts = len(graph.service(neighbour.source).hosts)
+            multiplier = hosts.slowdown(demand, self.utilization[source], source_hosts, found)
+            runs = pool[(row * 17 + index) % len(pool)] < neighbour.share if neighbour.share < 1 else 1.0
+            added = (multiplier - 1)[:, None] * self.base[row] * runs
+            self.delay[row] = self.delay.get(row, 0.0) + added
+            notes.append(
+                f"{owners.get(neighbour.node, neighbour.node)} shares {', '.join(neighbour.hosts)} with "
+                f"{owners.get(neighbour.source, neighbour.source)}: slowed as the host's CPU queue grows "
+                "(its latency taken as all CPU work, the cautious bound)"
+            )
 
     @property
     def rows(self) -> set[int]:
