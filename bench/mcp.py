@@ -38,13 +38,13 @@ from bench.repos import git
 from preflight.commands import demo
 
 SCENARIO = "hot-checkout-path"
-SHOP_CALLS = (
+SHOP_CALLS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("get_function_context", {"function": "shop/currency.py::convert"}),
     ("list_hot_functions", {}),
     ("assess_change", {}),
     ("simulate_fault", {"target": "shop/currency.py::convert", "error_rate": 0.1}),
 )
-HOOK_CALLS = (
+HOOK_CALLS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("get_function_context", {"function": "flask/app.py::Flask.get_send_file_max_age"}),
     ("list_hot_functions", {}),
     ("assess_change", {}),
@@ -89,9 +89,15 @@ def measure(repo: Path, calls: tuple[tuple[str, dict[str, Any]], ...], repeat: i
     """Start, first calls and warm calls of one fresh server on repo (its preflight cache removed)."""
     shutil.rmtree(repo / ".git" / "preflight", ignore_errors=True)
     found = Timings()
-    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+    # This interpreter's preflight (PYTHONPATH kept), run from this checkout: `python -m` puts the
+    # working directory first on sys.path, where the repository's packages (click, httpx, rich in
+    # the 100,000-line one) would shadow preflight's own dependencies.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GITHUB_")}
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "preflight", "mcp", "--repo", str(repo)], env=env, cwd=str(repo)
+        command=sys.executable,
+        args=["-m", "preflight", "mcp", "--repo", str(repo)],
+        env=env,
+        cwd=str(Path(__file__).resolve().parents[1]),
     )
 
     async def session() -> None:

@@ -54,7 +54,9 @@ def serve(
             command=sys.executable,
             args=["-m", "preflight", "mcp", "--repo", str(repo), *args],
             env=environment(),
-            cwd=str(repo),
+            # not the repository: `python -m` puts the working directory first on sys.path, where
+            # the repository's modules would shadow preflight's (the console script does not)
+            cwd=str(ROOT),
         )
         with log.open("w", encoding="utf-8") as errors, anyio.fail_after(TIMEOUT):
             async with (
