@@ -5,7 +5,9 @@ weights pulled towards zero, expressed on the model's log scale again so the fil
 readable. fit_toward: the same likelihood, but the weights are pulled towards a prior model
 (the documented defaults) with a chosen strength per training commit: with little or noisy
 history the result stays near the prior, with much it follows the data. recalibrate: Platt
-scaling with Steyerberg's closed test, see there.
+scaling with Steyerberg's closed test, see there. fit_pooled: one model from several projects
+at once, each with its own intercept (the cross-project defaults, bench/backtest_crossproject.py);
+calibrate_intercept: calibration in the large on other rows.
 """
 
 from __future__ import annotations
@@ -67,6 +69,21 @@ def irls(
 def _loglik(y: Array, z: Array) -> float:
     """Log-likelihood of outcomes y under log-odds z."""
     return float(np.sum(y * z - np.logaddexp(0.0, z)))
+
+
+def _intercept_shift(score: Array, y: Array) -> float:
+    """The shift of the log-odds score whose mean probability equals the observed rate of y (the
+    maximum-likelihood intercept with score as an offset). The mean rises with the shift, so
+    bisection always converges; Newton's method on the intercept alone overshoots without bound
+    when it starts far from the answer."""
+    low, high = -40.0, 40.0
+    for _ in range(80):
+        shift = (low + high) / 2
+        if np.mean(1.0 / (1.0 + np.exp(-np.clip(score + shift, -35, 35)))) < y.mean():
+            low = shift
+        else:
+            high = shift
+    return (low + high) / 2
 
 
 def _logit(rate: float) -> float:
@@ -156,7 +173,7 @@ def recalibrate(
     y = np.asarray(labels, dtype=np.float64)
     score = transform(values) @ np.asarray(coefficients.weights) + coefficients.intercept
     design = np.column_stack([np.ones(len(score)), score])
-    shift = float(irls(design[:, :1], y, np.zeros(1), np.zeros(1), offset=score)[0])
+    shift = _intercept_shift(score, y)
     a, b = (float(v) for v in irls(design, y, np.zeros(2), np.zeros(2)))
     if not 0.05 <= b <= MAX_SLOPE:  # a separable slice sends b to infinity: every p would be 0 or 1
         b = min(max(b, 0.05), MAX_SLOPE)
@@ -169,6 +186,69 @@ def recalibrate(
     else:
         weights, intercept = coefficients.weights, coefficients.intercept
     return Coefficients(intercept, weights, coefficients.base_rate, source or coefficients.source)
+
+
+def fit_pooled(
+    projects: Sequence[tuple[Sequence[Sequence[float]] | Array, Sequence[int] | Array]],
+    l2: float = 1.0,
+    own_intercepts: bool = True,
+    columns: Sequence[str] | None = None,
+    source: str = "pooled",
+) -> Coefficients:
+    """L2-regularised logistic regression on the (values, labels) rows of several projects at once,
+    on features standardised over all of them; columns: the features learnt (the others' weights 0).
+
+    With own_intercepts every project has its own unpenalised intercept, so the weights describe
+    differences between changes of one project, not between projects: where the project with the
+    bigger commits also has more defects for other reasons (its age, its labels' follow-up time),
+    a single intercept would credit size with that difference too. The intercept returned is the
+    mean of the projects' intercepts: set it with calibrate_intercept. base_rate: the mean
+    probability of all rows."""
+    from preflight.history.features import FEATURES
+
+    blocks = [np.array(values, dtype=np.float64).reshape(-1, len(FEATURES)) for values, _ in projects]
+    labels = [np.asarray(y, dtype=np.float64) for _, y in projects]
+    if any(len(x) != len(y) or not len(y) for x, y in zip(blocks, labels, strict=True)):
+        raise ValueError("need one label per row, and rows, in every project")
+    x, y = np.vstack(blocks), np.concatenate(labels)
+    if columns is not None:
+        x[:, [i for i, name in enumerate(FEATURES) if name not in set(columns)]] = 0.0
+    z = transform(x)
+    mean, std = z.mean(axis=0), z.std(axis=0)
+    varying = std > 1e-12
+    standard = np.zeros_like(z)
+    standard[:, varying] = (z[:, varying] - mean[varying]) / std[varying]
+    groups = len(blocks) if own_intercepts else 1
+    member = np.repeat(np.arange(len(blocks)), [len(b) for b in blocks]) if own_intercepts else 0
+    indicators = np.zeros((len(y), groups))
+    indicators[np.arange(len(y)), member] = 1.0
+    design = np.hstack([indicators, standard])
+    penalty = np.concatenate([np.zeros(groups), np.where(varying, l2, 1e6)])  # constant: weight 0
+    start = np.zeros(design.shape[1])
+    start[:groups] = _logit(float(y.mean()))
+    beta = irls(design, y, penalty, start)
+    weights = np.where(varying, beta[groups:] / np.where(varying, std, 1.0), 0.0)
+    intercept = float(np.mean(beta[:groups]) - np.sum(weights * mean))
+    fitted = Coefficients(intercept, tuple(float(w) for w in weights), 0.0, source)
+    return with_base_rate(fitted, x)
+
+
+def calibrate_intercept(
+    coefficients: Coefficients,
+    values: Sequence[Sequence[float]] | Array,
+    labels: Sequence[int] | Array,
+    source: str | None = None,
+) -> Coefficients:
+    """The coefficients with the intercept that makes their mean probability over the rows equal the
+    rows' observed rate (the maximum-likelihood shift; weights and ranking unchanged), base_rate
+    that mean."""
+    y = np.asarray(labels, dtype=np.float64)
+    score = transform(values) @ np.asarray(coefficients.weights) + coefficients.intercept
+    shift = _intercept_shift(score, y)
+    moved = replace(
+        coefficients, intercept=coefficients.intercept + shift, source=source or coefficients.source
+    )
+    return with_base_rate(moved, values)
 
 
 def fit_columns(

@@ -97,3 +97,45 @@ def test_recalibration_of_a_separable_slice_keeps_the_ranking() -> None:
     assert len(set(p.round(12))) == 20  # no two probabilities pinned to the same end
     column = FEATURES.index("lines_added")
     assert 0 < calibrated.weights[column] <= MAX_SLOPE * DEFAULT_COEFFICIENTS.weights[column]
+
+
+def _project(n: int, level: float, size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of one synthetic project: its own level of risk and of commit size, one planted weight
+    of 0.5 on log(1 + lines_added) within it."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros((n, len(FEATURES)))
+    x[:, FEATURES.index("lines_added")] = rng.poisson(size, n)
+    x[:, FEATURES.index("files")] = rng.integers(1, 5, n)  # noise
+    z = level + 0.5 * np.log1p(x[:, FEATURES.index("lines_added")])
+    return x, (rng.uniform(size=n) < 1 / (1 + np.exp(-z))).astype(float)
+
+
+def test_pooled_fit_learns_within_projects_not_between_them() -> None:
+    from preflight.history.fitting import fit_pooled
+
+    # the project with the bigger commits also has more defects whatever their size: pooled
+    # naively, size takes the credit for the difference between the projects
+    projects = [_project(6000, -3.0, 5, 1), _project(6000, -1.0, 80, 2)]
+    own = dict(zip(FEATURES, fit_pooled(projects, l2=0.1).weights, strict=True))
+    naive = dict(zip(FEATURES, fit_pooled(projects, l2=0.1, own_intercepts=False).weights, strict=True))
+    assert own["lines_added"] == pytest.approx(0.5, abs=0.1)
+    assert naive["lines_added"] > 0.7
+    assert abs(own["files"]) < 0.1
+    only = fit_pooled(projects, l2=0.1, columns=("lines_added",))
+    assert only.weights[FEATURES.index("files")] == 0.0
+    assert only.weights[FEATURES.index("lines_added")] == pytest.approx(0.5, abs=0.1)
+    with pytest.raises(ValueError, match="one label per row"):
+        fit_pooled([(projects[0][0], projects[0][1][:10])])
+
+
+def test_intercept_calibration_matches_the_observed_rate_and_keeps_the_weights() -> None:
+    from preflight.history.fitting import calibrate_intercept
+
+    x, y = _project(5000, -2.0, 20, 3)
+    too_high = Coefficients(0.5, tuple(0.5 if f == "lines_added" else 0.0 for f in FEATURES), 0.5, "high")
+    fixed = calibrate_intercept(too_high, x, y, source="calibrated")
+    assert fixed.weights == too_high.weights and fixed.source == "calibrated"
+    p = fixed.probability(x)
+    assert float(p.mean()) == pytest.approx(float(y.mean()), abs=1e-6)
+    assert fixed.intercept == pytest.approx(-2.0, abs=0.15)
+    assert fixed.base_rate == pytest.approx(float(p.mean()))
