@@ -67,7 +67,11 @@ def predict(
         assert snap is not None  # one of the two is required
         graph = propagation.from_services(snap.measured())
     graph = graph.with_config(settings)
-    faults = list(faults)
+    from preflight.propagation import magnitudes
+
+    # which magnitudes were given, measured (filled in from the snapshot) or assumed: said first
+    notes = magnitudes.provenance(faults, graph)
+    faults, measured = magnitudes.resolve(faults, graph)
     for i, fault in enumerate(faults):
         if fault.function is None:
             continue
@@ -81,7 +85,8 @@ def predict(
         # the routes that run it, each with its own share (a fault reaches only those)
         routes = () if snap is None else snap.runs_per_route(fault.service, fault.function)
         faults[i] = replace(fault.with_share(share), routes=routes)
-    return propagation.simulate(graph, faults, slos, trials=trials, seed=seed)
+    impact = propagation.simulate(graph, faults, slos, trials=trials, seed=seed)
+    return replace(impact, assumptions=(*measured, *notes, *impact.assumptions))
 
 
 def render(impact: Impact, seed: int, fmt: str) -> str:

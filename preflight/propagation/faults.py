@@ -2,13 +2,14 @@
 
 Kinds (VALUE may be a range `LOW..HIGH`: the magnitude is unknown, so it is sampled):
     error=0.2            a fraction of the function's executions raise (callers may retry
-                         or fall back)
+                         or fall back); error=measured: the share its callers saw fail
     wrong=0.2            a fraction return a wrong value: the call succeeds, the caller
-                         fails using it (no retry or fallback helps)
+                         fails using it (no retry or fallback helps); wrong=measured too
     latency=200ms | x2   each execution takes longer: absolute (ms, s) or a ratio of the
                          service's own latency
-    network=200ms        calls into the service take longer on the wire (seen by callers,
-                         not in the service's own latency)
+    network=200ms | x3   calls into the service take longer on the wire (seen by callers,
+                         not in the service's own latency): absolute, or a ratio of the wire
+                         time measured on them (client-side minus server-side duration)
     cpu=x2               the function costs this many times the CPU: the service's
                          utilization rises and queueing latency grows
 Fractions in a range are sampled uniformly; latencies and ratios log-uniformly (they are scales).
@@ -46,6 +47,8 @@ class Fault:
     spec: str = ""
     executions: float = 1.0
     """Executions per request that runs it (at least 1): errors compound over them, delays add up."""
+    measured: bool = False
+    """error/wrong=measured: the magnitude is what the snapshot measured (magnitudes.resolve)."""
     routes: tuple[tuple[str, float], ...] = ()
     """Its service's routes that run the function, each with its executions per request of that
     route; empty: every route (or the service has none)."""
@@ -80,6 +83,10 @@ def parse(spec: str) -> Fault:
     if kind not in KINDS:
         raise InputError(f"--inject {spec!r}: unknown kind {kind!r}; use one of {', '.join(KINDS)}")
     service, _, function = head.partition(":")
+    if value.strip() == "measured":
+        if kind not in ("error", "wrong"):
+            raise InputError(f"--inject {spec!r}: only error and wrong can be measured; give {kind} a value")
+        return Fault(service.strip(), function.strip() or None, kind, 0.0, 0.0, spec=text, measured=True)
     low_text, dots, high_text = value.partition("..")
     low, ratio = _magnitude(spec, kind, low_text.strip())
     high, high_ratio = _magnitude(spec, kind, high_text.strip()) if dots else (low, ratio)
@@ -100,7 +107,7 @@ def _magnitude(spec: str, kind: str, text: str) -> tuple[float, bool]:
             raise InputError(f"--inject {spec!r}: {kind} takes a fraction of executions, 0 to 1 (e.g. 0.2)")
         return value, False
     ratio = _RATIO.match(text)
-    if ratio and kind in ("latency", "cpu"):
+    if ratio and kind in ("latency", "cpu", "network"):
         value = float(ratio["n"])
         if value < 1:
             raise InputError(f"--inject {spec!r}: a {kind} ratio is at least x1")
@@ -111,5 +118,5 @@ def _magnitude(spec: str, kind: str, text: str) -> tuple[float, bool]:
         if value <= 0:
             raise InputError(f"--inject {spec!r}: a duration must be above 0")
         return value, False
-    forms = {"latency": "200ms, 1.5s or x2", "network": "200ms or 1.5s", "cpu": "x2"}[kind]
+    forms = {"latency": "200ms, 1.5s or x2", "network": "200ms, 1.5s or x3", "cpu": "x2"}[kind]
     raise InputError(f"--inject {spec!r}: {kind} takes {forms} (or a range LOW..HIGH)")

@@ -95,6 +95,22 @@ def test_simulate_on_a_csv_graph(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert services["payment"]["load_factor"]["median"] == pytest.approx(1.75)
 
 
+def test_simulate_says_which_magnitudes_were_given_measured_or_assumed(
+    snap: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    injected = ["--inject", "checkout:error=0.1..0.3", "--inject", "checkout:latency=20ms"]
+    assert main(["simulate", "--snapshot", str(snap), *injected, "--trials", "200", "--format", "json"]) == 0
+    assumptions = json.loads(capsys.readouterr().out)["assumptions"]
+    assert "magnitude of checkout:error=0.1..0.3: assumed (a range, sampled per scenario)" in assumptions
+    assert "magnitude of checkout:latency=20ms: given (not measured)" in assumptions
+    # the snapshot measured the calls into checkout (client spans): their error share is the magnitude
+    measured = ["--inject", "checkout:error=measured", "--trials", "200", "--format", "json"]
+    assert main(["simulate", "--snapshot", str(snap), *measured]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    (note,) = [a for a in doc["assumptions"] if a.startswith("magnitude of checkout:error=measured")]
+    assert note.endswith("of calls, measured (what its callers saw fail)")
+
+
 def test_simulate_config_declares_calls(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     graph = tmp_path / "graph.csv"
     graph.write_text(GRAPH, encoding="utf-8")
@@ -116,6 +132,10 @@ def test_simulate_config_declares_calls(tmp_path: Path, capsys: pytest.CaptureFi
         (["--graph", "GRAPH", "--inject", "nowhere:error=0.1"], "no service 'nowhere' in the graph"),
         (["--graph", "GRAPH", "--inject", "cart:error=2"], "0 to 1"),
         (["--graph", "GRAPH", "--inject", "cart:shop.cart.add:error=0.1"], "needs a --snapshot"),
+        (
+            ["--graph", "GRAPH", "--inject", "cart:error=measured"],
+            "no error rate measured on calls into cart",
+        ),
         (["--graph", "BAD", "--inject", "cart:error=0.1"], "BAD.csv:2: calls_per_s 'lots' is not a number"),
     ],
 )
