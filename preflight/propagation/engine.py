@@ -139,12 +139,23 @@ def propagate(
     per = max(1, CHUNK_TRIALS // shape.requests)
     chunks = [_Run(engine, state, own, slice(at, at + per)) for at in range(0, scenarios, per)]
     _each(chunks, lambda chunk: chunk.run(None))
-    if any(bool((state.load[row] > 1 + 1e-9).any()) for row in own.cpu):
-        # retries multiply the load on a CPU-bound faulty service: once more with that load
+    loaded = [row for row in own.cpu if bool((state.load[row] > 1 + 1e-9).any())]
+    queued = [row for row in engine.queued if bool((np.abs(state.load[row] - 1) > 1e-9).any())]
+    if loaded or queued:
+        # retries change the load on a service whose utilization is known: once more with that load
         load = state.load.copy()
+        engine.queued = queued
         _each(chunks, lambda chunk: chunk.run(load[:, chunk.scenarios]))
         state.load[:] = load
-        state.assumptions.append("retries raise the load on a CPU-bound faulty service: simulated with it")
+        if loaded:
+            state.assumptions.append(
+                "retries raise the load on a CPU-bound faulty service: simulated with it"
+            )
+        for row in queued:
+            state.assumptions.append(
+                f"the load on {names[row]} changes (retries): its queue grows with it (M/M/1 at its "
+                "utilization)"
+            )
     _each(chunks, lambda chunk: chunk.finish())
     for row, members in engine.mixed.items():
         for name in ("error", "wrong", "load", "network"):
@@ -235,6 +246,13 @@ class _Engine:
         self.orders = orders
         self.mixed: dict[int, tuple[tuple[int, float], ...]] = {}
         """Group row -> its nodes' rows and shares (filled in by propagate)."""
+        self.queued = [
+            row
+            for row, service in enumerate(self.services)
+            if service.utilization is not None and row not in own.cpu
+        ]
+        """Rows whose queue grows with their load (utilization known; CPU-faulty rows do it themselves)."""
+        self.utilization = np.array([s.utilization or 0.0 for s in self.services])
         rate = [s.requests_per_s or 1.0 for s in self.services]
         out: dict[int, list[tuple[int, Any]]] = {}
         inbound = np.zeros(size)
@@ -470,6 +488,12 @@ class _Run:
             first = self.pool[[fail_slot(row) for row in range(step.start, step.stop)]]
             per -= ABORT_FRACTION * (first < failed[:, :, None]) * base
         np.maximum(per, -base, out=per)  # a request never takes less than no time
+        if load is not None:
+            for row in self.engine.queued:
+                if step.start <= row < step.stop:
+                    rho = self.engine.utilization[row]
+                    queue = (1 - rho) / (1 - np.minimum(rho * load[row], SATURATION))
+                    per[row - step.start] += (queue - 1)[:, None] * orders.base[row]
         for row in step.faulty:
             i = row - step.start
             own.apply(

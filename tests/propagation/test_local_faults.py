@@ -133,3 +133,28 @@ def test_sorting_the_first_sampled_magnitude_leaves_the_distribution_alone() -> 
     x, y = rng.uniform(0, 0.4, 200_000), rng.uniform(0, 0.4, 200_000)
     expected = np.quantile(1 - (1 - x) * (1 - y), (0.05, 0.5, 0.95))
     assert (estimate.low, estimate.median, estimate.high) == pytest.approx(tuple(expected), abs=0.006)
+
+
+# --- load and back-pressure ----------------------------------------------------------------
+
+
+def test_retries_queue_up_at_a_busy_callee() -> None:
+    # b serves at 50% utilization; a retries twice: b gets 1 + 0.5 + 0.25 = 1.75x the requests,
+    # 87.5% busy: its M/M/1 response time grows by (1 - 0.5) / (1 - 0.875) = 4
+    services = [A, Service("b", p50_ms=10, p90_ms=30, utilization=0.5)]
+    impact = run(services, [Call("a", "b", per_request=1, retries=2)], "b:error=0.5")
+    assert of(impact, "b").load_factor.median == pytest.approx(1.75)
+    assert p90_after(impact, "b") == pytest.approx(120.0, rel=2e-3)  # 30 * 4
+    assert any("load on b" in note for note in impact.assumptions)
+
+
+def test_a_caller_whose_timeout_trips_gets_faster_than_before() -> None:
+    # a takes 1 s; its call to b (always 50 ms) times out at 100 ms; b becomes 10 s slower: every
+    # call fails at the timeout (a's requests fail), a request of a stops half-way: 0.5 s + 0.05 s
+    services = [Service("a", p50_ms=1000, p90_ms=1000), B]
+    calls = [Call("a", "b", per_request=1, p50_ms=50, p90_ms=50, timeout_ms=100)]
+    impact = run(services, calls, "b:latency=10s")
+    assert error(impact, "a") == pytest.approx(1.0)
+    # the call waits min(50 + 10,000, 100) = 100 ms, 50 more than before; then the request aborts:
+    # 1000 + 50 - 0.5 * 1000 = 550
+    assert p90_after(impact, "a") == pytest.approx(550.0)
