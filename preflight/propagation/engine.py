@@ -392,6 +392,8 @@ class _Run:
         )
         self.own = own.columns(scenarios)
         self.pool = engine.orders.pool[:, scenarios]
+        self.order = engine.orders.seen(slice(0, len(engine.orders.base)), scenarios)
+        """Per row, scenario and position: which of its own requests its callers meet there."""
         size, count = self.state.error.shape
         self.requests = state.shape.requests
         self.log_fail = np.zeros((size, count))
@@ -486,7 +488,7 @@ class _Run:
         base = orders.base[rows][:, None, :]
         if failed.any():
             first = self.pool[[fail_slot(row) for row in range(step.start, step.stop)]]
-            per -= ABORT_FRACTION * (first < failed[:, :, None]) * base
+            per -= ABORT_FRACTION * (first < sampling.below(failed[:, :, None], requests)) * base
         np.maximum(per, -base, out=per)  # a request never takes less than no time
         if load is not None:
             for row in self.engine.queued:
@@ -507,7 +509,7 @@ class _Run:
             self.log_fail[row] = np.log1p(-np.minimum(state.error[row], NEVER))
             if self.log_wrong is not None:
                 self.log_wrong[row] = np.log1p(-np.minimum(state.wrong[row], NEVER))
-        seen = np.take_along_axis(per, orders.seen(rows, self.scenarios), axis=2)
+        seen = np.take_along_axis(per, self.order[rows], axis=2)
         for row in step.faulty:
             network = own.network.get(row)
             if network is not None:
@@ -556,7 +558,7 @@ class _Run:
         order callers meet them."""
         orders = self.engine.orders
         size, count = self.state.error.shape
-        base = np.take_along_axis(orders.base[rows][:, None, :], orders.seen(rows, self.scenarios), axis=2)
+        base = np.take_along_axis(orders.base[rows][:, None, :], self.order[rows], axis=2)
         if not moved:
             return np.asarray(np.broadcast_to(base, (len(rows), count, self.requests)))
         return np.asarray(np.maximum(self.seen.reshape(size, count, self.requests)[rows] + base, 0.0))

@@ -10,7 +10,7 @@ import numpy as np
 from preflight.propagation import hosts
 from preflight.propagation.faults import Fault
 from preflight.propagation.graph import ServiceGraph
-from preflight.propagation.sampling import Layout
+from preflight.propagation.sampling import Layout, below
 
 SATURATION = 0.98
 UTILIZATION_PRIOR = (0.2, 0.6)
@@ -64,7 +64,8 @@ class OwnFaults:
                 magnitude.sort()
                 ordered = True
             share = fault.share
-            runs = pool[(row * 13 + index * 3 + 1) % len(pool)] < share if share < 1 else np.ones(requests)
+            slot = pool[(row * 13 + index * 3 + 1) % len(pool)]
+            runs = slot < below(share, requests) if share < 1 else np.ones(requests)
             if fault.kind in ("error", "wrong"):
                 target = self.error if fault.kind == "error" else self.wrong
                 previous = target.get(row, np.zeros(scenarios))
@@ -139,7 +140,8 @@ class OwnFaults:
                 found.append(np.full(shape.scenarios, known) if known is not None else drawn[name])
             source_hosts = len(graph.service(neighbour.source).hosts)
             multiplier = hosts.slowdown(demand, self.utilization[source], source_hosts, found)
-            runs = pool[(row * 17 + index) % len(pool)] < neighbour.share if neighbour.share < 1 else 1.0
+            slot = pool[(row * 17 + index) % len(pool)]
+            runs = slot < below(neighbour.share, shape.requests) if neighbour.share < 1 else 1.0
             added = (multiplier - 1)[:, None] * self.base[row] * runs
             self.delay[row] = self.delay.get(row, 0.0) + added
             notes.append(

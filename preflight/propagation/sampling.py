@@ -113,6 +113,11 @@ def _shortest(m: int, requests: int) -> float:
         u, v = v, u
 
 
+def below(share: float | np.ndarray, requests: int) -> np.ndarray:
+    """How many of B stratified draws (i + 0.5) / B lie below share: round(share * B), half down."""
+    return np.clip(np.ceil(np.asarray(share) * requests - 0.5), 0, requests).astype(np.int32)
+
+
 def lattice(multiplier: np.ndarray, offset: np.ndarray, requests: int) -> np.ndarray:
     """rows x scenarios x requests positions (i * multiplier + offset) mod B: each row's pattern,
     shifted per scenario (offset: rows x scenarios)."""
@@ -141,10 +146,12 @@ class Draws:
         """Each service's own latency per request before any fault (ms, ascending; zeros when unknown)."""
         self.base_q = quantiles(self.base, QUANTILES)
         spread = multipliers(requests, POOL + size)
-        self.pool = (
-            lattice(spread[:POOL], rng.integers(0, requests, (POOL, scenarios)), requests) + 0.5
-        ) / requests
-        """POOL x scenarios x requests uniform draws."""
+        kind = np.int16 if requests <= np.iinfo(np.int16).max else np.int32
+        self.pool = lattice(spread[:POOL], rng.integers(0, requests, (POOL, scenarios)), requests).astype(
+            kind
+        )
+        """POOL x scenarios x requests uniform draws, as ranks: rank i stands for (i + 0.5) / B, so the
+        requests with a draw below a share s are those with a rank below `below(s, B)`."""
         self.out = spread[POOL:]
         self.offset = rng.integers(0, requests, (size, scenarios))
         """Caller position i meets a service's request (i * out + offset) mod B, per scenario."""
@@ -152,7 +159,7 @@ class Draws:
 
     def seen(self, rows: slice | np.ndarray, scenarios: slice) -> np.ndarray:
         """rows x scenarios x requests: which of its own requests a caller meets at each position."""
-        return lattice(self.out[rows], self.offset[rows, scenarios], self.requests)
+        return lattice(self.out[rows], self.offset[rows, scenarios], self.requests).astype(np.int32)
 
     def call(self, caller: int, index: int, p50: float | None, p90: float | None) -> tuple[int, np.ndarray]:
         """The index-th call of a caller: its pool slot (in which requests it is made), its own time."""

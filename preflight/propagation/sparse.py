@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from preflight.propagation.sampling import below
+
 
 class SparseRows:
     """A matrix of few non-zeros, as much of scipy.sparse as the engine needs: `matrix @ dense`.
@@ -48,7 +50,7 @@ class MaskedRows:
                 stop += 1  # a caller's calls in one batch
             part = slice(start, stop)
             gathered = seen[self.to[part]].reshape(stop - start, scenarios, requests)
-            gathered *= pool[self.slots[part]] < self.shares[part]
+            gathered *= pool[self.slots[part]] < below(self.shares[part], requests)
             rows, starts = np.unique(self.at[part], return_index=True)
             summed = np.add.reduceat(gathered, starts, axis=0)
             delay[rows] += summed.reshape(len(rows), -1)

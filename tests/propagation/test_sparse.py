@@ -19,9 +19,10 @@ def test_sparse_rows_multiply_like_a_dense_matrix_and_add_duplicates() -> None:
 
 
 def test_masked_rows_add_the_callees_requests_where_the_call_is_made() -> None:
-    # pool: 2 slots x 1 scenario x 4 requests; caller 0 calls callee 1 (slot 0, share 0.5) and
-    # callee 2 (slot 1, share 0.3); caller 3 calls callee 2 (slot 0, share 0.9)
-    pool = np.array([[[0.125, 0.875, 0.375, 0.625]], [[0.625, 0.125, 0.875, 0.375]]])
+    # pool: 2 slots x 1 scenario x 4 requests, as ranks (rank i stands for the draw (i + 0.5) / 4);
+    # caller 0 calls callee 1 (slot 0, share 0.5: ranks 0, 1) and callee 2 (slot 1, share 0.3:
+    # rank 0, the one draw below 0.3); caller 3 calls callee 2 (slot 0, share 0.9: every rank)
+    pool = np.array([[[0, 3, 1, 2]], [[2, 0, 3, 1]]])
     seen = np.array([[0.0] * 4, [1.0, 2.0, 3.0, 4.0], [10.0, 20.0, 30.0, 40.0], [0.0] * 4])
     delay = np.zeros((4, 4))
     MaskedRows([0, 1, 0], [0.5, 0.3, 0.9], [0, 0, 3], [1, 2, 2]).add(seen, pool, delay)
