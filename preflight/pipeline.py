@@ -228,9 +228,8 @@ def change_likelihood(repo: Repository, base: str | None) -> Likely:
     def find(revisions: RevisionRange) -> Likelihood | None:
         if revisions.merge_base is None:  # a root commit or unrelated histories: nothing before it
             return None
-        if revisions.worktree:  # the features read a commit's diff: uncommitted edits have none
-            return None
-        found = pending.features(repo.root, revisions.merge_base, revisions.head_sha)
+        untracked = repo.untracked_files() if revisions.worktree else None
+        found = pending.features(repo.root, revisions.merge_base, revisions.head_sha, untracked)
         notes = list(found.notes)
         if shallow:
             notes.append(

@@ -29,6 +29,7 @@ median 210 ms with changed-path Bloom filters in the commit-graph (54-384 ms up 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,17 +59,29 @@ class Pending:
         return self.values[FEATURES.index(name)]
 
 
-def features(repo_dir: Path, base: str, head: str) -> Pending:
-    """The features of the change base..head as one commit, from the history of their merge base."""
+def features(repo_dir: Path, base: str, head: str, worktree: Mapping[str, bytes] | None = None) -> Pending:
+    """The features of the change base..head as one commit, from the history of their merge base.
+
+    worktree: the work tree is the change's head (head its HEAD commit): the tracked files' staged
+    and unstaged edits on top of base..head, and these untracked files (path -> bytes, read by the
+    caller without following links), as one commit the current author would make now."""
     started = time.perf_counter()
     repo = Path(repo_dir)
     merge_base = repository.merge_base_of(repo, base, head)
     git_dir = repository.common_dir(repo)
     authors = AuthorCounts(repo, git_dir, merge_base)  # may walk the whole history: start it first
-    diff = repository.start_diff(repo, merge_base, head)
+    if worktree is None:
+        diff = repository.start_diff(repo, merge_base, head)
+    else:
+        diff = repository.start_worktree_diff(repo, merge_base)
     in_range = commits_of(repository.start_range_log(repo, merge_base, head).text())
     tip = in_range[0] if in_range else commits_of(repository.start_head_log(repo, head).text())[0]
-    files, hunks = parse_changes(diff.text())
+    text = diff.text()
+    if worktree is not None:
+        text = _with_untracked(text, worktree)
+        email = repository.author_email(repo) or tip.author
+        tip = LogCommit("0" * 40, (tip.sha,), email, int(time.time()), "", ())
+    files, hunks = parse_changes(text)
     change = code_change(hunks)
     names = set(change.signatures)
     grep = repository.start_grep(repo, merge_base, sorted(names)) if names else None
@@ -81,11 +94,37 @@ def features(repo_dir: Path, base: str, head: str) -> Pending:
         found = code.call_sites(grep.text())
         tracker.calls.update({name: found[name] for name in names})
     non_merges = [c for c in in_range if len(c.parents) <= 1]
-    if len(non_merges) > 1:
+    if len(non_merges) > 1 and worktree is None:
         notes.append(f"{len(non_merges)} commits scored as one change")
+    if worktree is not None:
+        notes.append(
+            "uncommitted edits scored as one change with the commits before them, by the current author"
+        )
     if not files:
         notes.append(f"no changes between the merge base {merge_base[:12]} and {head}")
     commit = LogCommit(tip.sha, tip.parents, tip.author, tip.time, tip.subject, files)
     values = tracker.features(commit, change, fix=any(is_fix(c.subject) for c in non_merges))
     total = sum(n for n in counts.values() if n > 0)
     return Pending(values, total, time.perf_counter() - started, tuple(notes))
+
+
+def _with_untracked(diff: str, files: Mapping[str, bytes]) -> str:
+    """A -z numstat-and-patch text (parse_changes') with the untracked files added as new files: their
+    lines counted (none for a binary file, as git counts it) and their text as an added patch."""
+    at = diff.find("\0diff --git ")
+    numstat, patch = (diff, "") if at < 0 else (diff[:at], diff[at + 1 :])
+    counts, sections = [], []
+    for path, data in sorted(files.items()):
+        if b"\0" in data[:8000]:  # git's binary test: no lines, no patch
+            counts.append(f"-\t-\t{path}\0")
+            continue
+        lines = data.decode("utf-8", "replace").splitlines()
+        counts.append(f"{len(lines)}\t0\t{path}\0")
+        if lines:
+            body = "".join(f"+{line}\n" for line in lines)
+            sections.append(
+                f"diff --git a/{path} b/{path}\nnew file mode 100644\n--- /dev/null\n+++ b/{path}\n"
+                f"@@ -0,0 +1,{len(lines)} @@\n{body}"
+            )
+    joined = "".join(sections)
+    return numstat + "".join(counts) + ("\0" + patch + joined if patch or joined else "")

@@ -206,6 +206,22 @@ def start_diff(repo: Path, base: str, head: str) -> GitRun:
     return GitRun(repo, args, f"git diff {base} {head}")
 
 
+def start_worktree_diff(repo: Path, base: str) -> GitRun:
+    """start_diff's -z numstat and patch from base to the work tree's tracked files (staged and
+    unstaged edits). `git diff-index`, not `git diff`: it neither refreshes nor locks the index."""
+    args = ["diff-index", "-z", "--numstat", *_PATCH, *_DIFF, base, "--"]
+    return GitRun(repo, args, f"git diff-index {base}")
+
+
+def author_email(repo: Path) -> str | None:
+    """The e-mail a commit made here now would carry (`git var GIT_AUTHOR_IDENT`: the environment,
+    then the config); None when git has none."""
+    done = subprocess.run(_command(repo, ["var", "GIT_AUTHOR_IDENT"]), capture_output=True, text=True)
+    ident = done.stdout.strip() if done.returncode == 0 else ""
+    start, end = ident.find("<"), ident.find(">")
+    return ident[start + 1 : end] if 0 <= start < end else None
+
+
 def start_range_log(repo: Path, base: str, head: str) -> GitRun:
     """-z HISTORY_FORMAT headers (no diffs) of base..head, newest (head) first."""
     args = ["log", "-z", "--no-show-signature", f"--format={HISTORY_FORMAT}", f"{base}..{head}", "--"]

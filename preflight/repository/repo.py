@@ -313,6 +313,15 @@ class Repository:
                 found.append(RawChange("added", None, escape_path(path), "000000", mode, None, None))
         return tuple(found)
 
+    def untracked_files(self) -> dict[str, bytes]:
+        """The bytes of each untracked, not ignored regular file (links and special files left out)."""
+        found = {}
+        for raw in self._untracked():
+            data = self.worktree_file(raw.new_path) if raw.new_path is not None else None
+            if data is not None and raw.new_path is not None:
+                found[raw.new_path] = data
+        return found
+
     def worktree_file(self, path: str) -> bytes | None:
         """A work-tree file's bytes; None unless it is a regular file inside the work tree reached
         through no symbolic link (a link is never followed, a FIFO never waited on)."""

@@ -56,10 +56,17 @@ def test_check_worktree_scores_the_uncommitted_edit_as_the_committed_one(
     assert worktree["files"] == branch["files"]
     assert worktree["functions"] == branch["functions"]  # exposure, reach and inferred traffic
     assert worktree["impact"] == branch["impact"]
-    # the history model reads commits: uncommitted edits are scored as an average change
-    risk = worktree["risk"]
-    assert risk["likelihood"] is None
-    assert "no git history features: the defect likelihood is assumed average" in " ".join(risk["unknowns"])
+    # the history features read the uncommitted edits as the commit they would be
+    found, expected = worktree["risk"]["likelihood"], branch["risk"]["likelihood"]
+    assert found is not None and expected is not None
+    personal = {"author_experience", "author_file_experience", "age_days"}  # who commits, and when
+
+    def drivers(likelihood: dict[str, Any]) -> dict[str, float]:
+        return {d["feature"]: d["value"] for d in likelihood["drivers"] if d["feature"] not in personal}
+
+    assert drivers(found) == drivers(expected) and drivers(found)["lines_added"] > 0
+    assert found["probability"] == pytest.approx(expected["probability"], abs=0.03)
+    assert any("uncommitted edits scored as one change" in note for note in found["notes"])
     assert code == (0 if worktree["decision"]["passed"] else 1)
 
 

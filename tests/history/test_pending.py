@@ -178,3 +178,28 @@ def test_a_change_to_many_files_reads_one_log_without_pathspecs(git_repo: Path) 
     found = features(git_repo, "HEAD~1", head)
     assert (found.get("files"), found.get("past_changes"), found.get("past_fixes")) == (45.0, 46.0, 1.0)
     assert_same_as_one_commit(git_repo, "HEAD~1", head, "grow")
+
+
+def test_uncommitted_edits_and_untracked_files_are_the_commit_they_would_be(git_repo: Path) -> None:
+    fork = history(git_repo)
+    changed = CORE.replace("return text.split()", "return [w for w in text.split() if w]")
+    (git_repo / "core.py").write_text(changed + "\n# moved\n", encoding="utf-8")  # unstaged
+    (git_repo / "new.py").write_text("def g():\n    return 1\n", encoding="utf-8")  # untracked
+    (git_repo / "blob.bin").write_bytes(b"\0\1")  # untracked, binary: no lines, as git counts it
+    index = (git_repo / ".git" / "index").read_bytes()
+    found = features(
+        git_repo, fork, fork, worktree={"new.py": b"def g():\n    return 1\n", "blob.bin": b"\0\1"}
+    )
+    assert (git_repo / ".git" / "index").read_bytes() == index  # read, never refreshed
+    git(git_repo, "add", "core.py", "new.py", "blob.bin")
+    git(git_repo, "commit", "-q", "-m", "the same edits")
+    committed = features(git_repo, fork, "HEAD")
+    values, expected = (dict(zip(FEATURES, f.values, strict=True)) for f in (found, committed))
+    personal = ("author_experience", "author_file_experience", "age_days")
+    assert {k: v for k, v in values.items() if k not in personal} == {
+        k: v for k, v in expected.items() if k not in personal
+    }
+    assert (
+        values["lines_added"] == expected["lines_added"] >= 3 and values["new_files"] == 2.0
+    )  # new.py and blob.bin
+    assert any("uncommitted edits scored as one change" in note for note in found.notes)
