@@ -101,6 +101,8 @@ class Calls(Members):
             for method in self.member(value[2:], "__init__" if kind == "c" else "__call__", receiver, True):
                 if method[0] == "b":
                     self.invoke(call, method[2:].split("|", 1)[0], receiver, arguments, result)
+        elif kind == "z":
+            self.edge(value[2:], external=True)
         elif kind == "x":
             name = value[2:]
             self.edge(name, external=True)
@@ -209,7 +211,7 @@ class Calls(Members):
                     result.add(value)
         elif name == "raise":
             for value in values:
-                if value[0] == "c" or value[0] == "x":
+                if value[0] in "cxz":
                     self.apply(call, value, [], set())
         if result:
             self.add(call[5], result)

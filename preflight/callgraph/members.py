@@ -14,8 +14,19 @@ from preflight.callgraph.program import Program
 from preflight.callgraph.state import SolverState
 
 _MAX_EXTERNAL_DEPTH = 6
-# A slot that may hold more values than this (a utility's parameter fed from everywhere) is
-# widened to TOO_MANY: calls through it are counted as unresolved rather than fanned out.
+_CONTAINER_METHODS = frozenset(
+    name
+    for kind in (list, dict, set, tuple, frozenset)
+    for name in dir(kind)
+    if not name.startswith("__") or name in ("__getitem__", "__setitem__", "__contains__", "__iter__")
+) | {"send", "throw", "close", "appendleft", "extendleft", "popleft"}
+"""What a list, dict, set, tuple (or a generator, a deque) has: any other attribute of one is nothing."""
+_SPELLED = frozenset({"a", "g", "I", "m"})
+"""Expressions whose outside names are spelled out (`os.path.join`): only their attributes are named.
+An outside name that reached a variable is data (a function or class passed around): naming its
+attributes, and theirs through loops like `node = node.parent`, would multiply names without end."""
+# A slot that may hold more values of the repository than this (a utility's parameter fed from
+# everywhere) is widened to TOO_MANY: calls through it are counted as unresolved, not fanned out.
 MAX_VALUES = 128
 TOO_MANY: frozenset[str] = frozenset({"*"})
 
@@ -71,8 +82,10 @@ class Members(Names):
             return self.read(expr[1])
         if kind == "a":
             out: set[str] = set()
+            spelled = expr[1][0] in _SPELLED
             for value in self.ev(expr[1]):
-                out |= self.attribute(value, expr[2])
+                if value[0] != "x" or spelled:  # see _SPELLED
+                    out |= self.attribute(value, expr[2])
             return out
         if kind == "g":
             return self.global_(expr[1], expr[2])
@@ -150,6 +163,8 @@ class Members(Names):
             return self.member(value[2:], name, value, kind == "o")
         if kind == "m":
             return self.module_attribute(value[2:], name)
+        if kind == "z":  # an outside class's member: what it holds is not known (see solver.py)
+            return EMPTY
         if kind == "x":
             # `node = node.parent` on an outside value would grow names without end
             return {f"{value}.{name}"} if value.count(".") < _MAX_EXTERNAL_DEPTH else EMPTY
@@ -157,37 +172,30 @@ class Members(Names):
             start, receiver = value[2:].split("|", 1)
             return self.member(receiver[2:], name, receiver, receiver[0] == "o", start)
         if kind == "k" or kind == "d" or kind == "p":
-            return {f"y:{name}|{value}"}
+            return {f"y:{name}|{value}"} if name in _CONTAINER_METHODS else EMPTY
         return EMPTY
 
     def member(self, cls: str, name: str, receiver: str, instance: bool, after: str | None = None) -> Values:
         """name looked up on class cls (or an instance of it) along its MRO, bound to receiver.
 
-        An external base may define the name: it is named there (`x:Base.name`) only when no
+        An external base may define the name: it is named there (`z:Base.name`) only when no
         class before it held a value for name at the first fixed point.
         """
-        mro = self.program.mro.get(cls) or (cls,)
-        if after is not None:
-            mro = mro[mro.index(after) + 1 :] if after in mro else ()
+        slots, external = self.program.lookup(cls, name, after)
         out: set[str] = set()
-        walked: list[str] = []
-        class_names = self.program.class_names
-        for entry in mro:
-            if entry.startswith("x:"):
-                if not self.second:
-                    self.external_lookups.add(self._current)
-                    break
-                for slot in walked:  # the decision reads what the first fixed point knew of them
-                    self.read("?k:" + slot)
-                if not any(slot in self.known for slot in walked):
-                    out.add(f"{entry}.{name}")
-                break
-            slot = f"{entry}.{name}"
-            walked.append(slot)
+        bind = self._bind
+        for slot in slots:
             for value in self.read(slot):
-                self._bind(value, receiver, instance, out)
-            if name in class_names.get(entry, EMPTY):
-                break
+                bind(value, receiver, instance, out)
+        if external is None:
+            return out
+        if not self.second:
+            self.external_lookups.add(self._current)
+            return out
+        for slot in slots:  # the decision reads what the first fixed point knew of them
+            self.read("?k:" + slot)
+        if not any(slot in self.known for slot in slots):
+            out.add(f"z:{external[2:]}.{name}")
         return out
 
     def _bind(self, value: str, receiver: str, instance: bool, out: set[str]) -> None:
@@ -201,12 +209,17 @@ class Members(Names):
         elif kind == METHOD and instance:
             out.add(f"b:{value[2:]}|{receiver}")
         elif kind == PROPERTY and instance:  # reading a property calls its getter
-            self.edge(value[2:])
-            if definition.params:
-                self.add(f"{value[2:]}.{definition.params[0][0]}", {receiver})
-            out |= self.read(f"{value[2:]}#return")
+            self._getter(value[2:], receiver, out)
         else:
             out.add(value)
+
+    def _getter(self, function: str, receiver: str, out: set[str]) -> None:
+        """A method the language calls on an attribute read (a property, `__getattr__`)."""
+        self.edge(function)
+        definition = self.program.functions.get(function)
+        if definition is not None and definition.params:
+            self.add(f"{function}.{definition.params[0][0]}", {receiver})
+        out |= self.read(f"{function}#return")
 
     def reason(self, callee: Expr) -> str:
         """Why a call site reached nothing, from the shape of what it calls."""

@@ -45,6 +45,7 @@ class Program:
     """Class -> its C3 linearization (see hierarchy.py); an external base is an `x:` entry."""
     _stars_memo: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _cones: dict[str, frozenset[str]] = field(default_factory=dict)
+    _lookups: dict[tuple[str, str, str | None], Lookup] = field(default_factory=dict)
 
     def cone(self, cls: str) -> frozenset[str]:
         """Instances of cls and of every repository class that derives from it (`o:` values); cls
@@ -58,6 +59,32 @@ class Program:
             for base, subs in below.items():
                 self._cones[base] = frozenset("o:" + s for s in (subs if len(subs) <= MAX_CONE else [base]))
         return self._cones.get(cls) or frozenset({"o:" + cls})
+
+    def lookup(self, cls: str, name: str, after: str | None = None) -> Lookup:
+        """Where looking name up on cls (after `after` in its MRO, for `super()`) looks: the slots of
+        the classes up to the first that binds name, and the external base reached if none does (not
+        a builtin type that has no such attribute: `Token.Text` of a tuple subclass is nothing)."""
+        key = (cls, name, after)
+        found = self._lookups.get(key)
+        if found is None:
+            mro = self.mro.get(cls) or (cls,)
+            if after is not None:
+                mro = mro[mro.index(after) + 1 :] if after in mro else ()
+            slots: list[str] = []
+            external = None
+            for entry in mro:
+                if entry.startswith("x:"):
+                    external = entry
+                    if entry.startswith("x:<builtin>."):
+                        builtin = getattr(builtins, entry[len("x:<builtin>.") :], None)
+                        if isinstance(builtin, type) and not hasattr(builtin, name):
+                            external = None
+                    break
+                slots.append(f"{entry}.{name}")
+                if name in self.class_names.get(entry, ()):
+                    break
+            found = self._lookups[key] = (tuple(slots), external)
+        return found
 
     def star_source(self, module: str, name: str, seen: frozenset[str] = frozenset()) -> str | None:
         """The first module star-imported by module that defines name (directly or by its own stars).
@@ -85,6 +112,10 @@ class Program:
         if not seen:
             self._stars_memo[key] = found
         return found
+
+
+Lookup = tuple[tuple[str, ...], str | None]
+"""The slots a lookup reads, and the external base it reaches."""
 
 
 def load(summaries: Iterable[RawSummary]) -> Program:

@@ -5,6 +5,8 @@ Values are short tagged strings:
     f:Q  function Q          b:Q|R  method Q bound to receiver R (an o: or c: value)
     c:C  class C             o:C    an instance of class C
     m:M  repository module   x:N    a name outside the repository (`requests.get`, `<builtin>.len`)
+    z:N  a member of an outside class, reached through a class of ours (`threading.Thread.start`):
+         called, an edge to N; its own attributes are not followed (they would be names of data)
     k:S  list-like whose elements are in slot S;  d:S dict whose values are in S;  p:S its items()
     y:N|V  method N of container V   u:C|R  `super()` in class C for receiver R
 
@@ -23,6 +25,12 @@ from preflight.callgraph.calls import Calls
 from preflight.callgraph.members import MAX_VALUES, TOO_MANY
 from preflight.callgraph.program import Constraint, Program
 from preflight.callgraph.state import SolverState
+
+
+def _ours(values: set[str]) -> int:
+    """How many values name something of the repository: names outside it (`x:`, `z:`) cost
+    little to carry and call nothing of ours, so they do not count towards widening."""
+    return sum(1 for value in values if value[0] not in "xz")
 
 
 class Widened(Exception):
@@ -109,7 +117,7 @@ class Solver(Calls):
                 known |= values
                 if len(known) == size:
                     continue
-            if len(known) > MAX_VALUES or "*" in known:
+            if "*" in known or (len(known) > MAX_VALUES and _ours(known) > MAX_VALUES):
                 known.clear()
                 known.add("*")
                 state.widened = True
