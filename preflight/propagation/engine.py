@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -80,6 +80,8 @@ class State:
     load: np.ndarray
     """Requests received relative to before."""
     assumptions: list[str] = field(default_factory=list)
+    below: dict[tuple[str, float], np.ndarray] = field(default_factory=dict)
+    """(service, threshold ms) -> change of the share of its requests under it, per scenario."""
     rows: dict[str, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -92,12 +94,15 @@ def propagate(
     trials: int,
     seed: int = 0,
     groups: Mapping[str, tuple[tuple[str, float], ...]] | None = None,
+    thresholds: Mapping[str, Sequence[float]] | None = None,
 ) -> State:
     """The added errors and latency of every service the faults reach, per scenario.
 
     groups: name -> nodes of the graph and their shares of its requests (a service split into
     route nodes): a group some of whose nodes the faults reach gets a row of its own, the
     mixture of its nodes' requests (latency) and their share-weighted errors and load.
+    thresholds: name -> latency thresholds (ms) whose share of requests under them is counted
+    (State.below), for latency SLOs.
 
     Scenarios are independent, so they run in chunks of about CHUNK_TRIALS trials on a thread
     each (numpy releases the GIL in its loops). The chunks do not depend on the number of
@@ -136,6 +141,10 @@ def propagate(
     )
     engine = _Engine(graph, rows, steps, own, orders, state.assumptions)
     engine.mixed = {nodes + i: members for i, members in enumerate(mixed.values())}
+    for name, limits in (thresholds or {}).items():
+        if name in state.rows:
+            for limit in limits:
+                state.below[(name, limit)] = np.zeros(scenarios)
     per = max(1, CHUNK_TRIALS // shape.requests)
     chunks = [_Run(engine, state, own, slice(at, at + per)) for at in range(0, scenarios, per)]
     _each(chunks, lambda chunk: chunk.run(None))
@@ -390,6 +399,7 @@ class _Run:
             state.network[:, scenarios],
             state.load[:, scenarios],
         )
+        self.state.below = state.below  # whole arrays: finish writes its scenarios' part
         self.own = own.columns(scenarios)
         self.pool = engine.orders.pool[:, scenarios]
         self.order = engine.orders.seen(slice(0, len(engine.orders.base)), scenarios)
@@ -552,6 +562,21 @@ class _Run:
                 strict=True,
             ):
                 state.delay[q][row] = value - base
+        self._below()
+
+    def _below(self) -> None:
+        """For each counted threshold: the change of the share of requests under it (a group's:
+        its nodes' share-weighted)."""
+        state, nodes = self.state, len(self.engine.orders.base)
+        for (name, limit), change in state.below.items():
+            row = state.rows[name]
+            total = np.zeros(change[self.scenarios].shape)
+            for member, share in self.engine.mixed.get(row, ((row, 1.0),)):
+                if member < nodes:
+                    after = self._after(np.array([member]))[0]
+                    before = self._after(np.array([member]), moved=False)[0]
+                    total += share * ((after <= limit).mean(axis=1) - (before <= limit).mean(axis=1))
+            change[self.scenarios] = total
 
     def _after(self, rows: np.ndarray, moved: bool = True) -> np.ndarray:
         """rows x scenarios x requests: each request's latency after (before, moved=False), in the

@@ -48,10 +48,16 @@ def simulate(
     if trials < 1:
         raise InputError(f"--trials {trials}: simulate at least one trial")
     routed = routes.expand(graph)
+    thresholds: dict[str, list[float]] = {}
+    for slo in slos:
+        if slo.indicator == "latency" and slo.threshold_ms is not None:
+            node = routes.slo_node(routed, slo) if routed is not None else None
+            thresholds.setdefault(node or slo.service, []).append(slo.threshold_ms)
     if routed is None:
-        state = propagate(graph, list(faults), trials, seed)
+        state = propagate(graph, list(faults), trials, seed, thresholds=thresholds)
     else:
-        state = propagate(routed.graph, routes.faults(routed, faults), trials, seed, routed.groups)
+        found = routes.faults(routed, faults)
+        state = propagate(routed.graph, found, trials, seed, routed.groups, thresholds)
         state.assumptions[:0] = routed.notes
     doors = graph.front_doors()
     moved = (
@@ -209,7 +215,7 @@ def _slo(
     if node is not None:  # a route-level SLO: judged on its route's requests
         row, service = state.rows.get(node), routed.graph.service(node) if routed is not None else service
     if slo.indicator == "latency":
-        before, after = _latency_sli(service, state, row, slo.threshold_ms)
+        before, after = _latency_sli(service, state, row, slo.threshold_ms, node or slo.service)
     else:
         before = 1 - service.error_rate
         unmoved = np.full(state.error.shape[1], before)
@@ -254,18 +260,19 @@ def _with_notes(impact: SloImpact, notes: list[str]) -> SloImpact:
 
 
 def _latency_sli(
-    service: Service, state: State, row: int | None, threshold: float | None
+    service: Service, state: State, row: int | None, threshold: float | None, name: str
 ) -> tuple[float | None, np.ndarray | None]:
-    """Share of requests under the threshold, from a lognormal through the p50 and p90."""
+    """Share of requests under the threshold: before, from a lognormal through the p50 and p90;
+    after, that plus the change the simulated requests show (State.below)."""
     p50, p90 = service.p50_ms, service.p90_ms
     if threshold is None or p50 is None or p90 is None or p50 <= 0:
         return None, None
 
     before = float(share_below(threshold, p50, p90))
-    if row is None:  # a service the faults cannot reach
+    change = state.below.get((name, threshold))
+    if row is None or change is None:  # a service the faults cannot reach
         return before, np.full(state.error.shape[1], before)
-    after = share_below(threshold, p50 + state.delay[0.5][row], p90 + state.delay[0.9][row])
-    return before, after
+    return before, np.clip(before + change, 0.0, 1.0)
 
 
 def _window_hours(window: str | None) -> float | None:
