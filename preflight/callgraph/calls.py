@@ -76,6 +76,18 @@ _ITERATING: dict[str, tuple[int, ...]] = {
 }
 """Builtins that iterate arguments (by position): an instance's `__iter__` and `__next__` run."""
 _STEPS = {"<builtin>.iter": "__iter__", "<builtin>.next": "__next__"}
+_DUNDERS = {
+    "<builtin>.len": "__len__",
+    "<builtin>.str": "__str__",
+    "<builtin>.print": "__str__",
+    "<builtin>.repr": "__repr__",
+    "<builtin>.format": "__format__",
+    "<builtin>.hash": "__hash__",
+    "<builtin>.bool": "__bool__",
+    "<builtin>.abs": "__abs__",
+    "<builtin>.reversed": "__reversed__",
+}
+"""Builtins that call a method of their (instance) argument, or of every one for print."""
 _NEXT = {"__iter__": "__next__", "__aiter__": "__anext__"}
 _EXIT = {"__enter__": "__exit__", "__aenter__": "__aexit__"}
 _LOOPS = {"for": "__iter__", "async for": "__aiter__"}
@@ -119,6 +131,11 @@ class Calls(Members):
             elif name in _STEPS and args:
                 for item in self.ev(args[0]):
                     self.step(call, item, _STEPS[name], result)
+            elif name in _DUNDERS:
+                for expr in args if name == "<builtin>.print" else args[:1]:
+                    for item in self.ev(expr):
+                        if item[0] == "o":
+                            self.step(call, item, self.spelled(item[2:], _DUNDERS[name]), set())
         elif kind == "y":
             self.container_method(call, value, result)
 
@@ -213,6 +230,9 @@ class Calls(Members):
             for value in values:
                 if value[0] in "cxz":
                     self.apply(call, value, [], set())
+        else:  # `del obj[k]`: obj's __delitem__
+            for value in values:
+                self.step(call, value, name, result)
         if result:
             self.add(call[5], result)
 
@@ -226,6 +246,15 @@ class Calls(Members):
                     self.step(call, iterator, _NEXT[protocol], result)
             elif value[0] == "k" and value.endswith(GENERATOR):
                 self.edge(value[2 : -len(GENERATOR)])
+
+    def spelled(self, cls: str, name: str) -> str:
+        """The method that str(), print() or format() of an instance calls: `__str__`, or
+        `__repr__` (object's `__str__` calls it) when only that is defined, in classes of ours alone."""
+        if name in ("__str__", "__format__") and not self.defines(cls, name):
+            mro = self.program.mro.get(cls) or (cls,)
+            if not any(entry.startswith("x:") for entry in mro) and self.defines(cls, "__repr__"):
+                return "__repr__"
+        return name
 
     def step(self, call: Constraint, value: str, name: str, result: set[str]) -> None:
         """One protocol method called on value (`iter(x)`, `next(x)`): an instance's method of
@@ -242,16 +271,6 @@ class Calls(Members):
                 result.add(value)
             else:
                 result |= self.read(value[2:])
-
-    def defines(self, cls: str, name: str) -> bool:
-        """A repository class in cls's MRO binds name (decided from the tables: order-independent)."""
-        class_names = self.program.class_names
-        for entry in self.program.mro.get(cls) or (cls,):
-            if entry.startswith("x:"):
-                return False
-            if name in class_names.get(entry, ()):
-                return True
-        return False
 
 
 def _pick(args: tuple[Expr, ...], positions: tuple[int, ...], after: int | None = 0) -> list[Expr]:

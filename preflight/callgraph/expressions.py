@@ -114,7 +114,7 @@ class Extractor:
         return f"{scope.caller}#{tag}{count}"
 
     def assign(self, scope: Scope, target: Expr, value: Expr) -> None:
-        if value[0] != "?" and target[0] != "?":
+        if target[0] != "?" and (value[0] != "?" or target[0] == "e"):  # `obj[k] = 1` may call __setitem__
             self.assigns.append(Assign(scope.caller, target, value))
 
     def discard(self, node: Node | None, scope: Scope) -> None:
@@ -479,7 +479,7 @@ class Extractor:
         args: list[Expr] = []
         keywords: list[tuple[str, Expr]] = []
         star = False
-        literal: str | None = None
+        literal = prefix = None
         for index, child in enumerate(arguments.named_children if arguments is not None else ()):
             kind = child.type
             if kind == "keyword_argument":
@@ -497,13 +497,8 @@ class Extractor:
             elif star:
                 self.discard(child, scope)
             else:
-                if (
-                    index == 1
-                    and kind == "string"
-                    and [c.type for c in child.named_children]
-                    == ["string_start", "string_content", "string_end"]
-                ):
-                    literal = self.text(child.named_children[1])
+                if index == 1:
+                    literal, prefix = _attribute_name(child)
                 args.append(
                     self.expr(child, scope)
                     if kind != "generator_expression"
@@ -518,9 +513,10 @@ class Extractor:
             if name == "super":
                 self.record(scope, ("g", self.module, name), args, keywords, star, node)
                 return self.super_(scope)
-            if name == "getattr" and literal is not None and len(args) == 2:
+            if name == "getattr" and (literal or prefix) and len(args) in (2, 3):
                 self.record(scope, ("g", self.module, name), args, keywords, star, node)
-                return ("a", args[0], literal)
+                found: Expr = ("a", args[0], literal) if literal else ("A", args[0], prefix)
+                return found if len(args) == 2 else ("|", (found, args[2]))
         callee = self.appended(function, args, keywords, star, scope) or self.expr(function, scope)
         return ("s", self.record(scope, callee, args, keywords, star, node))
 
@@ -596,3 +592,19 @@ def _key(indexes: list[Node]) -> Key | None:
             if len(parts) == 3 and parts[1].type == "string_content":
                 return (parts[1].text or b"").decode("utf-8", "replace")
     return None
+
+
+def _attribute_name(node: Node) -> tuple[str | None, str | None]:
+    """getattr's name argument: a plain string (the name), or the constant start of an f-string
+    or of `"prefix" + ...` (`getattr(self, f"visit_{kind}")`: a method whose name starts so)."""
+    if node.type == "binary_operator" and node.named_children:
+        literal, _ = _attribute_name(node.named_children[0])
+        return None, literal
+    if node.type != "string":
+        return None, None
+    kinds = [c.type for c in node.named_children]
+    if kinds == ["string_start", "string_content", "string_end"] and plain_string(node):
+        return (node.named_children[1].text or b"").decode("utf-8", "replace"), None
+    if len(kinds) > 2 and kinds[1] == "string_content" and kinds[2] == "interpolation":
+        return None, (node.named_children[1].text or b"").decode("utf-8", "replace") or None
+    return None, None

@@ -8,7 +8,7 @@ Expressions are small tagged tuples, resolved only when every file is known (see
     ("I", module, name)    `from module import name`: an attribute or a submodule
     ("f", qualname)        a function defined here;  ("c", qualname) a class defined here
     ("o", qualname)        an instance of a class defined here (the `self` of its methods)
-    ("a", expr, name)      an attribute
+    ("a", expr, name)      an attribute;  ("A", expr, prefix) any whose name starts with prefix
     ("e", expr)            a subscript: an element of a list, a value of a dict
     ("n", expr)            an element when iterating (a dict's keys are not tracked)
     ("e1", expr)           the second item of the elements (`for k, v in d.items()`)
@@ -158,5 +158,5 @@ def raw_from_bytes(data: bytes) -> RawSummary:
     return raw[1:]
 
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 """Bump when the summary's shape changes: older cache entries then fail to load and are rebuilt."""

@@ -8,7 +8,7 @@ are decided once, on the first fixed point, and applied in a second phase.
 
 from __future__ import annotations
 
-from preflight.callgraph.file_summary import CLASSMETHOD, METHOD, PROPERTY, STATIC, Expr
+from preflight.callgraph.file_summary import CLASSMETHOD, FUNCTION, METHOD, POSITIONAL, PROPERTY, STATIC, Expr
 from preflight.callgraph.names import EMPTY, Names, Values
 from preflight.callgraph.program import Program
 from preflight.callgraph.state import SolverState
@@ -21,6 +21,7 @@ _CONTAINER_METHODS = frozenset(
     if not name.startswith("__") or name in ("__getitem__", "__setitem__", "__contains__", "__iter__")
 ) | {"send", "throw", "close", "appendleft", "extendleft", "popleft"}
 """What a list, dict, set, tuple (or a generator, a deque) has: any other attribute of one is nothing."""
+_SELF = (("self", POSITIONAL),)
 _SPELLED = frozenset({"a", "g", "I", "m"})
 """Expressions whose outside names are spelled out (`os.path.join`): only their attributes are named.
 An outside name that reached a variable is data (a function or class passed around): naming its
@@ -110,6 +111,13 @@ class Members(Names):
             return self.decorated(expr)
         if kind == "t":
             return self.declared(expr[1])
+        if kind == "A":
+            out = set()
+            for value in self.ev(expr[1]):
+                if value[0] in "oc":
+                    for name in self.program.prefixed(value[2:], expr[2]):
+                        out |= self.member(value[2:], name, value, value[0] == "o")
+            return out
         return EMPTY
 
     def declared(self, types: tuple[Expr, ...]) -> Values:
@@ -153,7 +161,35 @@ class Members(Names):
                 for item in self.read(value[2:]):
                     if item[0] == "k":
                         out |= self.read(item[2:])
+            elif tag == "o" and kind == "e":  # `obj[key]` calls its class's __getitem__
+                self.dunder(value, "__getitem__", out)
+            elif (
+                tag == "c" and kind == "e"
+            ):  # `Cls[int]`: a generic alias, called like Cls; `Color["RED"]`: a member
+                enum = any(entry.startswith("x:enum.") for entry in self.program.mro.get(value[2:], ()))
+                out.add("o" + value[1:] if enum else value)
         return out
+
+    def dunder(self, receiver: str, name: str, out: set[str], argument: Values = EMPTY) -> None:
+        """A method of the receiver's class that the language calls (`obj[k]`, descriptors):
+        an edge, receiver as self, argument as the last parameter, what it returns into out."""
+        for method in self.member(receiver[2:], name, receiver, True):
+            if method[0] == "b":
+                function = method[2:].split("|", 1)[0]
+                self._getter(function, receiver, out)
+                definition = self.program.functions.get(function)
+                if argument and definition is not None and len(definition.params) > 1:
+                    self.add(f"{function}.{definition.params[-1][0]}", argument)
+
+    def defines(self, cls: str, name: str) -> bool:
+        """A repository class in cls's MRO binds name (decided from the tables: order-independent)."""
+        class_names = self.program.class_names
+        for entry in self.program.mro.get(cls) or (cls,):
+            if entry.startswith("x:"):
+                return False
+            if name in class_names.get(entry, ()):
+                return True
+        return False
 
     def attribute(self, value: str, name: str) -> Values:
         kind = value[0]
@@ -203,10 +239,15 @@ class Members(Names):
         definition = self.program.functions.get(value[2:]) if value[0] == "f" else None
         kind = definition.kind if definition is not None else None
         if definition is None or kind == STATIC:
-            out.add(value)
+            if value[0] == "o" and self.defines(value[2:], "__get__"):  # a descriptor: its __get__ runs
+                self.dunder(value, "__get__", out)
+            else:
+                out.add(value)
         elif kind == CLASSMETHOD:
             out.add(f"b:{value[2:]}|c:{receiver[2:]}")
-        elif kind == METHOD and instance:
+        elif instance and (kind == METHOD or (kind == FUNCTION and definition.params[:1] == _SELF)):
+            # a decorator's wrapper (`def wrapper(self, ...)`) binds as the method it replaced;
+            # other plain functions may be instance attributes (callbacks), which do not bind
             out.add(f"b:{value[2:]}|{receiver}")
         elif kind == PROPERTY and instance:  # reading a property calls its getter
             self._getter(value[2:], receiver, out)

@@ -10,7 +10,7 @@ from typing import Any
 from preflight.callgraph.file_summary import Expr, Function, RawSummary
 
 BUILTINS = frozenset(dir(builtins))
-MAX_CONE = 32
+MAX_CONE = 64
 """The most subclasses a declared type stands for (see Program.cone)."""
 LAMBDA_MARK = ".<lambda"
 """In a qualname, where a lambda's name starts (`pkg.mod.f.<lambda1>`)."""
@@ -85,6 +85,16 @@ class Program:
                     break
             found = self._lookups[key] = (tuple(slots), external)
         return found
+
+    def prefixed(self, cls: str, prefix: str) -> tuple[str, ...]:
+        """The names that classes of ours in cls's MRO bind and that start with prefix (sorted)."""
+        names = {
+            name
+            for entry in self.mro.get(cls) or (cls,)
+            for name in self.class_names.get(entry, ())
+            if name.startswith(prefix)
+        }
+        return tuple(sorted(names))
 
     def star_source(self, module: str, name: str, seen: frozenset[str] = frozenset()) -> str | None:
         """The first module star-imported by module that defines name (directly or by its own stars).

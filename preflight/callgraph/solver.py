@@ -141,6 +141,14 @@ class Solver(Calls):
         if kind == "seed" and (not self.second or index not in self.state.seeded):
             return
         values = self.ev(assign[2])
+        if kind == "e":  # `obj[k] = v`: a container's element, or an instance's __setitem__
+            for base in self.ev(target[1]):
+                if base[0] in "kd":
+                    if values:
+                        self.add(base[2:], values)
+                elif base[0] == "o":
+                    self.dunder(base, "__setitem__", set(), values)
+            return
         if kind == "-" or not values:
             return
         if kind == "s" or kind == "seed":
@@ -149,10 +157,6 @@ class Solver(Calls):
             for base in self.ev(target[1]):
                 if base[0] in "oc":  # instance and class attributes live in the class's namespace
                     self.add(f"{base[2:]}.{target[2]}", values)
-        elif kind == "e":
-            for base in self.ev(target[1]):
-                if base[0] in "kd":
-                    self.add(base[2:], values)
 
     def _call(self, index: int, call: Constraint) -> None:
         _, callee, args, keywords = call[:4]

@@ -147,6 +147,10 @@ class _Summarizer(Extractor):
                 else:
                     self.statement(clause, scope)
             self.forget(node, scope)  # `__exit__` may swallow an exception part-way through
+        elif kind == "delete_statement":
+            for target in node.named_children:
+                for item in target.named_children if target.type == "expression_list" else (target,):
+                    self.delete(item, scope)
         elif kind == "raise_statement":
             for child in node.named_children:  # the exception, and its cause after `from`
                 value = self.expr(child, scope)
@@ -187,6 +191,18 @@ class _Summarizer(Extractor):
     def forget(self, node: Node, scope: Scope) -> None:
         if scope.flow is not None:
             scope.flow.forget(node.start_byte, node.end_byte)
+
+    def delete(self, node: Node, scope: Scope) -> None:
+        """`del obj[k]` calls obj's __delitem__; `del name` unbinds (not tracked)."""
+        if node.type != "subscript":
+            if node.type != "identifier":
+                self.discard(node, scope)
+            return
+        for index in node.children_by_field_name("subscript"):
+            self.discard(index, scope)
+        container = self.expr(node.child_by_field_name("value"), scope)
+        if container[0] not in ("?", "tuple", "k", "d"):
+            self.record(scope, ("P", "__delitem__", container), [], [], False, node)
 
     def with_item(self, node: Node, protocol: str, scope: Scope) -> None:
         """`with X as x`: X's `__enter__` and `__exit__` are called, x is what `__enter__` returns
