@@ -108,7 +108,7 @@ class SpecialCalls:
         if self.idle is None:
             late = seen[self.callee].reshape(len(self.callee), scenarios, requests)
         else:  # branches into services the faults do not reach add nothing
-            late = np.zeros((len(self.callee), scenarios, requests))
+            late = np.zeros((len(self.callee), scenarios, requests), dtype=seen.dtype)
             late[self.reached] = seen[self.callee[self.reached]].reshape(-1, scenarios, requests)
         if self.guarded:
             fail = error[self.callee[: self.guarded]]

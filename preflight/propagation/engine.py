@@ -50,7 +50,7 @@ from preflight.propagation.calls import NEVER, SpecialCalls, guarded, per_reques
 from preflight.propagation.faults import Fault
 from preflight.propagation.graph import PARALLEL, ServiceGraph
 from preflight.propagation.local_faults import SATURATION, UTILIZATION_PRIOR, OwnFaults
-from preflight.propagation.sampling import QUANTILES, Draws, fail_slot
+from preflight.propagation.sampling import QUANTILES, SAMPLE, Draws, fail_slot
 from preflight.propagation.sparse import MaskedRows, SparseRows
 
 __all__ = ["ABORT_FRACTION", "QUANTILES", "SATURATION", "UTILIZATION_PRIOR", "State", "propagate"]
@@ -380,7 +380,9 @@ class _Engine:
             MaskedRows(*masked) if masked[0] else None,
             matrices["summed"],
             matrices["mean"],
-            SpecialCalls(special, start, np.array(took), slots, rate, inbound, limits) if special else None,
+            SpecialCalls(special, start, np.array(took, dtype=SAMPLE), slots, rate, inbound, limits)
+            if special
+            else None,
             [row for row in range(start, stop) if row in own.rows],
         )
 
@@ -408,7 +410,7 @@ class _Run:
         self.requests = state.shape.requests
         self.log_fail = np.zeros((size, count))
         self.log_wrong = np.zeros((size, count)) if own.wrong else None
-        self.seen = np.zeros((size, count * self.requests))
+        self.seen = np.zeros((size, count * self.requests), dtype=SAMPLE)
         """Per reached service, as its callers meet its requests: added time + wire delay, per request."""
         self.means = np.zeros((size, count))
         """seen's mean per scenario."""
@@ -447,7 +449,11 @@ class _Run:
         survive = step.fail @ self.log_fail if step.fail is not None else np.zeros((rows, count))
         if self.log_wrong is not None and step.wrong is not None:
             survive += step.wrong @ self.log_wrong
-        delay = step.summed @ self.seen if step.summed is not None else np.zeros((rows, self.seen.shape[1]))
+        delay = (
+            step.summed @ self.seen
+            if step.summed is not None
+            else np.zeros((rows, self.seen.shape[1]), dtype=SAMPLE)
+        )
         if step.mean is not None:
             delay += np.repeat(step.mean @ self.means, self.requests, axis=1)
         if step.masked is not None:

@@ -22,8 +22,9 @@ class SparseRows:
         self.shape = shape
 
     def __matmul__(self, dense: np.ndarray) -> np.ndarray:
-        out = np.zeros((self.shape[0], dense.shape[1]))
-        out[self.rows] = np.add.reduceat(self.values[:, None] * dense[self.to], self.starts, axis=0)
+        out = np.zeros((self.shape[0], dense.shape[1]), dtype=dense.dtype)
+        values = self.values.astype(dense.dtype, copy=False)[:, None]
+        out[self.rows] = np.add.reduceat(values * dense[self.to], self.starts, axis=0)
         return out
 
 
