@@ -160,10 +160,11 @@ def propagate(
             state.assumptions.append(
                 "retries raise the load on a CPU-bound faulty service: simulated with it"
             )
-        for row in queued:
+        if queued:
+            listed = ", ".join(names[row] for row in queued[:5]) + (", ..." if len(queued) > 5 else "")
             state.assumptions.append(
-                f"the load on {names[row]} changes (retries): its queue grows with it (M/M/1 at its "
-                "utilization)"
+                f"the load on {len(queued)} service(s) changes (retries: {listed}): their queues grow with "
+                "it (M/M/1 at their utilization)"
             )
     _each(chunks, lambda chunk: chunk.finish())
     for row, members in engine.mixed.items():

@@ -145,7 +145,7 @@ def test_retries_queue_up_at_a_busy_callee() -> None:
     impact = run(services, [Call("a", "b", per_request=1, retries=2)], "b:error=0.5")
     assert of(impact, "b").load_factor.median == pytest.approx(1.75)
     assert p90_after(impact, "b") == pytest.approx(120.0, rel=2e-3)  # 30 * 4
-    assert any("load on b" in note for note in impact.assumptions)
+    assert any("the load on 1 service(s) changes (retries: b)" in note for note in impact.assumptions)
 
 
 def test_a_caller_whose_timeout_trips_gets_faster_than_before() -> None:
