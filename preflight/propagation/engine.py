@@ -29,7 +29,13 @@ is per request. Rules, per call from caller u to callee v made n times per reque
   latency), so u can get faster while its errors rise.
 - CPU: demand per request grows by share*(ratio-1); with utilization rho the
   M/M/1 response time scales by (1-rho)/(1-rho'), and beyond SATURATION the
-  demand above capacity fails.
+  demand above capacity fails; services sharing its host slow as the host's queue grows
+  (`hosts.py`). A service whose utilization is known and whose load retries change is run
+  once more with that load (its queue grows with it).
+- groups (a service split into route nodes, `routes.py`): the service's row is the mixture
+  of its routes' requests; latency SLO thresholds are counted over the requests (State.below).
+
+The plan of steps and their arrays are built once (`steps.py`) and run per chunk of scenarios.
 """
 
 from __future__ import annotations
@@ -38,20 +44,17 @@ import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
 
-import networkx as nx
 import numpy as np
 
-from preflight.models import Service
 from preflight.propagation import hosts, sampling
-from preflight.propagation.calls import NEVER, SpecialCalls, guarded, per_request
+from preflight.propagation.calls import NEVER
 from preflight.propagation.faults import Fault
-from preflight.propagation.graph import PARALLEL, ServiceGraph
+from preflight.propagation.graph import ServiceGraph
 from preflight.propagation.local_faults import SATURATION, UTILIZATION_PRIOR, OwnFaults
 from preflight.propagation.sampling import QUANTILES, SAMPLE, Draws, fail_slot
-from preflight.propagation.sparse import MaskedRows, SparseRows
+from preflight.propagation.steps import Step, Steps, plan
 
 __all__ = ["ABORT_FRACTION", "QUANTILES", "SATURATION", "UTILIZATION_PRIOR", "State", "propagate"]
 
@@ -59,8 +62,6 @@ ABORT_FRACTION = 0.5
 CYCLE_ITERATIONS = 50
 CHUNK_TRIALS = 5_000
 LOG_NEVER = math.log1p(-NEVER)
-IDLE = -1
-"""The callee row of a parallel call into a service the faults do not reach."""
 
 
 @dataclass
@@ -115,7 +116,7 @@ def propagate(
         f.low != f.high or (f.kind == "cpu" and graph.service(f.service).utilization is None) for f in faults
     ) or any(s.utilization is None and s.hosts for s in graph.services() if near)
     shape = sampling.layout(trials, uncertain)
-    steps = _plan(graph, [f.service for f in faults] + [n.node for n in near], groups or {})
+    steps = plan(graph, [f.service for f in faults] + [n.node for n in near], groups or {})
     names = [name for _, group in steps for name in group]
     rows = {name: i for i, name in enumerate(names)}
     mixed = {
@@ -139,7 +140,7 @@ def propagate(
     own = OwnFaults(
         graph, faults, rows, rng, shape, orders.base, orders.pool, state.assumptions, near, owners
     )
-    engine = _Engine(graph, rows, steps, own, orders, state.assumptions)
+    engine = Steps(graph, rows, steps, own, orders, state.assumptions)
     engine.mixed = {nodes + i: members for i, members in enumerate(mixed.values())}
     for name, limits in (thresholds or {}).items():
         if name in state.rows:
@@ -194,204 +195,10 @@ def _each(chunks: list[_Run], work: Callable[[_Run], None]) -> None:
         list(pool.map(work, chunks))
 
 
-def _plan(
-    graph: ServiceGraph, sources: list[str], groups: Mapping[str, tuple[tuple[str, float], ...]]
-) -> list[tuple[bool, list[str]]]:
-    """Callees first: (is a cycle, services) steps over the faulty services and their callers
-    (and the other nodes of a group one of whose nodes they include: its mixture needs them)."""
-    affected: set[str] = set()
-    for source in sources:
-        affected |= nx.ancestors(graph.graph, source) | {source}
-    for members in groups.values():
-        if any(node in affected for node, _ in members):
-            affected |= {node for node, _ in members}
-    sub = graph.graph.subgraph(affected)
-    condensed = nx.condensation(sub)
-    plan = []
-    for generation in reversed(list(nx.topological_generations(condensed))):
-        singles = []
-        for component in generation:
-            nodes = sorted(condensed.nodes[component]["members"])
-            if len(nodes) == 1 and not sub.has_edge(nodes[0], nodes[0]):
-                singles.append(nodes[0])
-            else:
-                plan.append((True, nodes))
-        if singles:
-            plan.append((False, sorted(singles)))
-    return plan
-
-
-@dataclass
-class _Step:
-    start: int
-    stop: int
-    fail: Any
-    """SparseRows (step rows x all rows): n of plain calls without a fallback, for log-survival (None: none)."""
-    wrong: Any
-    """Sparse: n of every plain call, for wrong values (no fallback absorbs them)."""
-    masked: MaskedRows | None
-    """Plain sequential calls made in fewer than every request."""
-    summed: Any
-    """Sparse: sqrt(n) of plain sequential calls made n >= 1 times per request (their spread) ..."""
-    mean: Any
-    """... and n - sqrt(n) of them (their mean), or n of calls inside a cycle, over the callees' means."""
-    special: SpecialCalls | None
-    faulty: list[int]
-
-
-class _Engine:
-    """The reached services' calls as arrays, one batched update per step."""
-
-    def __init__(
-        self,
-        graph: ServiceGraph,
-        rows: dict[str, int],
-        steps: list[tuple[bool, list[str]]],
-        own: OwnFaults,
-        orders: Draws,
-        assumptions: list[str],
-    ) -> None:
-        size = len(rows)
-        self.services = [graph.service(name) for name in rows]
-        self.orders = orders
-        self.mixed: dict[int, tuple[tuple[int, float], ...]] = {}
-        """Group row -> its nodes' rows and shares (filled in by propagate)."""
-        self.queued = [
-            row
-            for row, service in enumerate(self.services)
-            if service.utilization is not None and row not in own.cpu
-        ]
-        """Rows whose queue grows with their load (utilization known; CPU-faulty rows do it themselves)."""
-        self.utilization = np.array([s.utilization or 0.0 for s in self.services])
-        rate = [s.requests_per_s or 1.0 for s in self.services]
-        out: dict[int, list[tuple[int, Any]]] = {}
-        inbound = np.zeros(size)
-        """Calls per second into each service (the denominator of its load factor)."""
-        defaulted = []
-        for call in graph.calls():
-            if call.caller in rows and call.callee not in rows and call.mode == PARALLEL:
-                # a branch the faults do not reach still takes its time: the slowest may be it
-                branch = replace(call, timeout_ms=None, retries=0)
-                out.setdefault(rows[call.caller], []).append((IDLE, branch))
-                continue
-            # every caller of a reached service is reached: calls between reached services are all
-            if call.caller in rows and call.callee in rows:
-                caller, callee = rows[call.caller], rows[call.callee]
-                out.setdefault(caller, []).append((callee, call))
-                inbound[callee] += per_request(call) * rate[caller]
-                if call.per_request is None:
-                    defaulted.append(f"{call.caller}->{call.callee}")
-                elif call.inferred:
-                    assumptions.append(
-                        f"{call.caller}->{call.callee}: {call.per_request:.1f} per request, from "
-                        f"{call.callee}'s requests that traced calls do not explain"
-                    )
-        if defaulted:
-            assumptions.append(
-                f"no measured rate for {len(defaulted)} call(s) ({', '.join(sorted(defaulted)[:5])}"
-                f"{', ...' if len(defaulted) > 5 else ''}): assumed 1 per request"
-            )
-        self.blocks: list[tuple[bool, list[tuple[_Step, _Step | None]]]] = []
-        """Callees first: a step over a generation of services, or a cycle: per member, a step for
-        its calls out of the cycle (fixed while it settles) and one for the calls inside it,
-        iterated Gauss-Seidel (each member sees the others' latest values)."""
-        start = 0
-        for cycle, group in steps:
-            stop = start + len(group)
-            if not cycle:
-                self.blocks.append((False, [(self._step(start, stop, out, own, rate, inbound, False), None)]))
-            else:
-                inside = range(start, stop)
-                members: list[tuple[_Step, _Step | None]] = []
-                for row in inside:
-                    calls = [(callee, call) for callee, call in out.get(row, ()) if callee not in inside]
-                    # (IDLE branches go with the calls out of the cycle)
-                    loops = [(callee, call) for callee, call in out.get(row, ()) if callee in inside]
-                    members.append(
-                        (
-                            self._step(row, row + 1, {row: calls}, own, rate, inbound, False),
-                            self._step(row, row + 1, {row: loops}, own, rate, inbound, True),
-                        )
-                    )
-                self.blocks.append((True, members))
-            start = stop
-
-    def _step(
-        self,
-        start: int,
-        stop: int,
-        out: dict[int, list[tuple[int, Any]]],
-        own: OwnFaults,
-        rate: list[float],
-        inbound: np.ndarray,
-        looped: bool,
-    ) -> _Step:
-        """Rows start..stop: their plain calls as sparse matrices, the rest as special calls."""
-        sparse: dict[str, tuple[list[int], list[int], list[float]]] = {
-            name: ([], [], []) for name in ("fail", "wrong", "summed", "mean")
-        }
-        masked: tuple[list[int], list[float], list[int], list[int]] = ([], [], [], [])
-        special, took, slots, limits = [], [], [], []
-        for caller in range(start, stop):
-            for index, (callee, call) in enumerate(out.get(caller, ())):
-                n = per_request(call)
-                base = self.services[callee] if callee != IDLE else Service(call.callee)
-                p50 = call.p50_ms or base.p50_ms
-                p90 = call.p90_ms or base.p90_ms or p50
-                if guarded(call) or call.mode == PARALLEL:
-                    special.append((caller, callee, call))
-                    slot, own_time = self.orders.call(caller, index, p50, p90)
-                    slots.append(slot)
-                    took.append(own_time)
-                    limits.append((p50, p90) if p50 is not None and p50 > 0 and p90 is not None else None)
-                if guarded(call) or callee == IDLE:
-                    continue
-                names = ("wrong",) if call.fallback else ("fail", "wrong")
-                for name in names:
-                    sparse[name][0].append(caller - start)
-                    sparse[name][1].append(callee)
-                    sparse[name][2].append(n)
-                if call.mode == PARALLEL:
-                    continue
-                if looped:
-                    sparse["mean"][0].append(caller - start)
-                    sparse["mean"][1].append(callee)
-                    sparse["mean"][2].append(n)
-                elif n < 1:
-                    masked[0].append(self.orders.call(caller, index, p50, p90)[0])
-                    masked[1].append(n)
-                    masked[2].append(caller - start)
-                    masked[3].append(callee)
-                else:
-                    for name, value in (("summed", math.sqrt(n)), ("mean", n - math.sqrt(n))):
-                        if value > 0:
-                            sparse[name][0].append(caller - start)
-                            sparse[name][1].append(callee)
-                            sparse[name][2].append(value)
-        size = len(inbound)
-        matrices = {
-            name: SparseRows(values, at, to, (stop - start, size)) if values else None
-            for name, (at, to, values) in sparse.items()
-        }
-        return _Step(
-            start,
-            stop,
-            matrices["fail"],
-            matrices["wrong"],
-            MaskedRows(*masked) if masked[0] else None,
-            matrices["summed"],
-            matrices["mean"],
-            SpecialCalls(special, start, np.array(took, dtype=SAMPLE), slots, rate, inbound, limits)
-            if special
-            else None,
-            [row for row in range(start, stop) if row in own.rows],
-        )
-
-
 class _Run:
     """One chunk of scenarios through the engine's steps, with its own working arrays."""
 
-    def __init__(self, engine: _Engine, state: State, own: OwnFaults, scenarios: slice) -> None:
+    def __init__(self, engine: Steps, state: State, own: OwnFaults, scenarios: slice) -> None:
         self.engine, self.scenarios = engine, scenarios
         self.state = State(
             state.names,
@@ -443,7 +250,7 @@ class _Run:
                 names = ", ".join(state.names[rows])
                 self.unsettled[names] = self.unsettled.get(names, 0) + int(moving.sum())
 
-    def _sum(self, step: _Step) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def _sum(self, step: Step) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """What a step's calls bring from the callees' current state: log-survival per scenario,
         summed delay per request, and the parallel calls' added time (rows follow `special.par_at`)."""
         rows, count = step.stop - step.start, self.log_fail.shape[1]
@@ -468,7 +275,7 @@ class _Run:
                 self.state.load[callee] = 1 + total
         return survive, delay, peak
 
-    def _update(self, step: _Step, load: np.ndarray | None) -> None:
+    def _update(self, step: Step, load: np.ndarray | None) -> None:
         """Recompute a step's rows from their callees' current state, then add their own faults."""
         survive, delay, peak = self._sum(step)
         if peak is not None and step.special is not None:
@@ -477,8 +284,8 @@ class _Run:
 
     def _update_member(
         self,
-        step: _Step,
-        inner: _Step,
+        step: Step,
+        inner: Step,
         outside: tuple[np.ndarray, np.ndarray, np.ndarray | None],
         load: np.ndarray | None,
     ) -> None:
@@ -492,7 +299,7 @@ class _Run:
             delay[0] += np.maximum.reduce(peaks) if len(peaks) > 1 else peaks[0]
         self._settle(step, survive, delay, load)
 
-    def _settle(self, step: _Step, survive: np.ndarray, delay: np.ndarray, load: np.ndarray | None) -> None:
+    def _settle(self, step: Step, survive: np.ndarray, delay: np.ndarray, load: np.ndarray | None) -> None:
         """The step's rows from their callees' sum: errors, fail fast, own faults, what callers see."""
         state, own, orders = self.state, self.own, self.engine.orders
         rows = slice(step.start, step.stop)
