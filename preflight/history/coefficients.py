@@ -4,11 +4,9 @@ Every feature except the flags below enters as log(1 + x): size and history
 counts are heavy-tailed, and the literature on just-in-time defect prediction
 (Kamei et al. 2013 and after) log-transforms them too.
 
-DEFAULT_COEFFICIENTS are hand-set, not fitted: their weights follow the signs reported in
-that literature (bigger, more spread, more frequently fixed changes are riskier;
-experienced authors less so; more decision points and changed signatures of much-called
-functions riskier too). Their intercept and DEFAULT_BASE_RATE are measured, see there.
-preflight.history.fitting learns coefficients from a repository's own history.
+DEFAULT_COEFFICIENTS are fitted across projects (see _DEFAULTS): what they weigh is what
+ranked the changes of projects the fit had not seen best. preflight.history.fitting learns
+coefficients from a repository's own history (`preflight backtest --fit`).
 """
 
 from __future__ import annotations
@@ -71,47 +69,35 @@ class Coefficients:
 
 
 _DEFAULTS = {
-    "lines_added": 0.30,
-    "lines_deleted": 0.05,
-    "files": 0.15,
-    "directories": 0.0,
-    "subsystems": 0.10,
-    "entropy": 0.20,
-    "new_files": 0.0,
-    "file_size": 0.05,
-    "past_changes": 0.10,
-    "past_fixes": 0.15,
-    "developers": 0.05,
-    "author_experience": -0.10,
-    "author_file_experience": -0.05,
-    "age_days": -0.05,
-    "config_files": 0.0,
-    "migration_files": 0.30,
-    "dependency_files": 0.0,
-    "test_files": 0.0,
-    "is_fix": 0.30,
-    "complexity_change": 0.10,
-    "signature_changes": 0.0,
-    "signature_callers": 0.10,
-    "prod_lines_added": 0.0,
-    "prod_lines_deleted": 0.0,
-    "prod_files": 0.0,
-    "test_lines_added": 0.0,
-    "defs_added": 0.0,
-    "defs_removed": 0.0,
-    "exceptions_touched": 0.0,
-    "conditions_touched": 0.0,
+    "prod_lines_added": 0.5948,
+    "conditions_touched": 0.2862,
+    "is_fix": 0.3976,
+    "signature_callers": 0.1555,
+    "test_files": 0.1773,
 }
-DEFAULT_INTERCEPT = -3.85
-"""Measured, with the hand-set weights above: over the training periods (oldest 60% of non-merge
-commits) of the five projects of bench/backtest.py, the mean default probability equals their
-pooled SZZ bug-inducing share as known at the end of those periods (13.1%; the intercept the
-earlier hand-set version had, -3.2, predicted 21.9%)."""
-DEFAULT_BASE_RATE = 0.131
-"""The mean DEFAULT_COEFFICIENTS probability over those training periods (printed by
-`python -m bench.backtest`; over every commit of the five projects it is 13.9%)."""
+"""The weights of the default model; every other feature's is 0.
+
+Fitted on the 11 development projects of bench/backtest.py (DEVELOPMENT: click, flask,
+werkzeug, jinja, markupsafe, itsdangerous, rich, httpx, attrs, marshmallow, alembic; their
+histories as mirrored for issue 22), on the commits that add production lines (non-test,
+non-vendored .py) of each project's oldest 60% of non-merge commits, labelled by SZZ with the
+fixes known at the end of that period: one pooled logistic regression with an intercept per
+project (fitting.fit_pooled, L2 strength 100 on standardised features). The features and the
+strength were chosen by leave-one-project-out over those projects only (backward elimination
+from every feature but migration_files: the smallest set within 0.002 of the best mean ROC-AUC),
+with `python -m bench.backtest_crossproject select` (bench/results/backtest-crossproject.md: the
+choice, the per-project results, and five held-out projects never used for any of it). Lines,
+files and history counts of the touched files (past changes, past fixes, size, developers, the
+author's experience) ranked the unseen projects no better once production lines were known."""
+DEFAULT_INTERCEPT = -3.9589
+"""Calibrated in the large (fitting.calibrate_intercept) on the newest 40% of the same projects'
+commits that add production lines, with every SZZ label known today: there the mean default
+probability equals the observed bug-inducing share, 12.2%."""
+DEFAULT_BASE_RATE = 0.1222
+"""The mean DEFAULT_COEFFICIENTS probability over those commits (the average change that adds
+production lines)."""
 DEFAULT_COEFFICIENTS = Coefficients(
-    DEFAULT_INTERCEPT, tuple(_DEFAULTS[name] for name in FEATURES), DEFAULT_BASE_RATE
+    DEFAULT_INTERCEPT, tuple(_DEFAULTS.get(name, 0.0) for name in FEATURES), DEFAULT_BASE_RATE
 )
 
 

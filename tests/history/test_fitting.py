@@ -90,12 +90,12 @@ def test_recalibration_of_a_separable_slice_keeps_the_ranking() -> None:
     from preflight.history.fitting import MAX_SLOPE, recalibrate
 
     x = np.zeros((20, len(FEATURES)))
-    x[:, FEATURES.index("lines_added")] = np.arange(20) * 10
+    x[:, FEATURES.index("prod_lines_added")] = np.arange(20) * 10
     y = (np.arange(20) >= 10).astype(float)  # the score separates the slice perfectly
     calibrated = recalibrate(DEFAULT_COEFFICIENTS, x, y)
     p = calibrated.probability(x)
     assert len(set(p.round(12))) == 20  # no two probabilities pinned to the same end
-    column = FEATURES.index("lines_added")
+    column = FEATURES.index("prod_lines_added")
     assert 0 < calibrated.weights[column] <= MAX_SLOPE * DEFAULT_COEFFICIENTS.weights[column]
 
 

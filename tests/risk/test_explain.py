@@ -16,8 +16,8 @@ from tests.risk.helpers import HOT, NEW, item, likely, points
 
 def test_without_history_the_average_change_is_assumed_and_said() -> None:
     risk = assess(Exposure((item(ChangeKind.MODIFIED, (Aspect.BODY,)),), None))
-    # likelihood 30 * 0.131 = 3.9 (the default model's average change); unknown 5; m = 1
-    assert points(risk) == [("defect likelihood", 3.9), ("unknown traffic", 5.0)]
+    # likelihood 30 * 0.1222 = 3.7 (the default model's average change); unknown 5; m = 1
+    assert points(risk) == [("defect likelihood", 3.7), ("unknown traffic", 5.0)]
     assert risk.score == 9 and risk.confidence == "low"
     assert risk.factors[0].detail.startswith("no history to learn from")
     assert (
