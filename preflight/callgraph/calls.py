@@ -110,7 +110,10 @@ class Calls(Members):
             if kind == "c":
                 result.add("o" + value[1:])
             receiver = "o" + value[1:]
-            for method in self.member(value[2:], "__init__" if kind == "c" else "__call__", receiver, True):
+            name = "__init__" if kind == "c" else "__call__"
+            if not self.program.binds(value[2:], name)[0]:
+                return  # the class and its bases of ours define none: nothing of ours runs
+            for method in self.member(value[2:], name, receiver, True):
                 if method[0] == "b":
                     self.invoke(call, method[2:].split("|", 1)[0], receiver, arguments, result)
         elif kind == "z":
@@ -260,6 +263,8 @@ class Calls(Members):
         """One protocol method called on value (`iter(x)`, `next(x)`): an instance's method of
         ours; a container is its own iterator and gives its elements; a generator runs."""
         if value[0] == "o":
+            if not self.program.binds(value[2:], name)[0]:
+                return
             bare = (call[0], None, (), (), False, call[5], call[6])  # the language passes no arguments
             for method in self.member(value[2:], name, value, True):
                 if method[0] == "b":

@@ -45,6 +45,7 @@ def decide(solver: Solver, seeds: set[int], undecided: dict[str, Expr]) -> None:
             state.undecided[result] = candidates[result]
     solver.discard()
     solver.second = True
+    solver.forget_lookups()
     state.seeded = {i for i in seeds if _seed_slot(program, i) not in known}
 
 

@@ -54,6 +54,15 @@ class Members(Names):
         """Decorator results seen without a decorator value in the first phase -> the decorator."""
         self.external_lookups: set[int] = set()
         """Constraints whose lookups reached an external base in the first phase."""
+        self._members: dict[tuple[str, str, str, bool, str | None], tuple[list[int], frozenset[str]]] = {}
+        """Lookups by (class, name, receiver, ...): the sizes of the slots they read and what they
+        found (slots only grow while a phase runs: same sizes, same values; see forget_lookups)."""
+        self._impure = False
+        """A getter ran during the lookup being made (it has effects: not cached)."""
+
+    def forget_lookups(self) -> None:
+        """Slots may have lost values (between the phases of a resumed solve): cached lookups go."""
+        self._members = {}
 
     def read(self, slot: str) -> Values:
         readers = self._readers.get(slot)
@@ -173,6 +182,8 @@ class Members(Names):
     def dunder(self, receiver: str, name: str, out: set[str], argument: Values = EMPTY) -> None:
         """A method of the receiver's class that the language calls (`obj[k]`, descriptors):
         an edge, receiver as self, argument as the last parameter, what it returns into out."""
+        if not self.program.binds(receiver[2:], name)[0]:
+            return  # no class of ours defines it: nothing of ours runs
         for method in self.member(receiver[2:], name, receiver, True):
             if method[0] == "b":
                 function = method[2:].split("|", 1)[0]
@@ -182,20 +193,16 @@ class Members(Names):
                     self.add(f"{function}.{definition.params[-1][0]}", argument)
 
     def defines(self, cls: str, name: str) -> bool:
-        """A repository class in cls's MRO binds name (decided from the tables: order-independent)."""
-        class_names = self.program.class_names
-        for entry in self.program.mro.get(cls) or (cls,):
-            if entry.startswith("x:"):
-                return False
-            if name in class_names.get(entry, ()):
-                return True
-        return False
+        """A repository class in cls's MRO binds name before any outside base (from the tables)."""
+        return self.program.binds(cls, name)[1]
 
     def attribute(self, value: str, name: str) -> Values:
         kind = value[0]
         if kind == "*":
             return TOO_MANY
         if kind == "o" or kind == "c":
+            if name == "__class__":  # `obj.__class__`: the class itself
+                return {"c" + value[1:]}
             return self.member(value[2:], name, value, kind == "o")
         if kind == "m":
             return self.module_attribute(value[2:], name)
@@ -218,11 +225,30 @@ class Members(Names):
         class before it held a value for name at the first fixed point.
         """
         slots, external = self.program.lookup(cls, name, after)
-        out: set[str] = set()
-        bind = self._bind
-        for slot in slots:
-            for value in self.read(slot):
-                bind(value, receiver, instance, out)
+        readers, current, known = self._readers, self._current, self._slots
+        sizes = []
+        for slot in slots:  # read them all (the evaluation depends on them), and see how full
+            found = readers.get(slot)
+            if found is None:
+                readers[slot] = {current}
+            else:
+                found.add(current)
+            values = known.get(slot)
+            sizes.append(-1 if values is None else len(values) if "*" not in values else -2)
+        key = (cls, name, receiver, instance, after)
+        cached = self._members.get(key)
+        if cached is not None and cached[0] == sizes:
+            out: set[str] = set(cached[1])
+        else:
+            out = set()
+            bind = self._bind
+            outer, self._impure = self._impure, False
+            for slot in slots:
+                for value in known.get(slot, EMPTY):
+                    bind(value, receiver, instance, out)
+            if not self._impure:  # no getter ran: the same slots give the same result
+                self._members[key] = (sizes, frozenset(out))
+            self._impure = self._impure or outer
         if external is None:
             return out
         if not self.second:
@@ -255,7 +281,8 @@ class Members(Names):
             out.add(value)
 
     def _getter(self, function: str, receiver: str, out: set[str]) -> None:
-        """A method the language calls on an attribute read (a property, `__getattr__`)."""
+        """A method the language calls on an attribute read (a property, a descriptor's __get__)."""
+        self._impure = True
         self.edge(function)
         definition = self.program.functions.get(function)
         if definition is not None and definition.params:

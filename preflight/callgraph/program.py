@@ -46,6 +46,24 @@ class Program:
     _stars_memo: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _cones: dict[str, frozenset[str]] = field(default_factory=dict)
     _lookups: dict[tuple[str, str, str | None], Lookup] = field(default_factory=dict)
+    _binds: dict[tuple[str, str], tuple[bool, bool]] = field(default_factory=dict)
+
+    def binds(self, cls: str, name: str) -> tuple[bool, bool]:
+        """Whether a class of ours in cls's MRO binds name: anywhere, and before any outside base."""
+        key = (cls, name)
+        found = self._binds.get(key)
+        if found is None:
+            anywhere = first = False
+            outside = False
+            for entry in self.mro.get(cls) or (cls,):
+                if entry.startswith("x:"):
+                    outside = True
+                elif name in self.class_names.get(entry, ()):
+                    anywhere = True
+                    first = not outside
+                    break
+            found = self._binds[key] = (anywhere, first)
+        return found
 
     def cone(self, cls: str) -> frozenset[str]:
         """Instances of cls and of every repository class that derives from it (`o:` values); cls
