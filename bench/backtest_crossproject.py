@@ -4,6 +4,7 @@ by leave-one-project-out (LOPO), evaluated once on held-out projects.
     python -m bench.backtest_crossproject select               # development set only
     python -m bench.backtest_crossproject evaluate --name after --projects held-out
     python -m bench.backtest_crossproject report               # bench/results/backtest-crossproject.md
+    python -m bench.backtest_crossproject time werkzeug        # `preflight backtest --fit`, timed
 
 The split (bench.backtest.DEVELOPMENT and HELD_OUT) was fixed before any result was seen.
 Every project contributes its non-merge commits that add production lines; its training period
@@ -229,10 +230,13 @@ def select() -> int:
     return 0
 
 
-def _pooled(results: dict[str, dict[str, np.ndarray]], a: str, b: str, resamples: int = 1000) -> Row:
-    """Mean over the projects of AUC(a) - AUC(b) and caught@10 difference, with a bootstrap that
-    resamples each project's commits (stratified), and its one-sided p."""
-    usable = {n: r for n, r in results.items() if 0 < r["y"].sum() < len(r["y"])}
+def _pooled(
+    results: dict[str, dict[str, np.ndarray]], a: str, b: str, least: int = 1, resamples: int = 1000
+) -> Row:
+    """Mean over the projects with `least` positives or more (and a negative) of AUC(a) - AUC(b) and
+    of the caught@10 difference, with a bootstrap that resamples each project's commits
+    (stratified), and its one-sided p."""
+    usable = {n: r for n, r in results.items() if least <= r["y"].sum() < len(r["y"]) and r["y"].sum()}
     if not usable:
         return {}
     rng = np.random.default_rng(0)
@@ -255,8 +259,13 @@ def _pooled(results: dict[str, dict[str, np.ndarray]], a: str, b: str, resamples
             for _ in range(resamples)
         ]
     )
+    means = {
+        f"mean {score}": float(np.mean([metrics.auc(r[score], r["y"]) for r in usable.values()]))
+        for score in (a, b)
+    }
     return {
         "projects": len(usable),
+        **means,
         "auc": point[0],
         "auc_low": float(np.percentile(draws[:, 0], 2.5)),
         "auc_high": float(np.percentile(draws[:, 0], 97.5)),
@@ -317,11 +326,50 @@ def evaluate(name: str, which: str) -> int:
         }
         print(f"{project_name}: done", file=sys.stderr)
     document["pooled"] = {
-        f"model - {b}": _pooled({n: r for n, r in scored.items() if b in r}, "model", b)
+        f"model - {b}{label}": _pooled({n: r for n, r in scored.items() if b in r}, "model", b, least)
         for b in ("production lines added", "Kamei logistic regression")
+        for least, label in ((1, ""), (MIN_POSITIVES, f", projects with {MIN_POSITIVES}+ bug-inducing"))
     }
     out = RESULTS / f"backtest-crossproject-{which}-{name}.json"
     out.write_text(json.dumps(document, indent=1, default=float), encoding="utf-8")
+    return 0
+
+
+def timing(names: Sequence[str]) -> int:
+    """Wall and CPU time of `preflight backtest --fit` (the command a user runs: features, SZZ,
+    fitting, metrics; nothing cached) on each project's clone, niced like every run here."""
+    import os
+    import resource
+    import subprocess
+
+    from bench.backtest import CACHE
+
+    out = RESULTS / "backtest-crossproject-timing.json"
+    found = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    command = [str(Path(sys.executable).parent / "preflight"), "backtest", "--fit", "--format", "json"]
+    for name in names:
+        load(name)  # the clone exists
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        load_before = os.getloadavg()
+        started = time.perf_counter()
+        done = subprocess.run(
+            ["nice", "-n", "10", *command, "--repo", str(CACHE / name)], capture_output=True, text=True
+        )
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result = json.loads(done.stdout) if done.returncode == 0 else {}
+        found[name] = {
+            "exit": done.returncode,
+            "wall": wall,
+            "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+            "load_before": load_before,
+            "load_after": os.getloadavg(),
+            "commits": result.get("commits"),
+            "features_per_second": result.get("commits_per_second"),
+            "cpus": os.cpu_count(),
+        }
+        print(f"{name}: {wall:.1f} s wall, exit {done.returncode}", file=sys.stderr)
+    out.write_text(json.dumps(found, indent=1), encoding="utf-8")
     return 0
 
 
@@ -335,11 +383,15 @@ def main() -> int:
     run.add_argument("--name", required=True, help="before or after")
     run.add_argument("--projects", choices=("development", "held-out"), required=True)
     sub.add_parser("report", help="write bench/results/backtest-crossproject.md")
+    timed = sub.add_parser("time", help="time `preflight backtest --fit` on the named projects' clones")
+    timed.add_argument("projects", help="comma-separated names")
     args = parser.parse_args()
     if args.command == "select":
         return select()
     if args.command == "evaluate":
         return evaluate(args.name, args.projects)
+    if args.command == "time":
+        return timing(args.projects.split(","))
     from bench.backtest_report import write
 
     return write()
