@@ -226,9 +226,10 @@ class Calls(Members):
             for value in values:
                 if value[0] == "o" and self.defines(value[2:], name):
                     self.step(call, value, name, result)
-                    self.step(call, value, _EXIT[name], set())
                 else:  # not ours: most context managers return themselves
                     result.add(value)
+                if value[0] == "o":
+                    self.step(call, value, _EXIT[name], set())
         elif name == "raise":
             for value in values:
                 if value[0] in "cxz":
