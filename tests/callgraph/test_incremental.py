@@ -263,6 +263,41 @@ TABLE["a"] = slug
 TABLE["a"]()
 """
 
+TYPED = """\
+import copy
+
+
+class Base:
+    def run(self):
+        return 1
+
+    def visit(self, node):
+        return getattr(self, f"visit_{node}")()
+
+    def visit_a(self):
+        return 2
+
+
+class Holder:
+    def __init__(self):
+        self.items = {}
+
+    def __getitem__(self, key):
+        return self.items[key]
+
+
+def use(item: Base):
+    return item.run()
+
+
+def peek(holder):
+    return holder["k"]
+
+
+use(copy.copy(Base()))
+peek(Holder())
+"""
+
 Edit = tuple[str, str | None, str | None]
 """(path, old text, new text): replace old by new in the file (old None: the whole file, new None: delete it)."""
 
@@ -433,6 +468,31 @@ EDITS: list[tuple[str, list[Edit]]] = [
         [("shop/flow.py", "    if flag:\n        action = slug", "    action = slug")],
     ),
     ("stop overwriting the element", [("shop/flow.py", 'TABLE["a"] = slug\n', "")]),
+    ("declared types, visitors, dunders", [("shop/typed.py", None, TYPED)]),
+    (
+        "subclass a declared type elsewhere",
+        [
+            (
+                "shop/sub.py",
+                None,
+                "from shop.typed import Base\n\n\nclass Sub(Base):\n    def run(self):\n        return 3\n",
+            )
+        ],
+    ),
+    (
+        "add a visitor method",
+        [
+            (
+                "shop/typed.py",
+                "    def visit_a(self):",
+                "    def visit_b(self):\n        return 4\n\n    def visit_a(self):",
+            )
+        ],
+    ),
+    (
+        "drop a dunder",
+        [("shop/typed.py", "    def __getitem__(self, key):\n        return self.items[key]\n", "")],
+    ),
 ]
 
 
@@ -550,6 +610,11 @@ def test_each_edit_changes_the_graph(git_repo: Path, tmp_path: Path) -> None:
     assert edges(found[32], "shop.flow") == {"shop.util.slug"}
     assert edges(found[33], "shop.flow.pick") == {"shop.util.slug"}
     assert edges(found[34], "shop.flow") == {"shop.util.money"}
+    assert edges(found[35], "shop.typed.use") == {"shop.typed.Base.run"}
+    assert edges(found[35], "shop.typed.peek") == {"shop.typed.Holder.__getitem__"}
+    assert edges(found[36], "shop.typed.use") == {"shop.typed.Base.run", "shop.sub.Sub.run"}
+    assert "shop.typed.Base.visit_b" in edges(found[37], "shop.typed.Base.visit")
+    assert edges(found[38], "shop.typed.peek") == set()
 
 
 def handlers(count: int) -> str:
