@@ -79,6 +79,10 @@ def expand(graph: ServiceGraph) -> Routed | None:
     notes = [
         f"per route: {', '.join(sorted(groups))} (each route's requests and calls on their own)",
     ]
+    flat = sorted(s.name for s in graph.services() if s.name not in groups)
+    if flat:
+        listed = ", ".join(flat[:8]) + (", ..." if len(flat) > 8 else "")
+        notes.append(f"service-level (fewer than two routes with a rate): {listed}")
     if whole:
         listed = ", ".join(sorted(whole)[:5]) + (", ..." if len(whole) > 5 else "")
         notes.append(

@@ -29,6 +29,7 @@ def test_a_fault_reaches_only_the_routes_that_call_it() -> None:
     # requests: 80% at 100 ms, 20% at 500 + 300 = 800 ms: the p90 (before 500) is now 800
     assert added_p90(impact, "front") == pytest.approx(300.0)
     assert "per route: front" in " ".join(impact.assumptions)
+    assert "service-level (fewer than two routes with a rate): checkout" in impact.assumptions
 
 
 def test_the_same_call_without_route_data_spreads_over_every_request() -> None:
