@@ -1,16 +1,16 @@
 """Backtest of the change-risk model on the full history of real open-source Python projects.
 
-Usage (from the repository root, after the mirrors exist; see MIRRORS):
+Usage (from the repository root, after the mirrors exist; see MIRROR):
     python -m bench.backtest [--projects click,requests] [--output bench/results/backtest.md]
-    python -m bench.backtest --projects attrs,black --output bench/results/backtest-heldout.md
-(the second: the held-out projects of HELD_OUT, never used to set the defaults)
+(default: the DEVELOPMENT projects; HELD_OUT names resolve too, but the held-out projects are
+evaluated by bench/backtest_crossproject.py, once)
 
 Each project is cloned (no checkout) from its local mirror into bench/.cache/history/,
 then backtested with SZZ labels: coefficients are fitted on the oldest 60% of
 non-merge commits (labels known at that time; the newest fifth of those held out to
 recalibrate) and everything is scored on the newest 40%. The plots go to
 bench/.cache/history/<project>.svg. The mean probability DEFAULT_COEFFICIENTS give over
-all commits of the projects is printed and written (DEFAULT_BASE_RATE comes from it).
+all commits of the projects is printed and written.
 
     python -m bench.backtest --pending [--pending-ranges 20]
 also times preflight.history.pending on the last merged pull requests (first parent..second
@@ -86,9 +86,9 @@ NOTES = """## Reading the numbers
   test says so); "fitted, not recalibrated" is the same ranking before that step (shown for its
   calibration only); "default coefficients" are DEFAULT_COEFFICIENTS of preflight/history/coefficients.py,
   unfitted. All are scored on the same newest 40%; nothing was tuned on it.
-- The default weights are not a clean out-of-sample test on these five projects: most were hand-set
-  by the session that first ran this benchmark on them (the function-level weights were set before
-  any run with those features); the default intercept was measured on their training periods.
+- DEFAULT_COEFFICIENTS are fitted on the DEVELOPMENT projects (bench/backtest_crossproject.py,
+  bench/results/backtest-crossproject.md), so on these projects the "default coefficients" rows are
+  in sample; the held-out projects (HELD_OUT) are evaluated there, once.
 - Calibration: "predicted" is the mean probability, "observed" the bug-inducing share (calibration
   in the large); the slope is the weight of logit(p) when the outcomes are regressed on it (1 is
   ideal, below 1 too extreme); ECE is the change-weighted mean |predicted - observed| over deciles.
@@ -96,13 +96,9 @@ NOTES = """## Reading the numbers
   slice's labels are the most right-censored (its fixes mostly came after the training period), and
   the evaluation labels are all the fixes known today. The score's multiplier compares p with the
   base rate of the same coefficients, which moves with the level; its 30 x p term does not.
-- Held-out projects (HELD_OUT: attrs, black) were added after the defaults were set and were never
-  used to set or tune them, the model's features or the fitting procedure; on them the default
-  coefficients are out of sample. Their base-rate table below is informational: DEFAULT_BASE_RATE
-  comes from the five MIRRORS projects.
 - SZZ labels are noisy and right-censored: recent commits have had less time to be blamed by a fix, so
-  the evaluation period has a lower bug-inducing share than the whole history. The fix regex matches
-  subjects only, and "error"/"patch" also match commits that are not fixes.
+  the evaluation period has a lower bug-inducing share than the whole history. Fixes are read from the
+  message (fixes.is_fix), and "error"/"patch" in a subject also match commits that are not fixes.
 - SZZ labels are partly circular for size: a bigger commit owns more lines, so it is more likely to be
   blamed by some later fix. That inflates "lines added" and every size-driven score alike.
 """
@@ -375,14 +371,9 @@ def main() -> int:
         "## The default base rate",
         "",
         f"Mean probability of DEFAULT_COEFFICIENTS over the training periods (oldest {percent(TRAIN_SHARE)}) of "
-        f"the projects, pooled: {percent(rate)} "
-        + (
-            "(held-out projects: not what DEFAULT_BASE_RATE was measured on)"
-            if any(name in HELD_OUT for name in names)
-            else "(DEFAULT_BASE_RATE in preflight/history/coefficients.py; the default "
-            "intercept was set so this equals their pooled SZZ share known then)"
-        )
-        + f"; over every commit: {percent(overall)}.",
+        f"the projects, pooled: {percent(rate)}; over every commit: {percent(overall)} (DEFAULT_BASE_RATE "
+        "is measured elsewhere: the mean over the development projects' evaluation periods, commits that "
+        "add production lines, see bench/results/backtest-crossproject.md).",
         "",
         "| project | commits | mean default probability, training period | all commits |",
         "| --- | --- | --- | --- |",

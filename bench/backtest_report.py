@@ -227,9 +227,11 @@ def _evaluation(title: str, after: dict[str, Any] | None, before: dict[str, Any]
     for label, doc in (("after", after), ("before", before)):
         if doc is None:
             continue
+        shown: list[dict[str, Any]] = []
         for comparison, d in doc["pooled"].items():
-            if not d:
-                continue
+            if not d or any(d["projects"] == e["projects"] and d["auc"] == e["auc"] for e in shown):
+                continue  # the same projects as the row before: every one had enough bug-inducing commits
+            shown.append(d)
             baseline = comparison.split(" - ", 1)[1].split(",")[0]
             pooled.append(
                 f"| {label} | {comparison} | {d['projects']} | {d['mean model']:.3f} / {d[f'mean {baseline}']:.3f} "
@@ -256,6 +258,55 @@ def _timing(found: dict[str, Any] | None) -> list[str]:
             f"| {t['load_before'][0]:.1f} / {t['load_after'][0]:.1f} | {t['exit']} |"
         )
     return [*lines, ""]
+
+
+def _within(m: dict[str, Any]) -> bool | None:
+    if not m.get("observed"):
+        return None
+    return bool(abs(m["mean_predicted"] / m["observed"] - 1) <= WITHIN)
+
+
+def _summary(selection: dict[str, Any], held: dict[str, Any] | None) -> list[str]:
+    """The headline numbers, computed from the results below."""
+    lopo = [_within(r["chosen"]) for r in selection["lopo"].values()]
+    lines = [
+        "## In short",
+        "",
+        f"- Chosen on the development set: {len(selection['chosen'])} features ("
+        + ", ".join(selection["chosen"])
+        + "). Leave-one-project-out, mean ROC-AUC "
+        f"{selection['path'][[s['features'] for s in selection['path']].index(selection['chosen'])]['auc']:.3f} "
+        f"against {selection['path'][-1]['auc']:.3f} for production lines added alone (the last step "
+        f"of the elimination); mean predicted within {WITHIN:.0%} of observed on "
+        f"{sum(w is True for w in lopo)} of {sum(w is not None for w in lopo)} projects.",
+    ]
+    if held is None:
+        return [*lines, ""]
+    projects = held["projects"]
+    size = held["pooled"]["model - production lines added"]
+    kamei = held["pooled"]["model - Kamei logistic regression"]
+    calibrated = [_within(p["scores"]["model"]) for p in projects.values()]
+    target = [
+        p["scores"]["model"]["auc"] >= 0.85 and p["scores"]["model"]["caught10"] >= 0.45
+        for p in projects.values()
+    ]
+    lines += [
+        f"- Held out ({', '.join(projects)}; evaluated once): mean ROC-AUC {size['mean model']:.3f}, production "
+        f"lines added {size['mean production lines added']:.3f} (difference {size['auc']:+.3f} "
+        f"[{size['auc_low']:+.3f}, {size['auc_high']:+.3f}], p {size['p']:.3f}), Kamei-style regression "
+        f"{kamei['mean Kamei logistic regression']:.3f} (difference {kamei['auc']:+.3f} [{kamei['auc_low']:+.3f}, "
+        f"{kamei['auc_high']:+.3f}], p {kamei['p']:.3f}). Caught at 10% gated: {100 * size['caught10']:+.1f} "
+        f"points [{100 * size['caught10_low']:+.1f}, {100 * size['caught10_high']:+.1f}] over production lines "
+        f"added{', not significant' if size['caught10_low'] <= 0 else ''}. Per project the model beats production lines added significantly (p < 0.05) on "
+        + str(sum(p["differences"]["model - production lines added"]["p"] < 0.05 for p in projects.values()))
+        + f" of {len(projects)}.",
+        f"- Calibration on the held-out projects: mean predicted within {WITHIN:.0%} of observed on "
+        f"{sum(w is True for w in calibrated)} of {sum(w is not None for w in calibrated)}.",
+        f"- The issue's target (ROC-AUC >= 0.85 and >= 45% caught at 10% gated on held-out projects) is met on "
+        f"{sum(target)} of {len(target)}: the model is production lines added plus small corrections.",
+        "",
+    ]
+    return lines
 
 
 def write() -> int:
@@ -285,6 +336,7 @@ def write() -> int:
         "",
         COMMANDS,
         "",
+        *_summary(selection, _read("backtest-crossproject-held-out-after.json")),
         *_selection(selection, dev_before),
         *_evaluation(
             "2. Held-out projects (evaluated once)",
@@ -306,5 +358,38 @@ def write() -> int:
 NOTES = [
     "## Notes",
     "",
+    "- What the model is: production lines added carries most of the ranking; conditions touched (if, "
+    "elif, else, while lines added or removed in production code), a fix, the call sites of functions "
+    "whose signature changed, and the number of test files touched add a little. Every history feature "
+    "of the touched files (past changes, past fixes, size, developers, age) and the author's experience "
+    "were dropped by the elimination: on projects the fit had not seen they added nothing once "
+    "production lines were known (the table of the four the issue named shows changes of 0.003 or less "
+    "either way: they neither help nor clearly hurt).",
+    "- Against production lines added the gain is small: about +0.01 to +0.02 ROC-AUC, significant "
+    "over the held-out projects together but on few of them alone, and nothing significant in caught at "
+    "10% gated. SZZ labels favour size (a bigger commit owns more lines a later fix can blame), so size "
+    "is a hard baseline to beat with these labels.",
+    "- Calibration: one intercept for every project. The bug-inducing share of the evaluation periods "
+    "ranges from 6% (httpx) to 25% (alembic) on the development set, so no single intercept lands "
+    "within 25% of most of them (2 of 10 with LOPO); the held-out projects' shares (11-17%) happen to "
+    "sit near the pooled 12.2%. The evaluation periods are right-censored (their newest commits have "
+    "had little time to be blamed), so observed shares are lower bounds and the shares drift with a "
+    "project's age; a per-project intercept (`backtest --fit`, or one set from the project's own share "
+    "of fix commits, which SZZ positives depend on) is the way to project-level calibration.",
+    "- Fix detection in the features: is_fix and past_fixes use fixes.subject_says_fix (typo, lint, "
+    "style, docs, tests, CI subjects and reverts are not fixes). Measured once on the development set "
+    "with a throw-away script before the choice above (one intercept for all, L2 1, the same intercept "
+    "calibration): with the subject rule the LOPO ROC-AUC of an 11-feature model rose from 0.7788 to 0.7802 (and production lines added + is_fix from 0.7709 to "
+    '0.7749); adding the message body\'s closing references ("Fixes #12") gave 0.7817 and 0.7744, '
+    "within noise of the subject rule, and would need every message in the pre-push hook's path-limited "
+    "logs, so the features use the subject rule and SZZ the whole message.",
     "- Excluded from fitting: " + "; ".join(f"{k}: {v}" for k, v in EXCLUDED.items()) + ".",
+    "- markupsafe (2 bug-inducing commits in its evaluation period) and itsdangerous (0) are in the fit "
+    "but not in the selection criterion; their rows are noise.",
+    '- The hand-set defaults ("before") ranked worse than production lines added on most projects, '
+    "because they weigh all lines added (docs, tests, config) and history counts.",
+    "- Speed: the backtest's pooled fit and LOPO are offline (bench); `check` scores one change with "
+    "plain arithmetic (Coefficients.probability_of). With the fitted defaults, the history half of the "
+    "pending-change features (path-limited logs, author counts) has zero weight; computing it only for "
+    "`--fit` coefficients that use it would save the hook that time (not done here).",
 ]
