@@ -34,6 +34,35 @@ _TRANSPARENT = frozenset(
     {"Optional", "Union", "ClassVar", "Final", "Annotated", "Required", "NotRequired", "ReadOnly"}
 )
 """Typing forms whose arguments are the declared types."""
+_SEQUENCES = frozenset(
+    {
+        "List",
+        "list",
+        "Sequence",
+        "MutableSequence",
+        "Iterable",
+        "Iterator",
+        "Collection",
+        "Set",
+        "set",
+        "FrozenSet",
+        "frozenset",
+        "AbstractSet",
+        "MutableSet",
+        "Tuple",
+        "tuple",
+        "Deque",
+        "deque",
+        "Generator",
+        "AsyncIterator",
+        "AsyncIterable",
+        "AsyncGenerator",
+    }
+)
+_MAPPINGS = frozenset(
+    {"Dict", "dict", "Mapping", "MutableMapping", "DefaultDict", "defaultdict", "OrderedDict"}
+)
+"""Declared containers: what they hold (the first type argument; a mapping's second) is declared."""
 _TYPING = frozenset(
     {
         "Any",
@@ -438,29 +467,35 @@ class Extractor:
         if types:
             self.assigns.append(Assign(owner, ("seed", slot), ("t", tuple(types))))
 
-    def types(self, node: Node | None, scope: Scope, out: list[Expr], depth: int) -> None:
-        """The class expressions an annotation names (through Optional, Union, `|`, strings)."""
+    def types(self, node: Node | None, scope: Scope, out: list[Expr], depth: int, holds: str = "") -> None:
+        """The class expressions an annotation names (through Optional, Union, `|`, strings); in
+        a container (`List[X]`, `Dict[K, X]`) as ("[", X) or ("{", X): what it holds is X."""
         if node is None or depth > 4:
             return
         kind = node.type
         if kind == "type" or kind == "binary_operator":
             for child in node.named_children:
-                self.types(child, scope, out, depth + 1)
+                self.types(child, scope, out, depth + 1, holds)
         elif kind == "identifier" or kind == "attribute":
             last = self.text(node).rsplit(".", 1)[-1]
             if last not in BUILTINS and last not in _TYPING:
-                out.append(self.expr(node, scope))
+                named = self.expr(node, scope)
+                out.append((holds, named) if holds else named)
         elif kind == "subscript" or kind == "generic_type":
             head = node.child_by_field_name("value") if kind == "subscript" else node.named_children[0]
             name = self.text(head).rsplit(".", 1)[-1]
+            items = (
+                node.children_by_field_name("subscript")
+                if kind == "subscript"
+                else [c for p in node.named_children[1:] for c in p.named_children]
+            )
             if name in _TRANSPARENT:
-                items = (
-                    node.children_by_field_name("subscript")
-                    if kind == "subscript"
-                    else [c for p in node.named_children[1:] for c in p.named_children]
-                )
                 for item in items[:1] if name == "Annotated" else items:
-                    self.types(item, scope, out, depth + 1)
+                    self.types(item, scope, out, depth + 1, holds)
+            elif name in _SEQUENCES and items and not holds:
+                self.types(items[0], scope, out, depth + 1, "[")
+            elif name in _MAPPINGS and len(items) > 1 and not holds:
+                self.types(items[1], scope, out, depth + 1, "{")
         elif kind == "string" and plain_string(node):
             parts = node.named_children
             if len(parts) == 3 and parts[1].type == "string_content":
@@ -471,7 +506,7 @@ class Extractor:
                     and statement.type == "expression_statement"
                     and statement.named_children
                 ):
-                    self.types(statement.named_children[0], scope, out, depth + 1)
+                    self.types(statement.named_children[0], scope, out, depth + 1, holds)
 
     def call(self, node: Node, scope: Scope) -> Expr:
         function = node.child_by_field_name("function")

@@ -133,10 +133,17 @@ class Members(Names):
         """Instances of the classes an annotation names, and of their subclasses (a seed's value)."""
         out: set[str] = set()
         for item in types:
-            for value in self.ev(item):
+            holds = item[0] if item[0] in ("[", "{") else ""
+            for value in self.ev(item[1] if holds else item):
                 if value[0] == "c":
                     self.read("cone:" + value[2:])  # a new subclass changes it (see tables.py)
-                    out |= self.program.cone(value[2:])
+                    cone = self.program.cone(value[2:])
+                    if holds:  # a container of them: its elements are a slot of their own
+                        slot = "decl:" + value[2:]
+                        self.add(slot, cone)
+                        out.add(("k:" if holds == "[" else "d:") + slot)
+                    else:
+                        out |= cone
         return out
 
     def decorated(self, expr: Expr) -> Values:
