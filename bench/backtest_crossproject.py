@@ -37,6 +37,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -161,7 +162,7 @@ def select() -> int:
     l2, own = float(best_fit["l2"]), bool(best_fit["own_intercepts"])
     kept = list(candidates)
     auc, caught = criterion(projects, lopo(projects, kept, l2, own))
-    path = [{"dropped": None, "features": list(kept), "auc": auc, "caught10": caught}]
+    path: list[dict[str, Any]] = [{"dropped": None, "features": list(kept), "auc": auc, "caught10": caught}]
     while len(kept) > 1:
         trials = []
         for feature in kept:
