@@ -216,6 +216,7 @@ def change_likelihood(repo: Repository, base: str | None) -> Likely:
     from preflight.history import coefficients as model
     from preflight.history import pending
     from preflight.history.coefficients import COEFFICIENTS_FILE
+    from preflight.history.features import FEATURES
     from preflight.risk import likelihood
 
     coefficients = model.DEFAULT_COEFFICIENTS
@@ -224,12 +225,13 @@ def change_likelihood(repo: Repository, base: str | None) -> Likely:
         source = f"{(base or '')[:12]}:{COEFFICIENTS_FILE}"
         coefficients = model.parse(data.decode("utf-8", "replace"), source)
     shallow = repo.is_shallow()
+    weighed = {name for name, weight in zip(FEATURES, coefficients.weights, strict=True) if weight}
 
     def find(revisions: RevisionRange) -> Likelihood | None:
         if revisions.merge_base is None:  # a root commit or unrelated histories: nothing before it
             return None
         untracked = repo.untracked_files() if revisions.worktree else None
-        found = pending.features(repo.root, revisions.merge_base, revisions.head_sha, untracked)
+        found = pending.features(repo.root, revisions.merge_base, revisions.head_sha, untracked, weighed)
         notes = list(found.notes)
         if shallow:
             notes.append(

@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
 from preflight import repository
 from preflight.history import code, paths
 from preflight.history.authors import AuthorCounts
-from preflight.history.features import FEATURES, code_change, is_fix
+from preflight.history.features import FEATURES, Tracker, code_change, is_fix
 from preflight.history.log import LogCommit, parse_changes
 from preflight.history.paths import commits_of
 
@@ -59,12 +60,35 @@ class Pending:
         return self.values[FEATURES.index(name)]
 
 
-def features(repo_dir: Path, base: str, head: str, worktree: Mapping[str, bytes] | None = None) -> Pending:
+FILE_HISTORY = frozenset(
+    {
+        "new_files",
+        "file_size",
+        "past_changes",
+        "past_fixes",
+        "developers",
+        "author_file_experience",
+        "age_days",
+    }
+)
+"""The features read from the touched files' own histories (paths.history: a `git log` per path,
+the costliest part on a long history)."""
+
+
+def features(
+    repo_dir: Path,
+    base: str,
+    head: str,
+    worktree: Mapping[str, bytes] | None = None,
+    needed: AbstractSet[str] | None = None,
+) -> Pending:
     """The features of the change base..head as one commit, from the history of their merge base.
 
     worktree: the work tree is the change's head (head its HEAD commit): the tracked files' staged
     and unstaged edits on top of base..head, and these untracked files (path -> bytes, read by the
-    caller without following links), as one commit the current author would make now."""
+    caller without following links), as one commit the current author would make now.
+    needed: the features the model weighs (None: all); the files' histories are read only when one
+    of FILE_HISTORY is among them (the others' values are then left as if the files had none)."""
     started = time.perf_counter()
     repo = Path(repo_dir)
     merge_base = repository.merge_base_of(repo, base, head)
@@ -86,8 +110,11 @@ def features(repo_dir: Path, base: str, head: str, worktree: Mapping[str, bytes]
     names = set(change.signatures)
     grep = repository.start_grep(repo, merge_base, sorted(names)) if names else None
     touched = {f.old_path or f.path for f in files}
-    per_path = len(touched) <= paths.PER_PATH_LIMIT and repository.has_path_filters(repo, git_dir)
-    tracker, notes = paths.history(repo, merge_base, touched, per_path)
+    if needed is None or needed & FILE_HISTORY:
+        per_path = len(touched) <= paths.PER_PATH_LIMIT and repository.has_path_filters(repo, git_dir)
+        tracker, notes = paths.history(repo, merge_base, touched, per_path)
+    else:  # the model weighs none of them: the files' histories are not read
+        tracker, notes = Tracker(), []
     counts = authors.result()
     tracker.author_commits[tip.author] = max(counts.get(tip.author, 0), 0)
     if grep is not None:

@@ -203,3 +203,26 @@ def test_uncommitted_edits_and_untracked_files_are_the_commit_they_would_be(git_
         values["lines_added"] == expected["lines_added"] >= 3 and values["new_files"] == 2.0
     )  # new.py and blob.bin
     assert any("uncommitted edits scored as one change" in note for note in found.notes)
+
+
+def test_the_files_histories_are_read_only_when_the_model_weighs_them(git_repo: Path) -> None:
+    from preflight.history.coefficients import DEFAULT_COEFFICIENTS
+    from preflight.history.pending import FILE_HISTORY
+
+    fork = history(git_repo)
+    git(git_repo, "checkout", "-q", "-b", "feature")
+    commit_at(
+        git_repo, {"core.py": CORE.replace("split()", "split(',')") + "\n# moved\n"}, "Fix it", 5, "carol"
+    )
+    full = dict(zip(FEATURES, features(git_repo, fork, "feature").values, strict=True))
+    weighed = {n for n, w in zip(FEATURES, DEFAULT_COEFFICIENTS.weights, strict=True) if w}
+    light = features(git_repo, fork, "feature", needed=weighed)
+    values = dict(zip(FEATURES, light.values, strict=True))
+    assert full["past_changes"] > 0 and values["past_changes"] == 0  # not read
+    assert {k: v for k, v in values.items() if k not in FILE_HISTORY} == {
+        k: v for k, v in full.items() if k not in FILE_HISTORY
+    }
+    if not weighed & FILE_HISTORY:  # the defaults weigh none of them: the same probability
+        assert DEFAULT_COEFFICIENTS.probability_of(light.values) == DEFAULT_COEFFICIENTS.probability_of(
+            tuple(full.values())
+        )
