@@ -124,8 +124,10 @@ def below(share: float | np.ndarray, requests: int) -> np.ndarray:
 def lattice(multiplier: np.ndarray, offset: np.ndarray, requests: int) -> np.ndarray:
     """rows x scenarios x requests positions (i * multiplier + offset) mod B: each row's pattern,
     shifted per scenario (offset: rows x scenarios)."""
-    i = np.arange(requests)
-    return np.asarray((i[None, None, :] * multiplier[:, None, None] + offset[:, :, None]) % requests)
+    kind = np.int32 if requests < 46_341 else np.int64  # i * m < B * B fits
+    i = np.arange(requests, dtype=kind)
+    found = i[None, None, :] * multiplier.astype(kind)[:, None, None] + offset.astype(kind)[:, :, None]
+    return np.asarray(np.remainder(found, requests, out=found))
 
 
 class Draws:
@@ -164,7 +166,7 @@ class Draws:
 
     def seen(self, rows: slice | np.ndarray, scenarios: slice) -> np.ndarray:
         """rows x scenarios x requests: which of its own requests a caller meets at each position."""
-        return lattice(self.out[rows], self.offset[rows, scenarios], self.requests).astype(np.int32)
+        return lattice(self.out[rows], self.offset[rows, scenarios], self.requests)
 
     def call(self, caller: int, index: int, p50: float | None, p90: float | None) -> tuple[int, np.ndarray]:
         """The index-th call of a caller: its pool slot (in which requests it is made), its own time."""
