@@ -23,7 +23,6 @@ import orjson
 from preflight.callgraph import CallGraph, FileSummary, fixpoint, incremental, results, store, summarize
 from preflight.callgraph.entrypoints import EntryPoint, Pattern, find
 from preflight.callgraph.file_summary import RawSummary, raw_from_bytes
-from preflight.callgraph.state import Solved, SolverState
 from preflight.callgraph.summary import parse
 from preflight.changes import sources
 from preflight.memory import paused_gc
@@ -205,10 +204,7 @@ def index_files(
         graph = fixpoint.graph(solved.program, solved.state)
         if pack is None or pack.salt != salt or solved.redone > REWRITE_SHARE:
             by_path = {path: tuple(astuple(e) for e in found) for path, found in entries.items()}
-            kept = solved
-            if solved.state.widened:  # never resumed from (incremental.py): keep the summaries only
-                kept = Solved(solved.raws, solved.program, SolverState(widened=True), solved.redone)
-            store.write(directory / PACK, store.Pack(blobs, salt, by_path, kept))
+            store.write(directory / PACK, store.Pack(blobs, salt, by_path, solved))
             key = _result_key(files, salt, directory / PACK)  # the pack it now rests on
         del solved, pack, raws  # the state is most of the memory: let it go before writing the result
         ordered = tuple(entry for path in sorted(entries) for entry in entries[path])

@@ -10,16 +10,18 @@ and new constraints evaluated again, and each phase resumes from there. The seco
 decisions are checked again on the new first fixed point; where one flips, what it
 derived is re-derived the same way.
 
-A widened slot breaks monotonicity (a call through it stops counting), so a state with
-one, or a slot that widens while resuming, means solving from scratch, as does a change
-that taints more than half of the program (resuming would cost more than it saves).
+A widened slot breaks monotonicity (a call through it stops counting): what its readers
+found depends on the order of work. A change that reaches that part of the program (its
+cone, widening.py), or a slot that widens while resuming, means solving from scratch, as
+does a change that taints more than half of the program (resuming would cost more than it
+saves).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from preflight.callgraph import fixpoint
+from preflight.callgraph import fixpoint, widening
 from preflight.callgraph.file_summary import RawSummary
 from preflight.callgraph.hierarchy import linearize
 from preflight.callgraph.program import Constraint, Program, add_tables, is_seed, load
@@ -37,8 +39,6 @@ def solve(raws: Iterable[RawSummary], before: Solved | None = None) -> tuple[Sol
     by_path = {raw[0]: raw for raw in raws}
     if before is None:
         return scratch(by_path), "scratch"
-    if before.state.widened and not before.state.slots:  # kept without its state: see cache.index_files
-        return _instead(before, by_path), "scratch: a slot was widened"
     changed = sorted(
         path
         for path in by_path.keys() | before.raws.keys()
@@ -47,16 +47,30 @@ def solve(raws: Iterable[RawSummary], before: Solved | None = None) -> tuple[Sol
     if not changed:
         before.redone = 0.0
         return before, "unchanged"
-    if before.state.widened:
-        return _instead(before, by_path), "scratch: a slot was widened"
+    if before.state.widened and not before.state.cone_slots:
+        widening.mark_cone(before.state)  # a state solved elsewhere (fixpoint.solve)
     program, removed, added = renumber(before, by_path, changed)
     try:
-        state = _resume(before, program, changed_slots(before, program, by_path, changed), removed, added)
+        state, evaluated = _resume(
+            before, program, changed_slots(before, program, by_path, changed), removed, added
+        )
+        if widening.reached(state, evaluated, {path: program.owners.get(path, ()) for path in changed}):
+            raise _Reached
     except Widened:
         return _instead(before, by_path), "scratch: a slot widened"
-    if state is None:
+    except _Reached:
+        return _instead(before, by_path), "scratch: the change reaches a widened slot"
+    except _Tainted:
         return _instead(before, by_path), "scratch: the change taints most of the program"
-    return Solved(by_path, program, state[0], state[1] / max(len(program.constraints), 1)), "incremental"
+    return Solved(by_path, program, state, len(evaluated) / max(len(program.constraints), 1)), "incremental"
+
+
+class _Reached(Exception):
+    """The change reaches the part of the program whose result depends on the order of work."""
+
+
+class _Tainted(Exception):
+    """The change taints most of the program."""
 
 
 def _instead(before: Solved, by_path: dict[str, RawSummary]) -> Solved:
@@ -69,7 +83,10 @@ def scratch(by_path: dict[str, RawSummary]) -> Solved:
     """Solve from scratch."""
     program = load(by_path.values())
     program.mro = linearize(program)
-    return Solved(by_path, program, fixpoint.solve(program))
+    state = fixpoint.solve(program)
+    if state.widened:
+        widening.mark_cone(state)
+    return Solved(by_path, program, state)
 
 
 def renumber(
@@ -158,18 +175,26 @@ def _writers(state: SolverState, dirty: set[str]) -> set[int]:
 
 def _resume(
     before: Solved, program: Program, dirty: set[str], removed: set[int], added: set[int]
-) -> tuple[SolverState, int] | None:
-    """The state of program, resumed from before's, and how many constraints were evaluated;
-    None when most of the program is tainted."""
+) -> tuple[SolverState, set[int]]:
+    """The state of program, resumed from before's, and the constraints evaluated.
+
+    Raises _Tainted when most of the program is tainted, _Reached when the change reaches a
+    widened slot's cone (both before changing the state), Widened when a slot widens.
+    """
     state = before.state
     tainted = set(removed)
     _closure(state, dirty, tainted)
     live = len(program.constraints) - program.constraints.count(None)
     if len(tainted - removed) + len(added) > MAX_TAINTED * live:
-        return None
-    # Back to the first fixed point, without what is dirty.
+        raise _Tainted
+    if widening.touched(state, dirty, tainted):
+        raise _Reached
+    # Back to the first fixed point, without what is dirty; a widened slot stays so.
     extra, state.extra = state.extra, {}
     for slot, values in extra.items():
+        if "*" in state.slots[slot]:
+            state.extra[slot] = values
+            continue
         left = state.slots[slot] - values
         if left:
             state.slots[slot] = left
@@ -197,9 +222,11 @@ def _resume(
     for slot in pseudo:
         tainted2 |= {i for i in state.readers.get(slot, ()) if i >= 0}
     _closure(state, dirty2, tainted2)
+    if widening.touched(state, dirty2, tainted2):
+        raise _Reached
     _forget(state, tainted2 - tainted)
     for slot, values in extra.items():
-        if slot not in dirty2:
+        if slot not in dirty2 and "*" not in state.slots.get(slot, ()):  # a widened slot's was kept
             known = state.slots.get(slot)
             new = values - known if known is not None else values
             if new:
@@ -216,7 +243,7 @@ def _resume(
     solver.iterate()
     calls = first | solver.evaluated | tainted2 | added
     fixpoint.explain(solver, calls | _reason_tables(before.program, program, state))
-    return state, len(solver.evaluated)
+    return state, solver.evaluated
 
 
 def _reason_tables(old: Program, new: Program, state: SolverState) -> set[int]:

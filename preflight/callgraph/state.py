@@ -35,7 +35,11 @@ class SolverState:
     seeded: set[int] = field(default_factory=set)
     """`self` seeds used: the method's first parameter had no value at the first fixed point."""
     widened: bool = False
-    """Some slot was widened: the result may depend on the order of work (no incremental solving)."""
+    """Some slot was widened: part of the result depends on the order of work (see widening.py)."""
+    cone: set[int] = field(default_factory=set)
+    """With widened slots: the constraints whose work decides what their readers saw (widening.py)."""
+    cone_slots: set[str] = field(default_factory=set)
+    """The slots those constraints read, and the widened slots: a resumed solve must not change them."""
 
 
 @dataclass(slots=True)

@@ -38,6 +38,7 @@ _RULES = (
     "state.py",
     "store.py",
     "tables.py",
+    "widening.py",
 )
 
 
