@@ -156,9 +156,13 @@ class Calls(Members):
         if definition is None:
             return
         args, keywords = call[2], call[3]
+        identity = self.program.identities().get(function)
+        passed: Values | None = None
         positional = [name for name, kind in definition.params if kind == POSITIONAL]
         if receiver is not None and positional:
             self.add(f"{function}.{positional[0]}", {receiver})
+            if positional[0] == identity:
+                passed = {receiver}
             positional = positional[1:]
         for position, name in enumerate(positional[: len(args)]):
             values = arguments[position]
@@ -166,6 +170,8 @@ class Calls(Members):
                 values = arguments[position] = self.ev(args[position])
             if values:
                 self.add(f"{function}.{name}", values)
+            if name == identity:
+                passed = values
         if keywords:
             names = {name for name, kind in definition.params if kind in (POSITIONAL, KEYWORD)}
             for name, expr in keywords:
@@ -173,7 +179,11 @@ class Calls(Members):
                     values = self.ev(expr)
                     if values:
                         self.add(f"{function}.{name}", values)
-        result |= self.read(f"{function}#return")
+                    if name == identity:
+                        passed = values
+        returned = self.read(f"{function}#return")
+        # a function that gives back a parameter gives this call's argument (when the call names it)
+        result |= returned if passed is None else passed
 
     def container_method(self, call: Constraint, value: str, result: set[str]) -> None:
         """Built-in container methods: no edge, but elements flow in and out (`sort` calls its key)."""

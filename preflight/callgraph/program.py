@@ -47,6 +47,33 @@ class Program:
     _cones: dict[str, frozenset[str]] = field(default_factory=dict)
     _lookups: dict[tuple[str, str, str | None], Lookup] = field(default_factory=dict)
     _binds: dict[tuple[str, str], tuple[bool, bool]] = field(default_factory=dict)
+    _identities: dict[str, str] | None = None
+
+    def identities(self) -> dict[str, str]:
+        """Functions that return one of their parameters and nothing else (`def deco(f): ...;
+        return f`) -> that parameter: a call returns its own argument, not every caller's."""
+        if self._identities is None:
+            returned: dict[str, set[Expr]] = {}
+            for constraint in self.constraints:
+                if constraint is not None and len(constraint) == 3 and constraint[1][0] == "s":
+                    slot = constraint[1][1]
+                    if slot.endswith("#return"):
+                        returned.setdefault(slot[: -len("#return")], set()).add(constraint[2])
+            found = {}
+            for function, values in returned.items():
+                definition = self.functions.get(function)
+                if definition is None or len(values) != 1:
+                    continue
+                value = next(iter(values))
+                names = {name for name, _ in definition.params}
+                if (
+                    value[0] == "s"
+                    and value[1].rpartition(".")[0] == function
+                    and value[1].rpartition(".")[2] in names
+                ):
+                    found[function] = value[1].rpartition(".")[2]
+            self._identities = found
+        return self._identities
 
     def binds(self, cls: str, name: str) -> tuple[bool, bool]:
         """Whether a class of ours in cls's MRO binds name: anywhere, and before any outside base."""

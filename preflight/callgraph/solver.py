@@ -28,9 +28,13 @@ from preflight.callgraph.state import SolverState
 
 
 def _ours(values: set[str]) -> int:
-    """How many values name something of the repository: names outside it (`x:`, `z:`) cost
-    little to carry and call nothing of ours, so they do not count towards widening."""
-    return sum(1 for value in values if value[0] not in "xz")
+    """How many things of the repository values name: names outside it (`x:`, `z:`) cost little
+    to carry and call nothing of ours, and a method bound to several receivers is one callee
+    (a visitor's `getattr(self, f"visit_{...}")` over all its subclasses), so neither counts
+    towards widening."""
+    return len(
+        {value.split("|", 1)[0] if value[0] == "b" else value for value in values if value[0] not in "xz"}
+    )
 
 
 class Widened(Exception):

@@ -45,6 +45,9 @@ def changed_slots(
     classes = _changed_classes(old, program)
     if functions or classes:
         dirty |= _naming(before, functions, classes)
+    was, now = old.identities(), program.identities()
+    flipped = {f for f in was.keys() | now.keys() if was.get(f) != now.get(f)}
+    dirty.update(f"{function}#return" for function in flipped)  # its calls read it (Calls.invoke)
     for cls in classes:  # the classes above it now have other subclasses (see Program.cone)
         dirty.update("cone:" + entry for entry in (*old.mro.get(cls, ()), *program.mro.get(cls, ())))
     return dirty
