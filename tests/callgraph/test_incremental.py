@@ -298,6 +298,25 @@ use(copy.copy(Base()))
 peek(Holder())
 """
 
+HOOKS = """\
+def hook(function):
+    return function
+
+
+@hook
+def on_start():
+    return 1
+
+
+@hook
+def on_stop():
+    return 2
+
+
+def start():
+    return on_start()
+"""
+
 Edit = tuple[str, str | None, str | None]
 """(path, old text, new text): replace old by new in the file (old None: the whole file, new None: delete it)."""
 
@@ -493,6 +512,17 @@ EDITS: list[tuple[str, list[Edit]]] = [
         "drop a dunder",
         [("shop/typed.py", "    def __getitem__(self, key):\n        return self.items[key]\n", "")],
     ),
+    ("a decorator that returns its argument", [("shop/hooks.py", None, HOOKS)]),
+    (
+        "it returns something else too",
+        [
+            (
+                "shop/hooks.py",
+                "    return function\n",
+                "    if function is None:\n        return on_stop\n    return function\n",
+            )
+        ],
+    ),
 ]
 
 
@@ -615,6 +645,8 @@ def test_each_edit_changes_the_graph(git_repo: Path, tmp_path: Path) -> None:
     assert edges(found[36], "shop.typed.use") == {"shop.typed.Base.run", "shop.sub.Sub.run"}
     assert "shop.typed.Base.visit_b" in edges(found[37], "shop.typed.Base.visit")
     assert edges(found[38], "shop.typed.peek") == set()
+    assert edges(found[39], "shop.hooks.start") == {"shop.hooks.on_start"}
+    assert edges(found[40], "shop.hooks.start") == {"shop.hooks.on_start", "shop.hooks.on_stop"}
 
 
 def handlers(count: int) -> str:
