@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from preflight.callgraph.file_summary import KEYWORD, POSITIONAL, Expr
 from preflight.callgraph.members import Members
-from preflight.callgraph.names import Values
+from preflight.callgraph.names import EMPTY, Values
 from preflight.callgraph.program import Constraint
 
 Arguments = list[set[str] | frozenset[str] | None]
@@ -156,13 +156,13 @@ class Calls(Members):
         if definition is None:
             return
         args, keywords = call[2], call[3]
-        identity = self.program.identities().get(function)
-        passed: Values | None = None
+        given = self.program.identities().get(function, EMPTY)
+        passed: dict[str, Values] = {}
         positional = [name for name, kind in definition.params if kind == POSITIONAL]
         if receiver is not None and positional:
             self.add(f"{function}.{positional[0]}", {receiver})
-            if positional[0] == identity:
-                passed = {receiver}
+            if positional[0] in given:
+                passed[positional[0]] = {receiver}
             positional = positional[1:]
         for position, name in enumerate(positional[: len(args)]):
             values = arguments[position]
@@ -170,8 +170,8 @@ class Calls(Members):
                 values = arguments[position] = self.ev(args[position])
             if values:
                 self.add(f"{function}.{name}", values)
-            if name == identity:
-                passed = values
+            if name in given:
+                passed[name] = values
         if keywords:
             names = {name for name, kind in definition.params if kind in (POSITIONAL, KEYWORD)}
             for name, expr in keywords:
@@ -179,11 +179,14 @@ class Calls(Members):
                     values = self.ev(expr)
                     if values:
                         self.add(f"{function}.{name}", values)
-                    if name == identity:
-                        passed = values
-        returned = self.read(f"{function}#return")
-        # a function that gives back a parameter gives this call's argument (when the call names it)
-        result |= returned if passed is None else passed
+                    if name in given:
+                        passed[name] = values
+        result |= self.read(f"{function}#return")
+        if given:  # `return param`: this call's argument (every caller's when it does not name it)
+            if len(passed) < len(given):
+                result |= self.read(f"{function}#pass")
+            for values in passed.values():
+                result |= values
 
     def container_method(self, call: Constraint, value: str, result: set[str]) -> None:
         """Built-in container methods: no edge, but elements flow in and out (`sort` calls its key)."""

@@ -47,32 +47,21 @@ class Program:
     _cones: dict[str, frozenset[str]] = field(default_factory=dict)
     _lookups: dict[tuple[str, str, str | None], Lookup] = field(default_factory=dict)
     _binds: dict[tuple[str, str], tuple[bool, bool]] = field(default_factory=dict)
-    _identities: dict[str, str] | None = None
+    _identities: dict[str, frozenset[str]] | None = None
 
-    def identities(self) -> dict[str, str]:
-        """Functions that return one of their parameters and nothing else (`def deco(f): ...;
-        return f`) -> that parameter: a call returns its own argument, not every caller's."""
+    def identities(self) -> dict[str, frozenset[str]]:
+        """Functions with a `return param` (`def deco(f): ...; return f`, `return self`) -> those
+        parameters: a call returns its own argument there, not every caller's (see Calls.invoke)."""
         if self._identities is None:
-            returned: dict[str, set[Expr]] = {}
+            found: dict[str, set[str]] = {}
             for constraint in self.constraints:
                 if constraint is not None and len(constraint) == 3 and constraint[1][0] == "s":
                     slot = constraint[1][1]
-                    if slot.endswith("#return"):
-                        returned.setdefault(slot[: -len("#return")], set()).add(constraint[2])
-            found = {}
-            for function, values in returned.items():
-                definition = self.functions.get(function)
-                if definition is None or len(values) != 1:
-                    continue
-                value = next(iter(values))
-                names = {name for name, _ in definition.params}
-                if (
-                    value[0] == "s"
-                    and value[1].rpartition(".")[0] == function
-                    and value[1].rpartition(".")[2] in names
-                ):
-                    found[function] = value[1].rpartition(".")[2]
-            self._identities = found
+                    if slot.endswith("#pass"):
+                        found.setdefault(slot[: -len("#pass")], set()).add(
+                            constraint[2][1].rpartition(".")[2]
+                        )
+            self._identities = {function: frozenset(names) for function, names in found.items()}
         return self._identities
 
     def binds(self, cls: str, name: str) -> tuple[bool, bool]:

@@ -41,6 +41,7 @@ class Scope:
         "kind",
         "module",
         "nonlocals",
+        "params",
         "parent",
         "qualname",
         "self_name",
@@ -63,6 +64,8 @@ class Scope:
         """For a method: its first parameter (for `super()`)."""
         self.generator = False
         """A function whose body yields (set by collect_bindings)."""
+        self.params: frozenset[str] = frozenset()
+        """A function's parameters (a `return` of one is told apart: see Program.identities)."""
         self.flow = Flow() if kind in (FUNCTION, MODULE) else None
         """The versions of this body's names (see flow.py); None for a class or lambda body."""
 

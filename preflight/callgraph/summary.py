@@ -112,7 +112,11 @@ class _Summarizer(Extractor):
             for child in node.named_children:
                 value = self.expr(child, scope)
                 if scope.kind == FUNCTION_SCOPE and not scope.generator:  # a generator's is StopIteration's
-                    self.assign(scope, ("s", f"{scope.qualname}#return"), value)
+                    given = value[0] == "s" and value[1].rpartition(".")[2] in scope.params
+                    if given and value[1].rpartition(".")[0] == scope.qualname:  # `return param`
+                        self.assign(scope, ("s", f"{scope.qualname}#pass"), value)
+                    else:
+                        self.assign(scope, ("s", f"{scope.qualname}#return"), value)
         elif kind == "import_statement" or kind == "import_from_statement":
             self.imports(node, scope)
         elif kind == "for_statement":
@@ -241,6 +245,7 @@ class _Summarizer(Extractor):
         inner = Scope(FUNCTION_SCOPE, qual, self.module, scope)
         inner.caller = qual
         inner.bound.update(name for name, _ in params)
+        inner.params = frozenset(name for name, _ in params)
         if scope.kind == CLASS and kind != STATIC and params and params[0][1] == POSITIONAL:
             inner.cls, inner.self_name = scope.qualname, params[0][0]
             instance: Expr = ("c", scope.qualname) if kind == CLASSMETHOD else ("o", scope.qualname)
