@@ -61,6 +61,9 @@ __all__ = ["ABORT_FRACTION", "QUANTILES", "SATURATION", "UTILIZATION_PRIOR", "St
 ABORT_FRACTION = 0.5
 CYCLE_ITERATIONS = 50
 CHUNK_TRIALS = 5_000
+QUEUE_TOLERANCE = 0.01
+"""A second pass only when a queue simulated with the load its errors imply is more than 1% off the
+one the callers' retries made (a timeout on a retried call can add failures)."""
 LOG_NEVER = math.log1p(-NEVER)
 
 
@@ -151,22 +154,35 @@ def propagate(
     _each(chunks, lambda chunk: chunk.run(None))
     loaded = [row for row in own.cpu if bool((state.load[row] > 1 + 1e-9).any())]
     queued = [row for row in engine.queued if bool((np.abs(state.load[row] - 1) > 1e-9).any())]
-    if loaded or queued:
-        # retries change the load on a service whose utilization is known: once more with that load
+    missed = [
+        row
+        for row in engine.queued
+        if (rho := engine.utilization[row]) > 0
+        and any(
+            bool(
+                (
+                    np.abs(_queue(rho, chunk.state.load[row]) / _queue(rho, chunk.used[row]) - 1)
+                    > QUEUE_TOLERANCE
+                ).any()
+            )
+            for chunk in chunks
+        )
+    ]
+    if loaded or missed:
+        # the loads simulated with were not those the callers' retries made: once more with them
         load = state.load.copy()
-        engine.queued = queued
         _each(chunks, lambda chunk: chunk.run(load[:, chunk.scenarios]))
         state.load[:] = load
         if loaded:
             state.assumptions.append(
                 "retries raise the load on a CPU-bound faulty service: simulated with it"
             )
-        if queued:
-            listed = ", ".join(names[row] for row in queued[:5]) + (", ..." if len(queued) > 5 else "")
-            state.assumptions.append(
-                f"the load on {len(queued)} service(s) changes (retries: {listed}): their queues grow with "
-                "it (M/M/1 at their utilization)"
-            )
+    if queued:
+        listed = ", ".join(names[row] for row in queued[:5]) + (", ..." if len(queued) > 5 else "")
+        state.assumptions.append(
+            f"the load on {len(queued)} service(s) changes (retries: {listed}): their queues grow with "
+            "it (M/M/1 at their utilization)"
+        )
     _each(chunks, lambda chunk: chunk.finish())
     for row, members in engine.mixed.items():
         for name in ("error", "wrong", "load", "network"):
@@ -222,12 +238,15 @@ class _Run:
         """Per reached service, as its callers meet its requests: added time + wire delay, per request."""
         self.means = np.zeros((size, count))
         """seen's mean per scenario."""
+        self.used = np.ones((size, count))
+        """The load each queued row was simulated with (its queue grows with it)."""
         self.extra: dict[tuple[int, int], np.ndarray] = {}
         """(callee, caller) -> extra load on the callee from that caller's retries (recomputed each time)."""
         self.unsettled: dict[str, int] = {}
         """Cycle -> scenarios still moving after CYCLE_ITERATIONS rounds."""
 
     def run(self, load: np.ndarray | None) -> None:
+        """Every step in order (with load: the loads the callers' retries made, from a first pass)."""
         state = self.state
         for cycle, steps in self.engine.blocks:
             if not cycle:
@@ -314,12 +333,6 @@ class _Run:
             first = self.pool[[fail_slot(row) for row in range(step.start, step.stop)]]
             per -= ABORT_FRACTION * (first < sampling.below(failed[:, :, None], requests)) * base
         np.maximum(per, -base, out=per)  # a request never takes less than no time
-        if load is not None:
-            for row in self.engine.queued:
-                if step.start <= row < step.stop:
-                    rho = self.engine.utilization[row]
-                    queue = (1 - rho) / (1 - np.minimum(rho * load[row], SATURATION))
-                    per[row - step.start] += (queue - 1)[:, None] * orders.base[row]
         for row in step.faulty:
             i = row - step.start
             own.apply(
@@ -333,6 +346,13 @@ class _Run:
             self.log_fail[row] = np.log1p(-np.minimum(state.error[row], NEVER))
             if self.log_wrong is not None:
                 self.log_wrong[row] = np.log1p(-np.minimum(state.wrong[row], NEVER))
+        for row in step.queued:
+            # the load its callers' retries put on it: known in a second pass, else what its own
+            # errors make them retry (exact unless a timeout on a retried call adds failures)
+            used = load[row] if load is not None else self._retried(row)
+            self.used[row] = used
+            queue = _queue(self.engine.utilization[row], used)
+            per[row - step.start] += (queue - 1)[:, None] * orders.base[row]
         seen = np.take_along_axis(per, self.order[rows], axis=2)
         for row in step.faulty:
             network = own.network.get(row)
@@ -340,6 +360,15 @@ class _Run:
                 seen[row - step.start] += network
         self.seen[rows] = seen.reshape(len(seen), -1)
         self.means[rows] = seen.mean(axis=2)
+
+    def _retried(self, row: int) -> np.ndarray:
+        """The load on a row from its callers' retries, given its errors now: 1 + the share of each
+        retried call times its expected extra attempts p + ... + p^r."""
+        p = self.state.error[row]
+        total = np.ones_like(p)
+        for share, retries in self.engine.retried_into.get(row, ()):
+            total += share * sum(p**k for k in range(1, retries + 1))
+        return np.asarray(total)
 
     def finish(self) -> None:
         """The percentiles of every row's requests (own latency before + added), less those before;
@@ -401,6 +430,11 @@ class _Run:
         if not moved:
             return np.asarray(np.broadcast_to(base, (len(rows), count, self.requests)))
         return np.asarray(np.maximum(self.seen.reshape(size, count, self.requests)[rows] + base, 0.0))
+
+
+def _queue(rho: float, load: np.ndarray) -> np.ndarray:
+    """The M/M/1 response time at utilization rho under `load` times the requests, relative to 1."""
+    return np.asarray((1 - rho) / (1 - np.minimum(rho * load, SATURATION)))
 
 
 def _allocate(shares: list[float], requests: int) -> list[int]:

@@ -65,6 +65,8 @@ class Step:
     """... and n - sqrt(n) of them (their mean), or n of calls inside a cycle, over the callees' means."""
     special: SpecialCalls | None
     faulty: list[int]
+    queued: list[int]
+    """Rows whose queue grows with their load (Steps.queued)."""
 
 
 class Steps:
@@ -91,6 +93,7 @@ class Steps:
         ]
         """Rows whose queue grows with their load (utilization known; CPU-faulty rows do it themselves)."""
         self.utilization = np.array([s.utilization or 0.0 for s in self.services])
+        self._queued = set(self.queued)
         rate = [s.requests_per_s or 1.0 for s in self.services]
         out: dict[int, list[tuple[int, Any]]] = {}
         inbound = np.zeros(size)
@@ -114,6 +117,13 @@ class Steps:
                         f"{call.caller}->{call.callee}: {call.per_request:.1f} per request, from "
                         f"{call.callee}'s requests that traced calls do not explain"
                     )
+        self.retried_into: dict[int, list[tuple[float, int]]] = {}
+        """Callee row -> (share of the calls into it, retries) of each retried call into it."""
+        for caller, made in out.items():
+            for callee, call in made:
+                if call.retries and inbound[callee] > 0:
+                    share = rate[caller] * per_request(call) / inbound[callee]
+                    self.retried_into.setdefault(callee, []).append((share, call.retries))
         if defaulted:
             assumptions.append(
                 f"no measured rate for {len(defaulted)} call(s) ({', '.join(sorted(defaulted)[:5])}"
@@ -213,4 +223,5 @@ class Steps:
             if special
             else None,
             [row for row in range(start, stop) if row in own.rows],
+            [row for row in range(start, stop) if row in self._queued],
         )

@@ -158,3 +158,16 @@ def test_a_caller_whose_timeout_trips_gets_faster_than_before() -> None:
     # the call waits min(50 + 10,000, 100) = 100 ms, 50 more than before; then the request aborts:
     # 1000 + 50 - 0.5 * 1000 = 550
     assert p90_after(impact, "a") == pytest.approx(550.0)
+
+
+def test_retries_after_timeouts_load_the_slow_callee_once_more() -> None:
+    # b always takes 50 ms at 40% utilization; a calls it with a 100 ms timeout and one retry.
+    # b +60 ms: every call times out, so every call is retried: b gets twice the requests, 80%
+    # busy, its queue x (1 - 0.4) / (1 - 0.8) = 3: 50 * 3 + 60 = 210 ms (its own errors, none,
+    # do not say so: the second pass with the callers' load does)
+    services = [A, Service("b", p50_ms=50, p90_ms=50, utilization=0.4)]
+    calls = [Call("a", "b", per_request=1, p50_ms=50, p90_ms=50, timeout_ms=100, retries=1)]
+    impact = run(services, calls, "b:latency=60ms")
+    assert of(impact, "b").load_factor.median == pytest.approx(2.0)
+    assert p90_after(impact, "b") == pytest.approx(210.0)
+    assert error(impact, "a") == pytest.approx(1.0)

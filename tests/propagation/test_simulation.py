@@ -179,7 +179,9 @@ def test_a_latency_slo_counts_the_requests_under_its_threshold() -> None:
     # a (always 100 ms) calls b in 5% of its requests; b +500 ms: 5% of a's requests take 600 ms.
     # Its p50 and p90 do not move, yet 5% of its requests now miss a 300 ms threshold
     services = [Service("a", p50_ms=100, p90_ms=100), B]
-    slos = [slo("a", indicator="latency", objective=0.99, threshold_ms=300, window="7d", budget_remaining=1.0)]
+    slos = [
+        slo("a", indicator="latency", objective=0.99, threshold_ms=300, window="7d", budget_remaining=1.0)
+    ]
     impact = run(services, [Call("a", "b", per_request=0.05)], "b:latency=500ms", slos=slos)
     (predicted,) = impact.slos
     assert predicted.sli_before == pytest.approx(1.0)
