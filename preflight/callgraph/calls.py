@@ -284,11 +284,11 @@ class Calls(Members):
                 if method[0] == "b":
                     self.invoke(bare, method[2:].split("|", 1)[0], value, [], result)
         elif value[0] == "k":
-            if value.endswith(GENERATOR):
-                self.edge(value[2 : -len(GENERATOR)])
             if name in _NEXT:  # iter() of a container: an iterator over the same elements
-                result.add(value)
+                result.add(value)  # (of a generator: itself, and its body does not run yet)
             else:
+                if value.endswith(GENERATOR):  # next() runs the generator's body
+                    self.edge(value[2 : -len(GENERATOR)])
                 result |= self.read(value[2:])
 
 
