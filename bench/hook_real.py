@@ -19,6 +19,7 @@ and the import time of the hook's path: the top-level imports' cumulative time t
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import platform
 import re
@@ -30,7 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.hook import _edit_body, functions
+from bench.hook import _edit_body
 from bench.repos import build_repo, git
 
 PREFLIGHT = Path(sys.executable).parent / "preflight"
@@ -69,18 +70,27 @@ def prepare(name: str, cache: Path) -> Path:
 
 def targets(work: Path) -> list[tuple[str, str]]:
     """(path, qualname) of the first top-level function with a body of the three largest production files."""
-    found = functions(work)
-    production = [
-        (path, name)
-        for name, path, _ in found
-        if not re.search(r"(^|/)(tests?|docs?|examples?)/|(^|/)test_[^/]*\.py$|conftest\.py$", path)
-        and name.count(".") == path.count("/") + 1  # module-level functions
-    ]
+    production = []
+    for path in sorted(work.rglob("*.py")):
+        relative = path.relative_to(work).as_posix()
+        if relative.startswith(".git/") or re.search(
+            r"(^|/)(tests?|docs?|examples?)/|(^|/)test_[^/]*\.py$|conftest\.py$", relative
+        ):
+            continue
+        try:
+            tree = ast.parse(path.read_bytes())
+        except (SyntaxError, ValueError):  # a file kept broken on purpose (Django has some)
+            continue
+        production += [
+            (relative, node.name)
+            for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and len(node.body) > 1
+        ]
     sizes = {path: (work / path).stat().st_size for path, _ in production}
     chosen: dict[str, str] = {}
     for path, name in sorted(production, key=lambda pair: -sizes[pair[0]]):
         if path not in chosen:
-            chosen[path] = name.rsplit(".", 1)[1]
+            chosen[path] = name
         if len(chosen) == 3:
             break
     return list(chosen.items())
