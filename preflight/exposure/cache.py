@@ -30,7 +30,7 @@ from preflight.models import Call, Route, RouteCall, RuntimeStats, Service, Serv
 from preflight.runtime import integrity
 from preflight.runtime.schema import TABLES
 
-FORMAT = 3
+FORMAT = 4
 """Bump when Prepared changes shape or meaning (or `prepare` its answers): older prepared forms,
 in snapshots and in the cache, are then not used."""
 
