@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from tree_sitter import Node, Tree
 
-from preflight.callgraph.expressions import Extractor
 from preflight.callgraph.file_summary import (
     CLASSMETHOD,
     FUNCTION,
@@ -26,6 +25,7 @@ from preflight.callgraph.file_summary import (
 from preflight.callgraph.flow import Flow
 from preflight.callgraph.scopes import CLASS, MODULE, Scope, collect_bindings
 from preflight.callgraph.scopes import FUNCTION as FUNCTION_SCOPE
+from preflight.callgraph.signatures import Signatures
 from preflight.changes.definitions import _PARSER
 from preflight.changes.sources import module_name
 
@@ -60,7 +60,7 @@ def parse(source: str) -> Tree | None:
     return _PARSER.parse(data)
 
 
-class _Summarizer(Extractor):
+class _Summarizer(Signatures):
     """Statements: definitions, imports, control flow; expressions are the Extractor's."""
 
     def __init__(self, module: str, package: bool) -> None:
