@@ -64,14 +64,17 @@ def test_the_core_environment_has_no_heavy_package(core_path: Path) -> None:
     assert done.stdout.strip() == "[]"
 
 
-def test_check_context_and_simulate_need_no_pandas(
-    world: tuple[Path, Path],  # noqa: F811
-    core_path: Path,
-    tmp_path: Path,
-) -> None:
+@pytest.fixture
+def collected(world: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:  # noqa: F811
+    """The repository and the snapshot `collect` made of its telemetry (in this full environment)."""
     repo, telemetry = world
     snap = tmp_path / "snap"
     assert main(["collect", str(telemetry), "--output", str(snap), "--repo", str(repo)]) == 0
+    return repo, snap
+
+
+def test_check_context_and_simulate_need_no_pandas(collected: tuple[Path, Path], core_path: Path) -> None:
+    repo, snap = collected
     assert (snap / cache.EMBEDDED).is_file()
     commit(repo, {"checkout/pay.py": PAY.replace("return amount", "return amount * 2")})
 
@@ -103,13 +106,9 @@ def test_collect_names_the_extra_to_install(core_path: Path, tmp_path: Path) -> 
 
 
 def test_a_snapshot_without_its_prepared_form_names_the_extra(
-    world: tuple[Path, Path],  # noqa: F811
-    core_path: Path,
-    tmp_path: Path,
+    collected: tuple[Path, Path], core_path: Path
 ) -> None:
-    repo, telemetry = world
-    snap = tmp_path / "snap"
-    assert main(["collect", str(telemetry), "--output", str(snap), "--repo", str(repo)]) == 0
+    _, snap = collected
     (snap / cache.EMBEDDED).unlink()  # as a snapshot from an older preflight
     done = core(core_path, "simulate", "--snapshot", str(snap), "--inject", "checkout:error=0.5")
     assert done.returncode == 2
