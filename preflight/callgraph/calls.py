@@ -91,6 +91,8 @@ _DUNDERS = {
 _NEXT = {"__iter__": "__next__", "__aiter__": "__anext__"}
 _EXIT = {"__enter__": "__exit__", "__aenter__": "__aexit__"}
 _LOOPS = {"for": "__iter__", "async for": "__aiter__"}
+_SPECIAL = frozenset((*_PASS_FIRST, *_PASS_SECOND, *_CALLBACKS, *_ITERATING, *_STEPS, *_DUNDERS))
+"""Every outside callable some rule above is about (the others only get their edge)."""
 GENERATOR = "#yield"
 """The slot suffix of a generator's elements: a `k:Q#yield` value is a generator object of Q."""
 
@@ -121,6 +123,8 @@ class Calls(Members):
         elif kind == "x":
             name = value[2:]
             self.edge(name, external=True)
+            if name not in _SPECIAL:
+                return
             args = call[2]
             if name in _PASS_FIRST and args:
                 result |= self.ev(args[0])
@@ -158,7 +162,7 @@ class Calls(Members):
         args, keywords = call[2], call[3]
         given = self.program.identities().get(function, EMPTY)
         passed: dict[str, Values] = {}
-        positional = [name for name, kind in definition.params if kind == POSITIONAL]
+        positional = self.program.positional(function)
         if receiver is not None and positional:
             self.add(f"{function}.{positional[0]}", {receiver})
             if positional[0] in given:

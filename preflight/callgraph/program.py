@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from preflight.callgraph.file_summary import Expr, Function, RawSummary
+from preflight.callgraph.file_summary import POSITIONAL, Expr, Function, RawSummary
 
 BUILTINS = frozenset(dir(builtins))
 MAX_CONE = 64
@@ -48,6 +48,16 @@ class Program:
     _lookups: dict[tuple[str, str, str | None], Lookup] = field(default_factory=dict)
     _binds: dict[tuple[str, str], tuple[bool, bool]] = field(default_factory=dict)
     _identities: dict[str, frozenset[str]] | None = None
+    _positional: dict[str, list[str]] = field(default_factory=dict)
+
+    def positional(self, function: str) -> list[str]:
+        """The names of a function's positional parameters, in order (a copy the caller may slice)."""
+        found = self._positional.get(function)
+        if found is None:
+            definition = self.functions.get(function)
+            params = definition.params if definition is not None else ()
+            found = self._positional[function] = [name for name, kind in params if kind == POSITIONAL]
+        return found
 
     def identities(self) -> dict[str, frozenset[str]]:
         """Functions with a `return param` (`def deco(f): ...; return f`, `return self`) -> those
