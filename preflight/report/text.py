@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from preflight.models import ChangeSet, CheckResult, Estimate, Exposure, FunctionChange, Impact
 from preflight.report.escaping import terminal as _t
 from preflight.report.verdict import label
@@ -147,8 +149,10 @@ def impact_lines(impact: Impact, limit: int | None = None) -> list[str]:
                 f"  SLO {_t(slo.name)} ({_t(slo.service)}): not predicted: {_t('; '.join(slo.notes))}"
             )
             continue
+        hours = slo.hours_to_exhaust
+        # a budget the fault does not burn is never gone: nothing to say (not "inf h")
         exhaust = (
-            "" if slo.hours_to_exhaust is None else f", budget gone in {_range(slo.hours_to_exhaust, ' h')}"
+            "" if hours is None or math.isinf(hours.median) else f", budget gone in {_range(hours, ' h')}"
         )
         breach = "" if slo.breach_probability is None else f", P(breach) {slo.breach_probability:.0%}"
         path = f" via {' -> '.join(_t(p) for p in slo.critical_path)}" if len(slo.critical_path) > 1 else ""
@@ -166,6 +170,8 @@ def _range(value: Estimate | None, unit: str, percent: bool = False) -> str:
         return "unknown"
 
     def show(x: float) -> str:
+        if math.isinf(x):
+            return "never"
         return f"{x:.2%}" if percent else f"{x:,.1f}{unit}"
 
     if abs(value.high - value.low) < 1e-9:

@@ -147,3 +147,16 @@ def test_simulate_errors_exit_2(
     args = [str(tmp_path / f"{a}.csv") if a in ("GRAPH", "BAD") else a for a in args]
     assert main(["simulate", *args]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_an_slo_the_fault_does_not_burn_says_no_time_to_exhaust(capsys: pytest.CaptureFixture[str]) -> None:
+    shop = Path(__file__).resolve().parents[2] / "examples" / "shop" / "snapshot"
+    assert (
+        main(["simulate", "--snapshot", str(shop), "--inject", "payment:error=0.5", "--trials", "200"]) == 0
+    )
+    lines = capsys.readouterr().out.splitlines()
+    (cart,) = [line for line in lines if "SLO cart-availability" in line]
+    assert cart.endswith("burn 0.0x, P(breach) 0%"), cart
+    assert not [line for line in lines if "inf h" in line]
+    (checkout,) = [line for line in lines if "SLO checkout-availability" in line]
+    assert ", budget gone in " in checkout  # a burning one still says when
