@@ -74,7 +74,7 @@ _INTERESTING = frozenset({"decorated_definition", "class_definition", "call", "a
 def _query() -> Query:
     """The nodes entry points are found in; compiled on first use (13 ms: the pre-push hook's warm
     path reads entry points from the code index's cache and never needs it)."""
-    return Query(
+    query: Query = Query(
         _PARSER.language,  # type: ignore[arg-type]
         " ".join(
             f"({kind}) @n"
@@ -83,6 +83,7 @@ def _query() -> Query:
             )
         ),
     )
+    return query
 
 
 _ROUTE_PACKAGES = frozenset({"starlette", "fastapi", "django"})

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from preflight.history.cosmetic import cosmetic_commits, is_cosmetic, is_production_python
+from preflight.history.cosmetic import cosmetic_commits, is_cosmetic
+from preflight.history.features import is_production_python
 from tests.history.conftest import commit_at
 
 CODE = "def area(w, h):\n    return w * h\n\n\ndef half(x):\n    return x / 2\n"
