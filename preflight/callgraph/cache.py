@@ -11,9 +11,12 @@ same files reads only the graph and entry points.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import math
 import os
 import stat
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, astuple, dataclass, replace
 from pathlib import Path
@@ -25,6 +28,7 @@ from preflight.callgraph.entrypoints import EntryPoint, Pattern, find
 from preflight.callgraph.file_summary import RawSummary, raw_from_bytes
 from preflight.callgraph.summary import parse
 from preflight.changes import sources
+from preflight.files import write_atomic
 from preflight.memory import paused_gc
 from preflight.repository import Repository
 
@@ -198,6 +202,7 @@ def index_files(
             return CallGraphIndex(
                 graph, tuple(EntryPoint(*r) for r in stored), IndexStats(len(files), 0, skipped, "unchanged")
             )
+        started = time.perf_counter()
         pack = store.read(directory / PACK)
         raws, entries, blobs, stats = _gather(files, directory, workers, patterns, pack)
         solved, how = incremental.solve(raws.values(), pack.solved if pack is not None else None)
@@ -209,7 +214,25 @@ def index_files(
         del solved, pack, raws  # the state is most of the memory: let it go before writing the result
         ordered = tuple(entry for path in sorted(entries) for entry in entries[path])
         results.write(directory / RESULT, key, graph, tuple(astuple(e) for e in ordered), stats.skipped)
+        with contextlib.suppress(OSError):  # a timing that cannot be written only costs the hook's budget
+            seconds = round(time.perf_counter() - started, 3)
+            write_atomic(directory / TIMING, orjson.dumps({"seconds": seconds, "solve": how}).decode())
     return CallGraphIndex(graph, ordered, IndexStats(stats.files, stats.parsed, stats.skipped, how))
+
+
+TIMING = "timing.json"
+"""How long the last build of the index took (summaries and solve; not a run answered from RESULT)."""
+
+
+def last_build_seconds(repo: Repository) -> float | None:
+    """Seconds the last build of this clone's code index took; None when none was recorded."""
+    try:
+        seconds = orjson.loads((default_cache_dir(repo) / TIMING).read_bytes())["seconds"]
+    except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < math.inf:
+        return None
+    return float(seconds)
 
 
 RESULT = "graph.bin"

@@ -23,7 +23,7 @@ from typing import TextIO
 from preflight import hook, pipeline
 from preflight.changes.revisions import read_pre_push
 from preflight.commands import Target
-from preflight.errors import InputError
+from preflight.errors import GitError, InputError
 from preflight.memory import paused_gc
 from preflight.repository import ZERO_OID, Repository
 
@@ -84,12 +84,37 @@ def run(
         return 0
     from preflight.commands import check
 
+    if callgraph and fmt == "compact":
+        callgraph = _index_in_budget(repo_dir, out)
     stages = pipeline.Options(callgraph=callgraph, fail_above=fail_above, repo_dir=repo_dir)
     options = check.CheckOptions(target, fmt, color=color, stages=stages)
     # The objects a check builds live until the process ends, so cyclic garbage collection only
     # costs time here: 15-20% of a warm run (bench/results/hook.md). Restored for in-process callers.
     with paused_gc():
         return check.run(options, out, environ)
+
+
+INDEX_BUDGET_S = 10.0
+"""A code index whose last build took longer is not rebuilt by the hook: a push must not wait for
+it (a real 470,000-line repository took 20-40 s a push, bench/results/hook-real.md)."""
+
+
+def _index_in_budget(repo_dir: Path, out: TextIO) -> bool:
+    """False, saying so, when the last build of the code index took longer than INDEX_BUDGET_S."""
+    from preflight.callgraph import cache
+
+    try:
+        with Repository(repo_dir) as repo:
+            took = cache.last_build_seconds(repo)
+    except GitError:
+        return True  # the check itself says what is wrong with the repository
+    if took is None or took <= INDEX_BUDGET_S:
+        return True
+    out.write(
+        f"preflight: call graph left out (its last build took {took:.0f} s): callers, entry points and "
+        "inferred traffic are unknown; `preflight check` builds it\n"
+    )
+    return False
 
 
 def _target(repo_dir: Path, remote: str | None, stdin: TextIO, environ: Mapping[str, str]) -> Target | str:

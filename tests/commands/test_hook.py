@@ -376,3 +376,32 @@ def test_pre_commit_entry_point_exists() -> None:
     )
     assert done.returncode == 0 and "PRE_COMMIT_FROM_REF" in done.stdout
     assert os.access(script, os.X_OK)
+
+
+def test_a_code_index_slower_than_the_budget_is_left_out_of_the_hook_and_said(pushed: Path) -> None:
+    from preflight.callgraph import cache
+    from preflight.repository import Repository
+
+    old = remote_sha(pushed)
+    new = commit(pushed, {"app/core.py": "def f():\n    return 2\n\n\ndef g():\n    return f()\n"})
+    line = f"refs/heads/main {new} refs/heads/main {old}\n"
+    code, out = check_run(pushed, line, fmt="compact")
+    assert code == 0 and "call graph left out" not in out
+    with Repository(pushed) as repo:
+        took = cache.last_build_seconds(repo)  # the build this push made, timed
+        assert took is not None and 0 <= took < command.INDEX_BUDGET_S
+        timing = cache.default_cache_dir(repo) / cache.TIMING
+    # as a 470,000-line repository records it: the next push does not wait for a rebuild
+    timing.write_text('{"seconds": 38.2, "solve": "scratch"}', encoding="utf-8")
+    newer = commit(pushed, {"app/core.py": "def f():\n    return 3\n\n\ndef g():\n    return f()\n"})
+    code, out = check_run(pushed, f"refs/heads/main {newer} refs/heads/main {old}\n", fmt="compact")
+    assert code == 0
+    assert out.startswith(
+        "preflight: call graph left out (its last build took 38 s): callers, entry points and inferred "
+        "traffic are unknown; `preflight check` builds it\n"
+    )
+    assert "preflight PASS" in out
+    # a damaged timing is no timing: the call graph is built again
+    timing.write_text("not json", encoding="utf-8")
+    code, out = check_run(pushed, f"refs/heads/main {newer} refs/heads/main {old}\n", fmt="compact")
+    assert code == 0 and "call graph left out" not in out
