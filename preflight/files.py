@@ -17,6 +17,27 @@ from preflight.errors import InputError
 from preflight.escaping import terminal
 
 
+def read_regular(path: Path | str, follow_links: bool = True) -> bytes | None:
+    """The bytes of path when it is a regular file; None when it is absent, unreadable or anything
+    else: a FIFO is never waited on (O_NONBLOCK, then fstat refuses it), a directory or a device
+    is not read (a link to /dev/zero would never end). follow_links=False refuses a symbolic link
+    itself (O_NOFOLLOW), so one swapped in after a check is not followed either."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow_links else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
 class OutputError(InputError, OSError):
     """A path preflight was asked to write cannot be written; the message names it and says why.
 

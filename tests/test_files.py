@@ -132,3 +132,19 @@ def test_a_file_in_the_parent_path_is_an_error_naming_the_path(tmp_path: Path) -
         write_atomic(tmp_path / "file" / "report.md", "x\n")
     with pytest.raises(OSError):  # still an OSError, which cache writers ignore
         write_atomic(tmp_path / "file" / "report.md", "x\n")
+
+
+def test_read_regular_reads_only_a_regular_file(tmp_path: Path) -> None:
+    from preflight.files import read_regular
+
+    (tmp_path / "f").write_bytes(b"data")
+    (tmp_path / "link").symlink_to(tmp_path / "f")
+    (tmp_path / "dir").mkdir()
+    os.mkfifo(tmp_path / "fifo")  # never waited on
+    assert read_regular(tmp_path / "f") == b"data"
+    assert read_regular(tmp_path / "link") == b"data"
+    assert read_regular(tmp_path / "link", follow_links=False) is None
+    assert read_regular(tmp_path / "f", follow_links=False) == b"data"
+    for other in ("dir", "fifo", "missing"):
+        assert read_regular(tmp_path / other) is None, other
+    assert read_regular("/dev/zero") is None  # a device would never end

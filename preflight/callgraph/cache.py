@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import math
 import os
-import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, astuple, dataclass, replace
@@ -28,7 +27,7 @@ from preflight.callgraph.entrypoints import EntryPoint, Pattern, find
 from preflight.callgraph.file_summary import RawSummary, raw_from_bytes
 from preflight.callgraph.summary import parse
 from preflight.changes import sources
-from preflight.files import write_atomic
+from preflight.files import read_regular, write_atomic
 from preflight.memory import paused_gc
 from preflight.repository import Repository
 
@@ -144,26 +143,13 @@ def index_directory(
         if os.path.realpath(path) != str(path):
             links.append(relative.as_posix())
             continue
-        data = _regular_bytes(path)
+        data = read_regular(path, follow_links=False)  # a link swapped in since is not followed
         if data is None:
             special.append(relative.as_posix())
             continue
         files.append((path.relative_to(base).as_posix(), _blob_id(data), _constant(data)))
     found = index_files(files, cache_dir, workers, patterns)
     return replace(found, stats=replace(found.stats, links=tuple(links), special=tuple(special)))
-
-
-def _regular_bytes(path: Path) -> bytes | None:
-    """The bytes of a regular file; None for anything else (a FIFO would block the read forever)."""
-    try:
-        # O_NOFOLLOW: a link swapped in since the check is refused, not followed.
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        return handle.read()
 
 
 def import_root(directory: Path) -> Path:

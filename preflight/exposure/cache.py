@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import stat
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -25,7 +23,7 @@ import orjson
 
 from preflight import __version__, extras
 from preflight.exposure.prepared import CallMade, Prepared
-from preflight.files import write_atomic
+from preflight.files import read_regular, write_atomic
 from preflight.models import Call, Route, RouteCall, RuntimeStats, Service, Services, SloStatus
 from preflight.runtime import integrity
 from preflight.runtime.schema import TABLES
@@ -76,7 +74,7 @@ def embedded(staged: Path) -> dict[str, bytes]:
 
 def from_snapshot(directory: Path, tables: str) -> Prepared | None:
     """The snapshot's prepared.json when it is this FORMAT's and made from these very tables."""
-    data = _regular_bytes(directory / EMBEDDED)
+    data = read_regular(directory / EMBEDDED)
     try:
         document = orjson.loads(data) if data is not None else None
         if not isinstance(document, dict) or document.get("format") != FORMAT:
@@ -103,27 +101,13 @@ def digest(directory: Path) -> str | None:
     missing, unreadable or not a regular file (snapshot.read then says why)."""
     found = hashlib.blake2b(digest_size=16)
     for name in ("meta.json", *(f"{table}.parquet" for table in TABLES)):
-        data = _regular_bytes(directory / name)
+        data = read_regular(directory / name)
         if data is None:
             return None
         # the length first, so no file's bytes can pass for the next one's
         found.update(f"{name}\0{len(data)}\0".encode())
         found.update(data)
     return found.hexdigest()
-
-
-def _regular_bytes(path: Path) -> bytes | None:
-    """The file's bytes when it is a regular file; None when absent, unreadable or anything else."""
-    try:
-        # O_NONBLOCK: a FIFO must not hang the hook; only a regular file is read (a link to
-        # /dev/zero would never end)
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return None
-            return handle.read()
-    except OSError:
-        return None
 
 
 def _read(path: Path) -> Prepared | None:

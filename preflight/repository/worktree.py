@@ -13,6 +13,7 @@ import os
 import stat
 from pathlib import Path, PurePosixPath
 
+from preflight import files
 from preflight.repository.raw_diff import MODE_SYMLINK
 
 MODE_FILE = "100644"
@@ -35,23 +36,8 @@ def read_regular(root: Path, path: str) -> bytes | None:
     """The bytes of the regular file root/path; None when it is absent, outside root, reached
     through a link, or not a regular file."""
     full = inside(root, path)
-    if full is None:
-        return None
-    try:
-        # O_NOFOLLOW: a link swapped in since the check is refused; O_NONBLOCK: a FIFO swapped in
-        # is not waited on (and fstat then refuses it).
-        fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None  # fdopen would refuse a directory; nothing else is read either
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            return handle.read()
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    # no link followed: one swapped in since inside() looked is refused too
+    return None if full is None else files.read_regular(full, follow_links=False)
 
 
 def mode_of(root: Path, path: str) -> str | None:

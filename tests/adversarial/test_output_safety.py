@@ -253,3 +253,13 @@ def test_callgraph_skips_a_fifo_instead_of_hanging(git_repo: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("1 Python files") and "pipe.py" in done.stdout
+
+
+def test_callgraph_skips_a_directory_named_like_a_module(
+    git_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    commit(git_repo, {"app.py": "def main():\n    return 1\n"})
+    (git_repo / "odd.py").mkdir()  # rglob("*.py") finds it; it is no file to read
+    assert main(["callgraph", str(git_repo)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1 Python files") and "odd.py" in out
