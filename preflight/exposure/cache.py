@@ -87,13 +87,8 @@ def from_snapshot(directory: Path, tables: str) -> Prepared | None:
 
 
 def _key(tables: str) -> str:
+    """The cache file's name: the tables' digest under this preflight version and FORMAT."""
     return hashlib.blake2b(f"{__version__}:{FORMAT}:{tables}".encode(), digest_size=16).hexdigest()
-
-
-def identity(directory: Path) -> str | None:
-    """The cache's name for exactly these bytes on disk under this preflight; None as for digest."""
-    tables = digest(directory)
-    return None if tables is None else _key(tables)
 
 
 def digest(directory: Path) -> str | None:
