@@ -241,20 +241,22 @@ class Members(Names):
             else:
                 found.add(current)
             values = known.get(slot)
-            sizes.append(-1 if values is None else len(values) if "*" not in values else -2)
+            sizes.append(-1 if values is None else -2 if "*" in values else len(values))
         key = (cls, name, receiver, instance, after)
         cached = self._members.get(key)
+        out: Values
         if cached is not None and cached[0] == sizes:
-            out: set[str] = set(cached[1])
+            out = cached[1]  # a frozenset: callers only read what a lookup gives
         else:
-            out = set()
+            found_values: set[str] = set()
             bind = self._bind
             outer, self._impure = self._impure, False
             for slot in slots:
                 for value in known.get(slot, EMPTY):
-                    bind(value, receiver, instance, out)
+                    bind(value, receiver, instance, found_values)
+            out = frozenset(found_values)
             if not self._impure:  # no getter ran: the same slots give the same result
-                self._members[key] = (sizes, frozenset(out))
+                self._members[key] = (sizes, out)
             self._impure = self._impure or outer
         if external is None:
             return out
@@ -264,7 +266,7 @@ class Members(Names):
         for slot in slots:  # the decision reads what the first fixed point knew of them
             self.read("?k:" + slot)
         if not any(slot in self.known for slot in slots):
-            out.add(f"z:{external[2:]}.{name}")
+            return out | {f"z:{external[2:]}.{name}"}
         return out
 
     def _bind(self, value: str, receiver: str, instance: bool, out: set[str]) -> None:

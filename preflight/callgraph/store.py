@@ -14,7 +14,7 @@ import marshal
 import os
 import tempfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -147,14 +147,21 @@ def write_quietly(path: Path, fill: Callable[[BinaryIO], None]) -> None:
 RAW_PARTS = 8
 """The summaries go in this many parts: marshal doubles its buffer as it grows, so one part of
 a million lines' summaries would hold over 200 MB at once while the pack is written."""
+STATE_PARTS = 4
+"""Each of the state's tables goes in this many parts, for the same reason (its largest tables,
+slots and readers, are about as large as all the summaries together)."""
+_TABLES = frozenset(
+    name for name in SolverState.__slots__ if isinstance(getattr(SolverState(), name), dict | set)
+)
+"""The state's fields that are tables (dicts and sets), split in STATE_PARTS."""
 
 
-def _payload(pack: Pack) -> tuple[Any, ...]:
+def _payload(pack: Pack) -> Iterator[Any]:
     """The parts, each marshalled alone (loading one huge object graph is slower, and writing
     holds one part's bytes at a time): the tables, the summaries in RAW_PARTS pieces, then each
-    field of the state."""
+    field of the state (its tables in STATE_PARTS pieces). Made one at a time, as written."""
     solved, program, state = pack.solved, pack.solved.program, pack.solved.state
-    meta = {
+    yield {
         "blobs": pack.blobs,
         "salt": pack.salt,
         "entries": pack.entries,
@@ -163,21 +170,40 @@ def _payload(pack: Pack) -> tuple[Any, ...]:
         "mro": program.mro,
         "seeds": program.seeds,
     }
-    paths = sorted(solved.raws)
-    step = -(-len(paths) // RAW_PARTS) or 1
-    pieces = [
-        {path: solved.raws[path] for path in paths[i : i + step]} for i in range(0, step * RAW_PARTS, step)
-    ]
-    return (meta, *pieces, *(getattr(state, name) for name in SolverState.__slots__))
+    yield from _pieces(solved.raws, RAW_PARTS, sorted(solved.raws))
+    for name in SolverState.__slots__:
+        value = getattr(state, name)
+        if isinstance(value, dict):
+            yield from _pieces(value, STATE_PARTS, list(value))
+        elif isinstance(value, set):
+            members = sorted(value)
+            step = -(-len(members) // STATE_PARTS) or 1
+            yield from (set(members[i : i + step]) for i in range(0, step * STATE_PARTS, step))
+        else:
+            yield value
+
+
+def _pieces(table: dict[Any, Any], parts: int, keys: list[Any]) -> Iterator[dict[Any, Any]]:
+    """table in `parts` dicts (some may be empty), each made when asked for."""
+    step = -(-len(keys) // parts) or 1
+    for start in range(0, step * parts, step):
+        yield {key: table[key] for key in keys[start : start + step]}
 
 
 def _unpack(payload: dict[str, Any], *parts: Any) -> Pack:
-    if len(parts) != RAW_PARTS + len(SolverState.__slots__):
+    if len(parts) != RAW_PARTS + (STATE_PARTS - 1) * len(_TABLES) + len(SolverState.__slots__):
         raise ValueError("not a pack of this format")
     raws: dict[str, RawSummary] = {}
     for piece in parts[:RAW_PARTS]:
         raws.update(piece)
-    fields = parts[RAW_PARTS:]
+    rest = iter(parts[RAW_PARTS:])
+    state_fields: dict[str, Any] = {}
+    for name in SolverState.__slots__:
+        value = next(rest)
+        if name in _TABLES:
+            for _ in range(STATE_PARTS - 1):
+                value.update(next(rest))
+        state_fields[name] = value
     program = Program()
     for path in sorted(raws):
         add_tables(program, raws[path])
@@ -190,5 +216,5 @@ def _unpack(payload: dict[str, Any], *parts: Any) -> Pack:
     program.owners = payload["owners"]
     program.mro = payload["mro"]
     program.seeds = payload["seeds"]
-    state = SolverState(**dict(zip(SolverState.__slots__, fields, strict=True)))
+    state = SolverState(**state_fields)
     return Pack(payload["blobs"], payload["salt"], payload["entries"], Solved(raws, program, state))
