@@ -70,7 +70,7 @@ def pydriller_changed_methods(repo: Path, sha: str) -> int:
 
 def run_pair(package: str, repo: Path, base: str, head: str, pydriller: bool, repeat: int) -> PairResult:
     """Compare and time one release pair."""
-    from preflight.changes import analyze
+    from preflight.changes.changeset import analyze
 
     base_sha = git(repo, "rev-parse", f"{base}^{{commit}}").strip()
     head_sha = git(repo, "rev-parse", f"{head}^{{commit}}").strip()

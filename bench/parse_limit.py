@@ -20,7 +20,7 @@ import time
 import tree_sitter_python
 from tree_sitter import Language, Parser
 
-from preflight.changes import file_pair
+from preflight.changes.changeset import file_pair
 
 _PARSER = Parser(Language(tree_sitter_python.language()))
 _CHUNK = '''

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from preflight import changes, config, exposure, gate, risk
+from preflight import config, exposure, gate, risk
+from preflight.changes import changeset
 from preflight.errors import InputError
 from preflight.event import Event
 from preflight.exposure import Runtime, mark_production
@@ -74,14 +75,14 @@ class Stages:
 def check(stages: Stages, revisions: RevisionRange, now: datetime.datetime) -> CheckResult:
     """changes -> exposure (+ code index) -> propagation -> risk -> gate (runtime data validated before)."""
     production = stages.settings.is_production
-    change_set = changes.compute(stages.repo, revisions)
+    change_set = changeset.compute(stages.repo, revisions)
     joined = mark_production(stages.runtime.join(change_set, now), production)
     if stages.reach is not None:
         joined = stages.reach(joined, revisions)
     impact = stages.propagate(joined) if stages.propagate is not None else None
     likelihood = stages.likely(revisions) if stages.likely is not None else None
     paths = tuple(f.path for f in change_set.files)
-    unparsed = changes.unparsed(change_set, production)
+    unparsed = changeset.unparsed(change_set, production)
     assessed = risk.assess(joined, impact, likelihood, unparsed)
     behavioural = [f for f in joined.functions if f.change.behavioural and f.production]
     context = gate.GateContext(

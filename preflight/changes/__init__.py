@@ -5,9 +5,3 @@
 - sources, definitions, signatures, tokens, statements: parsing one version of a file;
 - matching, module_level: pairing and classifying its functions and module statements.
 """
-
-from __future__ import annotations
-
-from preflight.changes.changeset import analyze, classify_sources, compute, file_pair, unparsed
-
-__all__ = ["analyze", "classify_sources", "compute", "file_pair", "unparsed"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TextIO
 
-from preflight import changes as stage
+from preflight.changes import changeset as stage
 from preflight.commands import Target
 from preflight.report import document, text
 from preflight.repository import Repository

@@ -42,7 +42,7 @@ def _words(texts: Iterable[str]) -> Counter[str]:
 
 def is_cosmetic(old_files: dict[str, str], new_files: dict[str, str], renames: dict[str, str]) -> bool:
     """Whether the change between two sets of sources (path -> text) alters no behaviour."""
-    from preflight.changes import classify_sources
+    from preflight.changes.changeset import classify_sources
 
     if not old_files and not new_files:
         return False

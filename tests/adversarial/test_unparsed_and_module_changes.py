@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from preflight.changes import classify_sources
+from preflight.changes.changeset import classify_sources
 from preflight.changes.sources import MAX_PARSE_BYTES
 from preflight.cli import main
 from preflight.models import ChangeKind

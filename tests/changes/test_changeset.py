@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from preflight.changes import analyze
+from preflight.changes.changeset import analyze
 from preflight.changes.sources import MAX_PARSE_BYTES
 from preflight.models import ChangeKind, FileChange, LineSpan
 from tests.conftest import commit, git

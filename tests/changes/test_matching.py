@@ -6,7 +6,7 @@ import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 
-from preflight.changes import analyze
+from preflight.changes.changeset import analyze
 from preflight.models import ChangeSet
 from tests.conftest import commit
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from preflight.changes import file_pair
+from preflight.changes.changeset import file_pair
 from preflight.changes.matching import classify as classify_functions
 from preflight.changes.module_level import classify
 from preflight.models import ChangeKind, LineSpan

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.ast_oracle import classify as oracle_classify
-from preflight.changes import classify_sources
+from preflight.changes.changeset import classify_sources
 
 
 @dataclass(frozen=True)

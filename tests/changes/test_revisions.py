@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from preflight.changes import analyze, compute
+from preflight.changes.changeset import analyze, compute
 from preflight.changes.revisions import resolve, resolve_pre_push
 from preflight.errors import GitError, InputError
 from preflight.models import ChangeKind, RevisionRange

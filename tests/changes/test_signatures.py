@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bench.signature_oracle import breaks as oracle_breaks
-from preflight.changes import analyze, classify_sources
+from preflight.changes.changeset import analyze, classify_sources
 from preflight.cli import main
 from preflight.models import Aspect, ChangeKind
 from tests.conftest import commit

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from preflight.changes import compute
+from preflight.changes.changeset import compute
 from preflight.changes.revisions import WORKTREE, resolve_ranges, resolve_worktree
 from preflight.errors import GitError, InputError
 from preflight.models import ChangeKind, ChangeSet
