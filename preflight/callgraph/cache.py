@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, astuple, dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import orjson
 
@@ -29,7 +30,9 @@ from preflight.callgraph.summary import parse
 from preflight.changes import sources
 from preflight.files import read_regular, write_atomic
 from preflight.memory import paused_gc
-from preflight.repository import Repository
+
+if TYPE_CHECKING:  # not imported at run time: the workers that summarize files never need it
+    from preflight.repository import Repository
 
 FORMAT = "v3"
 """Bump when FileSummary changes shape: old entries are then simply not found."""
