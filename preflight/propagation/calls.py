@@ -8,6 +8,8 @@ branch for parallel ones).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from preflight.models import Call
@@ -58,6 +60,9 @@ class SpecialCalls:
         self.fail_at, self.fail_starts = _groups(position[: self.guarded])
         self.seq = np.flatnonzero(~parallel)
         self.seq_at, self.seq_starts = _groups(position[self.seq])
+        self.seq_few = np.flatnonzero(self.n[self.seq] < 1)
+        self.seq_many = np.flatnonzero(self.n[self.seq] >= 1)
+        """Sequential calls (positions in seq) made in fewer than every request, and the rest."""
         self.par = np.flatnonzero(parallel)
         self.par = self.par[np.argsort(position[self.par], kind="stable")]
         self.par_at, self.par_starts = _groups(position[self.par])
@@ -90,19 +95,30 @@ class SpecialCalls:
         self.retried_pairs = [(calls[row][1], calls[row][0]) for row in retried]
         """(callee, caller) of each retried call."""
 
+    def fixed(self, pool: np.ndarray) -> Fixed:
+        """What one chunk of scenarios fixes (pool: slots x scenarios x requests): in which requests
+        each call below one per request is made, and the parallel branches' own times before."""
+        requests = pool.shape[2]
+        few = self.seq[self.n[self.seq] < 1]
+        seq = pool[self.slots[few]] < below(self.n[few][:, None, None], requests)
+        par = pool[self.slots[self.par]] < below(np.minimum(self.n[self.par], 1.0)[:, None, None], requests)
+        own = par * self.took[self.par][:, None, :]
+        before = np.maximum.reduceat(own, self.par_starts, axis=0) if len(self.par) else own
+        return Fixed(seq, par, before)
+
     def add(
         self,
         error: np.ndarray,
         wrong: np.ndarray | None,
         seen: np.ndarray,
-        pool: np.ndarray,
+        fixed: Fixed,
         survive: np.ndarray,
         delay: np.ndarray,
         extra: dict[tuple[int, int], np.ndarray],
     ) -> np.ndarray | None:
         """Add these calls to the callers' log-survival (scenarios) and delay (scenarios x requests,
         flattened); the parallel ones' added time per caller is returned (rows follow `par_at`),
-        None without any."""
+        None without any. fixed: this chunk's `fixed(pool)`."""
         scenarios = error.shape[1]
         requests = seen.shape[1] // scenarios
         if self.idle is None:
@@ -122,24 +138,24 @@ class SpecialCalls:
             logs = self.n[: self.guarded, None] * np.log1p(-np.minimum(failing, NEVER))
             survive[self.fail_at] += np.add.reduceat(logs, self.fail_starts, axis=0)
         if len(self.seq):
-            n = self.n[self.seq][:, None, None]
-            calls = late[self.seq]
             # below one call per request: the requests that make it; above: n calls' mean and spread
-            whole = np.sqrt(np.maximum(n, 1.0))
-            summed = np.where(
-                n < 1,
-                (pool[self.slots[self.seq]] < below(n, requests)) * calls,
-                whole * calls + (n - whole) * calls.mean(axis=2, keepdims=True),
-            )
+            summed = np.empty((len(self.seq), scenarios, requests))
+            summed[self.seq_few] = fixed.seq * late[self.seq[self.seq_few]]
+            if len(self.seq_many):
+                n = self.n[self.seq[self.seq_many]][:, None, None]
+                calls = late[self.seq[self.seq_many]]
+                whole = np.sqrt(n)
+                summed[self.seq_many] = whole * calls + (n - whole) * calls.mean(axis=2, keepdims=True)
             flat = summed.reshape(len(self.seq), -1)
             delay[self.seq_at] += np.add.reduceat(flat, self.seq_starts, axis=0)
         if not len(self.par):
             return None
-        made = pool[self.slots[self.par]] < below(np.minimum(self.n[self.par], 1.0)[:, None, None], requests)
-        own = made * self.took[self.par][:, None, :]
-        slowest = np.maximum.reduceat(own + made * late[self.par], self.par_starts, axis=0)
-        before = np.maximum.reduceat(own, self.par_starts, axis=0)
-        return np.asarray((slowest - before).reshape(len(self.par_starts), -1))
+        # made * (own time + added): a branch not made takes no time
+        branches = late[self.par]
+        branches += self.took[self.par][:, None, :]
+        branches *= fixed.par
+        slowest = np.maximum.reduceat(branches, self.par_starts, axis=0)
+        return np.asarray((slowest - fixed.before).reshape(len(self.par_starts), -1))
 
     def _timeout(self, fail: np.ndarray, late: np.ndarray) -> None:
         """Calls slower than the timeout end at it, as failures (lognormal call latency)."""
@@ -174,6 +190,18 @@ class SpecialCalls:
         fail[rows] = p ** (self.retries + 1)
         for i, pair in enumerate(self.retried_pairs):
             extra[pair] = self.share[i] * (attempts[i] - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Fixed:
+    """SpecialCalls.fixed: what one chunk of scenarios fixes (calls x scenarios x requests)."""
+
+    seq: np.ndarray
+    """Sequential calls below one per request (`seq_few`): the requests that make them."""
+    par: np.ndarray
+    """Parallel calls: the requests that make them."""
+    before: np.ndarray
+    """Per caller (`par_at`): its slowest parallel branch before the fault."""
 
 
 def guarded(call: Call) -> bool:

@@ -129,6 +129,9 @@ class Steps:
                 f"no measured rate for {len(defaulted)} call(s) ({', '.join(sorted(defaulted)[:5])}"
                 f"{', ...' if len(defaulted) > 5 else ''}): assumed 1 per request"
             )
+        self.averaged = np.zeros(size, dtype=bool)
+        """Rows whose mean per scenario some caller uses (a call's mean part, a cycle): only theirs
+        are kept up to date."""
         self.blocks: list[tuple[bool, list[tuple[Step, Step | None]]]] = []
         """Callees first: a step over a generation of services, or a cycle: per member, a step for
         its calls out of the cycle (fixed while it settles) and one for the calls inside it,
@@ -152,6 +155,7 @@ class Steps:
                         )
                     )
                 self.blocks.append((True, members))
+                self.averaged[start:stop] = True  # a cycle settles on its members' means
             start = stop
 
     def _step(
@@ -206,6 +210,7 @@ class Steps:
                             sparse[name][0].append(caller - start)
                             sparse[name][1].append(callee)
                             sparse[name][2].append(value)
+        self.averaged[sparse["mean"][1]] = True
         size = len(inbound)
         matrices = {
             name: SparseRows(values, at, to, (stop - start, size)) if values else None

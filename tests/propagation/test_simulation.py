@@ -44,6 +44,24 @@ def test_quantiles_read_off_sorted_results_equal_numpys(order: str) -> None:
 # --- affected thresholds -------------------------------------------------------------------
 
 
+def test_estimates_of_many_rows_at_once_equal_each_rows_estimate() -> None:
+    from preflight.propagation.simulation import _estimate, _estimates
+
+    rng = np.random.default_rng(4)
+    shuffled = rng.lognormal(size=(3, 101))
+    rows = np.vstack(
+        [
+            shuffled,
+            np.full(101, 2.5),  # unmoved
+            np.sort(shuffled[0]),  # read off directly
+            np.sort(shuffled[1])[::-1],
+            np.where(np.arange(101) % 2, np.inf, shuffled[2]),  # budgets never exhausted
+        ]
+    )
+    assert _estimates(rows) == [_estimate(row) for row in rows]
+    assert _estimates(rows[:0]) == []
+
+
 def test_affected_thresholds() -> None:
     services = [Service("p", p90_ms=100), Service("q", p90_ms=100), Service("u"), Service("v")]
     impact = run(services, [], "p:latency=50ms", "q:latency=49ms", "u:latency=100ms", "v:latency=99ms")
