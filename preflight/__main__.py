@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from preflight.cli import main
+from preflight.launch import main
 
 raise SystemExit(main())

@@ -45,10 +45,10 @@ if [ -x "$chained" ]; then
     feed | "$chained" "$@" || status=$?
 fi
 if [ -x "$preflight" ]; then
-    feed | "$preflight"{args} hook run -- "$@" || status=$?
+    feed | "$preflight"{args} hook run{flags} -- "$@" || status=$?
 elif command -v preflight >/dev/null 2>&1; then
     echo "preflight: $preflight is gone; using $(command -v preflight) (run \\`preflight hook install\\` to record it)" >&2
-    feed | preflight hook run -- "$@" || status=$?
+    feed | preflight hook run{flags} -- "$@" || status=$?
 else
     echo "preflight: $preflight is gone, so this push was not checked; reinstall preflight and run \\`preflight hook install\\`, or delete $0" >&2
 fi
@@ -101,14 +101,16 @@ def command() -> tuple[str, tuple[str, ...]]:
     return sys.executable, ("-I", "-m", "preflight")
 
 
-def script(exe: str, args: tuple[str, ...] = ()) -> str:
-    """The hook script that runs the chained hook, then `preflight hook run`."""
+def script(exe: str, args: tuple[str, ...] = (), resident: bool = False) -> str:
+    """The hook script that runs the chained hook, then `preflight hook run` (--resident: asking
+    the work tree's resident process first, see preflight.resident)."""
     return _SCRIPT.format(
         marker=MARKER,
         chained=CHAINED,
         skip=SKIP_VARIABLE,
         exe=shlex.quote(exe),
         args="".join(f" {shlex.quote(a)}" for a in args),
+        flags=" --resident" if resident else "",
     )
 
 

@@ -64,6 +64,9 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "sinks": FOUNDATION | {"event"} | _REPORTED,
     "digest": FOUNDATION | {"repository"} | _REPORTED,
     "hook": FOUNDATION,
+    # The hook's resident process: its client and protocol (standard library only); the server is
+    # cli.serve, which runs the command line.
+    "resident": FOUNDATION,
     "crash": FOUNDATION,  # the last resort for a bug: saves the traceback (cli calls it)
     "otel": frozenset(),  # imported only by the user's service (it needs opentelemetry-sdk)
     # The wiring: pipeline joins the stages, commands call it, cli parses options.
@@ -71,7 +74,7 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "commands": FOUNDATION
     | {"repository", "event", "config"}
     | _REPORTED
-    | {"sinks", "digest", "hook", "pipeline"},
+    | {"sinks", "digest", "hook", "pipeline", "resident"},
     # The MCP server for coding agents: an edge beside cli (requests in, answers out), over the
     # same commands and pipeline.
     "mcp": FOUNDATION
@@ -81,8 +84,9 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "cli": FOUNDATION
     | {"repository", "event", "config"}
     | _REPORTED
-    | {"sinks", "digest", "hook", "pipeline", "commands", "crash", "mcp"},
-    "__main__": frozenset({"cli"}),
+    | {"sinks", "digest", "hook", "pipeline", "commands", "crash", "mcp", "resident"},
+    "launch": frozenset({"resident", "cli"}),  # the console script: the resident client, else cli
+    "__main__": frozenset({"launch"}),
 }
 """Which stage may import which. A stage is the first name under the package: preflight.risk.explain
 is in stage risk, preflight.gate in stage gate. Imports within a stage are always allowed."""

@@ -71,7 +71,7 @@ def test_the_build_makes_one_wheel_and_one_sdist_of_the_version(dist: Path) -> N
         scripts = wheel.read(f"{NAME}-{__version__}.dist-info/entry_points.txt").decode()
     assert "Name: preflight-risk-gate\n" in metadata
     assert f"Version: {__version__}\n" in metadata
-    assert "preflight = preflight.cli:main" in scripts
+    assert "preflight = preflight.launch:main" in scripts
     assert {name.split("/")[0] for name in names} == {"preflight", f"{NAME}-{__version__}.dist-info"}
     # The data files the code reads next to itself.
     data = {"preflight/report/templates/check.md.j2", "preflight/report/schema/check.schema.json"}

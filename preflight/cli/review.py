@@ -171,7 +171,13 @@ def hook() -> None:
     help="When an earlier install already chains a hook and another one has replaced preflight's, chain "
     "the new one and keep the earlier as pre-push.preflight-chained.bak.",
 )
-def hook_install(repo_dir: Path, force: bool) -> int:
+@click.option(
+    "--resident",
+    is_flag=True,
+    help="Answer pushes from a resident process (started on demand, one per work tree, gone after 30 "
+    "idle minutes): about 0.3 s of imports less per push.",
+)
+def hook_install(repo_dir: Path, force: bool, resident: bool) -> int:
     """Write the pre-push hook, chaining any other.
 
     An existing pre-push hook is moved to pre-push.preflight-chained and run first, with the same
@@ -179,7 +185,7 @@ def hook_install(repo_dir: Path, force: bool) -> int:
     """
     from preflight.commands import hook as command
 
-    return command.install(repo_dir, force, sys.stdout)
+    return command.install(repo_dir, force, sys.stdout, resident)
 
 
 @hook.command("uninstall")
@@ -189,6 +195,16 @@ def hook_uninstall(repo_dir: Path) -> int:
     from preflight.commands import hook as command
 
     return command.uninstall(repo_dir, sys.stdout)
+
+
+@hook.command("resident")
+@repo_option
+@click.option("--stop", is_flag=True, help="Stop the work tree's resident process.")
+def hook_resident(repo_dir: Path, stop: bool) -> int:
+    """Show (or stop) the work tree's resident process, if one is running."""
+    from preflight.commands import hook as command
+
+    return command.resident(repo_dir, stop, sys.stdout)
 
 
 @hook.command("run")
@@ -202,8 +218,20 @@ def hook_uninstall(repo_dir: Path) -> int:
     help="Fail the push when the risk score is above this. Default: the gate policy at the base.",
 )
 @click.option("--no-callgraph", is_flag=True, help="Skip the static call graph (faster, less context).")
+@click.option(
+    "--resident",
+    is_flag=True,
+    help="Ask the work tree's resident process first (and start one when none answers); this run "
+    "is the same check either way.",
+)
 def hook_run(
-    repo_dir: Path, remote: str | None, url: str | None, fmt: str, fail_above: int | None, no_callgraph: bool
+    repo_dir: Path,
+    remote: str | None,
+    url: str | None,
+    fmt: str,
+    fail_above: int | None,
+    no_callgraph: bool,
+    resident: bool,
 ) -> int:
     """Check the commits being pushed; the exit code is the gate.
 

@@ -16,6 +16,8 @@ commits it checks, first match wins:
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
@@ -26,19 +28,25 @@ from preflight.commands import Target
 from preflight.errors import GitError, InputError
 from preflight.memory import paused_gc
 from preflight.repository import ZERO_OID, Repository
+from preflight.resident import client, protocol
 
 
-def install(repo_dir: Path, force: bool, out: TextIO) -> int:
+def install(repo_dir: Path, force: bool, out: TextIO, resident: bool = False) -> int:
     """Write the pre-push hook into the hooks directory git uses for this checkout."""
     with Repository(repo_dir) as repo:
         hooks = repo.git_path("hooks")
         root = repo.root
     exe, args = hook.command()
-    done = hook.install(hooks, hook.script(exe, args), force)
+    done = hook.install(hooks, hook.script(exe, args, resident), force)
     out.write(f"preflight: pre-push hook {done.action} at {done.hook}\n")
     if done.chained is not None:
         out.write(f"  runs the earlier hook first: {done.chained}\n")
     out.write(f"  calls {' '.join((exe, *args))}\n")
+    if resident:
+        out.write(
+            "  answered by a resident process, started by the first push (gone after 30 idle minutes; "
+            "`preflight hook resident --stop` ends it)\n"
+        )
     if _inside(hooks, root):
         out.write(f"  note: {hooks} (core.hooksPath) is inside the work tree\n")
     out.write(
@@ -48,10 +56,12 @@ def install(repo_dir: Path, force: bool, out: TextIO) -> int:
 
 
 def uninstall(repo_dir: Path, out: TextIO) -> int:
-    """Remove preflight's pre-push hook and restore the one it chained."""
+    """Remove preflight's pre-push hook and restore the one it chained (and stop its resident process)."""
     with Repository(repo_dir) as repo:
         hooks = repo.git_path("hooks")
+        root = repo.root
     done = hook.uninstall(hooks)
+    _stop_resident(root)
     messages = {
         "absent": f"no pre-push hook at {done.hook}: nothing to remove",
         "foreign": f"{done.hook} was not written by preflight: left alone",
@@ -60,6 +70,36 @@ def uninstall(repo_dir: Path, out: TextIO) -> int:
     }
     out.write(f"preflight: {messages[done.action]}\n")
     return 0
+
+
+def resident(repo_dir: Path, stop: bool, out: TextIO) -> int:
+    """Say whether the work tree has a resident process (and stop it with stop)."""
+    with Repository(repo_dir) as repo:
+        root = repo.root
+    try:
+        path = protocol.socket_path(root)
+    except protocol.Unavailable as e:
+        out.write(f"preflight: no resident process can run here: {e}\n")
+        return 0
+    reply = client.ask(path, {"op": "stop" if stop else "status", "key": protocol.code_key()}, 10.0)
+    if reply is None:
+        out.write(f"preflight: no resident process for {root}\n")
+    elif reply.get("stale"):
+        out.write(f"preflight: the resident process for {root} ran an older preflight; it has stopped\n")
+    else:
+        started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(reply.get("started", 0))))
+        state = "stopped" if stop else "running"
+        answered = reply.get("answered")
+        out.write(
+            f"preflight: resident process {reply.get('pid')} for {root} {state}: started {started}, "
+            f"answered {answered} push{'' if answered == 1 else 'es'}\n"
+        )
+    return 0
+
+
+def _stop_resident(root: Path) -> None:
+    with contextlib.suppress(protocol.Unavailable, OSError):
+        client.ask(protocol.socket_path(root), {"op": "stop", "key": protocol.code_key()}, 10.0)
 
 
 def run(

@@ -1,0 +1,183 @@
+"""The resident process of a work tree's pre-push hook (see preflight.resident).
+
+    python -I -m preflight.cli.serve SOCKET KEY
+
+Started by the hook's client, detached. It holds a lock beside its socket (a second one started
+at the same time exits), answers one request at a time, and exits after IDLE_SECONDS without
+one, when a request comes from code with another key (preflight was upgraded or edited), or
+when asked to stop. Only `hook run` is answered, and only for this user (SO_PEERCRED where the
+system has it; the socket's directory is private in any case). Each answer is the command line
+run on the request's arguments, directory, environment and standard input: from the repository
+as it is then, with nothing kept between runs but imported code and content-keyed caches.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import os
+import socket
+import struct
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from preflight.cli.main import main
+from preflight.resident import protocol
+from preflight.resident.client import FLAG, options
+
+LOCK_WAIT_SECONDS = 5.0
+"""How long a new process waits for one it replaces (a stale one) to let go of the lock."""
+
+
+def serve(path: Path, key: str, idle: float = protocol.IDLE_SECONDS) -> int:
+    """Listen on path until idle, stale or stopped; 0 also when another process already serves,
+    or when this process imported other code than the client that started it (key)."""
+    if protocol.code_key() != key:
+        return 0
+    with open(path.with_suffix(".lock"), "a") as lock:
+        if not _lock(lock):
+            return 0
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()  # a socket left by a process that died: we hold the lock, so no one serves it
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        previous = os.umask(0o177)
+        try:
+            listener.bind(str(path))
+        finally:
+            os.umask(previous)
+        listener.listen(8)
+        listener.settimeout(idle)
+        bound = path.stat().st_ino
+        status: dict[str, Any] = {"pid": os.getpid(), "started": time.time(), "answered": 0}
+        try:
+            while _serve_one(listener, key, status):
+                pass
+        finally:
+            listener.close()
+            with contextlib.suppress(OSError):
+                if path.stat().st_ino == bound:
+                    path.unlink()
+    return 0
+
+
+def _lock(lock: Any) -> bool:
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
+
+def _serve_one(listener: socket.socket, key: str, status: dict[str, Any]) -> bool:
+    """Answer one connection; False when the process should exit."""
+    try:
+        connection, _ = listener.accept()
+    except TimeoutError:
+        return False
+    with connection:
+        if not _same_user(connection):
+            return True
+        connection.settimeout(30.0)
+        try:
+            request = protocol.receive(connection)
+        except (OSError, ConnectionError):
+            return True
+        operation = request.get("op")
+        if request.get("key") != key:
+            _reply(connection, {"stale": True})
+            return False
+        if operation == "stop":
+            _reply(connection, {"stopped": True, **status})
+            return False
+        if operation == "status":
+            _reply(connection, status)
+            return True
+        argv = request.get("argv")
+        if operation != "run" or not _is_hook_run(argv):
+            _reply(connection, {"refused": "only `hook run` is answered"})
+            return True
+        try:
+            reply = answer(request)
+        except OSError as e:  # its directory is gone, say: the hook then runs the check itself
+            reply = {"refused": f"cannot run there: {e.strerror}"}
+        else:
+            status["answered"] += 1
+        _reply(connection, reply)
+        return True
+
+
+def _is_hook_run(argv: object) -> bool:
+    return isinstance(argv, list) and all(isinstance(a, str) for a in argv) and argv[:2] == ["hook", "run"]
+
+
+def _same_user(connection: socket.socket) -> bool:
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return True  # the socket's directory is this user's alone (protocol.runtime_dir)
+    _, uid, _ = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i")))
+    return bool(uid == os.getuid())
+
+
+def _reply(connection: socket.socket, message: dict[str, Any]) -> None:
+    with contextlib.suppress(OSError):
+        protocol.send(connection, message)
+
+
+class _Output(io.StringIO):
+    """Standard output or error of one request: a terminal when the hook's is one (colour)."""
+
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self._tty = tty
+
+    def isatty(self) -> bool:
+        return self._tty
+
+
+def answer(request: dict[str, Any]) -> dict[str, Any]:
+    """The command line's exit code and output for one request, run as the hook would run it."""
+    argv = request["argv"]
+    flags = options(argv)
+    argv = [a for a in flags if a != FLAG] + argv[len(flags) :]
+    tty = request.get("tty") is True
+    out, err = _Output(tty), _Output(tty)
+    environment = {str(k): str(v) for k, v in dict(request.get("env") or {}).items()}
+    with _as_request(str(request.get("cwd", "/")), environment, str(request.get("stdin", "")), out, err):
+        code = main(argv)
+    return {"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
+
+
+@contextlib.contextmanager
+def _as_request(
+    cwd: str, environment: dict[str, str], stdin: str, out: io.StringIO, err: io.StringIO
+) -> Iterator[None]:
+    """This process's directory, environment and standard streams as the request's, restored after."""
+    saved = os.getcwd(), dict(os.environ), sys.stdin, sys.stdout, sys.stderr
+    try:
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(environment)
+        sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin), out, err
+        yield
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved[2], saved[3], saved[4]
+        os.environ.clear()
+        os.environ.update(saved[1])
+        os.chdir(saved[0])
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.stderr.write(
+            "usage: python -I -m preflight.cli.serve SOCKET KEY (started by the pre-push hook)\n"
+        )
+        raise SystemExit(2)
+    raise SystemExit(serve(Path(sys.argv[1]), sys.argv[2]))
