@@ -14,7 +14,7 @@ def risk(score: int) -> Risk:
     return Risk(score=score, level="low", factors=(), unknowns=(), confidence="high")
 
 
-def slo(budget: float | None, breach: float | None = 0.2, burn: float = 0.5) -> SloImpact:
+def slo(budget: float | None, breach: float | None = 0.2, burn: float = 2.0) -> SloImpact:
     return SloImpact(
         "checkout-availability",
         "checkout",
@@ -100,6 +100,9 @@ def test_an_slo_the_change_cannot_burn_does_not_tighten() -> None:
     quiet = slo(0.01, breach=0.0, burn=0.3)
     decision = gate.decide(risk(0), BLOCKING, context=gate.GateContext(impact=impact(quiet)))
     assert decision.threshold == 60
+    # the budget left runs out within the window, but at the budgeted rate: not burning
+    budgeted = slo(0.01, breach=1.0, burn=1.0)
+    assert gate.decide(risk(0), BLOCKING, context=gate.GateContext(impact=impact(budgeted))).threshold == 60
     off = Gate(mode="blocking", fail_above=60, budget_tightening=False)
     assert gate.decide(risk(0), off, context=gate.GateContext(impact=impact(slo(0.01)))).threshold == 60
 

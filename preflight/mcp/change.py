@@ -79,9 +79,12 @@ def _function(f: dict[str, Any]) -> dict[str, Any]:
 
 
 def _burns(slo: dict[str, Any]) -> bool:
-    """An SLO the change may burn (SloImpact.burns, on the document's numbers)."""
+    """An SLO the change may burn faster than budgeted (SloImpact.burns, on the document's numbers)."""
     burn = slo["burn_rate"]
-    return (slo["breach_probability"] or 0) > 0 or (burn is not None and (burn["median"] or 0) > 1)
+    if burn is None:
+        return False
+    worst = (slo["breach_probability"] or 0) > 0 and (burn["high"] or 0) > 1
+    return (burn["median"] or 0) > 1 or worst
 
 
 def _sentences(answer: dict[str, Any]) -> list[str | None]:

@@ -64,10 +64,13 @@ class SloImpact:
 
     @property
     def burns(self) -> bool:
-        """The fault may burn this SLO: a chance of breach, or a median burn rate above budget."""
-        return (self.breach_probability or 0.0) > 0 or (
-            self.burn_rate is not None and self.burn_rate.median > 1
-        )
+        """The fault may burn this SLO faster than budgeted (a burn rate above 1): at the median, or
+        in the worst trials (the 95th percentile) with a chance of breach. At or below the budgeted
+        rate it is not burning, even when the budget left runs out within the window at that rate."""
+        if self.burn_rate is None:
+            return False
+        worst = (self.breach_probability or 0.0) > 0 and self.burn_rate.high > 1
+        return self.burn_rate.median > 1 or worst
 
 
 @dataclass(frozen=True, slots=True)

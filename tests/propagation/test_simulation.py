@@ -119,6 +119,23 @@ def test_availability_slo_without_breach() -> None:
     assert predicted.breach_probability == 0.0  # 0.4 < 0.5
 
 
+def test_an_slo_burnt_no_faster_than_budgeted_is_not_burning() -> None:
+    # 0.1% errors against a 99.9% objective: burn 1.0x, exactly the budgeted rate; the half
+    # budget left runs out within the window at that rate (a breach), but it does not burn faster
+    at_rate = run([A, B], [Call("a", "b")], "b:error=0.001", slos=[slo("a")])
+    (predicted,) = at_rate.slos
+    assert predicted.burn_rate is not None and predicted.burn_rate.median == pytest.approx(1.0)
+    assert predicted.breach_probability == 1.0
+    assert not predicted.burns
+    # the same SLO with its budget spent: at no burn at all
+    spent = run([A, B, C], [Call("a", "b")], "b:error=0.1", slos=[slo("c", budget_remaining=0.0)])
+    (predicted,) = spent.slos
+    assert predicted.burn_rate is not None and predicted.burn_rate.median == 0.0
+    assert not predicted.burns
+    faster = run([A, B], [Call("a", "b")], "b:error=0.0011", slos=[slo("a")])
+    assert faster.slos[0].burns  # 1.1x
+
+
 def test_breach_probability_over_a_range() -> None:
     slos = [slo("a", objective=0.99, window="30d")]
     impact = run([A, B], [Call("a", "b")], "b:error=0..0.01", slos=slos, trials=20_000)
