@@ -12,6 +12,8 @@ the three largest production files, the same kind of change each time; every pus
 - cold: no preflight cache in the clone (the first push after installing);
 - warm: the cache holds the previous push's work (median of --repeat pushes);
 - no-verify: `git push --no-verify` of the same kind of commit (median of --repeat pushes);
+- resident: warm pushes answered by the resident process (`hook install --resident`; the push
+  that starts it is not counted);
 and the import time of the hook's path: the top-level imports' cumulative time that
 `python -X importtime` reports for `preflight hook run` of one more such commit.
 """
@@ -29,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.hook import _edit_body
@@ -163,6 +166,7 @@ def measure(name: str, cache: Path, repeat: int) -> dict[str, object]:
         noverify.append(push(work, "--no-verify")[0])
     next_commit()
     imports = statistics.median(import_seconds(work) for _ in range(3))
+    resident, resident_codes = resident_pushes(work, repeat, next_commit)
     return {
         "name": name,
         "lines": python_lines(work),
@@ -174,7 +178,44 @@ def measure(name: str, cache: Path, repeat: int) -> dict[str, object]:
         "noverify": statistics.median(noverify),
         "imports": imports,
         "codes": codes,
+        "resident": statistics.median(s for s, _ in resident),
+        "resident_range": (min(s for s, _ in resident), max(s for s, _ in resident)),
+        "resident_cpu": statistics.median(c for _, c in resident),
+        "resident_codes": resident_codes,
     }
+
+
+def resident_pushes(
+    work: Path, repeat: int, next_commit: Callable[[], None]
+) -> tuple[list[tuple[float, float]], list[int]]:
+    """Warm pushes answered by the resident process (`hook install --resident`; the first push
+    starts it and is not counted); the process is stopped after."""
+    subprocess.run(
+        [str(PREFLIGHT), "hook", "install", "--resident", "--repo", str(work)],
+        check=True,
+        capture_output=True,
+    )
+    next_commit()
+    push(work)
+    for _ in range(300):  # until it answers (it imports preflight first)
+        status = subprocess.run(
+            [str(PREFLIGHT), "hook", "resident", "--repo", str(work)], capture_output=True, text=True
+        )
+        if "running" in status.stdout:
+            break
+        time.sleep(0.1)
+    timings, codes = [], []
+    for _ in range(repeat):
+        next_commit()
+        seconds, cpu, code = push(work)
+        timings.append((seconds, cpu))
+        codes.append(code)
+    status = subprocess.run(
+        [str(PREFLIGHT), "hook", "resident", "--stop", "--repo", str(work)], capture_output=True, text=True
+    )
+    if f"answered {repeat} push" not in status.stdout:
+        raise SystemExit(f"the resident process did not answer every push: {status.stdout}")
+    return timings, codes
 
 
 def render(results: list[dict[str, object]], repeat: int) -> str:
@@ -186,20 +227,22 @@ def render(results: list[dict[str, object]], repeat: int) -> str:
         f"medians of {repeat} pushes (warm's range in brackets); overhead = warm - no-verify; CPU is "
         "user + system of the push's processes (less disturbed by a busy machine).",
         "",
-        "| repository | Python lines | cold push | warm push | warm CPU | no-verify | overhead | hook imports |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| repository | Python lines | cold push | warm push | warm CPU | no-verify | overhead | hook imports "
+        "| resident: warm push | resident: CPU | resident: overhead |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         low, high = r["warm_range"]  # type: ignore[misc]
         lines.append(
             f"| {r['name']} | {r['lines']:,} | {r['cold']:.2f} | {r['warm']:.2f} [{low:.2f}-{high:.2f}] | "
             f"{r['warm_cpu']:.2f} | {r['noverify']:.2f} | {float(r['warm']) - float(r['noverify']):.2f} | "  # type: ignore[arg-type]
-            f"{r['imports']:.2f} |"
+            f"{r['imports']:.2f} | {r['resident']:.2f} [{r['resident_range'][0]:.2f}-{r['resident_range'][1]:.2f}] | "  # type: ignore[index]
+            f"{r['resident_cpu']:.2f} | {float(r['resident']) - float(r['noverify']):.2f} |"  # type: ignore[arg-type]
         )
     lines.append("")
     for r in results:
         lines.append(
-            f"- {r['name']}: each push changes {', '.join(f'`{p}::{q}`' for p, q in r['edits'])}; hook exit codes {r['codes']}"
+            f"- {r['name']}: each push changes {', '.join(f'`{p}::{q}`' for p, q in r['edits'])}; hook exit codes {r['codes']}, resident {r['resident_codes']}"
         )  # type: ignore[attr-defined]
     return "\n".join(lines) + "\n"
 

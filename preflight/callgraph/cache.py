@@ -192,7 +192,7 @@ def index_files(
                 graph, tuple(EntryPoint(*r) for r in stored), IndexStats(len(files), 0, skipped, "unchanged")
             )
         started = time.perf_counter()
-        pack = store.read(directory / PACK)
+        pack = _held.pop(directory, None) or store.read(directory / PACK)
         raws, entries, blobs, stats = _gather(files, directory, workers, patterns, pack)
         solved, how = incremental.solve(raws.values(), pack.solved if pack is not None else None)
         graph = fixpoint.graph(solved.program, solved.state)
@@ -200,6 +200,9 @@ def index_files(
             by_path = {path: tuple(astuple(e) for e in found) for path, found in entries.items()}
             store.write(directory / PACK, store.Pack(blobs, salt, by_path, solved))
             key = _result_key(files, salt, directory / PACK)  # the pack it now rests on
+        if HOLD:
+            by_path = {path: tuple(astuple(e) for e in found) for path, found in entries.items()}
+            _held[directory] = store.Pack(blobs, salt, by_path, solved)
         del solved, pack, raws  # the state is most of the memory: let it go before writing the result
         ordered = tuple(entry for path in sorted(entries) for entry in entries[path])
         results.write(directory / RESULT, key, graph, tuple(astuple(e) for e in ordered), stats.skipped)
@@ -207,6 +210,14 @@ def index_files(
             seconds = round(time.perf_counter() - started, 3)
             write_atomic(directory / TIMING, orjson.dumps({"seconds": seconds, "solve": how}).decode())
     return CallGraphIndex(graph, ordered, IndexStats(stats.files, stats.parsed, stats.skipped, how))
+
+
+HOLD = False
+"""Keep each cache directory's last solved program in memory, to resume the next index from it
+instead of reading the pack (set by a long-lived process: the hook's resident process). Any
+solved program of its files is an exact place to resume from, so one older than the pack on disk
+(another process indexed meanwhile) only costs more work."""
+_held: dict[Path, store.Pack] = {}
 
 
 TIMING = "timing.json"

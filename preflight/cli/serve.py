@@ -8,7 +8,9 @@ one, when a request comes from code with another key (preflight was upgraded or 
 when asked to stop. Only `hook run` is answered, and only for this user (SO_PEERCRED where the
 system has it; the socket's directory is private in any case). Each answer is the command line
 run on the request's arguments, directory, environment and standard input: from the repository
-as it is then, with nothing kept between runs but imported code and content-keyed caches.
+as it is then, with nothing kept between runs but imported code, content-keyed caches and each
+code index's last solved program (callgraph.cache.HOLD: any solved program of a tree is an exact
+place to resume the next one from).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from preflight.callgraph import cache
 from preflight.cli.main import main
 from preflight.resident import protocol
 from preflight.resident.client import FLAG, options
@@ -38,6 +41,7 @@ def serve(path: Path, key: str, idle: float = protocol.IDLE_SECONDS) -> int:
     or when this process imported other code than the client that started it (key)."""
     if protocol.code_key() != key:
         return 0
+    cache.HOLD = True  # resume each push's code index from the last one's, in memory
     with open(path.with_suffix(".lock"), "a") as lock:
         if not _lock(lock):
             return 0

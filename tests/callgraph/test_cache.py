@@ -87,3 +87,22 @@ def test_an_unwritable_cache_is_not_fatal(git_repo: Path, tmp_path: Path) -> Non
     with Repository(git_repo) as repo:
         code = cache.index(repo, sha, blocked / "cache")
     assert code.stats.parsed == 4 and "app.cart.total" in code.graph.functions
+
+
+def test_a_long_lived_process_resumes_from_the_program_it_holds(
+    git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "HOLD", True)
+    monkeypatch.setattr(cache, "_held", {})
+    first = commit(git_repo, FILES)
+    store = tmp_path / "cache"
+    with Repository(git_repo) as repo:
+        cache.index(repo, first, store)
+        (store / cache.PACK).unlink()  # only the held program is left to resume from
+        second = commit(git_repo, {"app/cart.py": "def total(items):\n    return round(sum(items), 2)\n"})
+        held = cache.index(repo, second, store)
+        monkeypatch.setattr(cache, "HOLD", False)
+        fresh = cache.index(repo, second, tmp_path / "fresh")
+    assert held.stats.solve == "incremental"
+    assert fresh.stats.solve == "scratch"
+    assert held.graph.to_pycg() == fresh.graph.to_pycg() and held.entry_points == fresh.entry_points
