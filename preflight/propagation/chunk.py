@@ -276,8 +276,9 @@ class Chunk:
         order callers meet them."""
         orders = self.engine.orders
         size, count = self.state.error.shape
-        order = orders.seen(rows, self.scenarios)
-        base = np.take_along_axis(orders.base[rows][:, None, :], order, axis=2)
+        order = orders.seen(rows, self.scenarios)  # per row, scenario and position: which request
+        order += (np.arange(len(rows), dtype=order.dtype) * self.requests)[:, None, None]
+        base = orders.base[rows].reshape(-1).take(order)
         if not moved:
             return np.asarray(np.broadcast_to(base, (len(rows), count, self.requests)))
         return np.asarray(np.maximum(self.seen.reshape(size, count, self.requests)[rows] + base, 0.0))
