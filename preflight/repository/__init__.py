@@ -34,6 +34,7 @@ from preflight.repository.processes import (
     stream,
     stream_log,
     unreadable_paths,
+    write_commit_graph,
 )
 from preflight.repository.raw_diff import (
     MODE_SUBMODULE,
@@ -82,4 +83,5 @@ __all__ = [
     "stream",
     "stream_log",
     "unreadable_paths",
+    "write_commit_graph",
 ]

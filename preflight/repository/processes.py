@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -156,16 +157,55 @@ def commit_patches(repo: Path, shas: Sequence[str], pathspec: str, exclude: Sequ
 
 
 def blame_porcelain(
-    repo: Path, revision: str, path: str, ranges: Sequence[tuple[int, int]], ignore_revs: Path | None = None
+    repo: Path,
+    revision: str,
+    path: str,
+    ranges: Sequence[tuple[int, int]],
+    ignore_revs: Path | None = None,
+    objects: Path | None = None,
 ) -> str | None:
     """`git blame --porcelain -w` of the (first, last) line ranges of path at revision; None when
     git refuses (a range past the end of the file, an unreadable blob). ignore_revs: a file of
-    commits whose lines are blamed on the commits before them (--ignore-revs-file)."""
+    commits whose lines are blamed on the commits before them (--ignore-revs-file). objects: an
+    extra object directory git reads too (write_commit_graph's)."""
     spans = [arg for first, last in ranges for arg in ("-L", f"{first},{last}")]
     ignoring = ["--ignore-revs-file", str(ignore_revs)] if ignore_revs is not None else []
     args = ["blame", "--porcelain", "-w", *ignoring, *spans, revision, "--", path]
-    done = subprocess.run(_command(repo, args), capture_output=True)
+    done = subprocess.run(_command(repo, args), capture_output=True, env=_with_objects(objects))
     return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else None
+
+
+def _with_objects(objects: Path | None) -> dict[str, str] | None:
+    """The environment of a git process that also reads the object directory objects (None: unchanged)."""
+    if objects is None:
+        return None
+    # git takes extra object directories only from the environment; the rest of it passes unchanged
+    listed = [os.environ.get("GIT_ALTERNATE_OBJECT_DIRECTORIES", ""), str(objects)]
+    return {**os.environ, "GIT_ALTERNATE_OBJECT_DIRECTORIES": os.pathsep.join(filter(None, listed))}
+
+
+def write_commit_graph(repo: Path, tip: str, objects: Path) -> bool:
+    """Write a commit-graph of tip's history, with changed-path Bloom filters, into the object
+    directory objects (created; nothing is written in the repository), for git processes given
+    objects to read (blame_porcelain): a blame then skips most commits that do not touch its
+    file without reading their trees. False when git would not (an unknown tip, an old git)."""
+    done = subprocess.run(
+        _command(repo, ["rev-parse", "--verify", "--end-of-options", f"{tip}^{{commit}}"]),
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        return False
+    (objects / "info").mkdir(parents=True, exist_ok=True)
+    args = ["commit-graph", "write", "--object-dir", str(objects), "--stdin-commits", "--changed-paths"]
+    written = subprocess.run(
+        _command(repo, [*args, "--no-progress"]),
+        input=done.stdout,
+        capture_output=True,
+        text=True,
+        env=_with_objects(objects),
+    )
+    return written.returncode == 0 and (objects / "info" / "commit-graph").is_file()
 
 
 def merged_commits(repo: Path, first_parent: str, merged_parent: str) -> set[str]:

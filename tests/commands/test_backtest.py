@@ -75,16 +75,22 @@ def test_fit_writes_only_where_output_says(
     git_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     buggy_history(git_repo, rounds=56)
-    before = sorted(p.name for p in git_repo.iterdir())
+    before = _listing(git_repo)
     assert main(["backtest", "--repo", str(git_repo), "--fit", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["coefficients_file"] is None
-    assert sorted(p.name for p in git_repo.iterdir()) == before  # nothing written into the repository
+    assert _listing(git_repo) == before  # nothing written into the repository, .git included
     out = tmp_path / "fitted.json"
     assert main(["backtest", "--repo", str(git_repo), "--fit", "--output", str(out), "--format", "text"]) == 0
     assert f"coefficients written to {out}" in capsys.readouterr().out
     assert json.loads(out.read_text())["version"] >= 2
-    assert sorted(p.name for p in git_repo.iterdir()) == before
+    assert _listing(git_repo) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fitted.json", "repo"]
+
+
+def _listing(repo: Path) -> list[tuple[str, int]]:
+    """Every file under repo (.git included, where SZZ's commit graph must not go) with its size."""
+    return sorted((str(p.relative_to(repo)), p.stat().st_size) for p in repo.rglob("*") if p.is_file())
 
 
 def test_output_needs_fit(git_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -106,6 +112,9 @@ def test_an_unreadable_blob_is_reported_not_fatal(git_repo: Path, capsys: pytest
     out = capsys.readouterr().out
     assert out.startswith("13 commits (")
     assert "1 path(s) left out: git cannot read some of their blobs (media/intro.mp4)" in out
+    assert main(["backtest", "--repo", str(git_repo), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (doc["commits"], doc["unreadable_paths"], doc["failed_blames"]) == (13, ["media/intro.mp4"], 0)
 
 
 def test_too_little_evidence_writes_nothing(

@@ -135,3 +135,36 @@ def test_an_unreadable_blob_is_a_failed_blame(git_repo: Path) -> None:
     assert history.unreadable == ("big.py",)
     result = szz.label(git_repo, history.commits, exclude=history.unreadable)
     assert len(result.links) == 1 and result.failed_blames == 0
+
+
+def _many_fixes(repo: Path, modules: int) -> None:
+    """Modules added, some reformatted or changed again, each fixed later; a listed ignore-rev."""
+    commit_at(repo, {"README.md": "many\n"}, "start", day=0)
+    for i in range(modules):
+        body = BUGGY.replace("area", f"area{i}")
+        commit_at(repo, {f"pkg/m{i}.py": body}, f"add area {i}", day=1 + i)
+        if i % 3 == 0:  # looked through in a second round
+            body = FORMATTED.replace("area", f"area{i}")
+            commit_at(repo, {f"pkg/m{i}.py": body}, f"reformat {i}", day=1 + i)
+        if i % 4 == 0:  # a second behavioural change, blamed with the first
+            body = body.replace("x / 2", "x / 3")
+            commit_at(repo, {f"pkg/m{i}.py": body}, f"thirds {i}", day=1 + i)
+    for i in range(modules):
+        path = repo / f"pkg/m{i}.py"
+        fixed = path.read_text().replace("w * w", "w * h").replace("x / 3", "x / 2")
+        commit_at(repo, {f"pkg/m{i}.py": fixed}, f"Fix area {i}", day=100 + i)
+
+
+def test_parallel_blames_label_as_one_blame_at_a_time(git_repo: Path) -> None:
+    """More suspects than one cosmetic batch, two rounds, the commit graph: the same labels."""
+    _many_fixes(git_repo, modules=2 * szz.BATCH + 5)
+    commits = extract(git_repo).commits
+    before = sorted(str(p.relative_to(git_repo)) for p in (git_repo / ".git").rglob("*"))
+    one = szz.label(git_repo, commits, workers=1, commit_graph=False)
+    many = szz.label(git_repo, commits, workers=4)
+    assert many == one
+    assert len(one.links) == 2 * szz.BATCH + 5 + (2 * szz.BATCH + 5 + 3) // 4  # a link per bug-fix pair
+    assert one.blames > one.fixes  # a second round, through the reformatting commits
+    assert {c.sha for c in commits if c.subject.startswith("reformat")} <= set(one.ignored)
+    after = sorted(str(p.relative_to(git_repo)) for p in (git_repo / ".git").rglob("*"))
+    assert after == before  # the commit graph was written elsewhere

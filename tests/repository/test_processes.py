@@ -86,3 +86,17 @@ def test_path_filters_are_found_in_the_commit_graph(git_repo: Path) -> None:
     empty = git(git_repo, "hash-object", "-w", "--stdin", stdin="")
     git(git_repo, "replace", empty, git(git_repo, "rev-parse", "HEAD:a.txt"))
     assert not repository.has_path_filters(git_repo, git_dir)  # git reads no commit-graph then
+
+
+def test_a_commit_graph_written_elsewhere_is_read_by_blame(git_repo: Path, tmp_path: Path) -> None:
+    commit(git_repo, {"a.py": "x = 1\ny = 2\n"})
+    second = commit(git_repo, {"a.py": "x = 1\ny = 3\n"})
+    before = sorted(p.name for p in (git_repo / ".git" / "objects").rglob("*"))
+    objects = tmp_path / "graph" / "objects"
+    assert repository.write_commit_graph(git_repo, "HEAD", objects)
+    assert (objects / "info" / "commit-graph").is_file()
+    assert sorted(p.name for p in (git_repo / ".git" / "objects").rglob("*")) == before  # none in the repo
+    plain = repository.blame_porcelain(git_repo, "HEAD", "a.py", [(2, 2)])
+    assert plain is not None and plain.startswith(second)
+    assert repository.blame_porcelain(git_repo, "HEAD", "a.py", [(2, 2)], objects=objects) == plain
+    assert not repository.write_commit_graph(git_repo, "no-such-ref", tmp_path / "other")

@@ -1,0 +1,230 @@
+"""Speed of the whole `preflight backtest` on a history of more than 10,000 commits (issue 22, Build 5).
+
+    python -m bench.backtest_speed run --name after [--fit] [--runs 2] [--package DIR]
+    python -m bench.backtest_speed stages --name after [--package DIR]
+    python -m bench.backtest_speed report
+
+`run` times the command a user runs (`python -m preflight backtest --format json`: history features,
+SZZ labels with their blame rounds, metrics; with --fit also the fit) under `/usr/bin/time -v`,
+niced, nothing cached between runs: wall, CPU (user + system, git processes included), peak RSS
+of the largest process, the load average before and after (the machine is shared).
+`stages` runs the same backtest in one process and records when each stage starts (features,
+szz, metrics), so the profile says where the time goes. --package: the directory whose
+`preflight` package is timed (PYTHONPATH), e.g. a `git archive` of an older commit, for
+before/after. Results accumulate in bench/results/backtest-speed.json; `report` writes
+bench/results/backtest-speed.md from it.
+
+The history: pytest (SPEED), 13,110 non-merge commits, cloned from its mirror like the other
+backtest projects. It is in neither the development nor the held-out set of the cross-project
+model (bench/backtest.py) and is used for timing only: nothing about the model is chosen on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.backtest import clone
+
+SPEED = ("pytest", "/work/.mirror/pytest-dev+pytest/repo")
+"""A Python project with more than 10,000 non-merge commits, not a BugsInPy project."""
+RESULTS = Path(__file__).parent / "results"
+DATA = RESULTS / "backtest-speed.json"
+OUTPUT = RESULTS / "backtest-speed.md"
+_TIME = {
+    "wall": re.compile(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)"),
+    "user": re.compile(r"User time \(seconds\): (\S+)"),
+    "system": re.compile(r"System time \(seconds\): (\S+)"),
+    "rss_kb": re.compile(r"Maximum resident set size \(kbytes\): (\d+)"),
+}
+_STAGES = """
+import json, sys, time
+from preflight.history import backtest
+started, seen = time.perf_counter(), {}
+def progress(stage, done, total):
+    seen.setdefault(stage, time.perf_counter() - started)
+result = backtest.backtest(sys.argv[1], progress=progress, fit="--fit" in sys.argv)
+seen["end"] = time.perf_counter() - started
+print(json.dumps({"stages": seen, "commits": result.commits, "feature_seconds": result.feature_seconds,
+                  "label_seconds": result.label_seconds}))
+"""
+
+
+def _seconds(clock: str) -> float:
+    """Seconds of /usr/bin/time's h:mm:ss or m:ss.ss."""
+    total = 0.0
+    for part in clock.split(":"):
+        total = total * 60 + float(part)
+    return total
+
+
+def _environ(package: Path | None) -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(package)} if package is not None else dict(os.environ)
+
+
+def _folder(package: Path | None) -> Path:
+    """Where the timed process starts: `python -m` and `-c` put it first on sys.path."""
+    return package if package is not None else Path(__file__).parent.parent
+
+
+def _load() -> dict[str, Any]:
+    return json.loads(DATA.read_text(encoding="utf-8")) if DATA.exists() else {}
+
+
+def _save(found: dict[str, Any]) -> None:
+    DATA.write_text(json.dumps(found, indent=1) + "\n", encoding="utf-8")
+
+
+def run(name: str, fit: bool, runs: int, package: Path | None) -> int:
+    """Time `preflight backtest` on SPEED runs times; record each run under name."""
+    repo = clone(*SPEED)
+    command = [sys.executable, "-m", "preflight", "backtest", "--repo", str(repo), "--format", "json"]
+    command += ["--fit"] if fit else []
+    found = _load()
+    key = f"{name}{' --fit' if fit else ''}"
+    for _ in range(runs):
+        load_before = os.getloadavg()
+        done = subprocess.run(
+            ["nice", "-n", "10", "/usr/bin/time", "-v", *command],
+            capture_output=True,
+            text=True,
+            env=_environ(package),
+            cwd=_folder(package),
+        )
+        measured = {what: pattern.search(done.stderr) for what, pattern in _TIME.items()}
+        if done.returncode != 0 or not all(measured.values()):
+            print(done.stderr[-2000:], file=sys.stderr)
+            return 1
+        values = {what: match.group(1) for what, match in measured.items() if match}
+        result = json.loads(done.stdout)
+        entry = {
+            "wall": _seconds(values["wall"]),
+            "cpu": float(values["user"]) + float(values["system"]),
+            "rss_mb": int(values["rss_kb"]) / 1024,
+            "load_before": load_before[0],
+            "load_after": os.getloadavg()[0],
+            "commits": result["commits"],
+            "positives": result["positives"],
+            "failed_blames": result["failed_blames"],
+            "features_per_second": result["commits_per_second"],
+            "cpus": os.cpu_count(),
+            "when": time.strftime("%Y-%m-%d %H:%M"),
+            "package": str(package) if package is not None else "working tree",
+        }
+        found.setdefault(key, []).append(entry)
+        _save(found)
+        print(
+            f"{key}: {entry['wall']:.1f} s wall, {entry['cpu']:.1f} s CPU, load {load_before[0]:.1f}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def stages(name: str, fit: bool, package: Path | None) -> int:
+    """When each stage of one in-process backtest of SPEED starts; recorded under name."""
+    repo = clone(*SPEED)
+    args = [sys.executable, "-c", _STAGES, str(repo), *(["--fit"] if fit else [])]
+    load_before = os.getloadavg()[0]
+    done = subprocess.run(
+        ["nice", "-n", "10", *args],
+        capture_output=True,
+        text=True,
+        env=_environ(package),
+        cwd=_folder(package),
+    )
+    if done.returncode != 0:
+        print(done.stderr[-2000:], file=sys.stderr)
+        return 1
+    entry = {**json.loads(done.stdout), "load_before": load_before, "load_after": os.getloadavg()[0]}
+    found = _load()
+    found.setdefault(f"stages {name}{' --fit' if fit else ''}", []).append(entry)
+    _save(found)
+    print(json.dumps(entry), file=sys.stderr)
+    return 0
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _loads(entry: dict[str, Any]) -> str:
+    return f"{entry['load_before']:.1f} / {entry['load_after']:.1f}"
+
+
+def report() -> int:
+    """bench/results/backtest-speed.md from the recorded runs."""
+    found = _load()
+    lines = [
+        "# Speed of `preflight backtest` on a 10,000+ commit history",
+        "",
+        f"Generated by `python -m bench.backtest_speed report`. Machine: {platform.machine()}, "
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}; shared with other work (load average"
+        " before and after each run shown), every run niced (`nice -n 10`).",
+        "",
+        "| run | commits | runs | wall (median) | wall per run | CPU user + system (median) | peak RSS |"
+        " load before / after |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for key, entries in found.items():
+        if key.startswith("stages"):
+            continue
+        walls = [e["wall"] for e in entries]
+        lines.append(
+            f"| {key} | {entries[0]['commits']:,} | {len(entries)} | {_median(walls):.1f} s"
+            f" | {', '.join(f'{w:.1f}' for w in walls)} | {_median([e['cpu'] for e in entries]):.1f} s"
+            f" | {max(e['rss_mb'] for e in entries):.0f} MB"
+            f" | {', '.join(_loads(e) for e in entries)} |"
+        )
+    lines += ["", "Where the time goes (one in-process run each; seconds from the start):", ""]
+    lines += [
+        "| run | features | SZZ labels | metrics (and fit) | end | load before / after |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for key, entries in found.items():
+        if not key.startswith("stages"):
+            continue
+        for e in entries:
+            at = e["stages"]
+            features_end = at.get("szz", at.get("metrics", 0.0))
+            lines.append(
+                f"| {key.removeprefix('stages ')} | {features_end:.1f} | {at['metrics'] - features_end:.1f}"
+                f" | {at['end'] - at['metrics']:.1f} | {at['end']:.1f}"
+                f" | {e['load_before']:.1f} / {e['load_after']:.1f} |"
+            )
+    OUTPUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    for verb in ("run", "stages"):
+        one = sub.add_parser(verb)
+        one.add_argument("--name", required=True, help="before or after")
+        one.add_argument("--fit", action="store_true", help="time `backtest --fit`")
+        one.add_argument("--package", type=Path, help="directory holding the preflight package to time")
+        if verb == "run":
+            one.add_argument("--runs", type=int, default=1)
+    sub.add_parser("report")
+    args = parser.parse_args()
+    if args.command == "run":
+        return run(args.name, args.fit, args.runs, args.package)
+    if args.command == "stages":
+        return stages(args.name, args.fit, args.package)
+    return report()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
