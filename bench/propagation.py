@@ -81,7 +81,8 @@ MAX_CYCLE = 8
 
 def generate(services: int, edges: int, seed: int = SEED) -> tuple[list[Any], list[Any]]:
     """(Service list, Call list) of a layered synthetic graph; the same arguments give the same graph."""
-    from preflight.propagation.graph import PARALLEL, Call, Service
+    from preflight.models import Call, Service
+    from preflight.propagation.graph import PARALLEL
 
     rng = np.random.default_rng([seed, services, edges])
     counts = [max(2, round(services * share)) for _, share, _, _ in TIERS]
@@ -344,7 +345,13 @@ def child(request: dict[str, Any]) -> dict[str, Any]:
         "door_error_median": float(np.median([s.error_rate_after.median for s in doors])),
         "door_added_p90_median": float(np.median([s.added_p90_ms.median for s in doors])),
         "door_added_p50_median": float(
-            np.median([s.p50_ms_after.median - s.p50_ms_before for s in doors if s.p50_ms_after])
+            np.median(
+                [
+                    s.p50_ms_after.median - s.p50_ms_before
+                    for s in doors
+                    if s.p50_ms_after and s.p50_ms_before is not None
+                ]
+            )
         ),
         # A service cannot get faster than 0 ms: an added p90 below minus its p90 before is impossible.
         "below_zero": [
@@ -372,8 +379,11 @@ def _profile_text(profiler: cProfile.Profile) -> str:
 
 
 def measure(request: dict[str, Any]) -> dict[str, Any]:
-    """child(request) in a fresh interpreter under a memory cap, or why it failed."""
+    """child(request) in a fresh interpreter under a memory cap, or why it failed; with the machine's
+    1-minute load average when it started (other work on the machine slows every number)."""
+    load = os.getloadavg()[0]
     result = {**request, **child_process.run("bench.propagation", request, CHILD_TIMEOUT, MEMORY_CAP)}
+    result["load"] = load
     if "failed" not in result:
         brief = {
             k: v for k, v in result.items() if k not in ("profile", "shape", "assumptions", "below_zero")
@@ -474,12 +484,12 @@ def render(command: str, headline: list[dict[str, Any]], sweeps: list[Sweep], el
         "| fault | reached services | **simulate s** (best) | all runs s | generate s | `ServiceGraph` s "
         "| peak RSS MiB (graph built / end) | affected services | front doors affected "
         "| calls into the leaf per front-door request | front-door error after | front-door added p50 / p90 ms "
-        "| services with added p90 < -p90 before | cycles not settled |",
-        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| services with added p90 < -p90 before | cycles not settled | load average at start |",
+        "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in headline:
         if "failed" in r:
-            out.append(f"| `{r['fault']}` | - | failed: {r['failed']} |" + " - |" * 11)
+            out.append(f"| `{r['fault']}` | - | failed: {r['failed']} |" + " - |" * 12)
             continue
         runs = ", ".join(f"{t:.2f}" for t in r["times"])
         out.append(
@@ -487,7 +497,7 @@ def render(command: str, headline: list[dict[str, Any]], sweeps: list[Sweep], el
             f"| {r['construct_s']:.3f} | {r['rss_graph_mib']:,.0f} / {r['rss_mib']:,.0f} | {r['affected']:,} "
             f"| {r['doors_affected']} / {r['doors']} | {r['door_calls_median']:.1f} | {r['door_error_median']:.3f} "
             f"| {r['door_added_p50_median']:,.0f} / {r['door_added_p90_median']:,.0f} | {len(r['below_zero'])} "
-            f"| {r['unsettled']} |"
+            f"| {r['unsettled']} | {r.get('load', float('nan')):.1f} |"
         )
     out += [
         "",
@@ -532,9 +542,6 @@ def notes(headline: list[dict[str, Any]], sweeps: list[Sweep]) -> list[str]:
         for note in r["assumptions"]:
             out.append(f"  Engine assumption: {note}")
     return out
-
-
-"""(engine sources hash it was written for, Markdown lines): read off the profile and scratch traces."""
 
 
 def main(argv: list[str] | None = None) -> int:
