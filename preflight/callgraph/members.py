@@ -234,6 +234,7 @@ class Members(Names):
         slots, external = self.program.lookup(cls, name, after)
         readers, current, known = self._readers, self._current, self._slots
         sizes = []
+        filled = False
         for slot in slots:  # read them all (the evaluation depends on them), and see how full
             found = readers.get(slot)
             if found is None:
@@ -241,23 +242,28 @@ class Members(Names):
             else:
                 found.add(current)
             values = known.get(slot)
-            sizes.append(-1 if values is None else -2 if "*" in values else len(values))
-        key = (cls, name, receiver, instance, after)
-        cached = self._members.get(key)
-        out: Values
-        if cached is not None and cached[0] == sizes:
-            out = cached[1]  # a frozenset: callers only read what a lookup gives
-        else:
-            found_values: set[str] = set()
-            bind = self._bind
-            outer, self._impure = self._impure, False
-            for slot in slots:
-                for value in known.get(slot, EMPTY):
-                    bind(value, receiver, instance, found_values)
-            out = frozenset(found_values)
-            if not self._impure:  # no getter ran: the same slots give the same result
-                self._members[key] = (sizes, out)
-            self._impure = self._impure or outer
+            if values is None:
+                sizes.append(-1)
+            else:
+                filled = True
+                sizes.append(-2 if "*" in values else len(values))
+        out: Values = EMPTY
+        if filled:  # else no class on the way holds the name (yet): nothing to bind
+            key = (cls, name, receiver, instance, after)
+            cached = self._members.get(key)
+            if cached is not None and cached[0] == sizes:
+                out = cached[1]  # a frozenset: callers only read what a lookup gives
+            else:
+                found_values: set[str] = set()
+                bind = self._bind
+                outer, self._impure = self._impure, False
+                for slot in slots:
+                    for value in known.get(slot, EMPTY):
+                        bind(value, receiver, instance, found_values)
+                out = frozenset(found_values)
+                if not self._impure:  # no getter ran: the same slots give the same result
+                    self._members[key] = (sizes, out)
+                self._impure = self._impure or outer
         if external is None:
             return out
         if not self.second:
