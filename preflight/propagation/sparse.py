@@ -46,16 +46,17 @@ class MaskedRows:
         width = pool.shape[1] * pool.shape[2]
         rows, local = np.unique(self.at, return_inverse=True)
         kind = np.int32 if max(len(rows), int(self.to.max()) + 1) * width < 2**31 else np.intp
+        short = np.int16 if width <= np.iinfo(np.int16).max else kind  # a position in a row
         counts = below(self.shares, pool.shape[2]).tolist()
         places = []
         for slot, count in zip(self.slots.tolist(), counts, strict=True):
             key = (slot, count)
             if key not in found:
-                found[key] = np.flatnonzero(pool[slot].reshape(-1) < count).astype(kind)
+                found[key] = np.flatnonzero(pool[slot].reshape(-1) < count).astype(short)
             places.append(found[key])
         return Made(
             rows,
-            np.concatenate(places).astype(kind, copy=False),
+            np.concatenate(places).astype(short, copy=False),
             np.array([len(p) for p in places], dtype=np.intp),
             (self.to * width).astype(kind),
             (local * width).astype(kind),
@@ -65,7 +66,7 @@ class MaskedRows:
 
 class Made:
     """One chunk's made calls: per call, the positions (scenario x request) where it is made.
-    Flat indices are formed when added (half the memory of keeping them)."""
+    Flat indices are formed when added (a quarter of the memory of keeping them)."""
 
     def __init__(
         self,
