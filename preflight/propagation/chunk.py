@@ -9,7 +9,7 @@ times before) is found once, on its first run, and reused by every pass and cycl
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -20,12 +20,49 @@ from preflight.propagation.sampling import QUANTILES, SAMPLE, fail_slot
 from preflight.propagation.sparse import Made
 from preflight.propagation.steps import Step, Steps
 
-if TYPE_CHECKING:
-    from preflight.propagation.engine import State
-
 ABORT_FRACTION = 0.5
 CYCLE_ITERATIONS = 50
 LOG_NEVER = math.log1p(-NEVER)
+
+
+@dataclass
+class State:
+    """Per-service added effects per scenario, for the services the faults reach (rows follow `names`)."""
+
+    names: list[str]
+    shape: sampling.Layout
+    error: np.ndarray
+    """Added share of requests that fail."""
+    wrong: np.ndarray
+    """Added share of responses with a wrong value (the caller fails on them)."""
+    delay: dict[float, np.ndarray]
+    """Quantile -> added server-side latency at that percentile, ms."""
+    network: np.ndarray
+    """Mean added latency on calls into the service, ms."""
+    load: np.ndarray
+    """Requests received relative to before."""
+    assumptions: list[str] = field(default_factory=list)
+    below: dict[tuple[str, float], np.ndarray] = field(default_factory=dict)
+    """(service, threshold ms) -> change of the share of its requests under it, per scenario."""
+    rows: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rows = {name: i for i, name in enumerate(self.names)}
+
+    def columns(self, scenarios: slice) -> State:
+        """The same state for a chunk of the scenarios: views, so a chunk writes its part in place
+        (below: whole arrays, a chunk writes its scenarios' part)."""
+        chunk = State(
+            self.names,
+            self.shape,
+            self.error[:, scenarios],
+            self.wrong[:, scenarios],
+            {q: delay[:, scenarios] for q, delay in self.delay.items()},
+            self.network[:, scenarios],
+            self.load[:, scenarios],
+        )
+        chunk.below = self.below
+        return chunk
 
 
 class Chunk:

@@ -44,12 +44,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from preflight.propagation import hosts, sampling
-from preflight.propagation.chunk import ABORT_FRACTION, CYCLE_ITERATIONS, Chunk, queue_growth
+from preflight.propagation.chunk import ABORT_FRACTION, CYCLE_ITERATIONS, Chunk, State, queue_growth
 from preflight.propagation.faults import Fault
 from preflight.propagation.graph import ServiceGraph
 from preflight.propagation.local_faults import SATURATION, UTILIZATION_PRIOR, OwnFaults
@@ -62,46 +61,6 @@ CHUNK_TRIALS = 5_000
 QUEUE_TOLERANCE = 0.01
 """A second pass only when a queue simulated with the load its errors imply is more than 1% off the
 one the callers' retries made (a timeout on a retried call can add failures)."""
-
-
-@dataclass
-class State:
-    """Per-service added effects per scenario, for the services the faults reach (rows follow `names`)."""
-
-    names: list[str]
-    shape: sampling.Layout
-    error: np.ndarray
-    """Added share of requests that fail."""
-    wrong: np.ndarray
-    """Added share of responses with a wrong value (the caller fails on them)."""
-    delay: dict[float, np.ndarray]
-    """Quantile -> added server-side latency at that percentile, ms."""
-    network: np.ndarray
-    """Mean added latency on calls into the service, ms."""
-    load: np.ndarray
-    """Requests received relative to before."""
-    assumptions: list[str] = field(default_factory=list)
-    below: dict[tuple[str, float], np.ndarray] = field(default_factory=dict)
-    """(service, threshold ms) -> change of the share of its requests under it, per scenario."""
-    rows: dict[str, int] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.rows = {name: i for i, name in enumerate(self.names)}
-
-    def columns(self, scenarios: slice) -> State:
-        """The same state for a chunk of the scenarios: views, so a chunk writes its part in place
-        (below: whole arrays, a chunk writes its scenarios' part)."""
-        chunk = State(
-            self.names,
-            self.shape,
-            self.error[:, scenarios],
-            self.wrong[:, scenarios],
-            {q: delay[:, scenarios] for q, delay in self.delay.items()},
-            self.network[:, scenarios],
-            self.load[:, scenarios],
-        )
-        chunk.below = self.below
-        return chunk
 
 
 def propagate(
