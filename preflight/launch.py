@@ -11,7 +11,11 @@ def main() -> int:
     from preflight.resident import client
 
     if client.wanted(argv):
-        code = client.run(argv)
+        try:
+            code = client.run(argv)
+        except KeyboardInterrupt:  # as the command line ends an interrupted run
+            sys.stderr.write("preflight: interrupted\n")
+            return 130
         if code is not None:
             return code
     from preflight.cli import main as cli

@@ -22,7 +22,9 @@ import os
 import socket
 import struct
 import sys
+import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -112,6 +114,8 @@ def _serve_one(listener: socket.socket, key: str, status: dict[str, Any]) -> boo
             reply = answer(request)
         except OSError as e:  # its directory is gone, say: the hook then runs the check itself
             reply = {"refused": f"cannot run there: {e.strerror}"}
+        except (ValueError, TypeError) as e:  # no mapping for env, a NUL or `=` in a name or value
+            reply = {"refused": f"not a request: {e}"}
         else:
             status["answered"] += 1
         _reply(connection, reply)
@@ -163,19 +167,24 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
 def _as_request(
     cwd: str, environment: dict[str, str], stdin: str, out: io.StringIO, err: io.StringIO
 ) -> Iterator[None]:
-    """This process's directory, environment and standard streams as the request's, restored after."""
-    saved = os.getcwd(), dict(os.environ), sys.stdin, sys.stdout, sys.stderr
-    try:
-        os.chdir(cwd)
-        os.environ.clear()
-        os.environ.update(environment)
-        sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin), out, err
-        yield
-    finally:
-        sys.stdin, sys.stdout, sys.stderr = saved[2], saved[3], saved[4]
-        os.environ.clear()
-        os.environ.update(saved[1])
-        os.chdir(saved[0])
+    """This process's directory, environment and standard streams as the request's, restored after;
+    also what a fresh process would read from them once and keep: the temporary directory
+    (TMPDIR) and which warnings were already shown."""
+    saved = os.getcwd(), dict(os.environ), sys.stdin, sys.stdout, sys.stderr, tempfile.tempdir
+    with warnings.catch_warnings():  # entering it forgets the warnings shown so far
+        try:
+            os.chdir(cwd)
+            os.environ.clear()
+            os.environ.update(environment)
+            tempfile.tempdir = None
+            sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin), out, err
+            yield
+        finally:
+            sys.stdin, sys.stdout, sys.stderr = saved[2], saved[3], saved[4]
+            tempfile.tempdir = saved[5]
+            os.environ.clear()
+            os.environ.update(saved[1])
+            os.chdir(saved[0])
 
 
 if __name__ == "__main__":

@@ -36,10 +36,12 @@ def wanted(argv: list[str]) -> bool:
 def run(argv: list[str]) -> int | None:
     """The exit code the resident process answered with, its output written here; None when
     there is no answer (standard input is then left readable for a plain run)."""
-    text = sys.stdin.read() if not sys.stdin.isatty() else ""
+    if sys.stdin is None or sys.stdin.isatty():
+        return None  # not git's input: the plain run says so, as it would without --resident
+    text = sys.stdin.read()
     sys.stdin = io.StringIO(text)
     try:
-        path = protocol.socket_path(Path.cwd())
+        path = protocol.socket_path(protocol.work_tree(Path.cwd()))
         key = protocol.code_key()
     except (protocol.Unavailable, OSError):
         return None

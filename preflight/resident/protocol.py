@@ -5,6 +5,7 @@ Standard library only: the hook's client imports this on every push.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -32,11 +33,19 @@ def runtime_dir() -> Path:
     """A directory only this user can use: $XDG_RUNTIME_DIR/preflight, else /tmp/preflight-<uid>.
 
     Created 0700 when missing; one that is not a real directory owned by this user, or that
-    others may write or read, is refused (a socket there could be someone else's)."""
+    others may write or read, is refused (a socket there could be someone else's), and so is one
+    in a directory others may write without the sticky bit (they could rename it away and put
+    their own in its place). Systems without Unix sockets or user ids (Windows) have none."""
+    if not hasattr(socket, "AF_UNIX") or not hasattr(os, "getuid"):
+        raise Unavailable("this system has no Unix sockets")
     base = os.environ.get("XDG_RUNTIME_DIR")
     uid = os.getuid()
-    directory = Path(base) / "preflight" if base and os.path.isabs(base) else Path(f"/tmp/preflight-{uid}")
+    parent = Path(base) if base and os.path.isabs(base) else Path("/tmp")
+    directory = parent / ("preflight" if parent != Path("/tmp") else f"preflight-{uid}")
     try:
+        above = parent.stat()
+        if above.st_uid not in (uid, 0) or (above.st_mode & 0o022 and not above.st_mode & stat.S_ISVTX):
+            raise Unavailable(f"{parent} is not this user's, or others can write in it")
         directory.mkdir(mode=0o700, exist_ok=True)
         info = directory.lstat()
     except OSError as e:
@@ -44,6 +53,12 @@ def runtime_dir() -> Path:
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != uid or info.st_mode & 0o077:
         raise Unavailable(f"{directory} is not a private directory of this user")
     return directory
+
+
+def work_tree(directory: Path) -> Path:
+    """The work tree directory is in (the first of it and its parents holding `.git`), else itself:
+    its pushes share one resident process, from whichever of its directories they are run."""
+    return next((d for d in (directory, *directory.parents) if os.path.lexists(d / ".git")), directory)
 
 
 def socket_path(work_tree: Path) -> Path:
@@ -56,10 +71,17 @@ def socket_path(work_tree: Path) -> Path:
 
 
 def code_key() -> str:
-    """What the resident process must be running: this interpreter and preflight's files (their
-    names, sizes and modification times), so an upgrade or an edit is never answered by old code."""
+    """What the resident process must be running: this interpreter, preflight's files (their
+    names, sizes and modification times) and the installed packages (the modification times of
+    the site-packages directories, which installing, upgrading or removing one changes), so an
+    upgrade or an edit is never answered by old code."""
+    import site
+
     package = Path(__file__).resolve().parent.parent
     digest = hashlib.blake2b(sys.executable.encode() + sys.version.encode(), digest_size=12)
+    for directory in getattr(site, "getsitepackages", list)():  # an old virtualenv's site has none
+        with contextlib.suppress(OSError):
+            digest.update(f"{directory}\0{os.stat(directory).st_mtime_ns}\n".encode())
     for directory, subdirectories, files in sorted(os.walk(package)):
         subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
         for name in sorted(files):
@@ -81,7 +103,7 @@ def receive(connection: socket.socket) -> dict[str, Any]:
         raise ConnectionError(f"a message of {size} bytes")
     try:
         message = json.loads(_exactly(connection, size))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than json can parse
         raise ConnectionError("not a message") from None
     if not isinstance(message, dict):
         raise ConnectionError("not a message")

@@ -188,3 +188,196 @@ def test_the_key_changes_when_preflight_does(tmp_path: Path, monkeypatch: pytest
     copied = protocol.code_key()
     (package / "resident" / "client.py").write_text("# edited\n")
     assert protocol.code_key() != copied
+
+
+def test_without_unix_sockets_or_user_ids_the_push_runs_plainly(pushed: Path, runtime: Path) -> None:  # noqa: F811
+    """Windows has neither os.getuid nor socket.AF_UNIX: --resident must be a plain run, never a crash."""
+    commit(pushed, {"app/core.py": "def f():\n    return 2\n\n\ndef g():\n    return f()\n"})
+    line = pre_push_line(pushed)
+    plain = hook_run(pushed, line)
+    windows = (
+        "import os, socket, sys\n"
+        "del os.getuid, socket.AF_UNIX\n"
+        "from preflight.launch import main\n"
+        "sys.argv[1:] = ['hook', 'run', '--resident', '--', 'origin', 'url']\n"
+        "raise SystemExit(main())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", windows],
+        cwd=pushed,
+        input=line,
+        env={**PUSH_ENV, "XDG_RUNTIME_DIR": str(runtime)},
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (plain.returncode, plain.stdout, plain.stderr)
+
+
+def test_uninstall_and_status_work_without_unix_sockets(
+    pushed: Path,  # noqa: F811
+    runtime: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["hook", "install", "--repo", str(pushed)]) == 0
+    monkeypatch.delattr(os, "getuid")
+    monkeypatch.delattr(socket, "AF_UNIX")
+    assert main(["hook", "resident", "--repo", str(pushed)]) == 0
+    assert "no resident process can run here" in capsys.readouterr().out
+    assert main(["hook", "uninstall", "--repo", str(pushed)]) == 0
+    assert "removed" in capsys.readouterr().out
+
+
+def raw_ask(path: Path, data: bytes) -> dict[str, object] | None:
+    """Send bytes as they are (a length prefix and anything) and read one reply."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.settimeout(30.0)
+            connection.connect(str(path))
+            connection.sendall(len(data).to_bytes(8, "big") + data)
+            return protocol.receive(connection)
+    except (OSError, ConnectionError):
+        return None
+
+
+def test_malformed_requests_are_refused_and_the_process_lives_on(pushed: Path, runtime: Path) -> None:  # noqa: F811
+    commit(pushed, {"app/core.py": "def f():\n    return 2\n\n\ndef g():\n    return f()\n"})
+    line = pre_push_line(pushed)
+    hook_run(pushed, line, "--resident")
+    pid = wait_for_server(pushed)["pid"]
+    path, key = protocol.socket_path(pushed), protocol.code_key()
+    run = {"op": "run", "key": key, "argv": ["hook", "run", "--", "origin", "url"], "stdin": line}
+    for bad in (
+        {**run, "cwd": str(pushed), "env": "not a mapping"},
+        {**run, "cwd": str(pushed), "env": [1, 2, 3]},
+        {**run, "cwd": str(pushed), "env": {"A=B": "1"}},
+        {**run, "cwd": str(pushed), "env": {"A": "nul\0byte"}},
+        {**run, "cwd": str(pushed) + "\0x", "env": {}},
+    ):
+        reply = client.ask(path, bad, 30.0)
+        assert reply is not None and "refused" in reply, bad
+    assert raw_ask(path, b"[" * 100_000) is None  # deeper than json can parse: dropped, not fatal
+    assert wait_for_server(pushed)["pid"] == pid
+    answered = hook_run(pushed, line, "--resident")
+    assert answered.returncode == 0 and "risk" in answered.stdout
+    assert wait_for_server(pushed)["pid"] == pid
+
+
+def test_a_terminal_on_standard_input_is_refused_as_in_a_plain_run(pushed: Path, runtime: Path) -> None:  # noqa: F811
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        runs = [
+            subprocess.run(
+                [*PREFLIGHT, "hook", "run", *flags, "--", "origin", "url"],
+                cwd=pushed,
+                stdin=follower,
+                env={**PUSH_ENV, "XDG_RUNTIME_DIR": str(runtime)},
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            for flags in ((), ("--resident",))
+        ]
+    finally:
+        os.close(leader)
+        os.close(follower)
+    plain, resident = runs
+    assert plain.returncode == 2 and "pre-push input" in plain.stderr
+    assert (resident.returncode, resident.stdout, resident.stderr) == (
+        plain.returncode,
+        plain.stdout,
+        plain.stderr,
+    )
+
+
+def test_an_interrupted_wait_ends_as_an_interrupted_plain_run(pushed: Path, runtime: Path) -> None:  # noqa: F811
+    """A resident process that never answers (stuck, say): Ctrl-C gives exit 130 and one line."""
+    import signal
+
+    path = protocol.socket_path(pushed)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as stuck:
+        stuck.bind(str(path))
+        stuck.listen(1)
+        stuck.settimeout(30.0)
+        process = subprocess.Popen(
+            [*PREFLIGHT, "hook", "run", "--resident", "--", "origin", "url"],
+            cwd=pushed,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={**PUSH_ENV, "XDG_RUNTIME_DIR": str(runtime)},
+            text=True,
+        )
+        assert process.stdin is not None
+        process.stdin.write(pre_push_line(pushed))
+        process.stdin.close()
+        connection, _ = stuck.accept()
+        with connection:
+            protocol.receive(connection)  # the request has arrived: the client waits for the answer
+            process.send_signal(signal.SIGINT)
+            process.wait(timeout=30)
+    assert process.stdout is not None and process.stderr is not None
+    with process.stdout, process.stderr:
+        out, err = process.stdout.read(), process.stderr.read()
+    assert (process.returncode, out, err) == (130, "", "preflight: interrupted\n")
+
+
+def test_a_runtime_directory_in_a_directory_others_can_write_is_refused(pushed: Path, runtime: Path) -> None:  # noqa: F811
+    """Another user could rename a private directory away there and put their own in its place."""
+    runtime.chmod(0o777)
+    try:
+        with pytest.raises(protocol.Unavailable, match="others can write"):
+            protocol.socket_path(pushed)
+        runtime.chmod(0o1777)  # sticky, as /tmp is: only the owner may rename what is in it
+        protocol.socket_path(pushed)
+    finally:
+        runtime.chmod(0o700)
+
+
+def test_a_push_from_a_subdirectory_uses_the_work_trees_process(pushed: Path, runtime: Path) -> None:  # noqa: F811
+    commit(pushed, {"app/core.py": "def f():\n    return 2\n\n\ndef g():\n    return f()\n"})
+    line = pre_push_line(pushed)
+    hook_run(pushed, line, "--resident")
+    wait_for_server(pushed)
+    from_below = hook_run(pushed / "app", line, "--resident")
+    assert from_below.returncode == 0 and "risk" in from_below.stdout
+    assert wait_for_server(pushed)["answered"] == 1
+    assert [p.name for p in (runtime / "preflight").glob("*.sock")] == [protocol.socket_path(pushed).name]
+
+
+def test_warnings_and_the_temporary_directory_are_each_requests_own(tmp_path: Path) -> None:
+    import tempfile as temporary
+    import warnings
+
+    from preflight.cli import serve
+
+    shown = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")  # Python's own: each place's warning once per process
+        warnings.showwarning = lambda message, *_, **__: print(message, file=sys.stderr)  # not pytest's
+        for name in ("first", "second"):
+            (tmp_path / name).mkdir()
+            out, err = serve._Output(False), serve._Output(False)
+            with serve._as_request(str(tmp_path), {"TMPDIR": str(tmp_path / name)}, "", out, err):
+                warnings.warn("the same place each time", UserWarning, stacklevel=1)
+                where = temporary.gettempdir()
+            shown.append(("the same place each time" in err.getvalue(), where))
+    assert shown == [(True, str(tmp_path / "first")), (True, str(tmp_path / "second"))]
+    assert temporary.gettempdir() != str(tmp_path / "second")
+
+
+def test_the_key_changes_when_an_installed_package_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`pip install -U` of a dependency: the resident process would mix its old and new modules."""
+    import site
+
+    packages = tmp_path / "site-packages"
+    (packages / "tree_sitter-0.25.0.dist-info").mkdir(parents=True)
+    monkeypatch.setattr(site, "getsitepackages", lambda: [str(packages)])
+    before = protocol.code_key()
+    (packages / "tree_sitter-0.25.0.dist-info").rename(packages / "tree_sitter-0.25.1.dist-info")
+    os.utime(packages, ns=(0, packages.stat().st_mtime_ns + 1))  # a coarse clock would not tell
+    assert protocol.code_key() != before
