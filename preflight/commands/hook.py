@@ -17,6 +17,7 @@ commits it checks, first match wins:
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -59,9 +60,10 @@ def uninstall(repo_dir: Path, out: TextIO) -> int:
     """Remove preflight's pre-push hook and restore the one it chained (and stop its resident process)."""
     with Repository(repo_dir) as repo:
         hooks = repo.git_path("hooks")
-        root = repo.root
+        trees = _work_trees(repo.root, repo.git_path("worktrees"))
     done = hook.uninstall(hooks)
-    _stop_resident(root)
+    for tree in trees:
+        _stop_resident(tree)
     messages = {
         "absent": f"no pre-push hook at {done.hook}: nothing to remove",
         "foreign": f"{done.hook} was not written by preflight: left alone",
@@ -95,6 +97,19 @@ def resident(repo_dir: Path, stop: bool, out: TextIO) -> int:
             f"answered {answered} push{'' if answered == 1 else 'es'}\n"
         )
     return 0
+
+
+def _work_trees(root: Path, linked: Path) -> tuple[Path, ...]:
+    """The repository's work trees (each may have a resident process, all run the one hook): this
+    one, the main one (beside the common git directory) and the linked ones it records."""
+    trees = [root]
+    if linked.parent.name == ".git":
+        trees.append(linked.parent.parent)
+    with contextlib.suppress(OSError):
+        for record in sorted(linked.glob("*/gitdir")):
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                trees.append(Path(record.read_text().strip()).parent)
+    return tuple(dict.fromkeys(Path(os.path.realpath(tree)) for tree in trees))
 
 
 def _stop_resident(root: Path) -> None:

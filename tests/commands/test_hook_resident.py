@@ -381,3 +381,23 @@ def test_the_key_changes_when_an_installed_package_does(
     (packages / "tree_sitter-0.25.0.dist-info").rename(packages / "tree_sitter-0.25.1.dist-info")
     os.utime(packages, ns=(0, packages.stat().st_mtime_ns + 1))  # a coarse clock would not tell
     assert protocol.code_key() != before
+
+
+def test_uninstall_stops_the_processes_of_every_work_tree(
+    pushed: Path,  # noqa: F811
+    runtime: Path,
+    tmp_path: Path,
+) -> None:
+    """The hook is shared by a repository's work trees, so each may have started a process."""
+    linked = tmp_path / "linked"
+    git(pushed, "worktree", "add", "-q", "-b", "other", str(linked))
+    assert main(["hook", "install", "--resident", "--repo", str(linked)]) == 0
+    for tree in (pushed, linked):
+        hook_run(tree, pre_push_line(pushed), "--resident")
+        wait_for_server(tree)
+    assert protocol.socket_path(pushed) != protocol.socket_path(linked)
+    assert main(["hook", "uninstall", "--repo", str(linked)]) == 0
+    for tree in (pushed, linked):
+        assert (
+            client.ask(protocol.socket_path(tree), {"op": "status", "key": protocol.code_key()}, 5.0) is None
+        )
