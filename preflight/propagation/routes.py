@@ -30,6 +30,14 @@ class Routed:
     notes: tuple[str, ...]
 
 
+MAX_ROUTE_CALLS = 50_000
+"""The most calls between route nodes a split may make: a call without route data between two
+services with hundreds of routes each is made by every route of one into every route of the
+other, so the route-level graph can grow with the product of their routes (a generated
+monorepo of 30 services: 8.7 million). Above this the graph stays service-level, said in the
+notes."""
+
+
 def node_name(service: str, route: str) -> str:
     return f"{service} {route}"
 
@@ -65,6 +73,13 @@ def expand(graph: ServiceGraph) -> Routed | None:
         groups[service.name] = tuple(members)
     if not groups:
         return None
+    made = sum(_count(call, groups, nodes) for call in graph.calls())
+    if made > MAX_ROUTE_CALLS:
+        note = (
+            f"service-level: split by route, the calls would make {made:,} calls between routes "
+            f"(more than {MAX_ROUTE_CALLS:,})"
+        )
+        return Routed(graph, {}, {}, (note,))
     calls: dict[tuple[str, str], Call] = {}
     whole: set[str] = set()
     for call in graph.calls():
@@ -125,6 +140,30 @@ def _split(
         # the callee's route unknown: its routes in proportion to their requests
         out += [(caller, member, None if n is None else n * share) for member, share in groups[call.callee]]
     return out
+
+
+def _count(
+    call: Call, groups: dict[str, tuple[tuple[str, float], ...]], nodes: dict[tuple[str, str], str]
+) -> int:
+    """How many route-level edges _split makes of one call, without making them."""
+    callers = len(groups[call.caller]) if call.caller in groups else 1
+
+    def into(route: str | None) -> int:
+        if call.callee not in groups or (route is not None and (call.callee, route) in nodes):
+            return 1
+        return len(groups[call.callee])
+
+    if call.routes and call.caller in groups:
+        return sum(
+            (1 if part.caller_route is not None and (call.caller, part.caller_route) in nodes else callers)
+            * into(part.callee_route)
+            for part in call.routes
+        )
+    if call.routes:
+        if sum(part.per_request for part in call.routes) <= 0:
+            return 0
+        return sum(into(part.callee_route) for part in call.routes)
+    return callers * into(None)
 
 
 def faults(routed: Routed, found: Sequence[Fault]) -> list[Fault]:

@@ -27,9 +27,14 @@ def plan(
 ) -> list[tuple[bool, list[str]]]:
     """Callees first: (is a cycle, services) steps over the faulty services and their callers
     (and the other nodes of a group one of whose nodes they include: its mixture needs them)."""
-    affected: set[str] = set()
-    for source in sources:
-        affected |= nx.ancestors(graph.graph, source) | {source}
+    affected = set(sources)
+    callers = graph.graph.pred
+    waiting = list(affected)
+    while waiting:  # the sources and everything that calls them: one walk for all of them
+        for caller in callers[waiting.pop()]:
+            if caller not in affected:
+                affected.add(caller)
+                waiting.append(caller)
     for members in groups.values():
         if any(node in affected for node, _ in members):
             affected |= {node for node, _ in members}

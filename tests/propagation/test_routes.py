@@ -83,3 +83,46 @@ def test_expand_splits_only_services_with_two_routes_and_their_rates() -> None:
     ).error_rate_after.median == (
         pytest.approx(0.1)  # 20% of requests call it, half of those fail
     )
+
+
+def _many_routes(service: str, count: int) -> Service:
+    return Service(
+        service,
+        requests_per_s=count,
+        routes=tuple(
+            Route(f"GET /{service}/{i}", requests_per_s=1, p50_ms=10, p90_ms=20) for i in range(count)
+        ),
+    )
+
+
+def test_counting_the_route_calls_matches_making_them() -> None:
+    from preflight.propagation.graph import ServiceGraph
+    from preflight.propagation.routes import _count, _split
+
+    services = [FRONT, _many_routes("checkout", 3), Service("db")]
+    calls = [
+        ROUTED,  # caller route known, callee route unknown: every checkout route
+        Call("front", "checkout", per_request=0.5),  # no route data: every route into every route
+        Call("checkout", "db", per_request=2),  # a split caller into a whole service
+        Call(
+            "front", "db", per_request=1, routes=(RouteCall(None, None, 1.0), RouteCall("GET /", None, 2.0))
+        ),
+        Call("db", "checkout", per_request=1, routes=(RouteCall(None, "GET /checkout/1", 1.0),)),
+    ]
+    graph = ServiceGraph(services, calls)
+    routed = expand(graph)
+    assert routed is not None and routed.groups
+    for call in calls:
+        assert _count(call, routed.groups, routed.nodes) == len(_split(call, routed.groups, routed.nodes)), (
+            call
+        )
+
+
+def test_a_split_that_would_make_too_many_route_calls_stays_service_level() -> None:
+    many = [_many_routes("a", 300), _many_routes("b", 300)]
+    impact = run(many, [Call("a", "b", per_request=1)], "b:latency=100ms")  # 300 x 300 = 90,000
+    assert any(
+        "service-level: split by route, the calls would make 90,000 calls between routes" in note
+        for note in impact.assumptions
+    )
+    assert added_p90(impact, "a") == pytest.approx(100.0)
