@@ -196,13 +196,16 @@ def index_files(
         raws, entries, blobs, stats = _gather(files, directory, workers, patterns, pack)
         solved, how = incremental.solve(raws.values(), pack.solved if pack is not None else None)
         graph = fixpoint.graph(solved.program, solved.state)
-        if pack is None or pack.salt != salt or solved.redone > REWRITE_SHARE:
+        rewrite = pack is None or pack.salt != salt or solved.redone > REWRITE_SHARE
+        if rewrite or HOLD:
             by_path = {path: tuple(astuple(e) for e in found) for path, found in entries.items()}
-            store.write(directory / PACK, store.Pack(blobs, salt, by_path, solved))
-            key = _result_key(files, salt, directory / PACK)  # the pack it now rests on
-        if HOLD:
-            by_path = {path: tuple(astuple(e) for e in found) for path, found in entries.items()}
-            _held[directory] = store.Pack(blobs, salt, by_path, solved)
+            solved_pack = store.Pack(blobs, salt, by_path, solved)
+            if rewrite:
+                store.write(directory / PACK, solved_pack)
+                key = _result_key(files, salt, directory / PACK)  # the pack it now rests on
+            if HOLD:
+                _held[directory] = solved_pack
+            del solved_pack
         del solved, pack, raws  # the state is most of the memory: let it go before writing the result
         ordered = tuple(entry for path in sorted(entries) for entry in entries[path])
         results.write(directory / RESULT, key, graph, tuple(astuple(e) for e in ordered), stats.skipped)

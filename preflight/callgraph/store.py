@@ -170,24 +170,24 @@ def _payload(pack: Pack) -> Iterator[Any]:
         "mro": program.mro,
         "seeds": program.seeds,
     }
-    yield from _pieces(solved.raws, RAW_PARTS, sorted(solved.raws))
+    yield from (
+        {path: solved.raws[path] for path in part} for part in _slices(sorted(solved.raws), RAW_PARTS)
+    )
     for name in SolverState.__slots__:
         value = getattr(state, name)
         if isinstance(value, dict):
-            yield from _pieces(value, STATE_PARTS, list(value))
+            yield from ({key: value[key] for key in part} for part in _slices(list(value), STATE_PARTS))
         elif isinstance(value, set):
-            members = sorted(value)
-            step = -(-len(members) // STATE_PARTS) or 1
-            yield from (set(members[i : i + step]) for i in range(0, step * STATE_PARTS, step))
+            yield from (set(part) for part in _slices(sorted(value), STATE_PARTS))
         else:
             yield value
 
 
-def _pieces(table: dict[Any, Any], parts: int, keys: list[Any]) -> Iterator[dict[Any, Any]]:
-    """table in `parts` dicts (some may be empty), each made when asked for."""
+def _slices(keys: list[Any], parts: int) -> Iterator[list[Any]]:
+    """keys in `parts` consecutive slices (some may be empty), each made when asked for."""
     step = -(-len(keys) // parts) or 1
     for start in range(0, step * parts, step):
-        yield {key: table[key] for key in keys[start : start + step]}
+        yield keys[start : start + step]
 
 
 def _unpack(payload: dict[str, Any], *parts: Any) -> Pack:
