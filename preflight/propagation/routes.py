@@ -112,33 +112,10 @@ def _split(
 ) -> list[tuple[str, str, float | None]]:
     """The route-level edges of one service-level call: (caller node, callee node, calls per
     request of the caller node; None: unknown, assumed later)."""
-    callers = [name for name, _ in groups[call.caller]] if call.caller in groups else [call.caller]
-    made: list[tuple[str, str | None, float | None]] = []
-    if call.routes and call.caller in groups:
-        for part in call.routes:
-            node = nodes.get((call.caller, part.caller_route)) if part.caller_route is not None else None
-            targets = [node] if node is not None else callers  # caller route unknown: every route
-            made += [(target, part.callee_route, part.per_request) for target in targets]
-    elif call.routes:
-        total = sum(part.per_request for part in call.routes)
-        made += [
-            (call.caller, part.callee_route, part.per_request * (call.per_request or total) / total)
-            for part in call.routes
-            if total > 0
-        ]
-    else:
-        made += [(caller, None, call.per_request) for caller in callers]
     out = []
-    for caller, callee_route, n in made:
-        if call.callee not in groups:
-            out.append((caller, call.callee, n))
-            continue
-        node = nodes.get((call.callee, callee_route)) if callee_route is not None else None
-        if node is not None:
-            out.append((caller, node, n))
-            continue
-        # the callee's route unknown: its routes in proportion to their requests
-        out += [(caller, member, None if n is None else n * share) for member, share in groups[call.callee]]
+    for callers, route, n in _parts(call, groups, nodes):
+        callees = _callees(call, route, n, groups, nodes)
+        out += [(caller, callee, m) for caller in callers for callee, m in callees]
     return out
 
 
@@ -146,24 +123,51 @@ def _count(
     call: Call, groups: dict[str, tuple[tuple[str, float], ...]], nodes: dict[tuple[str, str], str]
 ) -> int:
     """How many route-level edges _split makes of one call, without making them."""
-    callers = len(groups[call.caller]) if call.caller in groups else 1
+    return sum(
+        len(callers) * len(_callees(call, route, n, groups, nodes))
+        for callers, route, n in _parts(call, groups, nodes)
+    )
 
-    def into(route: str | None) -> int:
-        if call.callee not in groups or (route is not None and (call.callee, route) in nodes):
-            return 1
-        return len(groups[call.callee])
 
+def _parts(
+    call: Call, groups: dict[str, tuple[tuple[str, float], ...]], nodes: dict[tuple[str, str], str]
+) -> list[tuple[list[str], str | None, float | None]]:
+    """The parts of one service-level call: (the caller nodes that make it, the callee's route or
+    None when unknown, calls per request of each of those caller nodes or None when unknown)."""
+    callers = [name for name, _ in groups[call.caller]] if call.caller in groups else [call.caller]
     if call.routes and call.caller in groups:
-        return sum(
-            (1 if part.caller_route is not None and (call.caller, part.caller_route) in nodes else callers)
-            * into(part.callee_route)
-            for part in call.routes
-        )
+        out: list[tuple[list[str], str | None, float | None]] = []
+        for part in call.routes:
+            node = nodes.get((call.caller, part.caller_route)) if part.caller_route is not None else None
+            # the caller's route unknown: every route
+            out.append(([node] if node is not None else callers, part.callee_route, part.per_request))
+        return out
     if call.routes:
-        if sum(part.per_request for part in call.routes) <= 0:
-            return 0
-        return sum(into(part.callee_route) for part in call.routes)
-    return callers * into(None)
+        total = sum(part.per_request for part in call.routes)
+        if total <= 0:
+            return []
+        return [
+            ([call.caller], part.callee_route, part.per_request * (call.per_request or total) / total)
+            for part in call.routes
+        ]
+    return [(callers, None, call.per_request)]
+
+
+def _callees(
+    call: Call,
+    route: str | None,
+    n: float | None,
+    groups: dict[str, tuple[tuple[str, float], ...]],
+    nodes: dict[tuple[str, str], str],
+) -> list[tuple[str, float | None]]:
+    """The callee nodes one part of a call goes to, with the calls per request into each."""
+    if call.callee not in groups:
+        return [(call.callee, n)]
+    node = nodes.get((call.callee, route)) if route is not None else None
+    if node is not None:
+        return [(node, n)]
+    # the callee's route unknown: its routes in proportion to their requests
+    return [(member, None if n is None else n * share) for member, share in groups[call.callee]]
 
 
 def faults(routed: Routed, found: Sequence[Fault]) -> list[Fault]:
