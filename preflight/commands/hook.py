@@ -17,7 +17,6 @@ commits it checks, first match wins:
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,7 +59,7 @@ def uninstall(repo_dir: Path, out: TextIO) -> int:
     """Remove preflight's pre-push hook and restore the one it chained (and stop its resident process)."""
     with Repository(repo_dir) as repo:
         hooks = repo.git_path("hooks")
-        trees = _work_trees(repo.root, repo.git_path("worktrees"))
+        trees = dict.fromkeys((repo.root, *repo.work_trees()))  # they all run the one hook
     done = hook.uninstall(hooks)
     for tree in trees:
         _stop_resident(tree)
@@ -97,19 +96,6 @@ def resident(repo_dir: Path, stop: bool, out: TextIO) -> int:
             f"answered {answered} push{'' if answered == 1 else 'es'}\n"
         )
     return 0
-
-
-def _work_trees(root: Path, linked: Path) -> tuple[Path, ...]:
-    """The repository's work trees (each may have a resident process, all run the one hook): this
-    one, the main one (beside the common git directory) and the linked ones it records."""
-    trees = [root]
-    if linked.parent.name == ".git":
-        trees.append(linked.parent.parent)
-    with contextlib.suppress(OSError):
-        for record in sorted(linked.glob("*/gitdir")):
-            with contextlib.suppress(OSError, UnicodeDecodeError):
-                trees.append(Path(record.read_text().strip()).parent)
-    return tuple(dict.fromkeys(Path(os.path.realpath(tree)) for tree in trees))
 
 
 def _stop_resident(root: Path) -> None:

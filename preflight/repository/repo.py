@@ -123,6 +123,14 @@ class Repository:
         # git answers relative to the directory it ran in: the root
         return found if found.is_absolute() else self.root / found
 
+    def work_trees(self) -> tuple[Path, ...]:
+        """The repository's work trees as git lists them: the main one first, then the linked ones."""
+        try:
+            fields = self._git("worktree", "list", "--porcelain", "-z").split("\0")
+        except GitCommandError:  # git before 2.36 has no -z here: one field per line
+            fields = self._git("worktree", "list", "--porcelain").splitlines()
+        return tuple(Path(field[len("worktree ") :]) for field in fields if field.startswith("worktree "))
+
     def commit_shas(self, *refs: str) -> tuple[str | None, ...]:
         """The commits several refs name (None where a ref names none), in one git call when all resolve."""
         try:

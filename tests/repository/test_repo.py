@@ -182,3 +182,11 @@ def test_default_branch_and_commit_shas(git_repo: Path) -> None:
         assert repo.commit_shas("main", "nope", first) == (first, None, first)
         git(git_repo, "branch", "-m", "main", "trunk")
         assert repo.default_branch() is None
+
+
+def test_work_trees_are_the_main_one_then_the_linked_ones(git_repo: Path, tmp_path: Path) -> None:
+    commit(git_repo, {"a.py": "x = 1\n"})
+    linked = tmp_path / "linked tree"
+    git(git_repo, "worktree", "add", "-q", "--detach", str(linked))
+    with Repository(linked) as repo:
+        assert repo.work_trees() == (Path(os.path.realpath(git_repo)), Path(os.path.realpath(linked)))
