@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ class Options:
     """--fail-above: blocking at this score, whatever the policy says."""
     repo_dir: Path = Path(".")
     """--repo: where a relative runtime.snapshot of the config is found."""
+    approximate_callgraph: bool = False
+    """The pre-push hook's speed: the code index may resume its last solve through widened slots
+    (callgraph/incremental.py) where an exact graph would be solved from scratch."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +132,7 @@ def prepare(
         runtime,
         settings,
         options.fail_above,
-        code_reach(repo, settings, runtime, index) if options.callgraph else None,
+        code_reach(repo, settings, runtime, index or _index(options)) if options.callgraph else None,
         change_impact(settings, runtime),
         gate_override(repo, settings.gate, event),
         change_likelihood(repo, policy_at) if ranges else None,
@@ -260,14 +264,23 @@ def runtime_cache(repo: Repository) -> Path:
     return repo.git_dir / "preflight" / "runtime"
 
 
-def code_index(repo: Repository, revisions: RevisionRange, patterns: tuple[Pattern, ...]) -> CallGraphIndex:
+def code_index(
+    repo: Repository, revisions: RevisionRange, patterns: tuple[Pattern, ...], approximate: bool = False
+) -> CallGraphIndex:
     """The code index of a range's head (cached by blob id): the head commit's files, or the work
-    tree's as they are on disk."""
+    tree's as they are on disk (approximate: Options.approximate_callgraph)."""
     from preflight.callgraph import cache
 
     if revisions.worktree:
-        return cache.index_worktree(repo, patterns=patterns)
-    return cache.index(repo, revisions.head_sha, patterns=patterns)
+        return cache.index_worktree(repo, patterns=patterns, approximate=approximate)
+    return cache.index(repo, revisions.head_sha, patterns=patterns, approximate=approximate)
+
+
+def _index(options: Options) -> Index:
+    """code_index, approximate when the options allow it."""
+    if options.approximate_callgraph:
+        return functools.partial(code_index, approximate=True)
+    return code_index
 
 
 def code_reach(
@@ -296,6 +309,7 @@ def code_reach(
                 reach.label(entry.kind, entry.framework, entry.detail)
             )
         attached = reach.attach(found, code.graph.edges, entries, rates, homes, excluded)
-        return dataclasses.replace(attached, entry_points_left_out=left_out)
+        solved = "approximate" if code.stats.solve == "approximate" else "exact"
+        return dataclasses.replace(attached, entry_points_left_out=left_out, call_graph=solved)
 
     return attach

@@ -59,7 +59,8 @@ class IndexStats:
     skipped: int
     """Files not summarized: binary, too large or undecodable."""
     solve: str = "scratch"
-    """How the graph was solved: "unchanged", "incremental", or "scratch" (with why, after a colon)."""
+    """How the graph was solved: "unchanged", "incremental", "scratch" (with why, after a colon), or
+    "approximate" (resumed through widened slots: index_files)."""
     links: tuple[str, ...] = ()
     """.py symlinks listed and not followed (index_directory; a git tree's are Repository.python_links)."""
     special: tuple[str, ...] = ()
@@ -77,10 +78,12 @@ def index(
     cache_dir: Path | None = None,
     workers: int | None = None,
     patterns: tuple[Pattern, ...] = (),
+    approximate: bool = False,
 ) -> CallGraphIndex:
-    """Call graph and entry points of every Python file at a revision, parsing only blobs the cache lacks."""
+    """Call graph and entry points of every Python file at a revision, parsing only blobs the cache
+    lacks (approximate: see index_files)."""
     files = [(path, blob, _reader(repo, blob)) for path, blob in repo.python_files(revision)]
-    return index_files(files, cache_dir or default_cache_dir(repo), workers, patterns)
+    return index_files(files, cache_dir or default_cache_dir(repo), workers, patterns, approximate)
 
 
 def summaries(
@@ -99,10 +102,13 @@ def index_worktree(
     cache_dir: Path | None = None,
     workers: int | None = None,
     patterns: tuple[Pattern, ...] = (),
+    approximate: bool = False,
 ) -> CallGraphIndex:
     """Call graph and entry points of the work tree as it is on disk (edits and untracked files
     included), parsing only what the cache lacks: an unedited file has its commit's blob id."""
-    return index_files(worktree_files(repo), cache_dir or default_cache_dir(repo), workers, patterns)
+    return index_files(
+        worktree_files(repo), cache_dir or default_cache_dir(repo), workers, patterns, approximate
+    )
 
 
 def worktree_files(repo: Repository) -> list[tuple[str, str, Callable[[], bytes]]]:
@@ -180,22 +186,30 @@ def index_files(
     directory: Path,
     workers: int | None = None,
     patterns: tuple[Pattern, ...] = (),
+    approximate: bool = False,
 ) -> CallGraphIndex:
-    """(path, blob id, read bytes) per file -> call graph and entry points, cached by (blob, path)."""
+    """(path, blob id, read bytes) per file -> call graph and entry points, cached by (blob, path).
+
+    approximate: resume the last solve even through widened slots (incremental.py), where an
+    exact graph would be solved from scratch; the result's stats say when it is approximate, and
+    an exact run never uses it."""
     salt = _patterns_key(patterns)
     key = _result_key(files, salt, directory / PACK)
     with paused_gc():
-        known = results.read(directory / RESULT, key)
-        if known is not None:
-            graph, stored, skipped = known
-            return CallGraphIndex(
-                graph, tuple(EntryPoint(*r) for r in stored), IndexStats(len(files), 0, skipped, "unchanged")
-            )
+        for accepted in (key, _approximate(key)) if approximate else (key,):
+            known = results.read(directory / RESULT, accepted)
+            if known is not None:
+                graph, stored, skipped = known
+                how = "unchanged" if accepted == key else "approximate"
+                entry_points = tuple(EntryPoint(*r) for r in stored)
+                return CallGraphIndex(graph, entry_points, IndexStats(len(files), 0, skipped, how))
         started = time.perf_counter()
         pack = _held.pop(directory, None) or store.read(directory / PACK)
         raws, entries, blobs, stats = _gather(files, directory, workers, patterns, pack)
-        solved, how = incremental.solve(raws.values(), pack.solved if pack is not None else None)
+        solved, how = incremental.solve(raws.values(), pack.solved if pack is not None else None, approximate)
         graph = fixpoint.graph(solved.program, solved.state)
+        exact = not solved.state.approximate
+        how = how if exact else "approximate"
         rewrite = pack is None or pack.salt != salt or solved.redone > REWRITE_SHARE
         if rewrite or HOLD:
             by_path = {path: tuple(astuple(e) for e in found) for path, found in entries.items()}
@@ -208,7 +222,8 @@ def index_files(
             del solved_pack
         del solved, pack, raws  # the state is most of the memory: let it go before writing the result
         ordered = tuple(entry for path in sorted(entries) for entry in entries[path])
-        results.write(directory / RESULT, key, graph, tuple(astuple(e) for e in ordered), stats.skipped)
+        rows = tuple(astuple(e) for e in ordered)
+        results.write(directory / RESULT, key if exact else _approximate(key), graph, rows, stats.skipped)
         with contextlib.suppress(OSError):  # a timing that cannot be written only costs the hook's budget
             seconds = round(time.perf_counter() - started, 3)
             write_atomic(directory / TIMING, orjson.dumps({"seconds": seconds, "solve": how}).decode())
@@ -238,8 +253,27 @@ def last_build_seconds(repo: Repository) -> float | None:
     return float(seconds)
 
 
+def resumable(repo: Repository) -> bool:
+    """Whether this clone's code index has a solved program of this version to resume from (a
+    pack on disk, or one held in memory): an approximate index then never solves from scratch,
+    unless a change taints most of the program."""
+    directory = default_cache_dir(repo)
+    if directory in _held:
+        return True
+    try:
+        with (directory / PACK).open("rb") as handle:
+            return handle.read(len(store.HEADER)) == store.HEADER
+    except OSError:
+        return False
+
+
 RESULT = "graph.bin"
 """The last graph and entry points, for a run over the same files: read instead of the pack."""
+
+
+def _approximate(key: bytes) -> bytes:
+    """The key of an approximate result of the same files (another key: an exact run never reads it)."""
+    return hashlib.blake2b(key + b"approximate", digest_size=len(key)).digest()
 
 
 def _result_key(files: list[tuple[str, str, Callable[[], bytes]]], salt: str, pack: Path) -> bytes:

@@ -14,7 +14,9 @@ A widened slot breaks monotonicity (a call through it stops counting): what its 
 found depends on the order of work. A change that reaches that part of the program (its
 cone, widening.py), or a slot that widens while resuming, means solving from scratch, as
 does a change that taints more than half of the program (resuming would cost more than it
-saves).
+saves). A caller that prefers speed to that exactness (the pre-push hook) may ask to resume
+anyway: the state is then marked approximate (what readers of widened slots found may differ
+from a cold solve, and nothing else can), and an exact solve never resumes from it.
 """
 
 from __future__ import annotations
@@ -33,12 +35,17 @@ MAX_TAINTED = 0.5
 """When more than this share of the constraints is tainted or new, solving from scratch is cheaper."""
 
 
-def solve(raws: Iterable[RawSummary], before: Solved | None = None) -> tuple[Solved, str]:
-    """The solved program of raws, resumed from before where that is exact; and how it was solved:
-    "unchanged", "incremental", or "scratch" with why. before is used up (its state is reused)."""
+def solve(
+    raws: Iterable[RawSummary], before: Solved | None = None, approximate: bool = False
+) -> tuple[Solved, str]:
+    """The solved program of raws, resumed from before where that is exact (or, with approximate,
+    also through widened slots; see the module); and how it was solved: "unchanged",
+    "incremental", "approximate", or "scratch" with why. before is used up (its state is reused)."""
     by_path = {raw[0]: raw for raw in raws}
     if before is None:
         return scratch(by_path), "scratch"
+    if before.state.approximate and not approximate:
+        return _instead(before, by_path), "scratch: the last solve was approximate"
     changed = sorted(
         path
         for path in by_path.keys() | before.raws.keys()
@@ -47,22 +54,25 @@ def solve(raws: Iterable[RawSummary], before: Solved | None = None) -> tuple[Sol
     if not changed:
         before.redone = 0.0
         return before, "unchanged"
-    if before.state.widened and not before.state.cone_slots:
+    if before.state.widened and not before.state.cone_slots and not before.state.approximate:
         widening.mark_cone(before.state)  # a state solved elsewhere (fixpoint.solve)
     program, removed, added = renumber(before, by_path, changed)
     try:
         state, evaluated = _resume(
-            before, program, changed_slots(before, program, by_path, changed), removed, added
+            before, program, changed_slots(before, program, by_path, changed), removed, added, approximate
         )
-        if widening.reached(state, evaluated, {path: program.owners.get(path, ()) for path in changed}):
-            raise _Reached
+        if not state.approximate and widening.reached(
+            state, evaluated, {path: program.owners.get(path, ()) for path in changed}
+        ):
+            _past_cone(state, approximate)
     except Widened:
         return _instead(before, by_path), "scratch: a slot widened"
     except _Reached:
         return _instead(before, by_path), "scratch: the change reaches a widened slot"
     except _Tainted:
         return _instead(before, by_path), "scratch: the change taints most of the program"
-    return Solved(by_path, program, state, len(evaluated) / max(len(program.constraints), 1)), "incremental"
+    how = "approximate" if state.approximate else "incremental"
+    return Solved(by_path, program, state, len(evaluated) / max(len(program.constraints), 1)), how
 
 
 class _Reached(Exception):
@@ -71,6 +81,14 @@ class _Reached(Exception):
 
 class _Tainted(Exception):
     """The change taints most of the program."""
+
+
+def _past_cone(state: SolverState, approximate: bool) -> None:
+    """The change reaches the widened slots' cone: mark the state approximate when allowed, else
+    raise _Reached."""
+    if not approximate:
+        raise _Reached
+    state.approximate = True
 
 
 def _instead(before: Solved, by_path: dict[str, RawSummary]) -> Solved:
@@ -174,12 +192,18 @@ def _writers(state: SolverState, dirty: set[str]) -> set[int]:
 
 
 def _resume(
-    before: Solved, program: Program, dirty: set[str], removed: set[int], added: set[int]
+    before: Solved,
+    program: Program,
+    dirty: set[str],
+    removed: set[int],
+    added: set[int],
+    approximate: bool = False,
 ) -> tuple[SolverState, set[int]]:
     """The state of program, resumed from before's, and the constraints evaluated.
 
     Raises _Tainted when most of the program is tainted, _Reached when the change reaches a
-    widened slot's cone (both before changing the state), Widened when a slot widens.
+    widened slot's cone (both before changing the state), Widened when a slot widens; with
+    approximate, the last two mark the state approximate instead.
     """
     state = before.state
     tainted = set(removed)
@@ -188,7 +212,7 @@ def _resume(
     if len(tainted - removed) + len(added) > MAX_TAINTED * live:
         raise _Tainted
     if widening.touched(state, dirty, tainted):
-        raise _Reached
+        _past_cone(state, approximate)
     # Back to the first fixed point, without what is dirty; a widened slot stays so.
     extra, state.extra = state.extra, {}
     for slot, values in extra.items():
@@ -204,7 +228,7 @@ def _resume(
     for slot in dirty:
         state.slots.pop(slot, None)
     _forget(state, tainted)
-    solver = Solver(program, state, stop_on_widening=True)
+    solver = Solver(program, state, stop_on_widening=not approximate)
     solver.queue((tainted - removed) | added | _writers(state, dirty))  # seeds wait for phase two
     solver.iterate()
     first = set(solver.evaluated)
@@ -223,7 +247,7 @@ def _resume(
         tainted2 |= {i for i in state.readers.get(slot, ()) if i >= 0}
     _closure(state, dirty2, tainted2)
     if widening.touched(state, dirty2, tainted2):
-        raise _Reached
+        _past_cone(state, approximate)
     _forget(state, tainted2 - tainted)
     for slot, values in extra.items():
         if slot not in dirty2 and "*" not in state.slots.get(slot, ()):  # a widened slot's was kept
@@ -243,6 +267,7 @@ def _resume(
     solver.iterate()
     calls = first | solver.evaluated | tainted2 | added
     fixpoint.explain(solver, calls | _reason_tables(before.program, program, state))
+    state.approximate |= solver.widened_here
     return state, solver.evaluated
 
 

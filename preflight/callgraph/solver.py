@@ -50,6 +50,8 @@ class Solver(Calls):
         self._work: deque[int] = deque()
         self._stop = stop_on_widening
         self.evaluated: set[int] = set()
+        self.widened_here = False
+        """A slot was widened (or written again once widened) by this solver's work."""
 
     def queue(self, indexes: Iterable[int]) -> None:
         """Add constraints to the work, in id order."""
@@ -124,7 +126,7 @@ class Solver(Calls):
             if "*" in known or (len(known) > MAX_VALUES and _ours(known) > MAX_VALUES):
                 known.clear()
                 known.add("*")
-                state.widened = True
+                state.widened = self.widened_here = True
                 if self._stop:
                     raise Widened(slot)
             found = readers.get(slot)

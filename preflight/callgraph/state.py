@@ -40,6 +40,9 @@ class SolverState:
     """With widened slots: the constraints whose work decides what their readers saw (widening.py)."""
     cone_slots: set[str] = field(default_factory=set)
     """The slots those constraints read, and the widened slots: a resumed solve must not change them."""
+    approximate: bool = False
+    """Resumed through that cone (incremental.solve with approximate=True), here or in an earlier
+    solve this one resumed from: what readers of widened slots found may differ from a cold solve."""
 
 
 @dataclass(slots=True)

@@ -127,7 +127,9 @@ def run(
 
     if callgraph and fmt == "compact":
         callgraph = _index_in_budget(repo_dir, out)
-    stages = pipeline.Options(callgraph=callgraph, fail_above=fail_above, repo_dir=repo_dir)
+    stages = pipeline.Options(
+        callgraph=callgraph, fail_above=fail_above, repo_dir=repo_dir, approximate_callgraph=True
+    )
     options = check.CheckOptions(target, fmt, color=color, stages=stages)
     # The objects a check builds live until the process ends, so cyclic garbage collection only
     # costs time here: 15-20% of a warm run (bench/results/hook.md). Restored for in-process callers.
@@ -136,21 +138,24 @@ def run(
 
 
 INDEX_BUDGET_S = 10.0
-"""A code index whose last build took longer is not rebuilt by the hook: a push must not wait for
-it (a real 470,000-line repository took 20-40 s a push, bench/results/hook-real.md)."""
+"""A code index whose last build took longer is not built again from scratch by the hook: a push
+must not wait for it (a real 470,000-line repository took 20-40 s, bench/results/hook-real.md).
+One with a solved program to resume from is used: the hook resumes it, approximately where an
+exact graph would be solved again (callgraph/incremental.py)."""
 
 
 def _index_in_budget(repo_dir: Path, out: TextIO) -> bool:
-    """False, saying so, when the last build of the code index took longer than INDEX_BUDGET_S."""
+    """False, saying so, when the code index has nothing to resume from and its last build took
+    longer than INDEX_BUDGET_S."""
     from preflight.callgraph import cache
 
     try:
         with Repository(repo_dir) as repo:
             took = cache.last_build_seconds(repo)
+            if took is None or took <= INDEX_BUDGET_S or cache.resumable(repo):
+                return True
     except GitError:
         return True  # the check itself says what is wrong with the repository
-    if took is None or took <= INDEX_BUDGET_S:
-        return True
     out.write(
         f"preflight: call graph left out (its last build took {took:.0f} s): callers, entry points and "
         "inferred traffic are unknown; `preflight check` builds it\n"

@@ -184,6 +184,9 @@ class Exposure:
     entry_points_left_out: int | None = None
     """Entry points in non-production files (commands defined inside tests, ...), never used as
     entry points; None without a code index."""
+    call_graph: str | None = None
+    """How the code index's call graph was solved: "exact", or "approximate" (the pre-push hook
+    resumed the last solve through widened slots, callgraph/incremental.py); None without one."""
     absent: str | None = None
     """The configured snapshot (runtime.snapshot) when it does not exist here, which is why there is
     no runtime data: a job has not built it yet, or not in this clone."""

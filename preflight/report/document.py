@@ -61,6 +61,7 @@ def check_document(result: CheckResult) -> dict[str, Any]:
         "callers": result.exposure.callers_left_out,
         "entry_points": result.exposure.entry_points_left_out,
     }
+    doc["call_graph"] = result.exposure.call_graph
     doc["risk"] = {
         "score": risk.score,
         "level": risk.level,

@@ -112,6 +112,7 @@ def result(doc: dict[str, Any]) -> CheckResult:
             runtime=None if doc["runtime"] is None else RuntimeInfo(**doc["runtime"]),
             callers_left_out=doc["left_out"]["callers"],
             entry_points_left_out=doc["left_out"]["entry_points"],
+            call_graph=doc.get("call_graph"),
         ),
         risk=Risk(
             score=risk["score"],

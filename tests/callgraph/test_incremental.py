@@ -761,3 +761,45 @@ def test_a_widened_program_resumes_where_the_change_cannot_reach_the_widening(
             found = index_both(repo, sha, warm, tmp_path / f"cold-{number}")
             # a pack kept from the first run holds no late value: every later edit adds one again
             assert found.stats.solve.startswith(how) or (rewrite and number > 3), label
+
+
+@pytest.mark.parametrize("rewrite", [0.0, 1.0], ids=["pack rewritten every run", "pack kept from the first"])
+def test_an_approximate_index_resumes_through_the_widening_and_an_exact_one_never_uses_it(
+    git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rewrite: float
+) -> None:
+    """The hook's index (approximate=True) resumes where an exact one solves from scratch; only
+    what calls through the widened slot (register's parameter) may differ from a cold solve, and
+    an exact index after it solves from scratch and gives the cold graph."""
+    monkeypatch.setattr(cache, "REWRITE_SHARE", rewrite)
+    files = registry(100, 40)
+    sha = commit(git_repo, dict(files))
+    warm = tmp_path / "warm"
+    through = {"app.a_registry.register"}  # the only caller through the widened slot
+    approximate = []
+    with Repository(git_repo) as repo:
+        assert cache.index(repo, sha, warm, approximate=True).stats.solve == "scratch"
+        for number, (label, edits, how) in enumerate(WIDENED_EDITS, 1):
+            sha = commit(git_repo, apply(files, edits), message=label)
+            found = cache.index(repo, sha, warm, approximate=True)
+            cold = cache.index(repo, sha, tmp_path / f"cold-{number}")
+            assert not found.stats.solve.startswith("scratch"), label
+            if how.startswith("scratch"):  # what the exact index would have solved from scratch
+                assert found.stats.solve == "approximate", label
+            if found.stats.solve == "approximate":
+                approximate.append(label)
+            else:  # once approximate, every later index resumed from it is too
+                assert not approximate, label
+                assert found.graph == cold.graph, label
+            outside = {c: v for c, v in found.graph.edges.items() if c not in through}
+            assert outside == {c: v for c, v in cold.graph.edges.items() if c not in through}, label
+            assert found.graph.functions == cold.graph.functions, label
+            assert found.entry_points == cold.entry_points, label
+        assert approximate  # the edits did reach the widening
+        # the same files, asked exactly: not the approximate result, nor a resume from its pack
+        exact = cache.index(repo, sha, warm)
+        kept = "scratch: the change reaches a widened slot"  # the first run's exact pack, resumed
+        assert exact.stats.solve == ("scratch: the last solve was approximate" if rewrite == 0.0 else kept)
+        assert exact.graph == cold.graph and exact.entry_points == cold.entry_points
+        assert cache.index(repo, sha, warm).stats.solve == "unchanged"
+        # and an approximate index of the same files then takes the exact result
+        assert cache.index(repo, sha, warm, approximate=True).stats.solve == "unchanged"
