@@ -15,8 +15,8 @@ found depends on the order of work. A change that reaches that part of the progr
 cone, widening.py), or a slot that widens while resuming, means solving from scratch, as
 does a change that taints more than half of the program (resuming would cost more than it
 saves). A caller that prefers speed to that exactness (the pre-push hook) may ask to resume
-anyway: the state is then marked approximate (what readers of widened slots found may differ
-from a cold solve, and nothing else can), and an exact solve never resumes from it.
+anyway: the state is then marked approximate (what readers of widened slots found, and what
+follows from it, may differ from a cold solve), and an exact solve never resumes from it.
 """
 
 from __future__ import annotations

@@ -42,7 +42,8 @@ class SolverState:
     """The slots those constraints read, and the widened slots: a resumed solve must not change them."""
     approximate: bool = False
     """Resumed through that cone (incremental.solve with approximate=True), here or in an earlier
-    solve this one resumed from: what readers of widened slots found may differ from a cold solve."""
+    solve this one resumed from: what readers of widened slots found, and what follows from it, may
+    differ from a cold solve."""
 
 
 @dataclass(slots=True)
