@@ -26,6 +26,7 @@ def slo(budget: float | None, breach: float | None = 0.2, burn: float = 2.0) -> 
         budget,
         None,
         breach,
+        None if breach is None else 0.0,
         ("checkout",),
     )
 

@@ -66,6 +66,9 @@ class SloRisk:
     budget_remaining: float | None
     breach_probability: float | None
     """The highest over the changes; None when no change could say."""
+    breach_before: float | None
+    """1.0 when the burn rate before the changes already exhausts its budget within the window
+    (SloImpact.breach_before), else 0.0; None when no change could say."""
     burn_rate: float | None
     """The highest median burn rate over the changes."""
     changes: tuple[str, ...]

@@ -152,6 +152,7 @@ def document(digest: Digest) -> dict[str, Any]:
                 "indicator": s.indicator,
                 "budget_remaining": s.budget_remaining,
                 "breach_probability": s.breach_probability,
+                "breach_before": s.breach_before,
                 "burn_rate": s.burn_rate,
                 "changes": list(s.changes),
             }

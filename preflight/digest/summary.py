@@ -147,6 +147,7 @@ def slos_at_risk(changes: Sequence[ScoredChange]) -> tuple[SloRisk, ...]:
                     slo.indicator,
                     slo.budget_remaining,
                     slo.breach_probability,
+                    slo.breach_before,
                     burn,
                     (change.merged.label,),
                 )
@@ -157,6 +158,7 @@ def slos_at_risk(changes: Sequence[ScoredChange]) -> tuple[SloRisk, ...]:
                 seen.indicator,
                 seen.budget_remaining,
                 _highest(seen.breach_probability, slo.breach_probability),
+                _highest(seen.breach_before, slo.breach_before),
                 _highest(seen.burn_rate, burn),
                 (*seen.changes, change.merged.label)
                 if change.merged.label not in seen.changes

@@ -122,10 +122,7 @@ def _sentences(answer: dict[str, Any]) -> list[str | None]:
             f"{summaries.rate(calls)} times a minute{'' if measured else ' (inferred from its callers)'}"
             + (f" in {n(busiest['service'])}" if busiest["service"] else "")
         )
-    slos = [
-        f"{n(s['name'])} (breach probability {summaries.share(s['breach_probability'])})"
-        for s in answer["slos_at_risk"]
-    ]
+    slos = [f"{n(s['name'])} ({summaries.breach(s)})" for s in answer["slos_at_risk"]]
     reach = [n(s["service"]) for s in answer["blast_radius"]]
     if slos:
         blast = (

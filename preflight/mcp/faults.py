@@ -142,8 +142,7 @@ def _sentences(answer: dict[str, Any], error_rate: float | None, latency: float 
         else "No service is predicted to be affected"
     )
     slos = [
-        f"{n(s['name'])} (burn rate {_times((s['burn_rate'] or {}).get('median'))}, breach probability "
-        f"{summaries.share(s['breach_probability'])})"
+        f"{n(s['name'])} (burn rate {_times((s['burn_rate'] or {}).get('median'))}, {summaries.breach(s)})"
         for s in answer["slos"]
     ]
     burn = (

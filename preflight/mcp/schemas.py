@@ -191,6 +191,10 @@ class SloImpact(_Strict):
     budget_remaining: float | None
     hours_to_exhaust: Estimate | None
     breach_probability: float | None = _about("Share of trials that exhaust the remaining budget.")
+    breach_before: float | None = _about(
+        "1 when the burn rate before the change already exhausts the remaining budget within the "
+        "window, else 0."
+    )
     critical_path: list[str]
     notes: list[str]
 

@@ -46,6 +46,12 @@ def share(value: float | None) -> str:
     return f"{value:.1%}" if value >= 0.01 or value == 0 else f"{value:.2%}"
 
 
+def breach(slo: Mapping[str, Any]) -> str:
+    """An SLO's breach probability, saying so when its budget runs out without the change too."""
+    said = f"breach probability {share(slo['breach_probability'])}"
+    return f"{said}; it exhausts its budget without this change" if slo["breach_before"] else said
+
+
 def ms(value: float | None) -> str:
     """Milliseconds."""
     if value is None:

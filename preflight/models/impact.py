@@ -58,6 +58,9 @@ class SloImpact:
     """Hours until the remaining budget is gone at that burn rate; None when it is unknown."""
     breach_probability: float | None
     """Share of trials whose burn exhausts the remaining budget within the SLO window."""
+    breach_before: float | None
+    """1.0 when the burn rate before the change (at sli_before) already exhausts the remaining
+    budget within the window, else 0.0; None where breach_probability is None."""
     critical_path: tuple[str, ...]
     """Services from the fault to the SLO's service, fault first."""
     notes: tuple[str, ...] = ()
@@ -71,6 +74,13 @@ class SloImpact:
             return False
         worst = (self.breach_probability or 0.0) > 0 and self.burn_rate.high > 1
         return self.burn_rate.median > 1 or worst
+
+    @property
+    def breach_added(self) -> float | None:
+        """The breach probability the change adds: none when the budget runs out without it too."""
+        if self.breach_probability is None:
+            return None
+        return max(0.0, self.breach_probability - (self.breach_before or 0.0))
 
 
 @dataclass(frozen=True, slots=True)

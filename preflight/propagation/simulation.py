@@ -250,7 +250,7 @@ def _slo(
         if path:
             break
     empty = SloImpact(
-        slo.name, slo.service, slo.indicator, objective or 0.0, None, None, None, None, None, None, path
+        slo.name, slo.service, slo.indicator, objective or 0.0, None, None, None, None, None, None, None, path
     )
     if slo.service not in graph.graph or objective is None or not 0 < objective < 1:
         own.append(
@@ -276,7 +276,7 @@ def _slo(
     burn = (1 - after) / (1 - objective)
     hours = _window_hours(slo.window)
     budget = slo.budget_remaining
-    to_exhaust = breach = None
+    to_exhaust = breach = breach_before = None
     if budget is None:
         own.append("error budget left is unknown: time to exhaust and breach probability are not predicted")
     elif hours is None:
@@ -285,6 +285,14 @@ def _slo(
         left = max(budget, 0.0) * hours
         to_exhaust = _estimate(np.where(burn > 0, left / np.maximum(burn, 1e-12), np.inf))
         breach = float((burn * hours >= left).mean())
+        # the breach the SLO is headed for anyway: the change is charged only for what it adds
+        burn_before = (1 - before) / (1 - objective)
+        breach_before = float(burn_before * hours >= left)
+        if breach_before:
+            own.append(
+                f"exhausts its budget without this change (burn rate {burn_before:.2f}x before it, "
+                f"{budget:.0%} of the budget left)"
+            )
     return _with_notes(
         SloImpact(
             name=slo.name,
@@ -297,6 +305,7 @@ def _slo(
             budget_remaining=budget,
             hours_to_exhaust=to_exhaust,
             breach_probability=breach,
+            breach_before=breach_before,
             critical_path=path,
         ),
         own,

@@ -27,7 +27,8 @@ def check_compact(result: CheckResult, color: bool = False) -> str:
     if factors:
         lines.append("  top factors: " + ", ".join(f"{_t(f.name)} +{f.points:.1f}" for f in factors))
     if result.impact is not None:
-        at_risk = [s for s in result.impact.slos if (s.breach_probability or 0) > 0]
+        # as in the score: an SLO whose budget runs out without the change is not at risk from it
+        at_risk = [s for s in result.impact.slos if (s.breach_added or 0) > 0]
         if at_risk:
             slos = ", ".join(f"{_t(s.name)} P(breach) {s.breach_probability:.0%}" for s in at_risk[:SHOWN])
             lines.append(f"  SLOs at risk: {slos}{_more(len(at_risk))}")

@@ -207,6 +207,7 @@ def _slo_impact(s: SloImpact) -> dict[str, Any]:
         "budget_remaining": s.budget_remaining,
         "hours_to_exhaust": _estimate(s.hours_to_exhaust, 1),
         "breach_probability": None if s.breach_probability is None else round(s.breach_probability, 4),
+        "breach_before": s.breach_before,
         "critical_path": list(s.critical_path),
         "notes": list(s.notes),
     }

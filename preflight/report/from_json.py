@@ -269,6 +269,7 @@ def _slo(s: dict[str, Any]) -> SloImpact:
         budget_remaining=s["budget_remaining"],
         hours_to_exhaust=_estimate(s["hours_to_exhaust"]),
         breach_probability=s["breach_probability"],
+        breach_before=s["breach_before"],
         critical_path=tuple(s["critical_path"]),
         notes=tuple(s["notes"]),
     )

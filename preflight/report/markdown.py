@@ -27,10 +27,11 @@ from preflight.models import (
     Impact,
     Likelihood,
     Risk,
+    SloImpact,
 )
 from preflight.report import escaping, mermaid
 from preflight.report.limit import fit
-from preflight.report.text import non_production, scope_detail
+from preflight.report.text import breach_chance, non_production, scope_detail
 from preflight.report.verdict import label
 from preflight.risk.impact import traffic
 
@@ -62,6 +63,7 @@ def _environment() -> Environment:
     env.filters["pct"] = _pct
     env.filters["burn"] = _burn
     env.filters["hours"] = _hours
+    env.filters["breach"] = _breach
     env.filters["drivers"] = _drivers
     return env
 
@@ -88,6 +90,10 @@ def _hours(value: Estimate | None) -> str:
     if value is None or value.median != value.median or value.median == float("inf"):
         return "not exhausted" if value is not None else "unknown"
     return f"{value.median / 24:,.1f} days" if value.median >= 48 else f"{value.median:,.1f} h"
+
+
+def _breach(slo: SloImpact) -> str:
+    return breach_chance(slo, digits=1)
 
 
 def _drivers(likelihood: Likelihood) -> str:

@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 
 from preflight.models import CheckResult, ServiceImpact
+from preflight.report.text import breach_chance
 
 MAX_SERVICES = 25
 MAX_LABEL = 60
@@ -87,7 +88,7 @@ def blast_radius(result: CheckResult) -> str | None:
     lines += edges
     for i, slo in enumerate(at_risk[:MAX_SERVICES]):
         if slo.service in ids:
-            chance = f" P(breach) {slo.breach_probability:.0%}" if slo.breach_probability is not None else ""
+            chance = f" P(breach) {breach_chance(slo)}" if slo.breach_probability is not None else ""
             lines.append(f'  slo{i}{{{{"SLO {label(slo.name)}{chance}"}}}}:::slo')
             lines.append(f"  {ids[slo.service]} -.-> slo{i}")
     hidden = len({s.service for s in affected} - set(shown))

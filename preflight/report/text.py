@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 
-from preflight.models import ChangeSet, CheckResult, Estimate, Exposure, FunctionChange, Impact
+from preflight.models import ChangeSet, CheckResult, Estimate, Exposure, FunctionChange, Impact, SloImpact
 from preflight.report.escaping import terminal as _t
 from preflight.report.verdict import label
 
 _MARK = {"added": "+", "removed": "-", "modified": "~", "renamed": ">", "cosmetic": ".", "reads-changed": "*"}
+
+EXHAUSTED_BEFORE = "exhausts its budget without this change"
+"""Said after an SLO's P(breach) when the burn rate before the change already exhausts it."""
 
 
 def changes_text(changes: ChangeSet) -> str:
@@ -154,7 +157,7 @@ def impact_lines(impact: Impact, limit: int | None = None) -> list[str]:
         exhaust = (
             "" if hours is None or math.isinf(hours.median) else f", budget gone in {_range(hours, ' h')}"
         )
-        breach = "" if slo.breach_probability is None else f", P(breach) {slo.breach_probability:.0%}"
+        breach = "" if slo.breach_probability is None else f", P(breach) {breach_chance(slo)}"
         path = f" via {' -> '.join(_t(p) for p in slo.critical_path)}" if len(slo.critical_path) > 1 else ""
         lines.append(
             f"  SLO {_t(slo.name)} ({_t(slo.service)}, {slo.indicator} {slo.objective:.4g}): burn "
@@ -163,6 +166,14 @@ def impact_lines(impact: Impact, limit: int | None = None) -> list[str]:
     for note in impact.assumptions:
         lines.append(f"  assumed: {_t(note)}")
     return lines
+
+
+def breach_chance(slo: SloImpact, digits: int = 0) -> str:
+    """An SLO's P(breach) in percent, saying so when its budget runs out without the change too."""
+    if slo.breach_probability is None:
+        return "unknown"
+    shown = f"{slo.breach_probability:.{digits}%}"
+    return f"{shown} ({EXHAUSTED_BEFORE})" if slo.breach_before else shown
 
 
 def _range(value: Estimate | None, unit: str, percent: bool = False) -> str:

@@ -4,8 +4,9 @@ Points, before the defect likelihood scales them (see preflight.risk):
 - traffic: 10 per decade of calls/min of the busiest changed function (1,000/min -> 30),
   at most 40; traffic inferred from callers counts at 0.75 (medium) or 0.5 (low confidence);
 - front door: up to 15, times the share of simulations in which a front door is affected;
-- SLO at risk: up to 25, times the probability that the SLO's remaining error budget is
-  exhausted within its window (the propagation stage's breach probability);
+- SLO at risk: up to 25, times the probability that the change makes the SLO's remaining error
+  budget run out within its window (the propagation stage's breach probability, less its breach
+  without the change): nothing when the burn rate before the change already exhausts it;
 - callers: 3 per doubling of the callers at risk (code index) of a function that was removed or
   whose signature change breaks some old call by Python's calling rules, at most 15;
 - unknown traffic: 5 per changed function with no runtime data, measured or inferred, at
@@ -192,10 +193,11 @@ def _blast_radius(impact: Impact, share: float) -> list[Factor]:
                 f"{short(door.service)} is affected in {door.affected_probability:.0%} of simulations",
             )
         )
-    at_risk = [s for s in impact.slos if s.breach_probability]
-    slo = max(at_risk, key=lambda s: s.breach_probability or 0.0, default=None)
+    # an SLO whose budget runs out without the change is not put at risk by it (breach_added)
+    at_risk = [s for s in impact.slos if s.breach_added]
+    slo = max(at_risk, key=lambda s: s.breach_added or 0.0, default=None)
     if slo is not None:
-        chance = slo.breach_probability or 0.0
+        chance = slo.breach_added or 0.0
         budget = "unknown" if slo.budget_remaining is None else f"{slo.budget_remaining:.0%}"
         path = f"; path {' -> '.join(map(short, slo.critical_path))}" if len(slo.critical_path) > 1 else ""
         burn = f", burn rate {slo.burn_rate.median:.1f}x" if slo.burn_rate is not None else ""

@@ -48,6 +48,13 @@ def test_simulate_on_a_snapshot_predicts_services_and_slos(
     assert slo["burn_rate"]["median"] == pytest.approx(expected_burn, rel=1e-3)
     assert slo["burn_rate"]["median"] > 1 and slo["critical_path"] == ["checkout"]
     assert slo["breach_probability"] == 1.0 and slo["hours_to_exhaust"]["median"] < 28 * 24
+    # one declined card in four before any fault: burn 0.25 / 0.01 = 25x, which uses up the budget
+    # left without the fault
+    assert slo["breach_before"] == 1.0
+    assert [n for n in slo["notes"] if "without this change" in n] == [
+        f"exhausts its budget without this change (burn rate 25.00x before it, "
+        f"{slo['budget_remaining']:.0%} of the budget left)"
+    ]
 
     assert (
         main(["simulate", "--snapshot", str(snap), "--inject", "checkout:checkout.pay.charge:latency=x3"])
@@ -56,6 +63,7 @@ def test_simulate_on_a_snapshot_predicts_services_and_slos(
     text = capsys.readouterr().out
     assert "impact of checkout:checkout.pay.charge:latency=x3 (10,000 trials)" in text
     assert "frontend (front door)" in text
+    assert ", P(breach) 100% (exhausts its budget without this change)" in text
 
 
 def test_check_reports_the_impact_of_a_change(

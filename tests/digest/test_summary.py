@@ -18,6 +18,7 @@ def slo(before: float | None, after: float, burn: float, breach: float | None) -
         budget_remaining=0.1,
         hours_to_exhaust=None,
         breach_probability=breach,
+        breach_before=None if breach is None else 0.0,
         critical_path=("checkout",),
     )
 

@@ -81,6 +81,13 @@ def test_summaries_are_at_most_six_plain_sentences() -> None:
     assert summaries.listing(["a", "b", "c", "d", "e"]) == "a, b, c and 2 more"
     assert [summaries.share(v) for v in (None, 0, 0.185, 0.0035)] == ["unknown", "0.0%", "18.5%", "0.35%"]
     assert [summaries.rate(v) for v in (None, 1234.5, 42.34, 0.05)] == ["unknown", "1,234", "42.3", "0.05"]
+    assert summaries.breach({"breach_probability": 0.4, "breach_before": 0.0}) == "breach probability 40.0%"
+    assert summaries.breach({"breach_probability": 1.0, "breach_before": 1.0}) == (
+        "breach probability 100.0%; it exhausts its budget without this change"
+    )
+    assert (
+        summaries.breach({"breach_probability": None, "breach_before": None}) == "breach probability unknown"
+    )
     assert summaries.freshness(None) == "No runtime data was given: traffic, latency and SLOs are unknown"
     fresh = {"location": "snap", "window_end": "2026-11-22T09:29:42+00:00", "age_hours": 3.0}
     assert (

@@ -10,7 +10,18 @@ from preflight.models import Estimate, SloImpact
 
 def _slo(burn_rate: Estimate | None, breach: float | None) -> SloImpact:
     return SloImpact(
-        "web-availability", "web", "error", 0.999, 0.9995, None, burn_rate, 0.5, None, breach, ()
+        "web-availability",
+        "web",
+        "error",
+        0.999,
+        0.9995,
+        None,
+        burn_rate,
+        0.5,
+        None,
+        breach,
+        None if breach is None else 0.0,
+        (),
     )
 
 

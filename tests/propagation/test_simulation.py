@@ -89,7 +89,12 @@ def test_availability_slo_prediction() -> None:
     # 28d = 672 h; budget 0.5 -> 336 h of budget at burn 1; 336 / 10.99 = 30.573 h
     assert predicted.hours_to_exhaust.median == pytest.approx(336 / 10.99)
     assert predicted.breach_probability == 1.0  # 10.99 >= 0.5
-    assert predicted.notes == ()
+    # before: burn 0.001 / 0.001 = 1.0 >= 0.5: the budget runs out without the change too
+    assert predicted.breach_before == 1.0
+    assert predicted.breach_added == 0.0
+    assert predicted.notes == (
+        "exhausts its budget without this change (burn rate 1.00x before it, 50% of the budget left)",
+    )
 
 
 def test_critical_path_of_a_burning_slo_below_the_affected_threshold() -> None:
@@ -136,6 +141,36 @@ def test_an_slo_burnt_no_faster_than_budgeted_is_not_burning() -> None:
     assert faster.slos[0].burns  # 1.1x
 
 
+def test_a_budget_the_slo_exhausts_without_the_change_is_breached_before() -> None:
+    services = [Service("a", error_rate=0.0009), B]
+    slos = [slo("a", budget_remaining=0.02)]
+    impact = run(services, [Call("a", "b", per_request=1)], "b:error=0.01", slos=slos)
+    (predicted,) = impact.slos
+    # before: burn 0.0009 / 0.001 = 0.9x; 0.9 * 672 h = 604.8 >= 0.02 * 672 = 13.44 h of budget
+    assert predicted.breach_before == 1.0
+    # after: 1 - 0.9991 * 0.99 = 0.010891 errors, burn 10.891x: breached too, but not by the change
+    assert predicted.burn_rate is not None
+    assert predicted.burn_rate.median == pytest.approx(10.891)
+    assert predicted.breach_probability == 1.0
+    assert predicted.breach_added == 0.0
+    assert predicted.notes == (
+        "exhausts its budget without this change (burn rate 0.90x before it, 2% of the budget left)",
+    )
+
+
+def test_a_change_that_pushes_an_slo_over_its_budget_adds_the_breach() -> None:
+    services = [Service("a", error_rate=0.0004), B]
+    impact = run(services, [Call("a", "b", per_request=1)], "b:error=0.01", slos=[slo("a")])
+    (predicted,) = impact.slos
+    # before: burn 0.0004 / 0.001 = 0.4x; 0.4 * 672 = 268.8 h < 0.5 * 672 = 336 h of budget
+    assert predicted.breach_before == 0.0
+    # after: 1 - 0.9996 * 0.99 = 0.010396 errors, burn 10.396x >= 0.5 in every trial
+    assert predicted.burn_rate is not None
+    assert predicted.burn_rate.median == pytest.approx(10.396)
+    assert predicted.breach_probability == predicted.breach_added == 1.0
+    assert predicted.notes == ()
+
+
 def test_breach_probability_over_a_range() -> None:
     slos = [slo("a", objective=0.99, window="30d")]
     impact = run([A, B], [Call("a", "b")], "b:error=0..0.01", slos=slos, trials=20_000)
@@ -171,6 +206,7 @@ def test_unknown_budget_gives_none_and_a_note() -> None:
     assert predicted.burn_rate.median == pytest.approx(10.0)  # 0.01 / 0.001
     assert predicted.hours_to_exhaust is None
     assert predicted.breach_probability is None
+    assert predicted.breach_before is None and predicted.breach_added is None
     assert any("error budget left is unknown" in note for note in predicted.notes)
 
 
@@ -180,6 +216,7 @@ def test_unknown_service_and_bad_window_are_noted() -> None:
     ghost, monthly = impact.slos
     assert ghost.sli_after is None and ghost.notes == ("ghost is not in the service graph",)
     assert monthly.hours_to_exhaust is None
+    assert monthly.breach_probability is None and monthly.breach_before is None
     assert any("'monthly' is not like 28d" in note for note in monthly.notes)
 
 

@@ -29,9 +29,12 @@ def result(repo_dir: Path, fail_above: int | None = None, calls: Path | None = N
         )
 
 
-def slo(name: str, breach: float | None) -> SloImpact:
+def slo(name: str, breach: float | None, before: float = 0.0) -> SloImpact:
     burn = Estimate(2.0, 1.0, 4.0)
-    return SloImpact(name, "shop", "availability", 0.999, 0.9995, burn, burn, 0.2, burn, breach, ("shop",))
+    exhausted = None if breach is None else before
+    return SloImpact(
+        name, "shop", "availability", 0.999, 0.9995, burn, burn, 0.2, burn, breach, exhausted, ("shop",)
+    )
 
 
 def test_a_pass_names_functions_factors_and_how_to_see_more(git_repo: Path) -> None:
@@ -63,6 +66,14 @@ def test_slos_at_risk_are_listed_by_breach_probability(git_repo: Path) -> None:
     impact = Impact(("shop:error=0.1",), 1000, (), slos, ())
     lines = check_compact(dataclasses.replace(found, impact=impact)).splitlines()
     assert "  SLOs at risk: slo-0 P(breach) 50%, slo-3 P(breach) 25%, slo-4 P(breach) 10% and 1 more" in lines
+
+
+def test_an_slo_whose_budget_runs_out_without_the_change_is_not_listed(git_repo: Path) -> None:
+    found = result(git_repo)
+    slos = (slo("spent", 1.0, before=1.0), slo("pushed", 0.4))
+    impact = Impact(("shop:error=0.1",), 1000, (), slos, ())
+    lines = check_compact(dataclasses.replace(found, impact=impact)).splitlines()
+    assert "  SLOs at risk: pushed P(breach) 40%" in lines
 
 
 def test_an_empty_tree_range_has_no_details_line(git_repo: Path) -> None:

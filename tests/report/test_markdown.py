@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from preflight.models import Aspect, ChangeKind
 from preflight.report.markdown import MARKER, render_check
-from tests.report.test_report import HOSTILE, fn, result
+from tests.report.test_report import HOSTILE, IMPACT, fn, result, sample
 
 
 def test_hostile_names_are_inert_in_markdown() -> None:
@@ -66,3 +66,12 @@ def test_a_signature_break_is_named_in_the_functions_table() -> None:
         "accepted; keyword app no longer accepted; +1 more |" in out
     )
     assert "| http\\.Client\\.get | modified (signature) |" in out
+
+
+def test_an_slo_breached_without_the_change_says_so_in_the_slo_table() -> None:
+    spent = replace(IMPACT.slos[0], breach_probability=1.0, breach_before=1.0)
+    comment = render_check(replace(sample(), impact=replace(IMPACT, slos=(spent,))))
+    assert (
+        "| frontend\\-availability | frontend | 20.0% | 30.0x (10.0-90.0) | 4.8 h "
+        "| 100.0% (exhausts its budget without this change) |"
+    ) in comment

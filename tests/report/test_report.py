@@ -107,6 +107,7 @@ IMPACT = Impact(
             0.2,
             Estimate(4.8, 1.6, 14.4),
             0.85,
+            0.0,
             ("cart", "frontend"),
         ),
     ),

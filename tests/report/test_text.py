@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from preflight.models import Aspect, ChangeKind
-from preflight.report.text import changes_text, check_text, function_line
-from tests.report.test_report import fn, result, sample
+from preflight.report.text import changes_text, check_text, function_line, impact_lines
+from tests.report.test_report import IMPACT, fn, result, sample
 
 
 def test_hostile_names_are_inert_in_text() -> None:
@@ -30,3 +32,14 @@ def test_a_function_line_has_mark_kind_name_aspects_and_place() -> None:
     line = function_line(fn("shop.cart.add", ChangeKind.MODIFIED, (Aspect.BODY,), path="shop/cart.py"))
     assert line.startswith("~ modified shop.cart.add [body]  shop/cart.py:")
     assert function_line(fn("shop.cart.new", ChangeKind.ADDED, ())).startswith("+ added    shop.cart.new  ")
+
+
+def test_an_slo_breached_without_the_change_says_so_after_its_breach_probability() -> None:
+    (slo,) = IMPACT.slos
+    line = "  SLO frontend-availability (frontend, error 0.999): burn 30.0x [10.0x-90.0x], budget gone in "
+    assert f"{line}4.8 h [1.6 h-14.4 h], P(breach) 85% via cart -> frontend" in impact_lines(IMPACT)
+    spent = replace(slo, breach_probability=1.0, breach_before=1.0)
+    assert (
+        f"{line}4.8 h [1.6 h-14.4 h], P(breach) 100% (exhausts its budget without this change) via cart -> frontend"
+        in impact_lines(replace(IMPACT, slos=(spent,)))
+    )

@@ -1,4 +1,5 @@
-"""risk/impact.py: the impact points: traffic (measured or inferred) and callers left behind."""
+"""risk/impact.py: the impact points: traffic (measured or inferred), callers left behind and SLOs
+at risk."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import pytest
 from preflight.models import (
     Aspect,
     ChangeKind,
+    Estimate,
     Exposure,
     FileChange,
+    Impact,
     InferredTraffic,
+    SloImpact,
 )
 from preflight.risk import assess, impact
 from tests.risk.helpers import HOT, NEW, item, likely, points
@@ -94,3 +98,57 @@ def test_hottest_and_signature_breaks() -> None:
     assert impact.signature_breaks([quiet, HOT, NEW]) == [HOT]
     assert impact.traffic(NEW) is None
     assert impact.traffic(HOT) == (60000.0, 1.0, "measured")
+
+
+def _slo(
+    budget: float | None, sli_before: float, burn: float, breach: float | None, breach_before: float | None
+) -> SloImpact:
+    after = Estimate(1 - burn * 0.001, 1 - burn * 0.001, 1 - burn * 0.001)
+    return SloImpact(
+        "web-availability",
+        "web",
+        "availability",
+        0.999,
+        sli_before,
+        after,
+        Estimate(burn, burn, burn),
+        budget,
+        None,
+        breach,
+        breach_before,
+        ("m", "web"),
+    )
+
+
+def _slo_factors(slo: SloImpact) -> list[tuple[float, str]]:
+    quiet = item(ChangeKind.MODIFIED, (Aspect.BODY,), 10.0, "m.quiet")
+    # likelihood at the base rate: m = 0.5 + 0.15 / (0.15 + 0.15) = 1, the impact points unscaled
+    risk = assess(Exposure((quiet,), "snap"), Impact(("m:error=0.1",), 100, (), (slo,), ()), likely(0.15))
+    return [(f.points, f.detail) for f in risk.factors if f.name == "SLO at risk"]
+
+
+def test_an_slo_that_exhausts_its_budget_without_the_change_scores_nothing() -> None:
+    # 2% left, burning 0.9x before: 0.9 * 672 h >= 0.02 * 672 h, so breach_before is 1; the change
+    # (10.9x) breaches it in every simulation too: 25 * max(0, 1.0 - 1.0) = 0 points, no factor
+    spent = _slo(0.02, 0.9991, 10.9, 1.0, 1.0)
+    assert spent.breach_added == 0.0
+    assert _slo_factors(spent) == []
+
+
+def test_an_slo_the_change_pushes_over_its_budget_scores_as_before() -> None:
+    # 50% left, burning 0.4x before: 0.4 < 0.5, breach_before 0; the change breaches it in 80% of
+    # simulations: 25 * max(0, 0.8 - 0.0) = 20 points
+    pushed = _slo(0.5, 0.9996, 2.0, 0.8, 0.0)
+    assert _slo_factors(pushed) == [
+        (
+            20.0,
+            "web-availability (web) exhausts its remaining budget (50% left, burn rate 2.0x) in 80% of "
+            "simulations; path m -> web",
+        )
+    ]
+
+
+def test_an_slo_with_an_unknown_budget_scores_nothing() -> None:
+    unknown = _slo(None, 0.9996, 2.0, None, None)
+    assert unknown.breach_added is None
+    assert _slo_factors(unknown) == []

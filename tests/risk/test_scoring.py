@@ -80,6 +80,7 @@ def test_factors_above_100_are_scaled_to_add_up_to_100() -> None:
                 0.05,
                 None,
                 1.0,
+                0.0,
                 ("shop", "web"),
             ),
         ),
