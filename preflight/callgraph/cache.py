@@ -191,18 +191,18 @@ def index_files(
     """(path, blob id, read bytes) per file -> call graph and entry points, cached by (blob, path).
 
     approximate: resume the last solve even through widened slots (incremental.py), where an
-    exact graph would be solved from scratch; the result's stats say when it is approximate, and
-    an exact run never uses it."""
+    exact graph would be solved from scratch; the result's stats say when it is approximate. Such
+    a result is not kept in RESULT (only an approximate run could use it, and rarely over the same
+    files), and an exact run never resumes from its state."""
     salt = _patterns_key(patterns)
     key = _result_key(files, salt, directory / PACK)
     with paused_gc():
-        for accepted in (key, _approximate(key)) if approximate else (key,):
-            known = results.read(directory / RESULT, accepted)
-            if known is not None:
-                graph, stored, skipped = known
-                how = "unchanged" if accepted == key else "approximate"
-                entry_points = tuple(EntryPoint(*r) for r in stored)
-                return CallGraphIndex(graph, entry_points, IndexStats(len(files), 0, skipped, how))
+        known = results.read(directory / RESULT, key)
+        if known is not None:
+            graph, stored, skipped = known
+            return CallGraphIndex(
+                graph, tuple(EntryPoint(*r) for r in stored), IndexStats(len(files), 0, skipped, "unchanged")
+            )
         started = time.perf_counter()
         pack = _held.pop(directory, None) or store.read(directory / PACK)
         raws, entries, blobs, stats = _gather(files, directory, workers, patterns, pack)
@@ -222,8 +222,8 @@ def index_files(
             del solved_pack
         del solved, pack, raws  # the state is most of the memory: let it go before writing the result
         ordered = tuple(entry for path in sorted(entries) for entry in entries[path])
-        rows = tuple(astuple(e) for e in ordered)
-        results.write(directory / RESULT, key if exact else _approximate(key), graph, rows, stats.skipped)
+        if exact:
+            results.write(directory / RESULT, key, graph, tuple(astuple(e) for e in ordered), stats.skipped)
         with contextlib.suppress(OSError):  # a timing that cannot be written only costs the hook's budget
             seconds = round(time.perf_counter() - started, 3)
             write_atomic(directory / TIMING, orjson.dumps({"seconds": seconds, "solve": how}).decode())
@@ -269,11 +269,6 @@ def resumable(repo: Repository) -> bool:
 
 RESULT = "graph.bin"
 """The last graph and entry points, for a run over the same files: read instead of the pack."""
-
-
-def _approximate(key: bytes) -> bytes:
-    """The key of an approximate result of the same files (another key: an exact run never reads it)."""
-    return hashlib.blake2b(key + b"approximate", digest_size=len(key)).digest()
 
 
 def _result_key(files: list[tuple[str, str, Callable[[], bytes]]], salt: str, pack: Path) -> bytes:

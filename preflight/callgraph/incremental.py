@@ -147,8 +147,49 @@ def renumber(
         else:
             owners[path] = tuple(ids)
     program.seeds = (old.seeds - removed) | {i for i in added if is_seed(constraints[i] or ())}
-    program.mro = linearize(program)
+    hierarchy, identities = _kept_tables(old, program, before.raws, by_path, changed)
+    program.mro = old.mro if hierarchy else linearize(program)
+    if identities:
+        program.set_identities(old.identities())
     return program, removed, added
+
+
+def _kept_tables(
+    old: Program, new: Program, before: dict[str, RawSummary], now: dict[str, RawSummary], changed: list[str]
+) -> tuple[bool, bool]:
+    """Whether the changed files left alone what every class's MRO is computed from (hierarchy.py:
+    modules, names, star imports, class bases, module- and class-level bindings), and the functions
+    that return a parameter (Program.identities): then the old tables are the new ones, without
+    computing them again over the whole program (most changes edit function bodies only)."""
+    owners = old.module_files | new.module_files | old.classes.keys() | new.classes.keys()
+    hierarchy = old.modules == new.modules and old.module_files == new.module_files
+    identities = True
+    for path in changed:
+        was, is_ = before.get(path), now.get(path)
+        if was is None or is_ is None:
+            return False, False
+        hierarchy = (
+            hierarchy
+            and was[1:3] == is_[1:3]
+            and was[4:7] == is_[4:7]  # not [3]: functions, whose lines move
+            and _bindings(was, owners) == _bindings(is_, owners)
+        )
+        identities = identities and _passes(was) == _passes(is_)
+    return hierarchy, identities
+
+
+def _bindings(raw: RawSummary, owners: set[str] | frozenset[str]) -> list[Constraint]:
+    """A file's assignments to module- and class-level names (what hierarchy.py reads of it)."""
+    return [
+        assign
+        for assign in raw[7]
+        if assign[1][0] == "s" and "#" not in assign[1][1] and assign[1][1].rpartition(".")[0] in owners
+    ]
+
+
+def _passes(raw: RawSummary) -> list[Constraint]:
+    """A file's `return param` records (what Program.identities reads of it)."""
+    return [assign for assign in raw[7] if assign[1][0] == "s" and assign[1][1].endswith("#pass")]
 
 
 def _key(constraint: Constraint | None) -> Constraint:
@@ -211,7 +252,7 @@ def _resume(
     live = len(program.constraints) - program.constraints.count(None)
     if len(tainted - removed) + len(added) > MAX_TAINTED * live:
         raise _Tainted
-    if widening.touched(state, dirty, tainted):
+    if not state.approximate and widening.touched(state, dirty, tainted):
         _past_cone(state, approximate)
     # Back to the first fixed point, without what is dirty; a widened slot stays so.
     extra, state.extra = state.extra, {}
@@ -246,7 +287,7 @@ def _resume(
     for slot in pseudo:
         tainted2 |= {i for i in state.readers.get(slot, ()) if i >= 0}
     _closure(state, dirty2, tainted2)
-    if widening.touched(state, dirty2, tainted2):
+    if not state.approximate and widening.touched(state, dirty2, tainted2):
         _past_cone(state, approximate)
     _forget(state, tainted2 - tainted)
     for slot, values in extra.items():

@@ -74,6 +74,10 @@ class Program:
             self._identities = {function: frozenset(names) for function, names in found.items()}
         return self._identities
 
+    def set_identities(self, found: dict[str, frozenset[str]]) -> None:
+        """Take identities() as known (a resumed solve's, when the change left them alone)."""
+        self._identities = found
+
     def binds(self, cls: str, name: str) -> tuple[bool, bool]:
         """Whether a class of ours in cls's MRO binds name: anywhere, and before any outside base."""
         key = (cls, name)

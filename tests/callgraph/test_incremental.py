@@ -170,6 +170,34 @@ class Tile(Round):
 def measure():
     return Tile().area()
 """
+BASE = """\
+from shop.shapes import Round, Square
+
+Shape = Round
+
+
+def keep(kind):
+    return None
+
+
+def use():
+    return keep(Round)().area()
+
+
+def other():
+    return keep(Square)
+"""
+TILES = """\
+from shop.base import Shape
+
+
+class Slab(Shape):
+    pass
+
+
+def weigh():
+    return Slab().area()
+"""
 PLUGINS = """\
 from shop.ext import sink
 
@@ -523,6 +551,11 @@ EDITS: list[tuple[str, list[Edit]]] = [
             )
         ],
     ),
+    ("alias a base class in another module", [("shop/base.py", None, BASE), ("shop/tiles.py", None, TILES)]),
+    # the names, classes and bases of every file stay; only a module-level binding moves (hierarchy.py)
+    ("rebind the alias", [("shop/base.py", "Shape = Round", "Shape = Square")]),
+    # a function's body only, but now it returns its parameter (Program.identities)
+    ("return the argument", [("shop/base.py", "    return None", "    return kind")]),
 ]
 
 
@@ -647,6 +680,10 @@ def test_each_edit_changes_the_graph(git_repo: Path, tmp_path: Path) -> None:
     assert edges(found[38], "shop.typed.peek") == set()
     assert edges(found[39], "shop.hooks.start") == {"shop.hooks.on_start"}
     assert edges(found[40], "shop.hooks.start") == {"shop.hooks.on_start", "shop.hooks.on_stop"}
+    assert edges(found[41], "shop.tiles.weigh") == {"shop.shapes.Round.area"}
+    assert edges(found[42], "shop.tiles.weigh") == {"shop.shapes.Square.area"}
+    assert edges(found[42], "shop.base.use") == {"shop.base.keep"}
+    assert edges(found[43], "shop.base.use") == {"shop.base.keep", "shop.shapes.Round.area"}  # not Square's
 
 
 def handlers(count: int) -> str:
