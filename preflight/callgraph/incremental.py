@@ -270,7 +270,8 @@ def _resume(
         state.slots.pop(slot, None)
     _forget(state, tainted)
     solver = Solver(program, state, stop_on_widening=not approximate)
-    solver.queue((tainted - removed) | added | _writers(state, dirty))  # seeds wait for phase two
+    writers = _writers(state, dirty)
+    solver.queue((tainted - removed) | added | writers)  # seeds wait for phase two
     solver.iterate()
     first = set(solver.evaluated)
     # The second phase: decisions taken again, what a flipped one derived re-derived.
@@ -303,7 +304,8 @@ def _resume(
         | first
         | state.seeded
         | fixpoint.decorator_readers(state)
-        | _writers(state, dirty2)
+        | writers  # what wrote a slot of dirty2 is one of these, or evaluated since (first) ...
+        | (_writers(state, dirty2 - dirty) if dirty2 != dirty else set())  # ... or writes a new one
     )
     solver.iterate()
     calls = first | solver.evaluated | tainted2 | added
