@@ -257,10 +257,13 @@ def _resume(
     # Back to the first fixed point, without what is dirty; a widened slot stays so.
     extra, state.extra = state.extra, {}
     for slot, values in extra.items():
-        if "*" in state.slots[slot]:
+        known = state.slots.get(slot)
+        if known is None:  # emptied by an approximate resume (its slot was widened, then dirty)
+            continue
+        if "*" in known:
             state.extra[slot] = values
             continue
-        left = state.slots[slot] - values
+        left = known - values
         if left:
             state.slots[slot] = left
         else:
@@ -268,6 +271,7 @@ def _resume(
     known_before = set(state.slots)
     for slot in dirty:
         state.slots.pop(slot, None)
+        state.extra.pop(slot, None)  # a widened slot's, when approximate
     _forget(state, tainted)
     solver = Solver(program, state, stop_on_widening=not approximate)
     writers = _writers(state, dirty)
