@@ -83,7 +83,11 @@ def index(
     """Call graph and entry points of every Python file at a revision, parsing only blobs the cache
     lacks (approximate: see index_files)."""
     files = [(path, blob, _reader(repo, blob)) for path, blob in repo.python_files(revision)]
-    return index_files(files, cache_dir or default_cache_dir(repo), workers, patterns, approximate)
+    directory = cache_dir or default_cache_dir(repo)
+    if HOLD and approximate:
+        _asked[directory] = (repo.root, patterns)
+        _prepared[directory] = revision
+    return index_files(files, directory, workers, patterns, approximate)
 
 
 def summaries(
@@ -197,6 +201,9 @@ def index_files(
     salt = _patterns_key(patterns)
     key = _result_key(files, salt, directory / PACK)
     with paused_gc():
+        held = _held_results.get(directory) if approximate else None
+        if held is not None and held[0] == _files_key(files, salt):
+            return held[1]
         known = results.read(directory / RESULT, key)
         if known is not None:
             graph, stored, skipped = known
@@ -224,10 +231,13 @@ def index_files(
         ordered = tuple(entry for path in sorted(entries) for entry in entries[path])
         if exact:
             results.write(directory / RESULT, key, graph, tuple(astuple(e) for e in ordered), stats.skipped)
+        found = CallGraphIndex(graph, ordered, IndexStats(stats.files, stats.parsed, stats.skipped, how))
+        if HOLD:
+            _held_results[directory] = (_files_key(files, salt), found)
         with contextlib.suppress(OSError):  # a timing that cannot be written only costs the hook's budget
             seconds = round(time.perf_counter() - started, 3)
             write_atomic(directory / TIMING, orjson.dumps({"seconds": seconds, "solve": how}).decode())
-    return CallGraphIndex(graph, ordered, IndexStats(stats.files, stats.parsed, stats.skipped, how))
+    return found
 
 
 HOLD = False
@@ -236,6 +246,36 @@ instead of reading the pack (set by a long-lived process: the hook's resident pr
 solved program of its files is an exact place to resume from, so one older than the pack on disk
 (another process indexed meanwhile) only costs more work."""
 _held: dict[Path, store.Pack] = {}
+_held_results: dict[Path, tuple[bytes, CallGraphIndex]] = {}
+"""With HOLD: each directory's last index, by the files and patterns it is of (see prepare)."""
+_asked: dict[Path, tuple[Path, tuple[Pattern, ...]]] = {}
+"""With HOLD: the work tree and entry-point patterns each directory's last approximate index was
+asked for (the hook's), to prepare the next one the same way."""
+_prepared: dict[Path, str] = {}
+
+
+def prepare() -> list[str]:
+    """Index the commit each work tree's HEAD is at now, as the hook's next push of it will ask
+    (approximately, with the last push's patterns), if that was not done yet: a long-lived process
+    calls this while it waits, so that a push made after the commit finds its index ready (the
+    result is held in memory, keyed by content: a push of other files does its own). Returns the
+    commits indexed."""
+    from preflight.errors import GitError
+    from preflight.repository import Repository
+
+    done = []
+    for directory, (root, patterns) in list(_asked.items()):
+        try:
+            with Repository(root) as repo:
+                head = repo.commit_sha("HEAD")
+                if head is None or _prepared.get(directory) == head:
+                    continue
+                _prepared[directory] = head
+                index(repo, head, directory, patterns=patterns, approximate=True)
+                done.append(head)
+        except (GitError, OSError):  # the work tree moved or broke: its next push says so
+            _asked.pop(directory, None)
+    return done
 
 
 TIMING = "timing.json"
@@ -267,6 +307,14 @@ def resumable(repo: Repository) -> bool:
         return False
 
 
+def _files_key(files: list[tuple[str, str, Callable[[], bytes]]], salt: str) -> bytes:
+    """The files (path and blob) and patterns an index is of."""
+    digest = hashlib.blake2b(salt.encode(), digest_size=16)
+    for path, blob, _ in sorted(files, key=lambda f: f[0]):
+        digest.update(f"{path}\0{blob}\n".encode("utf-8", "surrogatepass"))
+    return digest.digest()
+
+
 RESULT = "graph.bin"
 """The last graph and entry points, for a run over the same files: read instead of the pack."""
 
@@ -274,14 +322,12 @@ RESULT = "graph.bin"
 def _result_key(files: list[tuple[str, str, Callable[[], bytes]]], salt: str, pack: Path) -> bytes:
     """What a result depends on: every (path, blob), the patterns, the solver's code (in the pack's
     header) and the pack itself (its header and CRC), so a result never outlives its pack."""
-    digest = hashlib.blake2b(store.HEADER + salt.encode(), digest_size=16)
+    digest = hashlib.blake2b(store.HEADER + _files_key(files, salt), digest_size=16)
     try:
         with pack.open("rb") as handle:
             digest.update(handle.read(len(store.HEADER) + 4))
     except OSError:
         digest.update(b"no pack")
-    for path, blob, _ in sorted(files, key=lambda f: f[0]):
-        digest.update(f"{path}\0{blob}\n".encode("utf-8", "surrogatepass"))
     return digest.digest()
 
 

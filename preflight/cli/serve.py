@@ -10,7 +10,9 @@ system has it; the socket's directory is private in any case). Each answer is th
 run on the request's arguments, directory, environment and standard input: from the repository
 as it is then, with nothing kept between runs but imported code, content-keyed caches and each
 code index's last solved program (callgraph.cache.HOLD: any solved program of a tree is an exact
-place to resume the next one from).
+place to resume the next one from). While it waits, it indexes the commit HEAD moved to, as the
+next push will ask (callgraph.cache.prepare), so that a push made after committing finds its code
+index ready; a push arriving meanwhile waits for that, the work it would have done itself.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from preflight.resident.client import FLAG, options
 
 LOCK_WAIT_SECONDS = 5.0
 """How long a new process waits for one it replaces (a stale one) to let go of the lock."""
+PREPARE_SECONDS = 2.0
+"""How often, while waiting, the process looks for a new commit to index ahead of its push."""
 
 
 def serve(path: Path, key: str, idle: float = protocol.IDLE_SECONDS) -> int:
@@ -56,12 +60,21 @@ def serve(path: Path, key: str, idle: float = protocol.IDLE_SECONDS) -> int:
         finally:
             os.umask(previous)
         listener.listen(8)
-        listener.settimeout(idle)
+        listener.settimeout(min(idle, PREPARE_SECONDS))
         bound = path.stat().st_ino
-        status: dict[str, Any] = {"pid": os.getpid(), "started": time.time(), "answered": 0}
+        status: dict[str, Any] = {"pid": os.getpid(), "started": time.time(), "answered": 0, "prepared": 0}
         try:
-            while _serve_one(listener, key, status):
-                pass
+            last = prepared = time.monotonic()
+            while True:
+                served = _serve_one(listener, key, status)
+                now = time.monotonic()
+                if served is False or (served is None and now - last >= idle):
+                    break
+                if served:
+                    last = now
+                if now - prepared >= PREPARE_SECONDS:  # index a new commit ahead of its push
+                    _prepare(status)
+                    prepared = time.monotonic()
         finally:
             listener.close()
             with contextlib.suppress(OSError):
@@ -82,12 +95,12 @@ def _lock(lock: Any) -> bool:
             time.sleep(0.05)
 
 
-def _serve_one(listener: socket.socket, key: str, status: dict[str, Any]) -> bool:
-    """Answer one connection; False when the process should exit."""
+def _serve_one(listener: socket.socket, key: str, status: dict[str, Any]) -> bool | None:
+    """Answer one connection; False when the process should exit, None when none came in time."""
     try:
         connection, _ = listener.accept()
     except TimeoutError:
-        return False
+        return None
     with connection:
         if not _same_user(connection):
             return True
@@ -101,10 +114,12 @@ def _serve_one(listener: socket.socket, key: str, status: dict[str, Any]) -> boo
             _reply(connection, {"stale": True})
             return False
         if operation == "stop":
-            _reply(connection, {"stopped": True, **status})
+            _reply(
+                connection, {"stopped": True, **{k: v for k, v in status.items() if not k.startswith("_")}}
+            )
             return False
         if operation == "status":
-            _reply(connection, status)
+            _reply(connection, {k: v for k, v in status.items() if not k.startswith("_")})
             return True
         argv = request.get("argv")
         if operation != "run" or not _is_hook_run(argv):
@@ -118,8 +133,20 @@ def _serve_one(listener: socket.socket, key: str, status: dict[str, Any]) -> boo
             reply = {"refused": f"not a request: {e}"}
         else:
             status["answered"] += 1
+            status["_last"] = (str(request.get("cwd", "/")), _environment(request))
         _reply(connection, reply)
         return True
+
+
+def _prepare(status: dict[str, Any]) -> None:
+    """cache.prepare, in the directory and environment of the last push answered (git then sees
+    the repository as that push did); what it prints goes nowhere."""
+    last = status.get("_last")
+    if last is None:
+        return
+    cwd, environment = last
+    with contextlib.suppress(OSError), _as_request(cwd, environment, "", _Output(False), _Output(False)):
+        status["prepared"] += len(cache.prepare())
 
 
 def _is_hook_run(argv: object) -> bool:
@@ -157,10 +184,15 @@ def answer(request: dict[str, Any]) -> dict[str, Any]:
     argv = [a for a in flags if a != FLAG] + argv[len(flags) :]
     tty = request.get("tty") is True
     out, err = _Output(tty), _Output(tty)
-    environment = {str(k): str(v) for k, v in dict(request.get("env") or {}).items()}
-    with _as_request(str(request.get("cwd", "/")), environment, str(request.get("stdin", "")), out, err):
+    with _as_request(
+        str(request.get("cwd", "/")), _environment(request), str(request.get("stdin", "")), out, err
+    ):
         code = main(argv)
     return {"code": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
+
+
+def _environment(request: dict[str, Any]) -> dict[str, str]:
+    return {str(k): str(v) for k, v in dict(request.get("env") or {}).items()}
 
 
 @contextlib.contextmanager

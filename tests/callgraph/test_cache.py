@@ -106,3 +106,33 @@ def test_a_long_lived_process_resumes_from_the_program_it_holds(
     assert held.stats.solve == "incremental"
     assert fresh.stats.solve == "scratch"
     assert held.graph.to_pycg() == fresh.graph.to_pycg() and held.entry_points == fresh.entry_points
+
+
+def test_a_long_lived_process_indexes_a_new_commit_ahead_of_its_push(
+    git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cache.prepare (the resident process, while it waits) indexes the commit HEAD moved to as
+    the hook's last index was asked (approximate, its patterns); the push's index is then that."""
+    for name, value in (
+        ("HOLD", True),
+        ("_held", {}),
+        ("_held_results", {}),
+        ("_asked", {}),
+        ("_prepared", {}),
+    ):
+        monkeypatch.setattr(cache, name, value)
+    patterns = (Pattern("myfw.every", "job"),)
+    first = commit(git_repo, FILES)
+    store = tmp_path / "cache"
+    with Repository(git_repo) as repo:
+        assert cache.prepare() == []  # nothing asked yet
+        cache.index(repo, first, store, patterns=patterns, approximate=True)
+        assert cache.prepare() == []  # HEAD is the commit that was just indexed
+        second = commit(git_repo, {"app/cart.py": "def total(items):\n    return round(sum(items), 2)\n"})
+        assert cache.prepare() == [second] and cache.prepare() == []  # once per commit
+        monkeypatch.setattr(cache, "incremental", None)  # the push's index solves nothing
+        pushed = cache.index(repo, second, store, patterns=patterns, approximate=True)
+        monkeypatch.undo()
+        fresh = cache.index(repo, second, tmp_path / "fresh", patterns=patterns)
+    assert pushed.graph == fresh.graph and pushed.entry_points == fresh.entry_points
+    assert any(entry.kind == "job" for entry in pushed.entry_points)

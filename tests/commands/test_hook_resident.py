@@ -401,3 +401,20 @@ def test_uninstall_stops_the_processes_of_every_work_tree(
         assert (
             client.ask(protocol.socket_path(tree), {"op": "status", "key": protocol.code_key()}, 5.0) is None
         )
+
+
+def test_a_commit_made_after_a_push_is_indexed_before_the_next_one(pushed: Path, runtime: Path) -> None:  # noqa: F811
+    commit(pushed, {"app/core.py": "def f():\n    return 2\n\n\ndef g():\n    return f()\n"})
+    hook_run(pushed, pre_push_line(pushed), "--resident")  # starts it
+    wait_for_server(pushed)
+    assert hook_run(pushed, pre_push_line(pushed), "--resident").returncode == 0  # answered
+    commit(pushed, {"app/core.py": "def f():\n    return 3\n\n\ndef g():\n    return f()\n"})
+    deadline = time.monotonic() + 30
+    while wait_for_server(pushed)["prepared"] == 0:
+        assert time.monotonic() < deadline, "the new commit was not indexed"
+        time.sleep(0.2)
+    line = pre_push_line(pushed)
+    answered = hook_run(pushed, line, "--resident")
+    assert wait_for_server(pushed)["answered"] == 2
+    plain = hook_run(pushed, line)
+    assert answered.returncode == plain.returncode == 0 and answered.stdout == plain.stdout
