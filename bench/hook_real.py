@@ -13,7 +13,10 @@ the three largest production files, the same kind of change each time; every pus
 - warm: the cache holds the previous push's work (median of --repeat pushes);
 - no-verify: `git push --no-verify` of the same kind of commit (median of --repeat pushes);
 - resident: warm pushes answered by the resident process (`hook install --resident`; the push
-  that starts it is not counted);
+  that starts it is not counted), each made right after its commit;
+- resident, indexed ahead: the same, each push made once the resident process has indexed the
+  new commit while waiting (as a push made a few seconds after committing finds it), with how
+  long after the commit that was done;
 and the import time of the hook's path: the top-level imports' cumulative time that
 `python -X importtime` reports for `preflight hook run` of one more such commit.
 """
@@ -166,7 +169,7 @@ def measure(name: str, cache: Path, repeat: int) -> dict[str, object]:
         noverify.append(push(work, "--no-verify")[0])
     next_commit()
     imports = statistics.median(import_seconds(work) for _ in range(3))
-    resident, resident_codes = resident_pushes(work, repeat, next_commit)
+    resident, ahead, resident_codes = resident_pushes(work, repeat, next_commit)
     return {
         "name": name,
         "lines": python_lines(work),
@@ -181,15 +184,20 @@ def measure(name: str, cache: Path, repeat: int) -> dict[str, object]:
         "resident": statistics.median(s for s, _ in resident),
         "resident_range": (min(s for s, _ in resident), max(s for s, _ in resident)),
         "resident_cpu": statistics.median(c for _, c in resident),
+        "ahead": statistics.median(s for s, _ in ahead),
+        "ahead_range": (min(s for s, _ in ahead), max(s for s, _ in ahead)),
+        "ahead_after": statistics.median(w for _, w in ahead),
         "resident_codes": resident_codes,
     }
 
 
 def resident_pushes(
     work: Path, repeat: int, next_commit: Callable[[], None]
-) -> tuple[list[tuple[float, float]], list[int]]:
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]], list[int]]:
     """Warm pushes answered by the resident process (`hook install --resident`; the first push
-    starts it and is not counted); the process is stopped after."""
+    starts it and is not counted): (seconds, CPU) of pushes right after their commit, (seconds,
+    seconds from the commit until it was indexed ahead) of pushes made once it was; and the exit
+    codes. The process is stopped after."""
     subprocess.run(
         [str(PREFLIGHT), "hook", "install", "--resident", "--repo", str(work)],
         check=True,
@@ -210,12 +218,32 @@ def resident_pushes(
         seconds, cpu, code = push(work)
         timings.append((seconds, cpu))
         codes.append(code)
+    ahead = []
+    for _ in range(repeat):
+        before = _indexed_ahead(work)
+        next_commit()
+        start = time.perf_counter()
+        while _indexed_ahead(work) == before and time.perf_counter() - start < 60:
+            time.sleep(0.1)
+        waited = time.perf_counter() - start
+        seconds, _, code = push(work)
+        ahead.append((seconds, waited))
+        codes.append(code)
     status = subprocess.run(
         [str(PREFLIGHT), "hook", "resident", "--stop", "--repo", str(work)], capture_output=True, text=True
     )
-    if f"answered {repeat} push" not in status.stdout:
+    if f"answered {2 * repeat} push" not in status.stdout:
         raise SystemExit(f"the resident process did not answer every push: {status.stdout}")
-    return timings, codes
+    return timings, ahead, codes
+
+
+def _indexed_ahead(work: Path) -> int:
+    """How many commits the resident process has indexed ahead of their push."""
+    status = subprocess.run(
+        [str(PREFLIGHT), "hook", "resident", "--repo", str(work)], capture_output=True, text=True
+    ).stdout
+    found = re.search(r"indexed (\d+) commit", status)
+    return int(found.group(1)) if found else -1
 
 
 def render(results: list[dict[str, object]], repeat: int) -> str:
@@ -228,8 +256,9 @@ def render(results: list[dict[str, object]], repeat: int) -> str:
         "user + system of the push's processes (less disturbed by a busy machine).",
         "",
         "| repository | Python lines | cold push | warm push | warm CPU | no-verify | overhead | hook imports "
-        "| resident: warm push | resident: CPU | resident: overhead |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| resident: warm push | resident: CPU | resident: overhead | resident, indexed ahead: push "
+        "| its overhead | indexed after the commit |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         low, high = r["warm_range"]  # type: ignore[misc]
@@ -237,7 +266,9 @@ def render(results: list[dict[str, object]], repeat: int) -> str:
             f"| {r['name']} | {r['lines']:,} | {r['cold']:.2f} | {r['warm']:.2f} [{low:.2f}-{high:.2f}] | "
             f"{r['warm_cpu']:.2f} | {r['noverify']:.2f} | {float(r['warm']) - float(r['noverify']):.2f} | "  # type: ignore[arg-type]
             f"{r['imports']:.2f} | {r['resident']:.2f} [{r['resident_range'][0]:.2f}-{r['resident_range'][1]:.2f}] | "  # type: ignore[index]
-            f"{r['resident_cpu']:.2f} | {float(r['resident']) - float(r['noverify']):.2f} |"  # type: ignore[arg-type]
+            f"{r['resident_cpu']:.2f} | {float(r['resident']) - float(r['noverify']):.2f} | "  # type: ignore[arg-type]
+            f"{r['ahead']:.2f} [{r['ahead_range'][0]:.2f}-{r['ahead_range'][1]:.2f}] | "  # type: ignore[index]
+            f"{float(r['ahead']) - float(r['noverify']):.2f} | {r['ahead_after']:.2f} |"  # type: ignore[arg-type]
         )
     lines.append("")
     for r in results:
