@@ -203,7 +203,8 @@ def index_files(
     with paused_gc():
         held = _held_results.get(directory) if approximate else None
         if held is not None and held[0] == _files_key(files, salt):
-            return held[1]
+            how = "unchanged" if held[2] else "approximate"  # nothing was solved for this run
+            return replace(held[1], stats=replace(held[1].stats, parsed=0, solve=how))
         known = results.read(directory / RESULT, key)
         if known is not None:
             graph, stored, skipped = known
@@ -233,7 +234,7 @@ def index_files(
             results.write(directory / RESULT, key, graph, tuple(astuple(e) for e in ordered), stats.skipped)
         found = CallGraphIndex(graph, ordered, IndexStats(stats.files, stats.parsed, stats.skipped, how))
         if HOLD:
-            _held_results[directory] = (_files_key(files, salt), found)
+            _held_results[directory] = (_files_key(files, salt), found, exact)
         with contextlib.suppress(OSError):  # a timing that cannot be written only costs the hook's budget
             seconds = round(time.perf_counter() - started, 3)
             write_atomic(directory / TIMING, orjson.dumps({"seconds": seconds, "solve": how}).decode())
@@ -246,8 +247,9 @@ instead of reading the pack (set by a long-lived process: the hook's resident pr
 solved program of its files is an exact place to resume from, so one older than the pack on disk
 (another process indexed meanwhile) only costs more work."""
 _held: dict[Path, store.Pack] = {}
-_held_results: dict[Path, tuple[bytes, CallGraphIndex]] = {}
-"""With HOLD: each directory's last index, by the files and patterns it is of (see prepare)."""
+_held_results: dict[Path, tuple[bytes, CallGraphIndex, bool]] = {}
+"""With HOLD: each directory's last index, by the files and patterns it is of, and whether it is
+exact; an approximate run takes it for the same files (see prepare)."""
 _asked: dict[Path, tuple[Path, tuple[Pattern, ...]]] = {}
 """With HOLD: the work tree and entry-point patterns each directory's last approximate index was
 asked for (the hook's), to prepare the next one the same way."""
