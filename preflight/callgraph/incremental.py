@@ -305,9 +305,11 @@ def _resume(
     solver.queue(
         (tainted2 - removed)
         | added
-        | first
-        | state.seeded
-        | fixpoint.decorator_readers(state)
+        | first  # evaluated in phase one without the phase-two values put back above
+        # A seed used before, and a reader of an undecided decorator, gave what they give now: their
+        # phase-two values were put back above (where dirty, their writers are queued below), and a
+        # reader of a decorator whose decision flipped is tainted (?w:). A new seed has given nothing.
+        | (state.seeded - seeded)
         | writers  # what wrote a slot of dirty2 is one of these, or evaluated since (first) ...
         | (_writers(state, dirty2 - dirty) if dirty2 != dirty else set())  # ... or writes a new one
     )
