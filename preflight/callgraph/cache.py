@@ -214,8 +214,10 @@ def index_files(
         started = time.perf_counter()
         pack = _held.pop(directory, None) or store.read(directory / PACK)
         raws, entries, blobs, stats = _gather(files, directory, workers, patterns, pack)
+        previous = pack.solved.graph if pack is not None else None  # held in memory (HOLD) only
         solved, how = incremental.solve(raws.values(), pack.solved if pack is not None else None, approximate)
-        graph = fixpoint.graph(solved.program, solved.state)
+        graph = solved.graph = fixpoint.graph(solved.program, solved.state, previous, solved.callers)
+        del previous
         exact = not solved.state.approximate
         how = how if exact else "approximate"
         rewrite = pack is None or pack.salt != salt or solved.redone > REWRITE_SHARE

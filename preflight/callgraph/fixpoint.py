@@ -18,6 +18,11 @@ from preflight.callgraph.solver import Solver
 from preflight.callgraph.state import SolverState
 
 
+def _named(scope: str) -> str:
+    """The named scope whose edges a constraint's calls are (a lambda's are its enclosing one's)."""
+    return scope[: scope.index(LAMBDA_MARK)] if LAMBDA_MARK in scope else scope
+
+
 def solve(program: Program) -> SolverState:
     """Solve a program from scratch."""
     state = SolverState()
@@ -81,9 +86,16 @@ def explain(solver: Solver, indexes: Iterable[int]) -> None:
     solver.discard()
 
 
-def graph(program: Program, state: SolverState) -> CallGraph:
+def graph(
+    program: Program, state: SolverState, previous: CallGraph | None = None, callers: set[str] | None = None
+) -> CallGraph:
     """The call graph a solved state gives: a lambda's calls are its enclosing named scope's, and
-    calls of a lambda are no edges (lambdas are not nodes, as in a trace of the code)."""
+    calls of a lambda are no edges (lambdas are not nodes, as in a trace of the code).
+
+    previous and callers: the graph of the state this one was resumed from, and the scopes of the
+    constraints the resume evaluated, forgot, added or removed (Solved.callers); only their edges
+    are made again, which gives the same graph as making them all."""
+    redo = None if previous is None or callers is None else {_named(caller) for caller in callers}
     edges: dict[str, set[str]] = {module: set() for module in program.module_files}
     constraints = program.constraints
     for index, callees in state.edges.items():
@@ -92,6 +104,8 @@ def graph(program: Program, state: SolverState) -> CallGraph:
             caller = constraint[0]
             if LAMBDA_MARK in caller:
                 caller = caller[: caller.index(LAMBDA_MARK)]
+            if redo is not None and caller not in redo:
+                continue
             named = {callee for callee in callees if LAMBDA_MARK not in callee}
             known = edges.get(caller)
             if known is None:
@@ -100,6 +114,8 @@ def graph(program: Program, state: SolverState) -> CallGraph:
                 known |= named
     for function in program.spans:
         edges.setdefault(function, set())
+    if previous is not None and redo is not None:  # every other caller's edges are as they were
+        edges.update((c, v) for c, v in previous.edges.items() if v and c not in redo)  # type: ignore[misc]
     external: set[str] = set()
     for callees in state.external.values():
         external |= callees
@@ -107,7 +123,7 @@ def graph(program: Program, state: SolverState) -> CallGraph:
     for reason in state.reasons.values():
         unresolved[reason] = unresolved.get(reason, 0) + 1
     return CallGraph(
-        edges={caller: frozenset(callees) for caller, callees in edges.items()},
+        edges={c: v if isinstance(v, frozenset) else frozenset(v) for c, v in edges.items()},
         functions=dict(program.spans),
         external=frozenset(external),
         unresolved=dict(sorted(unresolved.items())),

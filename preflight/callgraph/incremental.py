@@ -58,7 +58,7 @@ def solve(
         widening.mark_cone(before.state)  # a state solved elsewhere (fixpoint.solve)
     program, removed, added = renumber(before, by_path, changed)
     try:
-        state, evaluated = _resume(
+        state, evaluated, redone = _resume(
             before, program, changed_slots(before, program, by_path, changed), removed, added, approximate
         )
         if not state.approximate and widening.reached(
@@ -72,7 +72,16 @@ def solve(
     except _Tainted:
         return _instead(before, by_path), "scratch: the change taints most of the program"
     how = "approximate" if state.approximate else "incremental"
-    return Solved(by_path, program, state, len(evaluated) / max(len(program.constraints), 1)), how
+    callers = set()
+    for index in redone:  # a removed constraint's scope is the old program's
+        constraint = program.constraints[index] or _old(before.program, index)
+        if constraint is not None:
+            callers.add(constraint[0])
+    return Solved(by_path, program, state, len(evaluated) / max(len(program.constraints), 1), callers), how
+
+
+def _old(program: Program, index: int) -> Constraint | None:
+    return program.constraints[index] if index < len(program.constraints) else None
 
 
 class _Reached(Exception):
@@ -239,8 +248,9 @@ def _resume(
     removed: set[int],
     added: set[int],
     approximate: bool = False,
-) -> tuple[SolverState, set[int]]:
-    """The state of program, resumed from before's, and the constraints evaluated.
+) -> tuple[SolverState, set[int], set[int]]:
+    """The state of program, resumed from before's, the constraints evaluated, and those whose
+    edges may differ from before's (evaluated, forgotten, added or removed).
 
     Raises _Tainted when most of the program is tainted, _Reached when the change reaches a
     widened slot's cone (both before changing the state), Widened when a slot widens; with
@@ -317,7 +327,7 @@ def _resume(
     calls = first | solver.evaluated | tainted2 | added
     fixpoint.explain(solver, calls | _reason_tables(before.program, program, state))
     state.approximate |= solver.widened_here
-    return state, solver.evaluated
+    return state, solver.evaluated, calls
 
 
 def _reason_tables(old: Program, new: Program, state: SolverState) -> set[int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from preflight.callgraph.file_summary import Expr, RawSummary
+from preflight.callgraph.graph import CallGraph
 from preflight.callgraph.program import Program
 
 
@@ -56,3 +57,8 @@ class Solved:
     state: SolverState
     redone: float = 1.0
     """The share of the constraints this solve evaluated (1.0 from scratch, 0.0 unchanged)."""
+    callers: set[str] | None = None
+    """After a resume: the scopes of the constraints it evaluated, forgot, added or removed, the only
+    ones whose edges can differ from the graph it resumed from (None: any; not kept in the pack)."""
+    graph: CallGraph | None = None
+    """This state's call graph once made (kept in memory only, for the next resume's graph)."""
