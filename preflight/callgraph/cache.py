@@ -256,6 +256,7 @@ _asked: dict[Path, tuple[Path, tuple[Pattern, ...]]] = {}
 """With HOLD: the work tree and entry-point patterns each directory's last approximate index was
 asked for (the hook's), to prepare the next one the same way."""
 _prepared: dict[Path, str] = {}
+"""With HOLD: the commit each directory was last indexed at for the hook (asked, or prepared)."""
 
 
 def prepare() -> list[str]:

@@ -114,12 +114,10 @@ def _serve_one(listener: socket.socket, key: str, status: dict[str, Any]) -> boo
             _reply(connection, {"stale": True})
             return False
         if operation == "stop":
-            _reply(
-                connection, {"stopped": True, **{k: v for k, v in status.items() if not k.startswith("_")}}
-            )
+            _reply(connection, {"stopped": True, **_public(status)})
             return False
         if operation == "status":
-            _reply(connection, {k: v for k, v in status.items() if not k.startswith("_")})
+            _reply(connection, _public(status))
             return True
         argv = request.get("argv")
         if operation != "run" or not _is_hook_run(argv):
@@ -136,6 +134,11 @@ def _serve_one(listener: socket.socket, key: str, status: dict[str, Any]) -> boo
             status["_last"] = (str(request.get("cwd", "/")), _environment(request))
         _reply(connection, reply)
         return True
+
+
+def _public(status: dict[str, Any]) -> dict[str, Any]:
+    """What status and stop say (not the last push's directory and environment, kept in `_last`)."""
+    return {k: v for k, v in status.items() if not k.startswith("_")}
 
 
 def _prepare(status: dict[str, Any]) -> None:
