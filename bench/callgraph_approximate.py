@@ -47,13 +47,18 @@ def _edges(graph: CallGraph) -> set[tuple[str, str]]:
     return {(caller, callee) for caller, callees in graph.edges.items() for callee in callees}
 
 
-def measure(clone: Path, commits: int) -> dict[str, object]:
-    shas = subprocess.run(
-        ["git", "-C", str(clone), "rev-list", "--first-parent", f"--max-count={commits}", "HEAD"],
+def last_commits(clone: Path, count: int) -> list[str]:
+    """The last count first-parent commits of the clone's HEAD, oldest first."""
+    return subprocess.run(
+        ["git", "-C", str(clone), "rev-list", "--first-parent", f"--max-count={count}", "HEAD"],
         check=True,
         capture_output=True,
         text=True,
     ).stdout.split()[::-1]
+
+
+def measure(clone: Path, commits: int) -> dict[str, object]:
+    shas = last_commits(clone, commits)
     rows = []
     with tempfile.TemporaryDirectory() as scratch, Repository(clone) as repo:
         hook, exact = Path(scratch) / "hook", Path(scratch) / "exact"

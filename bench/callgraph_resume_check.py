@@ -16,26 +16,20 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
+from bench.callgraph_approximate import HISTORY, last_commits
 from preflight.callgraph import cache, fixpoint, incremental
 from preflight.repository import Repository
 
-HISTORY = Path("bench/.cache/history")
 REPOS = "click,flask,werkzeug,rich,pytest,attrs,requests,httpx,jinja,marshmallow,structlog,alembic"
 
 
 def check(clone: Path, commits: int) -> str:
-    shas = subprocess.run(
-        ["git", "-C", str(clone), "rev-list", "--first-parent", f"--max-count={commits}", "HEAD"],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()[::-1]
+    shas = last_commits(clone, commits)
     kinds: Counter[str] = Counter()
     differ, seconds = [], []
     with tempfile.TemporaryDirectory() as directory, Repository(clone) as repo:
