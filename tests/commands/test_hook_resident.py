@@ -418,3 +418,27 @@ def test_a_commit_made_after_a_push_is_indexed_before_the_next_one(pushed: Path,
     assert wait_for_server(pushed)["answered"] == 2
     plain = hook_run(pushed, line)
     assert answered.returncode == plain.returncode == 0 and answered.stdout == plain.stdout
+
+
+def test_settling_collects_cycles_and_keeps_what_lives_out_of_later_collections() -> None:
+    """While idle the resident process collects the cycles requests left (its collector is off)
+    and freezes what is alive, so that no collection walks the held code index during a push."""
+    import gc
+    import weakref
+
+    from preflight.cli import serve
+
+    class Node:
+        pass
+
+    node = Node()
+    node.me = node  # type: ignore[attr-defined]  # a cycle only the cyclic collector frees
+    gone = weakref.ref(node)
+    del node
+    alive = Node()
+    try:
+        serve._settle()
+        assert gone() is None
+        assert gc.get_freeze_count() > 0 and alive is not None
+    finally:
+        gc.unfreeze()
