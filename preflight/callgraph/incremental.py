@@ -238,6 +238,8 @@ def _forget(state: SolverState, tainted: Iterable[int]) -> None:
 
 def _writers(state: SolverState, dirty: set[str]) -> set[int]:
     """The constraints that wrote to a dirty slot: evaluated again to put their values back."""
+    if not dirty:  # a change of function bodies only, often: no need to look at every constraint
+        return set()
     return {index for index, slots in state.writes.items() if not slots.isdisjoint(dirty)}
 
 
