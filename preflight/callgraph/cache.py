@@ -259,6 +259,25 @@ _prepared: dict[Path, str] = {}
 """With HOLD: the commit each directory was last indexed at for the hook (asked, or prepared)."""
 
 
+def preload(root: Path) -> bool:
+    """Read the code index's pack of the work tree at root into memory (HOLD), unless it is there
+    already: a long-lived process does this when it starts, so that its first push resumes from
+    memory. False when there is no repository or no pack of this version."""
+    from preflight.errors import GitError
+    from preflight.repository import Repository
+
+    try:
+        with Repository(root) as repo:
+            directory = default_cache_dir(repo)
+    except (GitError, OSError):
+        return False
+    pack = None if directory in _held else store.read(directory / PACK)
+    if pack is None:
+        return False
+    _held[directory] = pack
+    return True
+
+
 def prepare() -> list[str]:
     """Index the commit each work tree's HEAD is at now, as the hook's next push of it will ask
     (approximately, with the last push's patterns), if that was not done yet: a long-lived process

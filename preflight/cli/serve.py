@@ -1,6 +1,6 @@
 """The resident process of a work tree's pre-push hook (see preflight.resident).
 
-    python -I -m preflight.cli.serve SOCKET KEY
+    python -I -m preflight.cli.serve SOCKET KEY [WORK_TREE]
 
 Started by the hook's client, detached. It holds a lock beside its socket (a second one started
 at the same time exits), answers one request at a time, and exits after IDLE_SECONDS without
@@ -43,7 +43,7 @@ PREPARE_SECONDS = 2.0
 """How often, while waiting, the process looks for a new commit to index ahead of its push."""
 
 
-def serve(path: Path, key: str, idle: float = protocol.IDLE_SECONDS) -> int:
+def serve(path: Path, key: str, idle: float = protocol.IDLE_SECONDS, root: Path | None = None) -> int:
     """Listen on path until idle, stale or stopped; 0 also when another process already serves,
     or when this process imported other code than the client that started it (key)."""
     if protocol.code_key() != key:
@@ -64,6 +64,8 @@ def serve(path: Path, key: str, idle: float = protocol.IDLE_SECONDS) -> int:
         listener.listen(8)
         listener.settimeout(min(idle, PREPARE_SECONDS))
         bound = path.stat().st_ino
+        if root is not None:  # the first push then resumes from memory too (it read it from disk)
+            cache.preload(root)
         status: dict[str, Any] = {"pid": os.getpid(), "started": time.time(), "answered": 0, "prepared": 0}
         try:
             last = prepared = time.monotonic()
@@ -241,9 +243,10 @@ def _as_request(
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.stderr.write(
-            "usage: python -I -m preflight.cli.serve SOCKET KEY (started by the pre-push hook)\n"
+            "usage: python -I -m preflight.cli.serve SOCKET KEY [WORK_TREE] (started by the pre-push hook)\n"
         )
         raise SystemExit(2)
-    raise SystemExit(serve(Path(sys.argv[1]), sys.argv[2]))
+    work_tree = Path(sys.argv[3]) if len(sys.argv) == 4 else None
+    raise SystemExit(serve(Path(sys.argv[1]), sys.argv[2], root=work_tree))

@@ -41,7 +41,8 @@ def run(argv: list[str]) -> int | None:
     text = sys.stdin.read()
     sys.stdin = io.StringIO(text)
     try:
-        path = protocol.socket_path(protocol.work_tree(Path.cwd()))
+        root = protocol.work_tree(Path.cwd())
+        path = protocol.socket_path(root)
         key = protocol.code_key()
     except (protocol.Unavailable, OSError):
         return None
@@ -56,7 +57,7 @@ def run(argv: list[str]) -> int | None:
     }
     reply = ask(path, request)
     if reply is None or reply.get("stale") or not isinstance(reply.get("code"), int):
-        start(path, key)
+        start(path, key, root)
         return None
     sys.stdout.write(str(reply.get("stdout", "")))
     sys.stderr.write(str(reply.get("stderr", "")))
@@ -77,14 +78,15 @@ def ask(path: Path, request: dict[str, Any], timeout: float = WAIT_SECONDS) -> d
         return None
 
 
-def start(path: Path, key: str) -> None:
-    """Start a resident process for the next push, detached (its own session, no terminal)."""
+def start(path: Path, key: str, root: Path) -> None:
+    """Start a resident process for the next push, detached (its own session, no terminal); it
+    reads root's code index into memory while it waits for that push."""
     import contextlib
     import subprocess
 
     with contextlib.suppress(OSError):  # the push is checked plainly all the same
         subprocess.Popen(
-            [sys.executable, "-I", "-m", SERVER_MODULE, str(path), key],
+            [sys.executable, "-I", "-m", SERVER_MODULE, str(path), key, str(root)],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -136,3 +136,24 @@ def test_a_long_lived_process_indexes_a_new_commit_ahead_of_its_push(
         fresh = cache.index(repo, second, tmp_path / "fresh", patterns=patterns)
     assert pushed.graph == fresh.graph and pushed.entry_points == fresh.entry_points
     assert any(entry.kind == "job" for entry in pushed.entry_points)
+
+
+def test_a_long_lived_process_reads_the_pack_when_it_starts(
+    git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cache.preload (the resident process, as it starts) holds the work tree's pack, so that its
+    first push resumes from memory."""
+    monkeypatch.setattr(cache, "_held", {})
+    first = commit(git_repo, FILES)
+    with Repository(git_repo) as repo:
+        cache.index(repo, first)  # the plain run that started the process wrote the pack
+        directory = cache.default_cache_dir(repo)
+    monkeypatch.setattr(cache, "HOLD", True)
+    assert cache.preload(tmp_path) is False  # not a repository
+    assert cache.preload(git_repo) is True
+    assert cache.preload(git_repo) is False  # held already
+    (directory / cache.PACK).unlink()
+    (directory / cache.RESULT).unlink()
+    second = commit(git_repo, {"app/cart.py": "def total(items):\n    return round(sum(items), 2)\n"})
+    with Repository(git_repo) as repo:
+        assert cache.index(repo, second).stats.solve == "incremental"  # from the pack it read
