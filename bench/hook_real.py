@@ -102,11 +102,19 @@ def targets(work: Path) -> list[tuple[str, str]]:
     return list(chosen.items())
 
 
+EDIT = "constant"
+"""What each push adds to the three bodies (--edit): "constant" assigns a number (no call: the
+lightest change for the call graph); "calls" alternates a call of the function itself (a new
+call of a repository function, resolved by the call graph) and a number (that call removed)."""
+
+
 def commit_change(work: Path, edits: list[tuple[str, str]], number: int) -> None:
     """Three function bodies changed, as the previous push left them plus one statement."""
     for path, qualname in edits:
         text = git(work, "show", f"origin/main:{path}")
-        (work / path).write_text(_edit_body(text, qualname, f"_preflight_bench = {number}"), encoding="utf-8")
+        calls = EDIT == "calls" and number % 2 == 1
+        statement = f"_preflight_bench = {qualname}(*())" if calls else f"_preflight_bench = {number}"
+        (work / path).write_text(_edit_body(text, qualname, statement), encoding="utf-8")
     git(work, "commit", "--quiet", "--no-verify", "-am", f"bench change {number}")
 
 
@@ -284,7 +292,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--output", type=Path, default=Path("bench/results/hook-real.md"))
     parser.add_argument("--repos", default="click,django")
+    parser.add_argument("--edit", choices=("constant", "calls"), default="constant")
     args = parser.parse_args(argv)
+    global EDIT  # one run, one kind of edit
+    EDIT = args.edit
     results = [measure(name, args.cache.resolve(), args.repeat) for name in args.repos.split(",")]
     text = render(results, args.repeat)
     args.output.write_text(text, encoding="utf-8")
