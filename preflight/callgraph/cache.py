@@ -199,12 +199,14 @@ def index_files(
     a result is not kept in RESULT (only an approximate run could use it, and rarely over the same
     files), and an exact run never resumes from its state."""
     salt = _patterns_key(patterns)
-    key = _result_key(files, salt, directory / PACK)
+    files_key = _files_key(files, salt)
+    key = _result_key(files_key, directory / PACK)
     with paused_gc():
         held = _held_results.get(directory) if approximate else None
-        if held is not None and held[0] == _files_key(files, salt):
-            how = "unchanged" if held[2] else "approximate"  # nothing was solved for this run
-            return replace(held[1], stats=replace(held[1].stats, parsed=0, solve=how))
+        if held is not None and held[0] == files_key:
+            known_index = held[1]
+            how = "approximate" if known_index.stats.solve == "approximate" else "unchanged"  # not solved now
+            return replace(known_index, stats=replace(known_index.stats, parsed=0, solve=how))
         known = results.read(directory / RESULT, key)
         if known is not None:
             graph, stored, skipped = known
@@ -226,7 +228,7 @@ def index_files(
             solved_pack = store.Pack(blobs, salt, by_path, solved)
             if rewrite:
                 store.write(directory / PACK, solved_pack)
-                key = _result_key(files, salt, directory / PACK)  # the pack it now rests on
+                key = _result_key(files_key, directory / PACK)  # the pack it now rests on
             if HOLD:
                 _held[directory] = solved_pack
             del solved_pack
@@ -236,7 +238,7 @@ def index_files(
             results.write(directory / RESULT, key, graph, tuple(astuple(e) for e in ordered), stats.skipped)
         found = CallGraphIndex(graph, ordered, IndexStats(stats.files, stats.parsed, stats.skipped, how))
         if HOLD:
-            _held_results[directory] = (_files_key(files, salt), found, exact)
+            _held_results[directory] = (files_key, found)
         with contextlib.suppress(OSError):  # a timing that cannot be written only costs the hook's budget
             seconds = round(time.perf_counter() - started, 3)
             write_atomic(directory / TIMING, orjson.dumps({"seconds": seconds, "solve": how}).decode())
@@ -249,9 +251,9 @@ instead of reading the pack (set by a long-lived process: the hook's resident pr
 solved program of its files is an exact place to resume from, so one older than the pack on disk
 (another process indexed meanwhile) only costs more work."""
 _held: dict[Path, store.Pack] = {}
-_held_results: dict[Path, tuple[bytes, CallGraphIndex, bool]] = {}
-"""With HOLD: each directory's last index, by the files and patterns it is of, and whether it is
-exact; an approximate run takes it for the same files (see prepare)."""
+_held_results: dict[Path, tuple[bytes, CallGraphIndex]] = {}
+"""With HOLD: each directory's last index, by the files and patterns it is of (_files_key); an
+approximate run takes it for the same files (see prepare)."""
 _asked: dict[Path, tuple[Path, tuple[Pattern, ...]]] = {}
 """With HOLD: the work tree and entry-point patterns each directory's last approximate index was
 asked for (the hook's), to prepare the next one the same way."""
@@ -343,10 +345,10 @@ RESULT = "graph.bin"
 """The last graph and entry points, for a run over the same files: read instead of the pack."""
 
 
-def _result_key(files: list[tuple[str, str, Callable[[], bytes]]], salt: str, pack: Path) -> bytes:
+def _result_key(files_key: bytes, pack: Path) -> bytes:
     """What a result depends on: every (path, blob), the patterns, the solver's code (in the pack's
     header) and the pack itself (its header and CRC), so a result never outlives its pack."""
-    digest = hashlib.blake2b(store.HEADER + _files_key(files, salt), digest_size=16)
+    digest = hashlib.blake2b(store.HEADER + files_key, digest_size=16)
     try:
         with pack.open("rb") as handle:
             digest.update(handle.read(len(store.HEADER) + 4))

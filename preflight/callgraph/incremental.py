@@ -73,15 +73,11 @@ def solve(
         return _instead(before, by_path), "scratch: the change taints most of the program"
     how = "approximate" if state.approximate else "incremental"
     callers = set()
-    for index in redone:  # a removed constraint's scope is the old program's
-        constraint = program.constraints[index] or _old(before.program, index)
+    for index in redone:  # a removed constraint's scope is the old program's (its id is an old one)
+        constraint = program.constraints[index] or before.program.constraints[index]
         if constraint is not None:
             callers.add(constraint[0])
     return Solved(by_path, program, state, len(evaluated) / max(len(program.constraints), 1), callers), how
-
-
-def _old(program: Program, index: int) -> Constraint | None:
-    return program.constraints[index] if index < len(program.constraints) else None
 
 
 class _Reached(Exception):
