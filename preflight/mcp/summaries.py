@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from preflight.models import EXHAUSTED_BEFORE
 from preflight.report.escaping import terminal
 from preflight.risk.explain import STALE_HOURS
 
@@ -49,7 +50,7 @@ def share(value: float | None) -> str:
 def breach(slo: Mapping[str, Any]) -> str:
     """An SLO's breach probability, saying so when its budget runs out without the change too."""
     said = f"breach probability {share(slo['breach_probability'])}"
-    return f"{said}; it exhausts its budget without this change" if slo["breach_before"] else said
+    return f"{said}; it {EXHAUSTED_BEFORE}" if slo["breach_before"] else said
 
 
 def ms(value: float | None) -> str:

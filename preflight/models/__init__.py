@@ -31,7 +31,7 @@ from preflight.models.exposure import (
     RuntimeStats,
     SloStatus,
 )
-from preflight.models.impact import Estimate, Impact, ServiceImpact, SloImpact
+from preflight.models.impact import EXHAUSTED_BEFORE, Estimate, Impact, ServiceImpact, SloImpact
 from preflight.models.policy import VERDICTS, Decision, FailMode, Gate, GateMode, GateRule, Verdict
 from preflight.models.result import CheckResult
 from preflight.models.risk import Confidence, Driver, Factor, Level, Likelihood, Risk
@@ -48,6 +48,7 @@ from preflight.models.services import (
 
 __all__ = [
     "BEHAVIOURAL_KINDS",
+    "EXHAUSTED_BEFORE",
     "UNMEASURED",
     "VERDICTS",
     "Aspect",

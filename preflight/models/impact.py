@@ -41,6 +41,10 @@ class ServiceImpact:
     first (just itself where a fault was injected); empty otherwise."""
 
 
+EXHAUSTED_BEFORE = "exhausts its budget without this change"
+"""How the simulation, the reports and the MCP server say that SloImpact.breach_before is 1."""
+
+
 @dataclass(frozen=True, slots=True)
 class SloImpact:
     """Stage 5: one SLO under the simulated fault."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from preflight.errors import InputError
-from preflight.models import Estimate, Impact, Service, ServiceImpact, SloImpact, SloStatus
+from preflight.models import EXHAUSTED_BEFORE, Estimate, Impact, Service, ServiceImpact, SloImpact, SloStatus
 from preflight.propagation import routes
 from preflight.propagation.engine import State, propagate
 from preflight.propagation.faults import Fault
@@ -290,7 +290,7 @@ def _slo(
         breach_before = float(burn_before * hours >= left)
         if breach_before:
             own.append(
-                f"exhausts its budget without this change (burn rate {burn_before:.2f}x before it, "
+                f"{EXHAUSTED_BEFORE} (burn rate {burn_before:.2f}x before it, "
                 f"{budget:.0%} of the budget left)"
             )
     return _with_notes(

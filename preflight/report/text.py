@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import math
 
-from preflight.models import ChangeSet, CheckResult, Estimate, Exposure, FunctionChange, Impact, SloImpact
+from preflight.models import (
+    EXHAUSTED_BEFORE,
+    ChangeSet,
+    CheckResult,
+    Estimate,
+    Exposure,
+    FunctionChange,
+    Impact,
+    SloImpact,
+)
 from preflight.report.escaping import terminal as _t
 from preflight.report.verdict import label
 
 _MARK = {"added": "+", "removed": "-", "modified": "~", "renamed": ">", "cosmetic": ".", "reads-changed": "*"}
 
-EXHAUSTED_BEFORE = "exhausts its budget without this change"
 """Said after an SLO's P(breach) when the burn rate before the change already exhausts it."""
 
 
