@@ -24,9 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from preflight.callgraph import fixpoint, widening
-from preflight.callgraph.file_summary import RawSummary
+from preflight.callgraph.file_summary import Function, RawSummary
 from preflight.callgraph.hierarchy import linearize
-from preflight.callgraph.program import Constraint, Program, add_tables, is_seed, load
+from preflight.callgraph.program import Constraint, Program, add_function, add_tables, is_seed, load
 from preflight.callgraph.solver import Solver, Widened
 from preflight.callgraph.state import Solved, SolverState
 from preflight.callgraph.tables import changed_slots
@@ -120,9 +120,11 @@ def renumber(
     Returns it with the ids of the removed and of the added constraints.
     """
     old = before.program
-    program = Program()
-    for path in sorted(by_path):
-        add_tables(program, by_path[path])
+    program = _body_tables(old, before.raws, by_path, changed)
+    if program is None:
+        program = Program()
+        for path in sorted(by_path):
+            add_tables(program, by_path[path])
     constraints = program.constraints = list(old.constraints)
     owners = program.owners = dict(old.owners)
     removed: set[int] = set()
@@ -157,6 +159,63 @@ def renumber(
     if identities:
         program.set_identities(old.identities())
     return program, removed, added
+
+
+def _body_tables(
+    old: Program, before: dict[str, RawSummary], now: dict[str, RawSummary], changed: list[str]
+) -> Program | None:
+    """The new program's tables made from the old ones and the changed files alone, when those files
+    changed only what their functions are (lines, parameters, kind): the same module, classes,
+    names and star imports, the same functions in the same order, and no function that another file
+    may also define (add_tables merges such definitions in path order). The tables are then
+    those made from every file, in the same order. None otherwise (they are made from every file)."""
+    modules = {}
+    for path in changed:
+        was, is_ = before.get(path), now.get(path)
+        if was is None or is_ is None or was[1:3] != is_[1:3] or was[4:7] != is_[4:7]:
+            return None
+        names = [function[0] for function in is_[3]]
+        if names != [function[0] for function in was[3]] or not _own(names, is_[1], old):
+            return None
+        modules[is_[1]] = path
+    if sum(1 for raw in now.values() if raw[1] in modules) != len(modules):
+        return None  # another file of a changed file's module: its definitions merge with that one's
+    program = Program(
+        modules=old.modules,
+        module_files=old.module_files,
+        module_names=old.module_names,
+        stars=old.stars,
+        functions=dict(old.functions),
+        spans=dict(old.spans),
+        classes=old.classes,
+        class_names=old.class_names,
+        params=set(old.params),
+    )
+    for path in changed:
+        fresh = Program()
+        for function in now[path][3]:
+            add_function(fresh, path, Function(*function))
+        program.functions.update(fresh.functions)  # the same keys: each keeps its place
+        program.spans.update(fresh.spans)
+        program.params.difference_update(f"{f[0]}.{name}" for f in before[path][3] for name, _ in f[3])
+        program.params |= fresh.params
+    return program
+
+
+def _own(qualnames: list[str], module: str, program: Program) -> bool:
+    """Whether only module's file can define these qualnames. Another file could where its module is
+    a package above module whose file defines module's name as a function or class, or a module
+    below it (`a/__init__.py`'s `def b(): def c()` and `a/b.py`'s `def c()` are both `a.b.c`)."""
+    if not all(qualname.startswith(module + ".") for qualname in qualnames):
+        return False
+    parts = module.split(".")
+    for end in range(1, len(parts)):
+        if ".".join(parts[:end]) in program.module_files:
+            named = ".".join(parts[: end + 1])
+            if named in program.functions or named in program.classes:
+                return False
+    below = tuple(other + "." for other in program.module_files if other.startswith(module + "."))
+    return not below or not any(qualname.startswith(below) for qualname in qualnames)
 
 
 def _kept_tables(

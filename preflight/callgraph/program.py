@@ -203,7 +203,7 @@ def add_tables(program: Program, raw: RawSummary) -> None:
     program.module_names[module] = program.module_names.get(module, frozenset()) | frozenset(names)
     program.stars[module] = program.stars.get(module, ()) + stars
     for function in functions:
-        _add_function(program, path, Function(*function))
+        add_function(program, path, Function(*function))
     for qualname, bases, class_names in classes:
         program.classes[qualname] = program.classes.get(qualname, ()) + bases
         program.class_names[qualname] = program.class_names.get(qualname, frozenset()) | frozenset(
@@ -211,7 +211,8 @@ def add_tables(program: Program, raw: RawSummary) -> None:
         )
 
 
-def _add_function(program: Program, path: str, function: Function) -> None:
+def add_function(program: Program, path: str, function: Function) -> None:
+    """Merge one definition of path's (a second one under its name widens the node's span)."""
     qualname = function.qualname
     program.params.update(f"{qualname}.{name}" for name, _ in function.params)
     if LAMBDA_MARK in qualname:  # not a node of the graph: no span

@@ -36,13 +36,18 @@ def changed_slots(
             starred.add(module)
             dirty |= _lookups_in(before, {module})
     dirty |= _lookups_in(before, _star_importers(old, program, starred))
+    # A table's entry for a name is made from the files that define it: only the changed files'
+    # definitions (before and now) can have changed.
+    raws_of = [raw for path in changed for raw in (before.raws.get(path), raws.get(path)) if raw]
     functions = {
         name
-        for name in old.functions.keys() & program.functions.keys()
-        if (old.functions[name].kind, old.functions[name].params)
+        for name in {function[0] for raw in raws_of for function in raw[3]}
+        if name in old.functions
+        and name in program.functions
+        and (old.functions[name].kind, old.functions[name].params)
         != (program.functions[name].kind, program.functions[name].params)
     }
-    classes = _changed_classes(old, program)
+    classes = _changed_classes(old, program, {cls[0] for raw in raws_of for cls in raw[4]})
     if functions or classes:
         dirty |= _naming(before, functions, classes)
     was, now = old.identities(), program.identities()
@@ -82,14 +87,13 @@ def _lookups_in(before: Solved, modules: set[str]) -> set[str]:
     return out
 
 
-def _changed_classes(old: Program, new: Program) -> set[str]:
-    """Classes whose MRO changed, or one of whose MRO's classes binds other names now."""
-    names = {
-        cls
-        for cls in old.class_names.keys() | new.class_names.keys()
-        if old.class_names.get(cls) != new.class_names.get(cls)
-    }
+def _changed_classes(old: Program, new: Program, defined: set[str]) -> set[str]:
+    """Classes whose MRO changed, or one of whose MRO's classes binds other names now; defined:
+    the classes the changed files define (before and now)."""
+    names = {cls for cls in defined if old.class_names.get(cls) != new.class_names.get(cls)}
     out = set(names)
+    if old.mro is new.mro and not names:  # kept (incremental.renumber): no MRO changed
+        return out
     for cls in old.mro.keys() | new.mro.keys():
         before, now = old.mro.get(cls, ()), new.mro.get(cls, ())
         if before != now or any(entry in names for entry in (*before, *now)):

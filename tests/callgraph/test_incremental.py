@@ -897,3 +897,79 @@ def test_an_approximate_resume_after_one_that_emptied_a_widened_slot(
             cold = cache.index(repo, sha, tmp_path / f"cold-{number}")
             assert found.stats.solve == ("scratch" if number == 0 else "approximate")
             assert found.graph.functions == cold.graph.functions
+
+
+TABLES = (
+    "modules",
+    "module_files",
+    "module_names",
+    "stars",
+    "functions",
+    "spans",
+    "classes",
+    "class_names",
+    "params",
+)
+PACKAGE = {
+    "a/__init__.py": "def b():\n    def c():\n        pass\n    return c\n",
+    "a/b.py": "def c(x):\n    return x\n",
+    "m.py": "class K:\n    def run(self, n):\n        return n\n\nif X:\n    def f():\n        pass\nelse:\n    def f(y):\n        return y\n",
+    "m/__init__.py": "def g():\n    pass\n",
+    "solo.py": "import os\n\n\ndef h(p):\n    return os.sep\n",
+    "v.py": "class W:\n    def w(self):\n        pass\n\nif X:\n    def f():\n        pass\nelse:\n    def f(y):\n        return y\n",
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "kept"),
+    [
+        ("solo.py", "import os\n\n\n\ndef h(p):\n    x = 1\n    return os.sep\n", True),  # lines move
+        ("solo.py", "import os\n\n\ndef h(p, q=1, *rest):\n    return os.sep\n", True),  # parameters
+        (
+            "solo.py",
+            "import os\n\n\ndef h(p):\n    return os.sep\n\n\ndef i():\n    pass\n",
+            False,
+        ),  # a new one
+        (  # one name defined twice in the file, and a method becoming static
+            "v.py",
+            PACKAGE["v.py"]
+            .replace("def f(y)", "def f(y, z)")
+            .replace("    def w(self)", "    @staticmethod\n    def w()"),
+            True,
+        ),
+        ("a/b.py", "def c(x, y):\n    return x\n", False),  # `a.b.c` is also a/__init__.py's
+        ("a/__init__.py", PACKAGE["a/__init__.py"].replace("def c()", "def c(z)"), False),  # and a/b.py's
+        (
+            "m.py",
+            PACKAGE["m.py"].replace("def f(y)", "def f(y, z)").replace("run(self, n)", "run(self)"),
+            False,
+        ),
+    ],
+    ids=[
+        "lines",
+        "parameters",
+        "a new function",
+        "variants and kinds",
+        "a qualname a package may define",
+        "a qualname a submodule may define",
+        "a module with two files",
+    ],
+)
+def test_tables_of_changed_bodies_are_those_made_from_every_file(path: str, text: str, kept: bool) -> None:
+    """incremental._body_tables takes the old tables and the changed file alone only where that
+    gives what add_tables over every file gives, in the same order."""
+    from preflight.callgraph import summarize
+    from preflight.callgraph.incremental import _body_tables
+    from preflight.callgraph.program import load
+
+    before = {p: summarize(p, textwrap.dedent(t)).raw() for p, t in PACKAGE.items()}
+    now = {**before, path: summarize(path, text).raw()}
+    made = _body_tables(load(before.values()), before, now, [path])
+    assert (made is not None) == kept
+    if made is not None:
+        whole = load(now.values())
+        for table in TABLES:
+            value, expected = getattr(made, table), getattr(whole, table)
+            assert value == expected, table
+            if isinstance(value, dict):
+                assert list(value) == list(expected), table
