@@ -57,10 +57,10 @@ def solve(
     if before.state.widened and not before.state.cone_slots and not before.state.approximate:
         widening.mark_cone(before.state)  # a state solved elsewhere (fixpoint.solve)
     program, removed, added = renumber(before, by_path, changed)
+    raws = [raw for path in changed for raw in (before.raws.get(path), by_path.get(path)) if raw]
     try:
-        state, evaluated, redone = _resume(
-            before, program, changed_slots(before, program, by_path, changed), removed, added, approximate
-        )
+        dirty = changed_slots(before, program, raws)
+        state, evaluated, redone = _resume(before, program, dirty, removed, added, raws, approximate)
         if not state.approximate and widening.reached(
             state, evaluated, {path: program.owners.get(path, ()) for path in changed}
         ):
@@ -304,10 +304,12 @@ def _resume(
     dirty: set[str],
     removed: set[int],
     added: set[int],
+    raws: list[RawSummary],
     approximate: bool = False,
 ) -> tuple[SolverState, set[int], set[int]]:
     """The state of program, resumed from before's, the constraints evaluated, and those whose
-    edges may differ from before's (evaluated, forgotten, added or removed).
+    edges may differ from before's (evaluated, forgotten, added or removed); raws: the changed
+    files' summaries, before and now.
 
     Raises _Tainted when most of the program is tainted, _Reached when the change reaches a
     widened slot's cone (both before changing the state), Widened when a slot widens; with
@@ -382,15 +384,19 @@ def _resume(
     )
     solver.iterate()
     calls = first | solver.evaluated | tainted2 | added
-    fixpoint.explain(solver, calls | _reason_tables(before.program, program, state))
+    fixpoint.explain(solver, calls | _reason_tables(before.program, program, state, raws))
     state.approximate |= solver.widened_here
     return state, solver.evaluated, calls
 
 
-def _reason_tables(old: Program, new: Program, state: SolverState) -> set[int]:
-    """Unresolved call sites whose reason reads a table that changed (parameters, star imports)."""
-    params = old.params ^ new.params
-    stars = {m for m in old.stars.keys() | new.stars.keys() if old.stars.get(m) != new.stars.get(m)}
+def _reason_tables(old: Program, new: Program, state: SolverState, raws: list[RawSummary]) -> set[int]:
+    """Unresolved call sites whose reason reads a table that changed (parameters, star imports);
+    raws: the changed files' summaries, before and now (only their entries can have changed)."""
+    slots = {f"{function[0]}.{name}" for raw in raws for function in raw[3] for name, _ in function[3]}
+    params = {slot for slot in slots if (slot in old.params) != (slot in new.params)}
+    stars = {raw[1] for raw in raws if old.stars.get(raw[1]) != new.stars.get(raw[1])}
+    if not params and not stars:  # most changes: no reason reads what changed
+        return set()
     out = set()
     for index in state.reasons:
         constraint = new.constraints[index]

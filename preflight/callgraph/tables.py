@@ -9,22 +9,19 @@ names it, since every lookup through it started from such a value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from preflight.callgraph.file_summary import RawSummary
 from preflight.callgraph.program import Program
 from preflight.callgraph.state import Solved
 
 
-def changed_slots(
-    before: Solved, program: Program, raws: Mapping[str, RawSummary], changed: list[str]
-) -> set[str]:
-    """The slots whose readers a change of the files at these paths may answer differently."""
+def changed_slots(before: Solved, program: Program, raws: list[RawSummary]) -> set[str]:
+    """The slots whose readers a change of some files may answer differently; raws: those files'
+    summaries, before and now."""
     old = before.program
     dirty: set[str] = set()
     moved = (old.modules ^ program.modules) | (old.module_files ^ program.module_files)
     dirty.update("mod:" + module for module in moved)
-    touched = {raw[1] for path in changed for raw in (before.raws.get(path), raws.get(path)) if raw}
+    touched = {raw[1] for raw in raws}
     starred = set(moved)
     for module in touched:
         names_before = old.module_names.get(module, frozenset())
@@ -38,16 +35,15 @@ def changed_slots(
     dirty |= _lookups_in(before, _star_importers(old, program, starred))
     # A table's entry for a name is made from the files that define it: only the changed files'
     # definitions (before and now) can have changed.
-    raws_of = [raw for path in changed for raw in (before.raws.get(path), raws.get(path)) if raw]
     functions = {
         name
-        for name in {function[0] for raw in raws_of for function in raw[3]}
+        for name in {function[0] for raw in raws for function in raw[3]}
         if name in old.functions
         and name in program.functions
         and (old.functions[name].kind, old.functions[name].params)
         != (program.functions[name].kind, program.functions[name].params)
     }
-    classes = _changed_classes(old, program, {cls[0] for raw in raws_of for cls in raw[4]})
+    classes = _changed_classes(old, program, {cls[0] for raw in raws for cls in raw[4]})
     if functions or classes:
         dirty |= _naming(before, functions, classes)
     was, now = old.identities(), program.identities()

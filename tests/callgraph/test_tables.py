@@ -21,7 +21,8 @@ def dirty(after: dict[str, str], changed: list[str]) -> set[str]:
     new_raws: dict[str, RawSummary] = {path: summarize(path, source).raw() for path, source in after.items()}
     program = load(new_raws.values())
     program.mro = linearize(program)
-    return changed_slots(before, program, new_raws, changed)
+    changed_raws = [raw for path in changed for raw in (raws.get(path), new_raws.get(path)) if raw]
+    return changed_slots(before, program, changed_raws)
 
 
 def test_unchanged_tables_dirty_nothing() -> None:
