@@ -37,11 +37,14 @@ def solve(program: Program) -> SolverState:
     return state
 
 
-def decide(solver: Solver, seeds: set[int], undecided: dict[str, Expr]) -> None:
+def decide(
+    solver: Solver, seeds: set[int], undecided: dict[str, Expr], known: set[str] | None = None
+) -> None:
     """At the first fixed point: which decorators have no value (those of an earlier run's
-    undecided are checked again) and which seeds apply; then enter the second phase."""
+    undecided are checked again) and which seeds apply; then enter the second phase. known: the
+    slots with values at this fixed point, when state.slots holds more (a resume's, incremental.py)."""
     state, program = solver.state, solver.program
-    solver.known = known = set(state.slots)
+    solver.known = known = set(state.slots) if known is None else known
     candidates = {**undecided, **solver.candidates}
     state.undecided = {}
     for result in sorted(candidates):

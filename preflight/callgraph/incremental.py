@@ -22,6 +22,7 @@ follows from it, may differ from a cold solve), and an exact solve never resumes
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar, overload
 
 from preflight.callgraph import fixpoint, widening
 from preflight.callgraph.file_summary import Function, RawSummary
@@ -31,6 +32,7 @@ from preflight.callgraph.solver import Solver, Widened
 from preflight.callgraph.state import Solved, SolverState
 from preflight.callgraph.tables import changed_slots
 
+T = TypeVar("T")
 MAX_TAINTED = 0.5
 """When more than this share of the constraints is tainted or new, solving from scratch is cheaper."""
 
@@ -323,33 +325,28 @@ def _resume(
         raise _Tainted
     if not state.approximate and widening.touched(state, dirty, tainted):
         _past_cone(state, approximate)
-    # Back to the first fixed point, without what is dirty; a widened slot stays so.
-    extra, state.extra = state.extra, {}
-    for slot, values in extra.items():
-        known = state.slots.get(slot)
-        if known is None:  # emptied by an approximate resume (its slot was widened, then dirty)
-            continue
-        if "*" in known:
-            state.extra[slot] = values
-            continue
-        left = known - values
-        if left:
-            state.slots[slot] = left
-        else:
-            del state.slots[slot]
-    known_before = set(state.slots)
+    # Back to the first fixed point, without what is dirty; a widened slot stays so. The second
+    # phase's values come out of a slot only when the first phase reads or writes it (_FirstPhase).
+    pending, state.extra = state.extra, {}
+    was_known = {slot: _had_first_values(state.slots.get(slot), pending.get(slot)) for slot in dirty}
     for slot in dirty:
         state.slots.pop(slot, None)
-        state.extra.pop(slot, None)  # a widened slot's, when approximate
+        pending.pop(slot, None)
     _forget(state, tainted)
     solver = Solver(program, state, stop_on_widening=not approximate)
+    first_phase = solver._slots = _FirstPhase(state, pending)
     writers = _writers(state, dirty)
     solver.queue((tainted - removed) | added | writers)  # seeds wait for phase two
     solver.iterate()
     first = set(solver.evaluated)
     # The second phase: decisions taken again, what a flipped one derived re-derived.
     undecided, seeded = state.undecided, state.seeded
-    fixpoint.decide(solver, program.seeds, undecided)
+    get = state.slots.get
+    only_second = {  # slots the first phase left whose values are all the second phase's
+        slot for slot, values in pending.items() if not _had_first_values(get(slot), values)
+    }
+    fixpoint.decide(solver, program.seeds, undecided, set(state.slots) - only_second)
+    solver._slots = state.slots
     flipped = set(state.undecided.keys() ^ undecided.keys())
     dirty2 = set(dirty)
     for index in seeded - state.seeded:  # a seed no longer used: what it gave `self` goes
@@ -357,20 +354,32 @@ def _resume(
         if constraint is not None:
             dirty2.add(constraint[1][1])
     tainted2 = set(tainted)
-    pseudo = {"?k:" + slot for slot in known_before ^ solver.known} | {"?w:" + result for result in flipped}
+    # The slots that had values at one first fixed point and not at the other: a dirty one, or
+    # one the first phase made (it had none, or only the second phase's, which it took out).
+    appeared = {slot: False for slot in first_phase.created} | was_known
+    pseudo = {"?k:" + slot for slot, was in appeared.items() if was != (slot in solver.known)}
+    pseudo |= {"?w:" + result for result in flipped}
     for slot in pseudo:
         tainted2 |= {i for i in state.readers.get(slot, ()) if i >= 0}
     _closure(state, dirty2, tainted2)
     if not state.approximate and widening.touched(state, dirty2, tainted2):
         _past_cone(state, approximate)
     _forget(state, tainted2 - tainted)
-    for slot, values in extra.items():
-        if slot not in dirty2 and "*" not in state.slots.get(slot, ()):  # a widened slot's was kept
+    # The second phase's values go back: those the first phase took out, where it did not derive
+    # them itself; those it left stay. A slot of dirty2 keeps only its first-phase values.
+    for slot in dirty2 & pending.keys():
+        first_phase.take_out(slot, pending.pop(slot))
+    for slot, values in first_phase.taken.items():
+        if slot not in dirty2:
             known = state.slots.get(slot)
             new = values - known if known is not None else values
             if new:
                 state.slots.setdefault(slot, set()).update(new)
                 state.extra[slot] = set(new)
+    for slot, values in pending.items():
+        if slot not in state.slots:  # emptied by an approximate resume (its slot was widened, then dirty)
+            state.slots[slot] = set(values)
+        state.extra[slot] = values
     solver.queue(
         (tainted2 - removed)
         | added
@@ -387,6 +396,56 @@ def _resume(
     fixpoint.explain(solver, calls | _reason_tables(before.program, program, state, raws))
     state.approximate |= solver.widened_here
     return state, solver.evaluated, calls
+
+
+class _FirstPhase:
+    """state.slots as the first phase of a resume sees them: a slot's second-phase values (pending,
+    from state.extra) are taken out when the solver first reads or writes it; a resume reads few
+    of the slots, so the rest keep theirs, with no work. A widened slot keeps its values (state.extra)."""
+
+    __slots__ = ("created", "pending", "slots", "state", "taken")
+
+    def __init__(self, state: SolverState, pending: dict[str, set[str]]) -> None:
+        self.state, self.slots, self.pending = state, state.slots, pending
+        self.taken: dict[str, set[str]] = {}
+        """Slot -> the second-phase values taken out of it."""
+        self.created: set[str] = set()
+        """Slots the first phase made (they had no values, or only second-phase ones)."""
+
+    @overload
+    def get(self, slot: str, default: None = None, /) -> set[str] | None: ...
+    @overload
+    def get(self, slot: str, default: set[str], /) -> set[str]: ...
+    @overload
+    def get(self, slot: str, default: T, /) -> set[str] | T: ...
+    def get(self, slot: str, default: object = None, /) -> object:
+        if slot in self.pending:
+            self.take_out(slot, self.pending.pop(slot))
+        return self.slots.get(slot, default)
+
+    def __setitem__(self, slot: str, values: set[str], /) -> None:
+        self.created.add(slot)
+        self.slots[slot] = values
+
+    def take_out(self, slot: str, values: set[str]) -> None:
+        known = self.slots.get(slot)
+        if known is not None and "*" in known:
+            self.state.extra[slot] = values
+            return
+        self.taken[slot] = values
+        if known is None:  # emptied by an approximate resume (its slot was widened, then dirty)
+            return
+        left = known - values
+        if left:
+            self.slots[slot] = left
+        else:
+            del self.slots[slot]
+
+
+def _had_first_values(known: set[str] | None, second: set[str] | None) -> bool:
+    """Whether a slot holding known had values at the first fixed point, second being the values
+    only the second phase added (a subset of known, unless the slot was widened)."""
+    return known is not None and ("*" in known or second is None or len(known) > len(second))
 
 
 def _reason_tables(old: Program, new: Program, state: SolverState, raws: list[RawSummary]) -> set[int]:

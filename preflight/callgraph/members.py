@@ -11,7 +11,7 @@ from __future__ import annotations
 from preflight.callgraph.file_summary import CLASSMETHOD, FUNCTION, METHOD, POSITIONAL, PROPERTY, STATIC, Expr
 from preflight.callgraph.names import EMPTY, Names, Values
 from preflight.callgraph.program import Program
-from preflight.callgraph.state import SolverState
+from preflight.callgraph.state import Slots, SolverState
 
 _MAX_EXTERNAL_DEPTH = 6
 _CONTAINER_METHODS = frozenset(
@@ -38,7 +38,7 @@ class Members(Names):
     def __init__(self, program: Program, state: SolverState) -> None:
         self.program = program
         self.state = state
-        self._slots = state.slots
+        self._slots: Slots = state.slots
         self._readers = state.readers
         self._current = -1
         """The constraint being evaluated: every slot read makes it a reader."""

@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar, overload
 
 from preflight.callgraph.file_summary import Expr, RawSummary
 from preflight.callgraph.graph import CallGraph
 from preflight.callgraph.program import Program
+
+T = TypeVar("T")
+
+
+class Slots(Protocol):
+    """How the solver reads and fills slots: SolverState.slots, or a view of it (incremental.py)."""
+
+    @overload
+    def get(self, slot: str, default: None = None, /) -> set[str] | None: ...
+    @overload
+    def get(self, slot: str, default: set[str], /) -> set[str]: ...
+    @overload
+    def get(self, slot: str, default: T, /) -> set[str] | T: ...
+
+    def __setitem__(self, slot: str, values: set[str], /) -> None: ...
 
 
 @dataclass(slots=True)
