@@ -9,7 +9,8 @@ before an external base names the attribute there. The iteration then resumes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import collections
+from collections.abc import Iterable, Mapping
 
 from preflight.callgraph.file_summary import Expr
 from preflight.callgraph.graph import CallGraph
@@ -90,44 +91,94 @@ def explain(solver: Solver, indexes: Iterable[int]) -> None:
 
 
 def graph(
-    program: Program, state: SolverState, previous: CallGraph | None = None, callers: set[str] | None = None
+    program: Program,
+    state: SolverState,
+    previous: CallGraph | None = None,
+    callers: set[str] | None = None,
+    modules: Mapping[str, str] | None = None,
 ) -> CallGraph:
     """The call graph a solved state gives: a lambda's calls are its enclosing named scope's, and
     calls of a lambda are no edges (lambdas are not nodes, as in a trace of the code).
 
-    previous and callers: the graph of the state this one was resumed from, and the scopes of the
-    constraints the resume evaluated, forgot, added or removed (Solved.callers); only their edges
-    are made again, which gives the same graph as making them all."""
-    redo = None if previous is None or callers is None else {_named(caller) for caller in callers}
-    edges: dict[str, set[str]] = {module: set() for module in program.module_files}
-    constraints = program.constraints
-    for index, callees in state.edges.items():
-        constraint = constraints[index]
-        if constraint is not None and callees:
-            caller = constraint[0]
-            if LAMBDA_MARK in caller:
-                caller = caller[: caller.index(LAMBDA_MARK)]
-            if redo is not None and caller not in redo:
-                continue
-            named = {callee for callee in callees if LAMBDA_MARK not in callee}
+    previous, callers and modules: the graph of the state this one was resumed from, the scopes of
+    the constraints the resume evaluated, forgot, added or removed (Solved.callers), and each file's
+    module (path -> module); only those scopes' edges are made again, from the constraints of the
+    files that can hold them, which gives the same graph as making them all."""
+    if previous is None or callers is None or modules is None:
+        edges: dict[str, set[str]] = {module: set() for module in program.module_files}
+        for caller, named in _edges(program, state, state.edges, None).items():
             known = edges.get(caller)
-            if known is None:
-                edges[caller] = named
-            else:
-                known |= named
-    for function in program.spans:
-        edges.setdefault(function, set())
-    if previous is not None and redo is not None:  # every other caller's edges are as they were
-        edges.update((c, v) for c, v in previous.edges.items() if v and c not in redo)  # type: ignore[misc]
-    external: set[str] = set()
-    for callees in state.external.values():
-        external |= callees
-    unresolved: dict[str, int] = {}
-    for reason in state.reasons.values():
-        unresolved[reason] = unresolved.get(reason, 0) + 1
+            edges[caller] = named if known is None else known | named
+        for function in program.spans:
+            edges.setdefault(function, set())
+        made = {c: frozenset(v) for c, v in edges.items()}
+    else:
+        redo = {_named(caller) for caller in callers}
+        made = dict(previous.edges)
+        for caller in redo:
+            made.pop(caller, None)
+        remade = _edges(program, state, _owned(program, redo, modules), redo)
+        made.update((c, frozenset(v)) for c, v in remade.items())
+        for name in program.spans.keys() - made.keys():
+            made[name] = frozenset()
+        for name in program.module_files - made.keys():
+            made[name] = frozenset()
+        # Neither a function nor a module, and no edges: a caller still if its calls reach only lambdas.
+        empty = {name for name in made.keys() - program.spans.keys() - program.module_files if not made[name]}
+        if empty:
+            still = _edges(program, state, _owned(program, empty, modules), empty)
+            for name in empty - still.keys():
+                del made[name]
+    unresolved = collections.Counter(state.reasons.values())
     return CallGraph(
-        edges={c: v if isinstance(v, frozenset) else frozenset(v) for c, v in edges.items()},
+        edges=made,
         functions=dict(program.spans),
-        external=frozenset(external),
+        external=frozenset().union(*state.external.values()),
         unresolved=dict(sorted(unresolved.items())),
     )
+
+
+def _edges(
+    program: Program, state: SolverState, indexes: Iterable[int], only: set[str] | None
+) -> dict[str, set[str]]:
+    """The named callers' edges of these constraints (only those of callers in only, if given);
+    a caller whose calls reached only lambdas has none but is a key."""
+    out: dict[str, set[str]] = {}
+    constraints, found = program.constraints, state.edges
+    for index in indexes:
+        callees = found.get(index)
+        if not callees:
+            continue
+        constraint = constraints[index]
+        if constraint is None:
+            continue
+        caller = constraint[0]
+        if LAMBDA_MARK in caller:
+            caller = caller[: caller.index(LAMBDA_MARK)]
+        if only is not None and caller not in only:
+            continue
+        named = {callee for callee in callees if LAMBDA_MARK not in callee}
+        known = out.get(caller)
+        if known is None:
+            out[caller] = named
+        else:
+            known |= named
+    return out
+
+
+def _owned(program: Program, scopes: set[str], modules: Mapping[str, str]) -> list[int]:
+    """The constraints of every file that can hold one of these scopes' code: a scope is its
+    module's, or under it (`pkg.mod.Class.method`), so its file's module is a dotted prefix of it."""
+    by_module: dict[str, list[str]] = {}
+    for path, module in modules.items():
+        by_module.setdefault(module, []).append(path)
+    paths: set[str] = set()
+    for scope in scopes:
+        end = len(scope)
+        while end != -1:
+            paths.update(by_module.get(scope[:end], ()))
+            end = scope.rfind(".", 0, end)
+    out: list[int] = []
+    for path in paths:
+        out.extend(program.owners.get(path, ()))
+    return out

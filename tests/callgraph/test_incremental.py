@@ -899,6 +899,32 @@ def test_an_approximate_resume_after_one_that_emptied_a_widened_slot(
             assert found.graph.functions == cold.graph.functions
 
 
+def test_a_held_graph_loses_the_functions_and_modules_that_went(
+    git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The graph of a resume held in memory is made from the last one (fixpoint.graph): a function
+    and a module that went are no longer nodes, and a class body whose only call is of a lambda
+    stays a caller without edges, as in a cold graph."""
+    monkeypatch.setattr(cache, "REWRITE_SHARE", 0.0)
+    monkeypatch.setattr(cache, "HOLD", True)
+    monkeypatch.setattr(cache, "_held", {})
+    files = {
+        "app/__init__.py": "",
+        "app/main.py": "from app.extra import spare\n\n\ndef go():\n    return spare()\n\n\ndef gone():\n    pass\n",
+        "app/extra.py": "def spare():\n    pass\n",
+        "app/table.py": "class Table:\n    width = (lambda: 1)()\n",
+    }
+    warm = tmp_path / "warm"
+    with Repository(git_repo) as repo:
+        first = index_both(repo, commit(git_repo, dict(files)), warm, tmp_path / "cold-0")
+        assert {"app.main.gone", "app.extra", "app.table.Table"} <= first.graph.edges.keys()
+        change = {"app/main.py": "def go():\n    return None\n", "app/extra.py": None}
+        found = index_both(repo, commit(git_repo, change), warm, tmp_path / "cold-1")
+        assert found.stats.solve == "incremental"
+        assert not {"app.main.gone", "app.extra", "app.extra.spare"} & found.graph.edges.keys()
+        assert found.graph.edges["app.table.Table"] == frozenset()
+
+
 TABLES = (
     "modules",
     "module_files",
