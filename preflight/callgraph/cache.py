@@ -191,13 +191,18 @@ def index_files(
     workers: int | None = None,
     patterns: tuple[Pattern, ...] = (),
     approximate: bool = False,
+    hold: bool | None = None,
 ) -> CallGraphIndex:
     """(path, blob id, read bytes) per file -> call graph and entry points, cached by (blob, path).
+
+    hold: keep the solved program in memory to resume the next index of this directory from (HOLD,
+    the default, says whether this process does).
 
     approximate: resume the last solve even through widened slots (incremental.py), where an
     exact graph would be solved from scratch; the result's stats say when it is approximate. Such
     a result is not kept in RESULT (only an approximate run could use it, and rarely over the same
     files), and an exact run never resumes from its state."""
+    hold = HOLD if hold is None else hold
     salt = _patterns_key(patterns)
     files_key = _files_key(files, salt)
     key = _result_key(files_key, directory / PACK)
@@ -224,13 +229,13 @@ def index_files(
         exact = not solved.state.approximate
         how = how if exact else "approximate"
         rewrite = pack is None or pack.salt != salt or solved.redone > REWRITE_SHARE
-        if rewrite or HOLD:
+        if rewrite or hold:
             by_path = {path: tuple(astuple(e) for e in found) for path, found in entries.items()}
             solved_pack = store.Pack(blobs, salt, by_path, solved)
             if rewrite:
                 store.write(directory / PACK, solved_pack)
                 key = _result_key(files_key, directory / PACK)  # the pack it now rests on
-            if HOLD:
+            if hold:
                 _held[directory] = solved_pack
             del solved_pack
         del solved, pack, raws  # the state is most of the memory: let it go before writing the result
@@ -238,7 +243,7 @@ def index_files(
         if exact:
             results.write(directory / RESULT, key, graph, tuple(astuple(e) for e in ordered), stats.skipped)
         found = CallGraphIndex(graph, ordered, IndexStats(stats.files, stats.parsed, stats.skipped, how))
-        if HOLD:
+        if hold:
             _held_results[directory] = (files_key, found)
         with contextlib.suppress(OSError):  # a timing that cannot be written only costs the hook's budget
             seconds = round(time.perf_counter() - started, 3)

@@ -124,7 +124,9 @@ class Session:
         key = (tuple((path, blob) for path, blob, _ in files), patterns)
         if self._index is not None and self._index[0] == key:
             return self._index[1]
-        found = cache.index_files(files, cache.default_cache_dir(repo), None, patterns)
+        # hold: its solved program stays in memory too, so the next index resumes from it (as the
+        # hook's resident process does) rather than reading the pack again
+        found = cache.index_files(files, cache.default_cache_dir(repo), None, patterns, hold=True)
         self._index = (key, found)
         return found
 

@@ -50,6 +50,27 @@ def test_the_code_index_is_kept_until_the_work_tree_changes(session: Session) ->
     assert edited is not first and "shop.cart.load" in edited.graph.edges["shop.cart.get_cart"]
 
 
+def test_the_next_code_index_resumes_from_the_one_held_in_memory(
+    session: Session, git_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Like the hook's resident process, the server keeps the solved program: after an edit it
+    resumes from memory, even with the pack on disk gone (a plain run would solve from scratch)."""
+    from preflight.callgraph import cache
+
+    monkeypatch.setattr(cache, "_held", {})
+    # enough other code that the edit leaves most of the program as it was (else: solved from scratch)
+    commit(git_repo, {f"shop/page{i}.py": f"def page{i}():\n    return str({i})\n" for i in range(12)})
+    head = session.worktree()
+    session.code_index(session.repo, head, session.patterns)
+    (cache.default_cache_dir(session.repo) / cache.PACK).unlink()
+    (session.repo_dir / "shop/cart.py").write_text(
+        "def get_cart(user):\n    return load(user)\n\n\ndef load(user):\n    return []\n", encoding="utf-8"
+    )
+    edited = session.code_index(session.repo, head, session.patterns)
+    assert edited.stats.solve == "incremental"
+    assert "shop.cart.load" in edited.graph.edges["shop.cart.get_cart"]
+
+
 def test_paths_are_the_repositorys(session: Session) -> None:
     root = Path(os.path.realpath(session.repo.root))
     assert session.relative(str(root / "shop" / "cart.py")) == "shop/cart.py"
