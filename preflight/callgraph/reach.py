@@ -16,7 +16,8 @@ of inferred traffic.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 
 from preflight.models import ChangeKind, Exposure, InferredTraffic, ReachRoute
@@ -46,30 +47,60 @@ def non_production(
     functions: Mapping[str, tuple[str, int, int]],
     nodes: Collection[str],
     is_production: Callable[[str], bool],
-) -> frozenset[str]:
+) -> NonProduction:
     """The functions and modules among nodes (and every function) whose file is not production.
 
     A function's file is in the graph; a module's is the file of its functions, or, for a module
     without any, its dotted name as a path (`pkg.mod` -> `pkg/mod.py` or `pkg/mod/__init__.py`).
     """
-    from preflight.changes.sources import module_name
+    return NonProduction(functions, nodes, is_production)
 
-    files = {path for path, _, _ in functions.values()}  # far fewer files than functions
-    modules = {module_name(path): path for path in files}
-    outside = {path for path in files if not is_production(path)}
-    left_out = {name for name, (path, _, _) in functions.items() if path in outside}
-    for node in nodes:
-        if node in functions:
-            continue
-        path = modules.get(node)
+
+class NonProduction(AbstractSet[str]):
+    """non_production's set, each name decided when asked (memoized by file): a check asks about
+    the callers of a few functions, a graph has hundreds of thousands of names."""
+
+    def __init__(
+        self,
+        functions: Mapping[str, tuple[str, int, int]],
+        nodes: Collection[str],
+        is_production: Callable[[str], bool],
+    ) -> None:
+        self._functions, self._nodes, self._is_production = functions, nodes, is_production
+        self._outside: dict[str, bool] = {}
+        self._modules: dict[str, str] | None = None
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        span = self._functions.get(name)
+        if span is not None:
+            return self._file_outside(span[0])
+        if name not in self._nodes:
+            return False
+        if self._modules is None:
+            from preflight.changes.sources import module_name
+
+            files = {path for path, _, _ in self._functions.values()}  # far fewer files than functions
+            self._modules = {module_name(path): path for path in files}
+        path = self._modules.get(name)
         if path is not None:
-            outside_module = path in outside
-        else:
-            stem = node.replace(".", "/")
-            outside_module = not (is_production(stem + ".py") and is_production(stem + "/__init__.py"))
-        if outside_module:
-            left_out.add(node)
-    return frozenset(left_out)
+            return self._file_outside(path)
+        stem = name.replace(".", "/")
+        return not (self._is_production(stem + ".py") and self._is_production(stem + "/__init__.py"))
+
+    def _file_outside(self, path: str) -> bool:
+        found = self._outside.get(path)
+        if found is None:
+            found = self._outside[path] = not self._is_production(path)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (name for name in self._functions if name in self)
+        yield from (name for name in self._nodes if name not in self._functions and name in self)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def routes(
@@ -163,7 +194,7 @@ def attach(
             continue
         inferred = infer(name, reverse, rates, homes, excluded) if item.calls_per_min is None else None
         callers = reverse.get(name, set()) - {name}
-        outside = callers.intersection(excluded)
+        outside = {caller for caller in callers if caller in excluded}
         left_out |= outside
         production = callers - outside
         changed = production & updated
