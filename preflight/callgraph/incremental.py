@@ -444,8 +444,13 @@ class _FirstPhase:
 
 def _had_first_values(known: set[str] | None, second: set[str] | None) -> bool:
     """Whether a slot holding known had values at the first fixed point, second being the values
-    only the second phase added (a subset of known, unless the slot was widened)."""
-    return known is not None and ("*" in known or second is None or len(known) > len(second))
+    only the second phase added (a subset of known; for a widened slot, "*" among them when it had
+    none: solver.Solver._flush)."""
+    if known is None:
+        return False
+    if second is None:
+        return True
+    return "*" not in second if "*" in known else len(known) > len(second)
 
 
 def _reason_tables(old: Program, new: Program, state: SolverState, raws: list[RawSummary]) -> set[int]:

@@ -124,6 +124,10 @@ class Solver(Calls):
                 if len(known) == size:
                     continue
             if "*" in known or (len(known) > MAX_VALUES and _ours(known) > MAX_VALUES):
+                if second and "*" not in known:
+                    extra = state.extra.get(slot)
+                    if extra is not None and len(extra) >= len(known):
+                        extra.add("*")  # widened with the second phase's values only (see SolverState.extra)
                 known.clear()
                 known.add("*")
                 state.widened = self.widened_here = True

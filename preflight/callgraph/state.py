@@ -32,7 +32,9 @@ class SolverState:
     slots: dict[str, set[str]] = field(default_factory=dict)
     """Slot -> values at the fixed point; {"*"} for a widened slot (see members.MAX_VALUES)."""
     extra: dict[str, set[str]] = field(default_factory=dict)
-    """Slot -> the values only the second phase added (the first phase's fixed point is the rest)."""
+    """Slot -> the values only the second phase added (the first phase's fixed point is the rest);
+    with "*" among them when the slot was widened holding only such values (it had none at the
+    first fixed point: a resume must decide its seeds as the solve did, see incremental.py)."""
     readers: dict[str, set[int]] = field(default_factory=dict)
     """Slot -> the constraints whose evaluation read it; also pseudo slots: `mod:M` (is M a module
     of ours), `?w:R` (was decorator result R undecided), `?k:S` (did S have values at the first

@@ -925,6 +925,37 @@ def test_a_held_graph_loses_the_functions_and_modules_that_went(
         assert found.graph.edges["app.table.Table"] == frozenset()
 
 
+def typed(extra: str) -> dict[str, str]:
+    """A parameter declared as one of three bases with 50 subclasses each: nothing passes it, so its
+    declared type seeds it in the second phase with 153 instances, which widens its slot."""
+    classes = "".join(f"class {base}{i}({base}):\n    pass\n\n\n" for base in "ABC" for i in range(50))
+    bases = "".join(f"class {base}:\n    def run(self):\n        pass\n\n\n" for base in "ABC")
+    return {
+        "app/__init__.py": "",
+        "app/kinds.py": f"{bases}{classes}def use(item: A | B | C):\n    return item.run()\n",
+        "app/other.py": f"def other():\n    return {extra}\n",
+    }
+
+
+@pytest.mark.parametrize("hold", [False, True], ids=["from disk", "held in memory"])
+def test_a_slot_widened_by_its_seed_keeps_its_seed_on_a_resume(
+    git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hold: bool
+) -> None:
+    """The slot had no value at the first fixed point, so its seed applies; once widened, a resume
+    must still know that (SolverState.extra), or it drops the seed, re-derives its readers, and
+    reaches the widened slot: an exact index is then solved from scratch for an unrelated edit."""
+    monkeypatch.setattr(cache, "REWRITE_SHARE", 0.0)
+    monkeypatch.setattr(cache, "HOLD", hold)
+    monkeypatch.setattr(cache, "_held", {})
+    warm = tmp_path / "warm"
+    with Repository(git_repo) as repo:
+        first = index_both(repo, commit(git_repo, typed("abs(1)")), warm, tmp_path / "cold-0")
+        assert first.stats.solve == "scratch"
+        for number, extra in enumerate(("min(1)", "max(1)"), 1):
+            found = index_both(repo, commit(git_repo, typed(extra)), warm, tmp_path / f"cold-{number}")
+            assert found.stats.solve == "incremental"
+
+
 TABLES = (
     "modules",
     "module_files",
