@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 from tree_sitter import Node
 
 from preflight.callgraph.file_summary import (
@@ -44,14 +46,18 @@ class Extractor:
     def text(node: Node | None) -> str:
         return (node.text or b"").decode("utf-8", "replace") if node is not None else ""
 
-    def slot(self, scope: Scope, tag: str) -> str:
-        """A fresh slot for a call result (tag r) or a container literal (tag k).
+    def slot(self, scope: Scope, tag: str, key: bytes | None = None) -> str:
+        """A fresh slot for a call result (tag r, key: what is called) or a container literal (tag k).
 
-        Numbered per caller, so that an edit renames only the slots of the function it is in
-        (the incremental solver re-derives what depends on renamed slots).
+        Numbered per caller, so that an edit renames only the slots of the function it is in;
+        a call's result also by what it calls, so that adding or removing a call renames only the
+        later results of calls of the same thing there, not every later one (the incremental
+        solver re-derives what depends on renamed slots, which can be much of the program).
         """
-        count = self._counts[scope.caller] = self._counts.get(scope.caller, 0) + 1
-        return f"{scope.caller}#{tag}{count}"
+        name = tag if key is None else f"{tag}{zlib.crc32(key) & 0xFFFFFF:06x}_"
+        counter = f"{scope.caller}#{name}"
+        count = self._counts[counter] = self._counts.get(counter, 0) + 1
+        return f"{counter}{count}"
 
     def assign(self, scope: Scope, target: Expr, value: Expr) -> None:
         if target[0] != "?" and (value[0] != "?" or target[0] == "e"):  # `obj[k] = 1` may call __setitem__
@@ -396,7 +402,9 @@ class Extractor:
         star: bool,
         node: Node,
     ) -> str:
-        result = self.slot(scope, "r")
+        function = node.child_by_field_name("function") if node.type == "call" else None
+        called = callee[1].encode() if callee[0] == "P" else (function or node).text or b""
+        result = self.slot(scope, "r", called)
         self.calls.append(
             CallSite(
                 scope.caller, callee, tuple(args), tuple(keywords), star, result, node.start_point[0] + 1

@@ -158,5 +158,5 @@ def raw_from_bytes(data: bytes) -> RawSummary:
     return raw[1:]
 
 
-CACHE_FORMAT = 8
+CACHE_FORMAT = 9
 """Bump when the summary's shape changes: older cache entries then fail to load and are rebuilt."""

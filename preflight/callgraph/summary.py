@@ -323,7 +323,7 @@ class _Summarizer(Signatures):
         definition itself (an external decorator such as `functools.cache` keeps it callable).
         """
         callee = self.expr(decorator, scope)
-        result = self.slot(scope, "r")
+        result = self.slot(scope, "r", decorator.text or b"")
         self.calls.append(
             CallSite(scope.caller, callee, (value,), (), False, result, decorator.start_point[0] + 1)
         )
