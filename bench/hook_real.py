@@ -3,9 +3,9 @@
 Usage (from the repository root; PyPI reached through pip only, for the sdists):
     python -m bench.hook_real [--cache DIR] [--repeat N] [--output FILE] [--repos click,django]
 
-Repositories: click with its real history (a clone of the mirror at /work/.mirror/pallets+click/repo
-when present, else click's releases from sdists) and Django, about 500,000 lines of Python, from
-two releases' sdists (bench.repos). Each is cloned, pushed to a local bare remote and given the
+Repositories: click and pytest (about 110,000 lines of Python, the issue's 100k-line size) with
+their real histories (clones of the mirrors under /work/.mirror; click falls back to its releases
+from sdists), and Django, about 500,000 lines of Python, from two releases' sdists (bench.repos). Each is cloned, pushed to a local bare remote and given the
 installed hook (`preflight hook install`). A push is a new commit changing three function bodies in
 the three largest production files, the same kind of change each time; every push is timed whole
 (`git push` through the hook, a fresh process as git runs it):
@@ -41,20 +41,23 @@ from bench.hook import _edit_body
 from bench.repos import build_repo, git
 
 PREFLIGHT = Path(sys.executable).parent / "preflight"
-CLICK_MIRROR = Path("/work/.mirror/pallets+click/repo")
+MIRRORS = {
+    "click": Path("/work/.mirror/pallets+click/repo"),
+    "pytest": Path("/work/.mirror/pytest-dev+pytest/repo"),
+}
 DJANGO = ("5.1.3", "5.1.4")
 ENV = {**os.environ, "NO_COLOR": "1", "GIT_TERMINAL_PROMPT": "0"}
 
 
 def source(name: str, cache: Path) -> Path:
-    """The repository to clone: click's real history when mirrored, else releases from sdists."""
-    if name == "click" and CLICK_MIRROR.exists():
-        return CLICK_MIRROR
+    """The repository to clone: its real history when mirrored, else releases from sdists."""
+    if name in MIRRORS and MIRRORS[name].exists():
+        return MIRRORS[name]
     if name == "click":
         return build_repo("click", ("8.1.7", "8.1.8"), cache)
     if name == "django":
         return build_repo("django", DJANGO, cache)
-    raise SystemExit(f"unknown repository {name!r}: choose click or django")
+    raise SystemExit(f"unknown repository {name!r}: choose click, pytest (mirrored) or django")
 
 
 def prepare(name: str, cache: Path) -> Path:
@@ -80,7 +83,7 @@ def targets(work: Path) -> list[tuple[str, str]]:
     for path in sorted(work.rglob("*.py")):
         relative = path.relative_to(work).as_posix()
         if relative.startswith(".git/") or re.search(
-            r"(^|/)(tests?|docs?|examples?)/|(^|/)test_[^/]*\.py$|conftest\.py$", relative
+            r"(^|/)(tests?|testing|docs?|examples?)/|(^|/)test_[^/]*\.py$|conftest\.py$", relative
         ):
             continue
         try:
@@ -103,9 +106,10 @@ def targets(work: Path) -> list[tuple[str, str]]:
 
 
 EDIT = "constant"
-"""What each push adds to the three bodies (--edit): "constant" assigns a number (no call: the
-lightest change for the call graph); "calls" alternates a call of the function itself (a new
-call of a repository function, resolved by the call graph) and a number (that call removed)."""
+"""What each push inserts at the top of the three bodies (--edit), which keep what earlier pushes
+inserted: "constant" assigns a number (no call: the lightest change for the call graph); "calls"
+alternates a call of the function itself (a call of a repository function, resolved by the call
+graph) and a number."""
 
 
 def commit_change(work: Path, edits: list[tuple[str, str]], number: int) -> None:
