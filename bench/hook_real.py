@@ -1,7 +1,7 @@
 """The pre-push hook on real repositories: what it adds to a warm `git push`.
 
 Usage (from the repository root; PyPI reached through pip only, for the sdists):
-    python -m bench.hook_real [--cache DIR] [--repeat N] [--output FILE] [--repos click,django]
+    python -m bench.hook_real [--cache DIR] [--repeat N] [--output FILE] [--repos click,pytest,django]
 
 Repositories: click and pytest (about 110,000 lines of Python, the issue's 100k-line size) with
 their real histories (clones of the mirrors under /work/.mirror; click falls back to its releases
@@ -57,7 +57,9 @@ def source(name: str, cache: Path) -> Path:
         return build_repo("click", ("8.1.7", "8.1.8"), cache)
     if name == "django":
         return build_repo("django", DJANGO, cache)
-    raise SystemExit(f"unknown repository {name!r}: choose click, pytest (mirrored) or django")
+    if name in MIRRORS:
+        raise SystemExit(f"{name}: no clone of its history at {MIRRORS[name]} (its mirror)")
+    raise SystemExit(f"unknown repository {name!r}: choose click, pytest or django")
 
 
 def prepare(name: str, cache: Path) -> Path:
