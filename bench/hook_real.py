@@ -17,6 +17,9 @@ the three largest production files, the same kind of change each time; every pus
 - resident, indexed ahead: the same, each push made once the resident process has indexed the
   new commit while waiting (as a push made a few seconds after committing finds it), with how
   long after the commit that was done;
+- resident, edits indexed before the commit: the edits saved first, then committed and pushed at
+  once as soon as the resident process had indexed the saved work tree (as a developer saves,
+  then commits and pushes), with how long after saving that was done;
 and the import time of the hook's path: the top-level imports' cumulative time that
 `python -X importtime` reports for `preflight hook run` of one more such commit.
 """
@@ -114,14 +117,16 @@ alternates a call of the function itself (a call of a repository function, resol
 graph) and a number."""
 
 
-def commit_change(work: Path, edits: list[tuple[str, str]], number: int) -> None:
-    """Three function bodies changed, as the previous push left them plus one statement."""
+def commit_change(work: Path, edits: list[tuple[str, str]], number: int, commit: bool = True) -> None:
+    """Three function bodies changed, as the previous push left them plus one statement (and
+    committed, unless commit is false)."""
     for path, qualname in edits:
         text = git(work, "show", f"origin/main:{path}")
         calls = EDIT == "calls" and number % 2 == 1
         statement = f"_preflight_bench = {qualname}(*())" if calls else f"_preflight_bench = {number}"
         (work / path).write_text(_edit_body(text, qualname, statement), encoding="utf-8")
-    git(work, "commit", "--quiet", "--no-verify", "-am", f"bench change {number}")
+    if commit:
+        git(work, "commit", "--quiet", "--no-verify", "-am", f"bench change {number}")
 
 
 def push(work: Path, *flags: str) -> tuple[float, float, int]:
@@ -165,10 +170,10 @@ def measure(name: str, cache: Path, repeat: int) -> dict[str, object]:
     edits = targets(work)
     number = 0
 
-    def next_commit() -> None:
+    def next_commit(commit: bool = True) -> None:
         nonlocal number
         number += 1
-        commit_change(work, edits, number)
+        commit_change(work, edits, number, commit)
 
     next_commit()
     cold = push(work)
@@ -183,7 +188,7 @@ def measure(name: str, cache: Path, repeat: int) -> dict[str, object]:
         noverify.append(push(work, "--no-verify")[0])
     next_commit()
     imports = statistics.median(import_seconds(work) for _ in range(3))
-    resident, ahead, resident_codes = resident_pushes(work, repeat, next_commit)
+    resident, ahead, edited, resident_codes = resident_pushes(work, repeat, next_commit)
     return {
         "name": name,
         "lines": python_lines(work),
@@ -201,17 +206,22 @@ def measure(name: str, cache: Path, repeat: int) -> dict[str, object]:
         "ahead": statistics.median(s for s, _ in ahead),
         "ahead_range": (min(s for s, _ in ahead), max(s for s, _ in ahead)),
         "ahead_after": statistics.median(w for _, w in ahead),
+        "edited": statistics.median(s for s, _ in edited),
+        "edited_range": (min(s for s, _ in edited), max(s for s, _ in edited)),
+        "edited_after": statistics.median(w for _, w in edited),
         "resident_codes": resident_codes,
     }
 
 
 def resident_pushes(
-    work: Path, repeat: int, next_commit: Callable[[], None]
-) -> tuple[list[tuple[float, float]], list[tuple[float, float]], list[int]]:
+    work: Path, repeat: int, next_commit: Callable[..., None]
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]], list[tuple[float, float]], list[int]]:
     """Warm pushes answered by the resident process (`hook install --resident`; the first push
     starts it and is not counted): (seconds, CPU) of pushes right after their commit, (seconds,
-    seconds from the commit until it was indexed ahead) of pushes made once it was; and the exit
-    codes. The process is stopped after."""
+    seconds from the commit until it was indexed ahead) of pushes made once it was, (seconds,
+    seconds from saving the edits until they were indexed) of pushes made right after committing
+    edits saved once the process had indexed them (as a developer saves, then commits and
+    pushes); and the exit codes. The process is stopped after."""
     subprocess.run(
         [str(PREFLIGHT), "hook", "install", "--resident", "--repo", str(work)],
         check=True,
@@ -243,20 +253,34 @@ def resident_pushes(
         seconds, _, code = push(work)
         ahead.append((seconds, waited))
         codes.append(code)
+    edited = []
+    for _ in range(repeat):
+        before = _indexed_ahead(work, "edits")
+        next_commit(commit=False)  # saved, not committed
+        start = time.perf_counter()
+        while _indexed_ahead(work, "edits") == before and time.perf_counter() - start < 60:
+            time.sleep(0.1)
+        waited = time.perf_counter() - start
+        git(work, "commit", "--quiet", "--no-verify", "-am", "bench change, saved before")
+        seconds, _, code = push(work)
+        edited.append((seconds, waited))
+        codes.append(code)
     status = subprocess.run(
         [str(PREFLIGHT), "hook", "resident", "--stop", "--repo", str(work)], capture_output=True, text=True
     )
-    if f"answered {2 * repeat} push" not in status.stdout:
+    if f"answered {3 * repeat} push" not in status.stdout:
         raise SystemExit(f"the resident process did not answer every push: {status.stdout}")
-    return timings, ahead, codes
+    return timings, ahead, edited, codes
 
 
-def _indexed_ahead(work: Path) -> int:
-    """How many commits the resident process has indexed ahead of their push."""
+def _indexed_ahead(work: Path, what: str = "commits") -> int:
+    """How many commits the resident process has indexed ahead of their push ("commits"), or how
+    many times the work tree's edits ahead of their commit ("edits")."""
     status = subprocess.run(
         [str(PREFLIGHT), "hook", "resident", "--repo", str(work)], capture_output=True, text=True
     ).stdout
-    found = re.search(r"indexed (\d+) commit", status)
+    pattern = r"indexed (\d+) commit" if what == "commits" else r"edits (\d+) time"
+    found = re.search(pattern, status)
     return int(found.group(1)) if found else -1
 
 
@@ -271,8 +295,9 @@ def render(results: list[dict[str, object]], repeat: int) -> str:
         "",
         "| repository | Python lines | cold push | warm push | warm CPU | no-verify | overhead | hook imports "
         "| resident: warm push | resident: CPU | resident: overhead | resident, indexed ahead: push "
-        "| its overhead | indexed after the commit |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| its overhead | indexed after the commit | resident, edits indexed before the commit: push "
+        "| its overhead | edits indexed after saving |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         low, high = r["warm_range"]  # type: ignore[misc]
@@ -282,7 +307,9 @@ def render(results: list[dict[str, object]], repeat: int) -> str:
             f"{r['imports']:.2f} | {r['resident']:.2f} [{r['resident_range'][0]:.2f}-{r['resident_range'][1]:.2f}] | "  # type: ignore[index]
             f"{r['resident_cpu']:.2f} | {float(r['resident']) - float(r['noverify']):.2f} | "  # type: ignore[arg-type]
             f"{r['ahead']:.2f} [{r['ahead_range'][0]:.2f}-{r['ahead_range'][1]:.2f}] | "  # type: ignore[index]
-            f"{float(r['ahead']) - float(r['noverify']):.2f} | {r['ahead_after']:.2f} |"  # type: ignore[arg-type]
+            f"{float(r['ahead']) - float(r['noverify']):.2f} | {r['ahead_after']:.2f} | "  # type: ignore[arg-type]
+            f"{r['edited']:.2f} [{r['edited_range'][0]:.2f}-{r['edited_range'][1]:.2f}] | "  # type: ignore[index]
+            f"{float(r['edited']) - float(r['noverify']):.2f} | {r['edited_after']:.2f} |"  # type: ignore[arg-type]
         )
     lines.append("")
     for r in results:

@@ -207,9 +207,8 @@ def index_files(
     files_key = _files_key(files, salt)
     key = _result_key(files_key, directory / PACK)
     with paused_gc():
-        held = _held_results.get(directory) if approximate else None
-        if held is not None and held[0] == files_key:
-            known_index = held[1]
+        known_index = _held_results.get(directory, {}).get(files_key) if approximate else None
+        if known_index is not None:
             how = "approximate" if known_index.stats.solve == "approximate" else "unchanged"  # not solved now
             return replace(known_index, stats=replace(known_index.stats, parsed=0, solve=how))
         known = results.read(directory / RESULT, key)
@@ -244,7 +243,11 @@ def index_files(
             results.write(directory / RESULT, key, graph, tuple(astuple(e) for e in ordered), stats.skipped)
         found = CallGraphIndex(graph, ordered, IndexStats(stats.files, stats.parsed, stats.skipped, how))
         if hold:
-            _held_results[directory] = (files_key, found)
+            kept = _held_results.setdefault(directory, {})
+            kept.pop(files_key, None)
+            kept[files_key] = found
+            while len(kept) > HELD_RESULTS:
+                del kept[next(iter(kept))]
         with contextlib.suppress(OSError):  # a timing that cannot be written only costs the hook's budget
             seconds = round(time.perf_counter() - started, 3)
             write_atomic(directory / TIMING, orjson.dumps({"seconds": seconds, "solve": how}).decode())
@@ -257,9 +260,15 @@ instead of reading the pack (set by a long-lived process: the hook's resident pr
 solved program of its files is an exact place to resume from, so one older than the pack on disk
 (another process indexed meanwhile) only costs more work."""
 _held: dict[Path, store.Pack] = {}
-_held_results: dict[Path, tuple[bytes, CallGraphIndex]] = {}
-"""With HOLD: each directory's last index, by the files and patterns it is of (_files_key); an
-approximate run takes it for the same files (see prepare)."""
+_held_results: dict[Path, dict[bytes, CallGraphIndex]] = {}
+"""With HOLD: each directory's last HELD_RESULTS indexes, by the files and patterns they are of
+(_files_key); an approximate run takes one for the same files (see prepare)."""
+HELD_RESULTS = 2
+"""The commit indexed ahead of its push, and the work tree's edits indexed ahead of their commit."""
+_edits: dict[Path, bytes] = {}
+"""With HOLD: the files and patterns of the work tree each directory was last indexed at (prepare)."""
+WORK_TREE = "work tree"
+"""What prepare returns for an index of the work tree's edits."""
 _asked: dict[Path, tuple[Path, tuple[Pattern, ...]]] = {}
 """With HOLD: the work tree and entry-point patterns each directory's last approximate index was
 asked for (the hook's), to prepare the next one the same way."""
@@ -287,11 +296,12 @@ def preload(root: Path) -> bool:
 
 
 def prepare() -> list[str]:
-    """Index the commit each work tree's HEAD is at now, as the hook's next push of it will ask
-    (approximately, with the last push's patterns), if that was not done yet: a long-lived process
-    calls this while it waits, so that a push made after the commit finds its index ready (the
-    result is held in memory, keyed by content: a push of other files does its own). Returns the
-    commits indexed."""
+    """Index, as the hook's next push of each work tree will ask (approximately, with the last
+    push's patterns), the commit its HEAD is at if that was not done yet, else the work tree's
+    edits when they changed: a long-lived process calls this while it waits, so that a push made
+    after committing finds its code index ready, also when it comes right after the commit of
+    edits saved a moment before (results are held in memory, keyed by content: a push of other
+    files does its own). Returns what was indexed: commits, and WORK_TREE."""
     from preflight.errors import GitError
     from preflight.repository import Repository
 
@@ -300,11 +310,19 @@ def prepare() -> list[str]:
         try:
             with Repository(root) as repo:
                 head = repo.commit_sha("HEAD")
-                if head is None or _prepared.get(directory) == head:
+                if head is None:
                     continue
-                _prepared[directory] = head
-                index(repo, head, directory, patterns=patterns, approximate=True)
-                done.append(head)
+                if _prepared.get(directory) != head:
+                    _prepared[directory] = head
+                    index(repo, head, directory, patterns=patterns, approximate=True)
+                    done.append(head)
+                    continue
+                files = worktree_files(repo)
+                key = _files_key(files, _patterns_key(patterns))
+                if _edits.get(directory) != key and key not in _held_results.get(directory, {}):
+                    _edits[directory] = key
+                    index_files(files, directory, None, patterns, approximate=True)
+                    done.append(WORK_TREE)
         except (GitError, OSError):  # the work tree moved or broke: its next push says so
             _asked.pop(directory, None)
     return done

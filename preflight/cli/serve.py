@@ -66,7 +66,13 @@ def serve(path: Path, key: str, idle: float = protocol.IDLE_SECONDS, root: Path 
         bound = path.stat().st_ino
         if root is not None:  # the first push then resumes from memory too (it read it from disk)
             cache.preload(root)
-        status: dict[str, Any] = {"pid": os.getpid(), "started": time.time(), "answered": 0, "prepared": 0}
+        status: dict[str, Any] = {
+            "pid": os.getpid(),
+            "started": time.time(),
+            "answered": 0,
+            "prepared": 0,
+            "edits": 0,
+        }
         try:
             last = prepared = time.monotonic()
             settled = True
@@ -169,7 +175,9 @@ def _prepare(status: dict[str, Any]) -> None:
         return
     cwd, environment = last
     with contextlib.suppress(OSError), _as_request(cwd, environment, "", _Output(False), _Output(False)):
-        status["prepared"] += len(cache.prepare())
+        done = cache.prepare()
+        status["edits"] += done.count(cache.WORK_TREE)
+        status["prepared"] += len(done) - done.count(cache.WORK_TREE)
 
 
 def _is_hook_run(argv: object) -> bool:

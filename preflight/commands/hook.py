@@ -90,11 +90,12 @@ def resident(repo_dir: Path, stop: bool, out: TextIO) -> int:
     else:
         started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(float(reply.get("started", 0))))
         state = "stopped" if stop else "running"
-        answered, prepared = reply.get("answered"), reply.get("prepared")
+        answered, prepared, edits = reply.get("answered"), reply.get("prepared"), reply.get("edits")
         out.write(
             f"preflight: resident process {reply.get('pid')} for {root} {state}: started {started}, "
             f"answered {answered} push{'' if answered == 1 else 'es'}, indexed {prepared} "
-            f"commit{'' if prepared == 1 else 's'} ahead of their push\n"
+            f"commit{'' if prepared == 1 else 's'} ahead of their push and the work tree's edits "
+            f"{edits} time{'' if edits == 1 else 's'} ahead of their commit\n"
         )
     return 0
 

@@ -138,6 +138,38 @@ def test_a_long_lived_process_indexes_a_new_commit_ahead_of_its_push(
     assert any(entry.kind == "job" for entry in pushed.entry_points)
 
 
+def test_a_long_lived_process_indexes_the_work_trees_edits_ahead_of_their_commit(
+    git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With HEAD indexed, cache.prepare indexes the work tree's edits (once per content): a push
+    made right after committing them finds its index ready, and HEAD's stays held beside it."""
+    for name, value in (
+        ("HOLD", True),
+        ("_held", {}),
+        ("_held_results", {}),
+        ("_asked", {}),
+        ("_prepared", {}),
+        ("_edits", {}),
+    ):
+        monkeypatch.setattr(cache, name, value)
+    first = commit(git_repo, FILES)
+    store = tmp_path / "cache"
+    edited = "def total(items):\n    return round(sum(items), 2)\n"
+    with Repository(git_repo) as repo:
+        cache.index(repo, first, store, approximate=True)
+        assert cache.prepare() == []  # HEAD indexed, no edits
+        (git_repo / "app/cart.py").write_text(edited, encoding="utf-8")
+        assert cache.prepare() == [cache.WORK_TREE] and cache.prepare() == []  # once per content
+        second = commit(git_repo, {"app/cart.py": edited})
+        monkeypatch.setattr(cache, "incremental", None)  # the push's index solves nothing
+        pushed = cache.index(repo, second, store, approximate=True)
+        again = cache.index(repo, first, store, approximate=True)  # the commit before, held too
+        monkeypatch.undo()
+        fresh = cache.index(repo, second, tmp_path / "fresh")
+    assert pushed.graph == fresh.graph and pushed.entry_points == fresh.entry_points
+    assert again.graph.functions.keys() == fresh.graph.functions.keys()
+
+
 def test_a_long_lived_process_reads_the_pack_when_it_starts(
     git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
