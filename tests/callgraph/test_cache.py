@@ -108,19 +108,19 @@ def test_a_long_lived_process_resumes_from_the_program_it_holds(
     assert held.graph.to_pycg() == fresh.graph.to_pycg() and held.entry_points == fresh.entry_points
 
 
+def as_resident(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache as a long-lived process holds it (HOLD), with nothing held or asked yet."""
+    monkeypatch.setattr(cache, "HOLD", True)
+    for name in ("_held", "_held_results", "_asked", "_prepared", "_edits"):
+        monkeypatch.setattr(cache, name, {})
+
+
 def test_a_long_lived_process_indexes_a_new_commit_ahead_of_its_push(
     git_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """cache.prepare (the resident process, while it waits) indexes the commit HEAD moved to as
     the hook's last index was asked (approximate, its patterns); the push's index is then that."""
-    for name, value in (
-        ("HOLD", True),
-        ("_held", {}),
-        ("_held_results", {}),
-        ("_asked", {}),
-        ("_prepared", {}),
-    ):
-        monkeypatch.setattr(cache, name, value)
+    as_resident(monkeypatch)
     patterns = (Pattern("myfw.every", "job"),)
     first = commit(git_repo, FILES)
     store = tmp_path / "cache"
@@ -143,15 +143,7 @@ def test_a_long_lived_process_indexes_the_work_trees_edits_ahead_of_their_commit
 ) -> None:
     """With HEAD indexed, cache.prepare indexes the work tree's edits (once per content): a push
     made right after committing them finds its index ready, and HEAD's stays held beside it."""
-    for name, value in (
-        ("HOLD", True),
-        ("_held", {}),
-        ("_held_results", {}),
-        ("_asked", {}),
-        ("_prepared", {}),
-        ("_edits", {}),
-    ):
-        monkeypatch.setattr(cache, name, value)
+    as_resident(monkeypatch)
     first = commit(git_repo, FILES)
     store = tmp_path / "cache"
     edited = "def total(items):\n    return round(sum(items), 2)\n"
