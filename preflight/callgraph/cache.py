@@ -16,18 +16,16 @@ import hashlib
 import math
 import os
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import asdict, astuple, dataclass, replace
+from collections.abc import Callable
+from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
 
-from preflight.callgraph import CallGraph, FileSummary, fixpoint, incremental, results, store, summarize
-from preflight.callgraph.entrypoints import EntryPoint, Pattern, find
+from preflight.callgraph import CallGraph, FileSummary, entrycache, fixpoint, incremental, results, store
+from preflight.callgraph.entrypoints import EntryPoint, Pattern
 from preflight.callgraph.file_summary import RawSummary, raw_from_bytes
-from preflight.callgraph.summary import parse
-from preflight.changes import sources
 from preflight.files import read_regular, write_atomic
 from preflight.memory import paused_gc
 
@@ -36,8 +34,6 @@ if TYPE_CHECKING:  # not imported at run time: the workers that summarize files 
 
 FORMAT = "v3"
 """Bump when FileSummary changes shape: old entries are then simply not found."""
-PARALLEL_MIN_FILES = 64
-"""Below this many missing files, worker start-up costs more than it saves."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +199,7 @@ def index_files(
     a result is not kept in RESULT (only an approximate run could use it, and rarely over the same
     files), and an exact run never resumes from its state."""
     hold = HOLD if hold is None else hold
-    salt = _patterns_key(patterns)
+    salt = entrycache.patterns_key(patterns)
     files_key = _files_key(files, salt)
     key = _result_key(files_key, directory / PACK)
     with paused_gc():
@@ -318,7 +314,7 @@ def prepare() -> list[str]:
                     done.append(head)
                     continue
                 files = worktree_files(repo)
-                key = _files_key(files, _patterns_key(patterns))
+                key = _files_key(files, entrycache.patterns_key(patterns))
                 if _edits.get(directory) != key and key not in _held_results.get(directory, {}):
                     _edits[directory] = key
                     index_files(files, directory, None, patterns, approximate=True)
@@ -403,17 +399,17 @@ def _gather(
     entries: dict[str, list[EntryPoint]] = {}
     blobs: dict[str, str] = {}
     missing: list[tuple[str, str, Callable[[], bytes]]] = []
-    salt = _patterns_key(patterns)
+    salt = entrycache.patterns_key(patterns)
     packed = pack.solved.raws if pack is not None else {}
     rows = pack.entries if pack is not None and pack.salt == salt else {}
     for path, blob, read in files:
         if path in packed and pack is not None and pack.blobs.get(path) == blob and path in rows:
             raws[path], entries[path], blobs[path] = packed[path], [EntryPoint(*r) for r in rows[path]], blob
             continue
-        entry = _entry(directory, blob, path)
+        entry = entrycache.path_of(directory, blob, path)
         try:
             raw = raw_from_bytes(entry.read_bytes())
-            found = _entries_from_json(entry.with_suffix(f".{salt}.entries").read_bytes())
+            found = entrycache.from_json(entry.with_suffix(f".{salt}.entries").read_bytes())
         except (OSError, ValueError, KeyError, TypeError):
             missing.append((path, blob, read))
             continue
@@ -421,91 +417,13 @@ def _gather(
     texts: list[tuple[str, str, str]] = []
     skipped = 0
     for path, blob, read in missing:
-        text = _text(read())
+        text = entrycache.text_of(read())
         if text is None:
             skipped += 1
         else:
             texts.append((path, blob, text))
     for (path, blob, _), (summary, encoded) in zip(
-        texts, _summarize_all(texts, directory, workers, patterns), strict=True
+        texts, entrycache.summarize_all(texts, directory, workers, patterns), strict=True
     ):
-        raws[path], entries[path], blobs[path] = raw_from_bytes(summary), _entries_from_json(encoded), blob
+        raws[path], entries[path], blobs[path] = raw_from_bytes(summary), entrycache.from_json(encoded), blob
     return raws, entries, blobs, IndexStats(len(files), len(texts), skipped)
-
-
-def _patterns_key(patterns: tuple[Pattern, ...]) -> str:
-    """Entry points depend on the configured patterns: they are part of that cache key."""
-    text = "\n".join(f"{p.decorator}\0{p.kind}" for p in patterns)
-    return hashlib.blake2b(text.encode(), digest_size=4).hexdigest()
-
-
-def _entries_to_json(found: list[EntryPoint]) -> bytes:
-    return orjson.dumps([asdict(e) for e in found])
-
-
-def _entries_from_json(data: bytes) -> list[EntryPoint]:
-    return [EntryPoint(**item) for item in orjson.loads(data)]
-
-
-def _text(data: bytes) -> str | None:
-    if len(data) > sources.MAX_PARSE_BYTES or sources.is_binary(data):
-        return None
-    try:
-        return sources.decode(data)
-    except ValueError:
-        return None
-
-
-def _entry(directory: Path, blob: str, path: str) -> Path:
-    where = hashlib.blake2b(path.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-    return directory / blob[:2] / f"{blob}-{where}.bin"
-
-
-def _one(path: str, text: str, patterns: tuple[Pattern, ...]) -> tuple[FileSummary, list[EntryPoint]]:
-    tree = parse(text)
-    return summarize(path, text, tree), find(path, text, patterns, tree)
-
-
-def _summarize_chunk(
-    chunk: list[tuple[str, str, str]], patterns: tuple[Pattern, ...], directory: Path
-) -> list[tuple[bytes, bytes]]:
-    """Summarize and cache some files: (summary, entry points) as the cache stores them."""
-    salt = _patterns_key(patterns)
-    results = []
-    for path, blob, text in chunk:
-        summary, found = _one(path, text, patterns)
-        encoded = summary.to_bytes(), _entries_to_json(found)
-        entry = _entry(directory, blob, path)
-        store.replace_quietly(entry, [encoded[0]])
-        store.replace_quietly(entry.with_suffix(f".{salt}.entries"), [encoded[1]])
-        results.append(encoded)
-    return results
-
-
-CHUNKS_PER_WORKER = 8
-"""Work goes out in this many pieces per worker, so a worker slowed by other load takes fewer."""
-
-
-def _summarize_all(
-    texts: list[tuple[str, str, str]], directory: Path, workers: int | None, patterns: tuple[Pattern, ...]
-) -> Iterator[tuple[bytes, bytes]]:
-    """(summary, entry points) encoded as cached, per file in order; cached as they are made.
-
-    A generator: the caller decodes each piece as it arrives, so the encoded results of a
-    million lines are never all in memory at once.
-    """
-    count = workers or os.cpu_count() or 1
-    if count < 2 or len(texts) < PARALLEL_MIN_FILES:
-        yield from _summarize_chunk(texts, patterns, directory)
-        return
-    import multiprocessing  # only now: a warm run parses a few files in this process
-    from concurrent.futures import ProcessPoolExecutor
-
-    size = -(-len(texts) // (count * CHUNKS_PER_WORKER))
-    chunks = [texts[start : start + size] for start in range(0, len(texts), size)]
-    # spawn, not fork: the parent holds git helper processes and may hold library threads.
-    with ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for encoded in pool.map(
-            _summarize_chunk, chunks, [patterns] * len(chunks), [directory] * len(chunks)
-        ):
-            yield from encoded

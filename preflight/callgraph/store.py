@@ -66,7 +66,7 @@ class Pack:
 
     blobs: dict[str, str]
     salt: str
-    """The entry-point patterns the entries were found with (see cache._patterns_key)."""
+    """The entry-point patterns the entries were found with (see entrycache.patterns_key)."""
     entries: dict[str, tuple[EntryRow, ...]]
     solved: Solved
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from preflight.callgraph import cache, results, store
+from preflight.callgraph import cache, entrycache, results, store
 from preflight.callgraph.entrypoints import Pattern
 from preflight.repository import Repository
 from tests.conftest import commit
@@ -103,7 +103,7 @@ def test_worker_processes_give_the_same_index_and_write_the_entries(
         }
     )
     sha = commit(git_repo, files)
-    monkeypatch.setattr(cache, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(entrycache, "PARALLEL_MIN_FILES", 1)
     with Repository(git_repo) as repo:
         serial = cache.index(repo, sha, tmp_path / "serial", workers=1)
         parallel = cache.index(repo, sha, tmp_path / "parallel", workers=2)
