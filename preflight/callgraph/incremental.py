@@ -22,7 +22,7 @@ follows from it, may differ from a cold solve), and an exact solve never resumes
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar, overload
+from typing import Any
 
 from preflight.callgraph import fixpoint, widening
 from preflight.callgraph.file_summary import Function, RawSummary
@@ -32,7 +32,6 @@ from preflight.callgraph.solver import Solver, Widened
 from preflight.callgraph.state import Solved, SolverState
 from preflight.callgraph.tables import changed_slots
 
-T = TypeVar("T")
 MAX_TAINTED = 0.5
 """When more than this share of the constraints is tainted or new, solving from scratch is cheaper."""
 
@@ -412,13 +411,7 @@ class _FirstPhase:
         self.created: set[str] = set()
         """Slots the first phase made (they had no values, or only second-phase ones)."""
 
-    @overload
-    def get(self, slot: str, default: None = None, /) -> set[str] | None: ...
-    @overload
-    def get(self, slot: str, default: set[str], /) -> set[str]: ...
-    @overload
-    def get(self, slot: str, default: T, /) -> set[str] | T: ...
-    def get(self, slot: str, default: object = None, /) -> object:
+    def get(self, slot: str, default: Any = None, /) -> Any:  # as state.Slots types it
         if slot in self.pending:
             self.take_out(slot, self.pending.pop(slot))
         return self.slots.get(slot, default)
