@@ -218,7 +218,7 @@ def index_files(
         raws, entries, blobs, stats = _gather(files, directory, workers, patterns, pack)
         previous = pack.solved.graph if pack is not None else None  # held in memory (HOLD) only
         solved, how = incremental.solve(raws.values(), pack.solved if pack is not None else None, approximate)
-        modules = {path: raw[1] for path, raw in solved.raws.items()}
+        modules = {path: raw[1] for path, raw in solved.raws.items()} if previous is not None else None
         graph = solved.graph = fixpoint.graph(solved.program, solved.state, previous, solved.callers, modules)
         del previous
         exact = not solved.state.approximate

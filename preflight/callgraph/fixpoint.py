@@ -114,10 +114,13 @@ def graph(
         made = {c: frozenset(v) for c, v in edges.items()}
     else:
         redo = {_named(caller) for caller in callers}
+        by_module: dict[str, list[str]] = {}
+        for path, module in modules.items():
+            by_module.setdefault(module, []).append(path)
         made = dict(previous.edges)
         for caller in redo:
             made.pop(caller, None)
-        remade = _edges(program, state, _owned(program, redo, modules), redo)
+        remade = _edges(program, state, _owned(program, redo, by_module), redo)
         made.update((c, frozenset(v)) for c, v in remade.items())
         for name in program.spans.keys() - made.keys():
             made[name] = frozenset()
@@ -126,7 +129,7 @@ def graph(
         # Neither a function nor a module, and no edges: a caller still if its calls reach only lambdas.
         empty = {name for name in made.keys() - program.spans.keys() - program.module_files if not made[name]}
         if empty:
-            still = _edges(program, state, _owned(program, empty, modules), empty)
+            still = _edges(program, state, _owned(program, empty, by_module), empty)
             for name in empty - still.keys():
                 del made[name]
     unresolved = collections.Counter(state.reasons.values())
@@ -166,12 +169,10 @@ def _edges(
     return out
 
 
-def _owned(program: Program, scopes: set[str], modules: Mapping[str, str]) -> list[int]:
-    """The constraints of every file that can hold one of these scopes' code: a scope is its
-    module's, or under it (`pkg.mod.Class.method`), so its file's module is a dotted prefix of it."""
-    by_module: dict[str, list[str]] = {}
-    for path, module in modules.items():
-        by_module.setdefault(module, []).append(path)
+def _owned(program: Program, scopes: set[str], by_module: Mapping[str, list[str]]) -> list[int]:
+    """The constraints of every file that can hold one of these scopes' code (by_module: module ->
+    its files): a scope is its module's, or under it (`pkg.mod.Class.method`), so its file's module
+    is a dotted prefix of it."""
     paths: set[str] = set()
     for scope in scopes:
         end = len(scope)

@@ -10,9 +10,10 @@ system has it; the socket's directory is private in any case). Each answer is th
 run on the request's arguments, directory, environment and standard input: from the repository
 as it is then, with nothing kept between runs but imported code, content-keyed caches and each
 code index's last solved program (callgraph.cache.HOLD: any solved program of a tree is an exact
-place to resume the next one from). While it waits, it indexes the commit HEAD moved to, as the
-next push will ask (callgraph.cache.prepare), so that a push made after committing finds its code
-index ready; a push arriving meanwhile waits for that, the work it would have done itself.
+place to resume the next one from). While it waits, it indexes the commit HEAD moved to, and then
+the work tree's saved edits, as the next push will ask (callgraph.cache.prepare), so that a push
+made after committing finds its code index ready; a push arriving meanwhile waits for that, the
+work it would have done itself.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from preflight.resident.client import FLAG, options
 LOCK_WAIT_SECONDS = 5.0
 """How long a new process waits for one it replaces (a stale one) to let go of the lock."""
 PREPARE_SECONDS = 2.0
-"""How often, while waiting, the process looks for a new commit to index ahead of its push."""
+"""How often, while waiting, the process looks for a new commit or new saved edits to index."""
 
 
 def serve(path: Path, key: str, idle: float = protocol.IDLE_SECONDS, root: Path | None = None) -> int:
@@ -83,7 +84,7 @@ def serve(path: Path, key: str, idle: float = protocol.IDLE_SECONDS, root: Path 
                     break
                 if served:
                     last = now
-                if now - prepared >= PREPARE_SECONDS:  # index a new commit ahead of its push
+                if now - prepared >= PREPARE_SECONDS:  # index a new commit or edits ahead of the push
                     _prepare(status)
                     prepared = time.monotonic()
                 if served:
